@@ -1,0 +1,260 @@
+// pybind11 bindings: the only code that knows Python. It turns NumPy
+// buffers into views without copying, parses the configuration, releases the
+// GIL for training and turns Ctrl-C into KeyboardInterrupt.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "hogwild/build_info.hpp"
+#include "hogwild/config.hpp"
+#include "hogwild/solvers.hpp"
+#include "hogwild/topology.hpp"
+#include "hogwild/views.hpp"
+
+namespace py = pybind11;
+using namespace hogwild;
+
+namespace {
+
+template <class Enum>
+Enum parse_choice(const py::dict& options, const char* key,
+                  std::initializer_list<std::pair<const char*, Enum>> choices) {
+    const std::string value = py::cast<std::string>(options[key]);
+    for (const auto& [name, choice] : choices)
+        if (value == name) return choice;
+    throw py::value_error(std::string("unknown ") + key + ": '" + value + "'");
+}
+
+TrainConfig config_from_dict(const py::dict& options) {
+    TrainConfig c;
+    c.loss.kind = parse_choice<Loss>(options, "loss",
+                                     {{"hinge", Loss::hinge},
+                                      {"log_loss", Loss::log_loss},
+                                      {"modified_huber", Loss::modified_huber},
+                                      {"squared_hinge", Loss::squared_hinge},
+                                      {"perceptron", Loss::perceptron},
+                                      {"squared_error", Loss::squared_error},
+                                      {"huber", Loss::huber},
+                                      {"epsilon_insensitive", Loss::epsilon_insensitive},
+                                      {"squared_epsilon_insensitive", Loss::squared_epsilon_insensitive}});
+    c.loss.epsilon = py::cast<double>(options["epsilon"]);
+    c.classifier = py::cast<bool>(options["classifier"]);
+    c.penalty = parse_choice<Penalty>(
+        options, "penalty",
+        {{"none", Penalty::none}, {"l2", Penalty::l2}, {"l1", Penalty::l1}, {"elasticnet", Penalty::elasticnet}});
+    c.alpha = py::cast<double>(options["alpha"]);
+    c.l1_ratio = py::cast<double>(options["l1_ratio"]);
+    c.fit_intercept = py::cast<bool>(options["fit_intercept"]);
+    c.max_iter = py::cast<int>(options["max_iter"]);
+    c.tol = py::cast<double>(options["tol"]);
+    c.n_iter_no_change = py::cast<int>(options["n_iter_no_change"]);
+    c.shuffle = py::cast<bool>(options["shuffle"]);
+    c.shuffle_block_size = py::cast<std::int64_t>(options["shuffle_block_size"]);
+    c.seed = py::cast<std::uint32_t>(options["seed"]);
+    c.learning_rate = parse_choice<LearningRate>(options, "learning_rate",
+                                                 {{"constant", LearningRate::constant},
+                                                  {"optimal", LearningRate::optimal},
+                                                  {"invscaling", LearningRate::invscaling},
+                                                  {"adaptive", LearningRate::adaptive},
+                                                  {"pa1", LearningRate::pa1},
+                                                  {"pa2", LearningRate::pa2}});
+    c.eta0 = py::cast<double>(options["eta0"]);
+    c.power_t = py::cast<double>(options["power_t"]);
+    c.early_stopping = py::cast<bool>(options["early_stopping"]);
+    c.average = py::cast<std::int64_t>(options["average"]);
+    c.t_start = py::cast<double>(options["t_start"]);
+    c.weight_pos = py::cast<double>(options["weight_pos"]);
+    c.weight_neg = py::cast<double>(options["weight_neg"]);
+    c.intercept_decay = py::cast<double>(options["intercept_decay"]);
+    c.n_threads = py::cast<int>(options["n_threads"]);
+    c.write = parse_choice<WritePolicyKind>(
+        options, "write",
+        {{"racy", WritePolicyKind::racy}, {"atomic", WritePolicyKind::atomic}, {"locked", WritePolicyKind::locked}});
+    c.hot_features = py::cast<std::int64_t>(options["hot_features"]);
+    c.sync_every = py::cast<std::int64_t>(options["sync_every"]);
+    c.pin_threads = py::cast<bool>(options["pin_threads"]);
+    if (c.max_iter < 1 || c.n_threads < 1 || c.sync_every < 1 || c.shuffle_block_size < 1)
+        throw py::value_error("max_iter, n_threads, sync_every and shuffle_block_size must be >= 1");
+    return c;
+}
+
+// A C-contiguous array of exactly type T and the given length; never a copy.
+template <class T>
+T* checked_buffer(const py::handle& object, const char* name, std::int64_t length, bool writable) {
+    if (!py::isinstance<py::array>(object)) throw py::type_error(std::string(name) + " must be a NumPy array");
+    auto array = py::reinterpret_borrow<py::array>(object);
+    if (!array.dtype().is(py::dtype::of<T>()))
+        throw py::type_error(std::string(name) + " has dtype " + py::str(array.dtype()).cast<std::string>() +
+                             ", expected " + py::str(py::dtype::of<T>()).cast<std::string>());
+    if (!(array.flags() & py::array::c_style)) throw py::value_error(std::string(name) + " must be C-contiguous");
+    if (length >= 0 && array.size() != length)
+        throw py::value_error(std::string(name) + " has " + std::to_string(array.size()) + " elements, expected " +
+                              std::to_string(length));
+    if (writable && !array.writeable()) throw py::value_error(std::string(name) + " must be writable");
+    return static_cast<T*>(const_cast<void*>(array.data()));
+}
+
+py::dict result_to_dict(const TrainResult& result) {
+    const auto n = static_cast<py::ssize_t>(result.history.size());
+    py::array_t<double> objective(n), seconds(n), examples_per_second(n), validation_score(n);
+    py::array_t<std::int64_t> updates(n);
+    for (py::ssize_t e = 0; e < n; ++e) {
+        const auto& r = result.history[static_cast<std::size_t>(e)];
+        objective.mutable_at(e) = r.objective;
+        seconds.mutable_at(e) = r.seconds;
+        updates.mutable_at(e) = r.updates;
+        examples_per_second.mutable_at(e) = r.examples_per_second;
+        validation_score.mutable_at(e) = r.validation_score;
+    }
+    py::dict history;
+    history["objective"] = objective;
+    history["seconds"] = seconds;
+    history["updates"] = updates;
+    history["examples_per_second"] = examples_per_second;
+    history["validation_score"] = validation_score;
+    py::dict out;
+    out["n_iter"] = result.n_iter;
+    out["t"] = result.t;
+    out["interrupted"] = result.interrupted;
+    out["diverged"] = result.diverged;
+    out["threads_used"] = result.threads_used;
+    out["hot_features_used"] = result.hot_features_used;
+    out["history"] = history;
+    return out;
+}
+
+// Runs `train` with the GIL released. Every ~100 ms the calling thread
+// briefly takes the GIL to let Python run its signal handlers.
+template <class Train>
+TrainResult run_interruptibly(Train&& train) {
+    using Clock = std::chrono::steady_clock;
+    auto last_check = Clock::now();
+    bool signalled = false;
+    InterruptCheck interrupted = [&]() {
+        const auto now = Clock::now();
+        if (now - last_check < std::chrono::milliseconds(100)) return false;
+        last_check = now;
+        py::gil_scoped_acquire gil;
+        if (PyErr_CheckSignals() != 0) signalled = true;
+        return signalled;
+    };
+    TrainResult result;
+    {
+        py::gil_scoped_release release;
+        result = train(interrupted);
+    }
+    if (signalled) throw py::error_already_set();
+    return result;
+}
+
+template <class View>
+TrainResult dispatch_solver(const std::string& solver, const View& X, const Targets& targets,
+                            const TrainConfig& config, ModelState& model) {
+    return run_interruptibly([&](const InterruptCheck& interrupted) {
+        if (solver == "sequential") return train_sequential(X, targets, config, model, interrupted);
+        return train_hogwild(X, targets, config, model, interrupted);
+    });
+}
+
+template <class Value>
+TrainResult train_csr_with_values(const std::string& solver, const py::array& data, const py::array& indices,
+                                  const py::array& indptr, std::int64_t n_rows, std::int64_t n_cols,
+                                  const Targets& targets, const TrainConfig& config, ModelState& model) {
+    const std::int64_t nnz = static_cast<std::int64_t>(data.size());
+    auto make = [&](auto index_tag) {
+        using Index = decltype(index_tag);
+        CsrView<Value, Index> view;
+        view.data = checked_buffer<Value>(data, "X.data", nnz, false);
+        view.indices = checked_buffer<Index>(indices, "X.indices", nnz, false);
+        view.indptr = checked_buffer<Index>(indptr, "X.indptr", n_rows + 1, false);
+        view.n_rows = n_rows;
+        view.n_cols = n_cols;
+        return dispatch_solver(solver, view, targets, config, model);
+    };
+    if (indices.dtype().is(py::dtype::of<std::int32_t>())) return make(std::int32_t{});
+    if (indices.dtype().is(py::dtype::of<std::int64_t>())) return make(std::int64_t{});
+    throw py::type_error("X.indices must be int32 or int64");
+}
+
+py::dict train(const std::string& solver, py::object X, py::object y, py::object sample_weight,
+               py::object validation_mask, py::object coef, py::object intercept, py::object average_coef,
+               py::object average_intercept, const py::dict& options) {
+    if (solver != "sequential" && solver != "hogwild") throw py::value_error("unknown solver: '" + solver + "'");
+    const TrainConfig config = config_from_dict(options);
+
+    std::int64_t n_rows = 0, n_cols = 0;
+    const bool sparse = py::isinstance<py::tuple>(X);
+    if (sparse) {
+        auto parts = X.cast<py::tuple>();  // (data, indices, indptr, n_rows, n_cols)
+        n_rows = parts[3].cast<std::int64_t>();
+        n_cols = parts[4].cast<std::int64_t>();
+    } else {
+        auto array = X.cast<py::array>();
+        if (array.ndim() != 2) throw py::value_error("X must be 2-dimensional");
+        n_rows = array.shape(0);
+        n_cols = array.shape(1);
+    }
+
+    Targets targets;
+    targets.y = checked_buffer<double>(y, "y", n_rows, false);
+    targets.sample_weight = checked_buffer<double>(sample_weight, "sample_weight", n_rows, false);
+    if (!validation_mask.is_none())
+        targets.validation_mask = checked_buffer<std::uint8_t>(validation_mask, "validation_mask", n_rows, false);
+
+    ModelState model;
+    model.n_features = n_cols;
+    model.weights = checked_buffer<double>(coef, "coef", n_cols, true);
+    model.intercept = checked_buffer<double>(intercept, "intercept", 1, true);
+    if (config.average > 0) {
+        model.average_weights = checked_buffer<double>(average_coef, "average_coef", n_cols, true);
+        model.average_intercept = checked_buffer<double>(average_intercept, "average_intercept", 1, true);
+    }
+
+    TrainResult result;
+    if (sparse) {
+        auto parts = X.cast<py::tuple>();
+        auto data = parts[0].cast<py::array>();
+        auto indices = parts[1].cast<py::array>();
+        auto indptr = parts[2].cast<py::array>();
+        if (data.dtype().is(py::dtype::of<float>()))
+            result = train_csr_with_values<float>(solver, data, indices, indptr, n_rows, n_cols, targets, config, model);
+        else if (data.dtype().is(py::dtype::of<double>()))
+            result = train_csr_with_values<double>(solver, data, indices, indptr, n_rows, n_cols, targets, config, model);
+        else
+            throw py::type_error("X.data must be float32 or float64");
+    } else {
+        auto array = X.cast<py::array>();
+        if (array.dtype().is(py::dtype::of<float>())) {
+            DenseView<float> view{checked_buffer<float>(array, "X", n_rows * n_cols, false), n_rows, n_cols};
+            result = dispatch_solver(solver, view, targets, config, model);
+        } else if (array.dtype().is(py::dtype::of<double>())) {
+            DenseView<double> view{checked_buffer<double>(array, "X", n_rows * n_cols, false), n_rows, n_cols};
+            result = dispatch_solver(solver, view, targets, config, model);
+        } else {
+            throw py::type_error("X must be float32 or float64");
+        }
+    }
+    return result_to_dict(result);
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "hogwild's C++ core: SGD solvers over zero-copy views of NumPy / SciPy buffers";
+    m.def("train", &train, py::arg("solver"), py::arg("X"), py::arg("y"), py::arg("sample_weight"),
+          py::arg("validation_mask"), py::arg("coef"), py::arg("intercept"), py::arg("average_coef"),
+          py::arg("average_intercept"), py::arg("options"),
+          "Train in place. X is a dense 2-D array or a tuple (data, indices, indptr, n_rows, n_cols).");
+    m.def("build_info", []() {
+        py::dict info;
+        for (const auto& [key, value] : hogwild::build_info()) info[py::str(key)] = value;
+        return info;
+    });
+    m.def("usable_cpu_count", &hogwild::usable_cpu_count, "CPUs in this process's affinity mask.");
+    m.def("allowed_cpus", &hogwild::allowed_cpus);
+}

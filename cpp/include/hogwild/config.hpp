@@ -1,0 +1,87 @@
+// The one configuration every solver takes and the one result every solver
+// returns. Solvers differ only in how they spread the work.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <vector>
+
+#include "hogwild/loss.hpp"
+
+namespace hogwild {
+
+enum class Penalty : int { none = 0, l2, l1, elasticnet };
+// pa1 / pa2: passive-aggressive steps (Crammer et al. 2006), eta0 is C.
+enum class LearningRate : int { constant = 0, optimal, invscaling, adaptive, pa1, pa2 };
+enum class WritePolicyKind : int { racy = 0, atomic, locked };
+
+struct TrainConfig {
+    LossFunction loss;
+    bool classifier = true;  // validation is scored as accuracy (else R^2)
+    Penalty penalty = Penalty::l2;
+    double alpha = 1e-4;
+    double l1_ratio = 0.15;
+    bool fit_intercept = true;
+    int max_iter = 1000;
+    double tol = -std::numeric_limits<double>::infinity();  // -inf: never stop early
+    int n_iter_no_change = 5;
+    bool shuffle = true;
+    std::int64_t shuffle_block_size = 1;  // >1: permute blocks of consecutive rows
+    std::uint32_t seed = 1;
+    LearningRate learning_rate = LearningRate::optimal;
+    double eta0 = 0.0;
+    double power_t = 0.5;
+    bool early_stopping = false;
+    std::int64_t average = 0;  // 0: off; otherwise average from step t >= average
+    double t_start = 1.0;      // scikit-learn's t_ (number of updates so far + 1)
+    double weight_pos = 1.0;   // class weights of y > 0 and y <= 0
+    double weight_neg = 1.0;
+    double intercept_decay = 1.0;
+    // parallel knobs (ignored by the sequential solver)
+    int n_threads = 1;
+    WritePolicyKind write = WritePolicyKind::racy;
+    std::int64_t hot_features = -1;  // -1: choose from measured frequencies; 0: off
+    std::int64_t sync_every = 64;    // rows between merges of the hot replicas
+    bool pin_threads = true;
+};
+
+// The caller's model buffers, updated in place (warm starts read them).
+struct ModelState {
+    double* weights = nullptr;  // n_features
+    double* intercept = nullptr;
+    double* average_weights = nullptr;  // n_features, used when average > 0
+    double* average_intercept = nullptr;
+    std::int64_t n_features = 0;
+};
+
+// Per-example inputs besides X.
+struct Targets {
+    const double* y = nullptr;
+    const double* sample_weight = nullptr;
+    const std::uint8_t* validation_mask = nullptr;  // may be null: no validation rows
+};
+
+struct EpochRecord {
+    double objective = 0.0;  // mean of the per-update objective over the epoch
+    double seconds = 0.0;
+    std::int64_t updates = 0;
+    double examples_per_second = 0.0;
+    double validation_score = std::numeric_limits<double>::quiet_NaN();
+};
+
+struct TrainResult {
+    int n_iter = 0;
+    double t = 1.0;  // scikit-learn's t_ after training
+    bool interrupted = false;
+    bool diverged = false;  // weights or intercept became inf/NaN
+    int threads_used = 1;
+    std::int64_t hot_features_used = 0;
+    std::vector<EpochRecord> history;
+};
+
+// Polled by the calling thread between chunks of work; returning true stops
+// training after the current chunk (used for Ctrl-C).
+using InterruptCheck = std::function<bool()>;
+
+}  // namespace hogwild

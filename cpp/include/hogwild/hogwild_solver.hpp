@@ -1,0 +1,422 @@
+// The Hogwild! solver: n threads, each on its share of a per-epoch row
+// order, all writing one shared weight vector through a write policy.
+//
+// Two choices make it scale where naive Hogwild! does not:
+//  * Hot features in thread-local replicas. On skewed (Zipf) data every row
+//    writes the same few popular features and their cache lines bounce
+//    between cores, so naive Hogwild! with 2 threads can be slower than 1.
+//    The most frequent features (and the intercept) are therefore updated in
+//    a private replica per thread, whose changes are added to the shared
+//    weights every `sync_every` rows; the long tail is written lock-free.
+//  * Per-feature regularization. scikit-learn's O(1) L2 step rescales the
+//    whole vector through one shared scalar, which threads cannot share
+//    without a lock. Instead each row regularizes only the coordinates it
+//    touches, with strength scaled by n / (rows containing the feature), as
+//    in the Hogwild! paper: summed over an epoch this is exactly the L2 /
+//    L1 penalty, so the optimum is the same, and a weight changes only when
+//    a row touches it. It is applied as a proximal step (soft threshold for
+//    L1, division for L2), which cannot overshoot on rare features.
+#pragma once
+
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include "hogwild/penalty.hpp"
+#include "hogwild/row_order.hpp"
+#include "hogwild/scaled_weights.hpp"
+#include "hogwild/schedule.hpp"
+#include "hogwild/solvers.hpp"
+#include "hogwild/stopping_rule.hpp"
+#include "hogwild/topology.hpp"
+#include "hogwild/views.hpp"
+#include "hogwild/write_policy.hpp"
+
+namespace hogwild {
+
+// Everything a row step needs about one feature, in one 16-byte record so a
+// cold feature costs one cache miss.
+struct alignas(16) FeatureSlot {
+    double weight;
+    float regularization_scale;  // n_train / rows containing the feature
+    std::int32_t replica_slot;   // index in the thread replicas, -1: shared
+};
+
+// A value on a cache line of its own, so that it shares the line with nothing.
+struct alignas(64) PaddedDouble {
+    double value = 0.0;
+};
+
+inline constexpr std::int64_t kDefaultMaxHotFeatures = 4096;
+// A feature is "hot" when it appears in at least this fraction of rows.
+inline constexpr double kHotFeatureMinFrequency = 1.0 / 256.0;
+
+template <class View, class Policy>
+class HogwildTrainer {
+  public:
+    HogwildTrainer(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
+                   const InterruptCheck& interrupted)
+        : X_(X), targets_(targets), config_(config), model_(model), interrupted_(interrupted),
+          n_threads_(std::max(1, config.n_threads)), n_features_(model.n_features),
+          l1_ratio_(effective_l1_ratio(config)), schedule_(StepSchedule::from(config)),
+          averaging_(config.average > 0), passive_aggressive_(is_passive_aggressive(config.learning_rate)) {}
+
+    TrainResult run() {
+        using Clock = std::chrono::steady_clock;
+        TrainResult result;
+        result.threads_used = n_threads_;
+        const std::vector<std::uint32_t> counts = count_feature_rows();
+        const std::int64_t n_train = count_training_rows();
+        build_slots(counts, n_train);
+        result.hot_features_used = static_cast<std::int64_t>(hot_features_.size());
+        if (averaging_) start_averages();
+
+        const std::vector<int> cpus = allowed_cpus();
+        RowOrder order(X_.n_rows, config_.shuffle_block_size, config_.seed);
+        StoppingRule stopping(config_);
+        std::vector<PaddedDouble> thread_loss(static_cast<std::size_t>(n_threads_));
+        std::vector<PaddedDouble> thread_updates(static_cast<std::size_t>(n_threads_));
+        double t_epoch = config_.t_start;
+        bool stop = false;
+        Clock::time_point epoch_start;
+
+#pragma omp parallel num_threads(n_threads_)
+        {
+            const int tid = omp_get_thread_num();
+            const int team = omp_get_num_threads();
+            ScopedThreadPin pin(config_.pin_threads && team > 1 ? cpus[static_cast<std::size_t>(tid) % cpus.size()]
+                                                                : -1);
+            std::vector<double> replica(replicas_on_ ? hot_features_.size() + 1 : 0);
+            std::vector<double> replica_base(replica.size());
+
+            for (int epoch = 0; epoch < config_.max_iter; ++epoch) {
+#pragma omp single
+                {
+                    epoch_start = Clock::now();
+                    order.next_epoch(config_.shuffle);
+                }
+                if (replicas_on_) refresh_replica(replica, replica_base);
+                const std::int64_t begin = X_.n_rows * tid / team;
+                const std::int64_t end = X_.n_rows * (tid + 1) / team;
+                double loss_sum = 0.0;
+                std::int64_t updates = 0;
+                run_rows(order.rows(), begin, end, tid, team, t_epoch, stopping.adaptive_eta(), replica,
+                         replica_base, loss_sum, updates);
+                if (replicas_on_) merge_replica(replica, replica_base);
+                thread_loss[static_cast<std::size_t>(tid)].value = loss_sum;
+                thread_updates[static_cast<std::size_t>(tid)].value = static_cast<double>(updates);
+#pragma omp barrier
+#pragma omp single
+                {
+                    if (stop_requested_.load(std::memory_order_relaxed)) {
+                        result.interrupted = true;
+                        stop = true;
+                    } else {
+                        stop = finish_epoch(result, stopping, thread_loss, thread_updates, t_epoch, epoch,
+                                            std::chrono::duration<double>(Clock::now() - epoch_start).count());
+                    }
+                }
+                if (stop) break;
+            }
+        }
+        result.t = t_epoch;
+        return result;
+    }
+
+  private:
+    static constexpr std::int64_t kPrefetchRows = 8;         // row data this far ahead
+    static constexpr std::int64_t kPrefetchWeightRows = 4;   // weights this far ahead
+    static constexpr std::int64_t kRowsBetweenStopChecks = 256;
+    static constexpr std::int64_t kRowsBetweenInterruptChecks = 4096;
+
+    std::int64_t count_training_rows() const {
+        if (targets_.validation_mask == nullptr) return X_.n_rows;
+        std::int64_t n = 0;
+        for (std::int64_t i = 0; i < X_.n_rows; ++i) n += targets_.validation_mask[i] ? 0 : 1;
+        return n;
+    }
+
+    bool is_training_row(std::int64_t i) const {
+        return targets_.validation_mask == nullptr || !targets_.validation_mask[i];
+    }
+
+    // How many training rows contain each feature, counted in parallel.
+    std::vector<std::uint32_t> count_feature_rows() const {
+        std::vector<std::uint32_t> counts(static_cast<std::size_t>(n_features_), 0);
+        const std::int64_t n_rows = X_.n_rows;
+#pragma omp parallel num_threads(n_threads_)
+        {
+            std::vector<std::uint32_t> mine(static_cast<std::size_t>(n_features_), 0);
+#pragma omp for schedule(static)
+            for (std::int64_t i = 0; i < n_rows; ++i) {
+                if (!is_training_row(i)) continue;
+                const auto row = X_.row(i);
+                for (std::int64_t k = 0; k < row.size(); ++k) ++mine[static_cast<std::size_t>(row.index(k))];
+            }
+#pragma omp critical(hogwild_count_merge)
+            for (std::size_t j = 0; j < mine.size(); ++j) counts[j] += mine[j];
+        }
+        return counts;
+    }
+
+    void build_slots(const std::vector<std::uint32_t>& counts, std::int64_t n_train) {
+        slots_.resize(static_cast<std::size_t>(n_features_));
+        for (std::int64_t j = 0; j < n_features_; ++j) {
+            const auto c = counts[static_cast<std::size_t>(j)];
+            slots_[static_cast<std::size_t>(j)] = FeatureSlot{
+                model_.weights[j], c > 0 ? static_cast<float>(static_cast<double>(n_train) / c) : 0.0f, -1};
+        }
+        shared_intercept_.value = *model_.intercept;
+
+        // Replicas need every update to land in one replica before merging,
+        // which the lazy averaging below cannot follow: no replicas with it.
+        std::int64_t n_hot = 0;
+        if (!averaging_) {
+            if (config_.hot_features >= 0) {
+                n_hot = std::min(config_.hot_features, n_features_);
+            } else if (n_threads_ > 1) {
+                const double min_count = kHotFeatureMinFrequency * static_cast<double>(n_train);
+                for (const auto c : counts) n_hot += static_cast<double>(c) >= min_count && c > 0 ? 1 : 0;
+                n_hot = std::min(n_hot, kDefaultMaxHotFeatures);
+            }
+        }
+        std::vector<std::int64_t> by_count(static_cast<std::size_t>(n_features_));
+        std::iota(by_count.begin(), by_count.end(), std::int64_t{0});
+        std::partial_sort(by_count.begin(), by_count.begin() + n_hot, by_count.end(),
+                          [&](std::int64_t a, std::int64_t b) {
+                              return counts[static_cast<std::size_t>(a)] > counts[static_cast<std::size_t>(b)];
+                          });
+        hot_features_.assign(by_count.begin(), by_count.begin() + n_hot);
+        for (std::size_t s = 0; s < hot_features_.size(); ++s)
+            slots_[static_cast<std::size_t>(hot_features_[s])].replica_slot = static_cast<std::int32_t>(s);
+        replicas_on_ = !averaging_ && (n_threads_ > 1 || n_hot > 0);
+    }
+
+    // Lazy averaging: a weight changes only when a row touches it, so its
+    // contribution to the running sum is (its value) x (iterates it lasted),
+    // added when it is next touched and once more at the end of each epoch.
+    double averaging_clock(double t) const { return std::max(0.0, t - static_cast<double>(config_.average) + 1.0); }
+
+    void start_averages() {
+        const double clock = averaging_clock(config_.t_start - 1.0);
+        average_sum_.resize(static_cast<std::size_t>(n_features_));
+        average_last_.assign(static_cast<std::size_t>(n_features_), clock);
+        for (std::int64_t j = 0; j < n_features_; ++j)
+            average_sum_[static_cast<std::size_t>(j)] = model_.average_weights[j] * clock;
+        average_intercept_sum_ = *model_.average_intercept * clock;
+        average_intercept_last_ = clock;
+    }
+
+    void refresh_replica(std::vector<double>& replica, std::vector<double>& base) {
+        for (std::size_t s = 0; s < hot_features_.size(); ++s)
+            replica[s] = base[s] = Policy::read(slots_[static_cast<std::size_t>(hot_features_[s])].weight);
+        replica.back() = base.back() = Policy::read(shared_intercept_.value);
+    }
+
+    // Add this thread's changes since the last merge to the shared weights
+    // (atomically: merges are rare), then start again from the shared values.
+    void merge_replica(std::vector<double>& replica, std::vector<double>& base) {
+        for (std::size_t s = 0; s < hot_features_.size(); ++s) {
+            double& shared = slots_[static_cast<std::size_t>(hot_features_[s])].weight;
+            const double delta = replica[s] - base[s];
+            if (delta != 0.0) atomic_add(shared, delta);
+            replica[s] = base[s] = Policy::read(shared);
+        }
+        const double delta = replica.back() - base.back();
+        if (delta != 0.0) atomic_add(shared_intercept_.value, delta);
+        replica.back() = base.back() = Policy::read(shared_intercept_.value);
+    }
+
+    void run_rows(const std::int64_t* rows, std::int64_t begin, std::int64_t end, int tid, int team, double t_epoch,
+                  double adaptive_eta, std::vector<double>& replica, std::vector<double>& replica_base,
+                  double& loss_sum, std::int64_t& updates) {
+        std::int64_t since_merge = 0;
+        for (std::int64_t position = begin; position < end; ++position) {
+            const std::int64_t local = position - begin;
+            if (local % kRowsBetweenStopChecks == 0) {
+                if (tid == 0 && local % kRowsBetweenInterruptChecks == 0 && local > 0 && interrupted_ &&
+                    interrupted_())
+                    stop_requested_.store(true, std::memory_order_relaxed);
+                if (stop_requested_.load(std::memory_order_relaxed)) return;
+            }
+            if (position + kPrefetchRows < end) {
+                if (position + 2 * kPrefetchRows < end) X_.prefetch_row_start(rows[position + 2 * kPrefetchRows]);
+                X_.prefetch_row(rows[position + kPrefetchRows]);
+            }
+            if (position + kPrefetchWeightRows < end) prefetch_weights(rows[position + kPrefetchWeightRows]);
+
+            const std::int64_t i = rows[position];
+            if (!is_training_row(i)) continue;
+            // The schedule runs on the global update count, estimated from
+            // this thread's progress as if threads took turns.
+            const double t = t_epoch + static_cast<double>(updates * team + tid);
+            step(X_.row(i), targets_.y[i], targets_.sample_weight[i], t, adaptive_eta,
+                 replicas_on_ ? replica.data() : nullptr, loss_sum);
+            ++updates;
+            if (replicas_on_ && ++since_merge == config_.sync_every) {
+                merge_replica(replica, replica_base);
+                since_merge = 0;
+            }
+        }
+    }
+
+    void prefetch_weights(std::int64_t i) const {
+        const auto row = X_.row(i);
+        for (std::int64_t k = 0; k < row.size(); ++k) HOGWILD_PREFETCH(&slots_[static_cast<std::size_t>(row.index(k))]);
+    }
+
+    template <class Row>
+    void step(const Row& row, double y, double sample_weight, double t, double adaptive_eta, double* replica,
+              double& loss_sum) {
+        typename Policy::RowGuard guard(policy_);
+        double p = 0.0;
+        for (std::int64_t k = 0; k < row.size(); ++k) {
+            FeatureSlot& slot = slots_[static_cast<std::size_t>(row.index(k))];
+            const double w = slot.replica_slot >= 0 ? replica[slot.replica_slot] : Policy::read(slot.weight);
+            p += w * row.value(k);
+        }
+        const double row_squared_norm = passive_aggressive_ ? squared_norm(row) : 0.0;
+        if (config_.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return;
+        double& intercept = replica != nullptr ? replica[hot_features_.size()] : shared_intercept_.value;
+        p += replica != nullptr ? intercept : Policy::read(intercept);
+
+        const double eta = config_.learning_rate == LearningRate::constant ? config_.eta0
+                                                                          : schedule_.at(t, adaptive_eta);
+        if (!config_.early_stopping) loss_sum += config_.loss.value(p, y);
+        const double class_weight = y > 0.0 ? config_.weight_pos : config_.weight_neg;
+        const double update = update_step(config_, eta, p, y, row_squared_norm) * (class_weight * sample_weight);
+        const bool regularizes = config_.penalty != Penalty::none;
+        if (update == 0.0 && !regularizes) return;
+
+        const double l2_strength = eta * config_.alpha * (1.0 - l1_ratio_);
+        const double l1_strength = eta * config_.alpha * l1_ratio_;
+        const double average_clock = averaging_clock(t);
+        for (std::int64_t k = 0; k < row.size(); ++k) {
+            const std::int64_t j = row.index(k);
+            FeatureSlot& slot = slots_[static_cast<std::size_t>(j)];
+            const double gradient_step = update * row.value(k);
+            const double r = slot.regularization_scale;
+            auto next = [&](double w) {
+                double v = w + gradient_step;
+                if (l1_strength > 0.0) {
+                    const double cut = l1_strength * r;
+                    v = v > cut ? v - cut : (v < -cut ? v + cut : 0.0);
+                }
+                if (l2_strength > 0.0) v /= 1.0 + l2_strength * r;
+                return v;
+            };
+            if (averaging_) accumulate_average(j, Policy::read(slot.weight), average_clock);
+            if (slot.replica_slot >= 0) {
+                double& w = replica[slot.replica_slot];
+                w = next(w);
+            } else {
+                Policy::modify(slot.weight, next);
+            }
+        }
+        if (update != 0.0 && config_.fit_intercept) {
+            if (averaging_) accumulate_intercept_average(Policy::read(intercept), average_clock);
+            const double intercept_step = update * config_.intercept_decay;
+            if (replica != nullptr) intercept += intercept_step;
+            else Policy::modify(intercept, [&](double b) { return b + intercept_step; });
+        }
+    }
+
+    void accumulate_average(std::int64_t j, double weight, double clock) {
+        double& last = average_last_[static_cast<std::size_t>(j)];
+        const double lasted = clock - RacyWrites::read(last);
+        if (lasted > 0.0) {
+            RacyWrites::modify(average_sum_[static_cast<std::size_t>(j)], [&](double s) { return s + weight * lasted; });
+            RacyWrites::modify(last, [&](double) { return clock; });
+        }
+    }
+
+    void accumulate_intercept_average(double intercept, double clock) {
+        const double lasted = clock - RacyWrites::read(average_intercept_last_);
+        if (lasted > 0.0) {
+            RacyWrites::modify(average_intercept_sum_, [&](double s) { return s + intercept * lasted; });
+            RacyWrites::modify(average_intercept_last_, [&](double) { return clock; });
+        }
+    }
+
+    // Runs on one thread between epochs: publish the weights, record the
+    // epoch, decide whether to stop.
+    bool finish_epoch(TrainResult& result, StoppingRule& stopping, const std::vector<PaddedDouble>& thread_loss,
+                      const std::vector<PaddedDouble>& thread_updates, double& t_epoch, int epoch, double seconds) {
+        double summed_loss = 0.0, updates = 0.0;
+        for (const auto& v : thread_loss) summed_loss += v.value;
+        for (const auto& v : thread_updates) updates += v.value;
+        t_epoch += updates;
+        for (std::int64_t j = 0; j < n_features_; ++j) model_.weights[j] = slots_[static_cast<std::size_t>(j)].weight;
+        *model_.intercept = shared_intercept_.value;
+        if (averaging_) publish_averages(averaging_clock(t_epoch - 1.0));
+        result.n_iter = epoch + 1;
+
+        EpochRecord record;
+        record.updates = static_cast<std::int64_t>(updates);
+        record.seconds = seconds;
+        record.examples_per_second = seconds > 0.0 ? updates / seconds : 0.0;
+        record.objective = (updates > 0 ? summed_loss / updates : 0.0) +
+                           penalty_value(config_, model_.weights, n_features_);
+        if (!std::isfinite(*model_.intercept) || !all_finite(model_.weights, n_features_)) {
+            result.diverged = true;
+            result.history.push_back(record);
+            return true;
+        }
+        if (config_.early_stopping)
+            record.validation_score =
+                validation_score(X_, targets_, config_.classifier, model_.weights, 1.0, *model_.intercept);
+        result.history.push_back(record);
+        return stopping.after_epoch(record.objective, record.validation_score);
+    }
+
+    void publish_averages(double clock) {
+        for (std::int64_t j = 0; j < n_features_; ++j) {
+            const auto s = static_cast<std::size_t>(j);
+            const double sum = average_sum_[s] + model_.weights[j] * (clock - average_last_[s]);
+            model_.average_weights[j] = clock > 0.0 ? sum / clock : model_.weights[j];
+        }
+        const double sum = average_intercept_sum_ + *model_.intercept * (clock - average_intercept_last_);
+        *model_.average_intercept = clock > 0.0 ? sum / clock : *model_.intercept;
+    }
+
+    const View& X_;
+    const Targets& targets_;
+    const TrainConfig& config_;
+    ModelState& model_;
+    const InterruptCheck& interrupted_;
+    const int n_threads_;
+    const std::int64_t n_features_;
+    const double l1_ratio_;
+    const StepSchedule schedule_;
+    const bool averaging_;
+    const bool passive_aggressive_;
+
+    std::vector<FeatureSlot> slots_;
+    std::vector<std::int64_t> hot_features_;
+    bool replicas_on_ = false;
+    PaddedDouble shared_intercept_;
+    Policy policy_;
+    std::atomic<bool> stop_requested_{false};
+    std::vector<double> average_sum_, average_last_;
+    double average_intercept_sum_ = 0.0, average_intercept_last_ = 0.0;
+};
+
+template <class View>
+TrainResult train_hogwild(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
+                          const InterruptCheck& interrupted) {
+    switch (config.write) {
+        case WritePolicyKind::atomic:
+            return HogwildTrainer<View, AtomicWrites>(X, targets, config, model, interrupted).run();
+        case WritePolicyKind::locked:
+            return HogwildTrainer<View, LockedWrites>(X, targets, config, model, interrupted).run();
+        case WritePolicyKind::racy: break;
+    }
+    return HogwildTrainer<View, RacyWrites>(X, targets, config, model, interrupted).run();
+}
+
+}  // namespace hogwild

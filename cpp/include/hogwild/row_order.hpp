@@ -1,0 +1,82 @@
+// The order in which an epoch visits rows.
+//
+// A full shuffle uses scikit-learn's generator and its in-place
+// Fisher-Yates step, applied to the previous epoch's order with the same
+// seed each epoch, so that the sequential solver visits rows exactly as
+// scikit-learn's SGD does. A block shuffle permutes runs of consecutive rows
+// instead: rows inside a block stay adjacent in memory, which keeps the
+// hardware prefetcher useful (a full shuffle makes every row a cache miss).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
+namespace hogwild {
+
+// scikit-learn's our_rand_r: xorshift32, reduced to [0, 2^31).
+inline std::uint32_t sklearn_rand_r(std::uint32_t& state) {
+    if (state == 0) state = 1;  // xorshift never leaves 0
+    state ^= static_cast<std::uint32_t>(state << 13);
+    state ^= static_cast<std::uint32_t>(state >> 17);
+    state ^= static_cast<std::uint32_t>(state << 5);
+    return state % (static_cast<std::uint32_t>(0x7FFFFFFF) + 1u);
+}
+
+template <class T>
+void sklearn_shuffle(std::vector<T>& items, std::uint32_t seed) {
+    const std::uint64_t n = items.size();
+    if (n < 2) return;
+    for (std::uint64_t i = 0; i + 1 < n; ++i) {
+        const std::uint64_t j = i + sklearn_rand_r(seed) % static_cast<std::uint32_t>(n - i);
+        std::swap(items[i], items[j]);
+    }
+}
+
+class RowOrder {
+  public:
+    RowOrder(std::int64_t n_rows, std::int64_t block_size, std::uint32_t seed)
+        : n_rows_(n_rows), block_size_(std::max<std::int64_t>(1, block_size)), seed_(seed) {
+        const std::int64_t n_blocks = (n_rows_ + block_size_ - 1) / block_size_;
+        blocks_.resize(static_cast<std::size_t>(n_blocks));
+        std::iota(blocks_.begin(), blocks_.end(), std::int64_t{0});
+        if (block_size_ > 1) {
+            rows_.resize(static_cast<std::size_t>(n_rows_));
+            expand_blocks();
+        }
+    }
+
+    // Called once before each epoch.
+    void next_epoch(bool shuffle) {
+        if (!shuffle) return;
+        if (block_size_ == 1) {
+            sklearn_shuffle(blocks_, seed_);
+        } else {
+            sklearn_shuffle(blocks_, seed_);
+            expand_blocks();
+        }
+    }
+
+    // Row visited at position k of the epoch.
+    const std::int64_t* rows() const { return block_size_ == 1 ? blocks_.data() : rows_.data(); }
+    std::int64_t size() const { return n_rows_; }
+
+  private:
+    void expand_blocks() {
+        std::int64_t position = 0;
+        for (const std::int64_t block : blocks_) {
+            const std::int64_t begin = block * block_size_;
+            const std::int64_t end = std::min(n_rows_, begin + block_size_);
+            for (std::int64_t row = begin; row < end; ++row) rows_[static_cast<std::size_t>(position++)] = row;
+        }
+    }
+
+    std::int64_t n_rows_;
+    std::int64_t block_size_;
+    std::uint32_t seed_;
+    std::vector<std::int64_t> blocks_;  // with block_size 1, these are the rows
+    std::vector<std::int64_t> rows_;
+};
+
+}  // namespace hogwild

@@ -1,0 +1,78 @@
+// Learning-rate schedules of scikit-learn's SGD.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+
+#include "hogwild/config.hpp"
+
+namespace hogwild {
+
+struct StepSchedule {
+    LearningRate kind = LearningRate::optimal;
+    double eta0 = 0.0;
+    double power_t = 0.5;
+    double alpha = 1e-4;
+    double optimal_init = 1.0;  // t offset of Bottou's "optimal" rate
+
+    static StepSchedule from(const TrainConfig& config) {
+        StepSchedule schedule;
+        schedule.kind = config.learning_rate;
+        schedule.eta0 = config.eta0;
+        schedule.power_t = config.power_t;
+        schedule.alpha = config.alpha;
+        if (config.learning_rate == LearningRate::optimal) {
+            // Bottou's heuristic: start where a typical weight of size
+            // 1/sqrt(sqrt(alpha)) would get a step of its own size.
+            const double typical_weight = std::sqrt(1.0 / std::sqrt(config.alpha));
+            const double initial_eta =
+                typical_weight / std::max(1.0, config.loss.derivative(-typical_weight, 1.0));
+            schedule.optimal_init = 1.0 / (initial_eta * config.alpha);
+        }
+        return schedule;
+    }
+
+    // Step size at update number t (t counts from 1). `adaptive_eta` is the
+    // current rate of the adaptive schedule, which changes between epochs.
+    double at(double t, double adaptive_eta) const {
+        // (passive-aggressive rules take their step from the example; eta0 is their cap)
+        switch (kind) {
+            case LearningRate::optimal: return 1.0 / (alpha * (optimal_init + t - 1.0));
+            case LearningRate::invscaling: return eta0 / std::pow(t, power_t);
+            case LearningRate::adaptive: return adaptive_eta;
+            case LearningRate::constant:
+            case LearningRate::pa1:
+            case LearningRate::pa2: return eta0;
+        }
+        return eta0;
+    }
+};
+
+}  // namespace hogwild
+
+namespace hogwild {
+
+// The step of an update: -eta * dloss/dp for gradient rules, or the
+// passive-aggressive step, which moves just far enough to fix the example
+// (capped by C = eta0 for PA-I, softened by 1/(2C) for PA-II).
+inline double update_step(const TrainConfig& config, double eta, double p, double y, double squared_norm) {
+    const LearningRate rule = config.learning_rate;
+    if (rule != LearningRate::pa1 && rule != LearningRate::pa2) return -eta * clipped(config.loss.derivative(p, y));
+    double step;
+    if (rule == LearningRate::pa1) {
+        const double ratio = config.loss.value(p, y) / squared_norm;
+        step = ratio < config.eta0 ? ratio : config.eta0;
+    } else {
+        step = config.loss.value(p, y) / (squared_norm + 0.5 / config.eta0);
+    }
+    const bool hinge = config.loss.kind == Loss::hinge || config.loss.kind == Loss::perceptron;
+    if (hinge) step *= y;
+    else if (y - p < 0.0) step *= -1.0;
+    return step;
+}
+
+inline bool is_passive_aggressive(LearningRate rule) {
+    return rule == LearningRate::pa1 || rule == LearningRate::pa2;
+}
+
+}  // namespace hogwild

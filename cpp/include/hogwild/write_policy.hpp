@@ -1,0 +1,67 @@
+// How a thread writes the shared weights: a small policy type chosen at
+// compile time, so the hot loop carries no run-time branch for it.
+//
+//   Racy      Hogwild!: relaxed atomic load, then relaxed store. Updates from
+//             two threads may overwrite each other (rarely, on sparse data),
+//             which Hogwild! tolerates; relaxed std::atomic_ref compiles to
+//             plain moves on x86 yet is defined behaviour.
+//   AtomicAdd Read-modify-write with compare-and-swap: no update is lost.
+//   Locked    One lock around a whole row: the baseline that shows what
+//             lock-free buys.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+
+namespace hogwild {
+
+struct RacyWrites {
+    struct RowGuard {
+        explicit RowGuard(RacyWrites&) {}
+    };
+    static double read(double& slot) { return std::atomic_ref<double>(slot).load(std::memory_order_relaxed); }
+    template <class Update>
+    static void modify(double& slot, Update&& update) {
+        std::atomic_ref<double> ref(slot);
+        ref.store(update(ref.load(std::memory_order_relaxed)), std::memory_order_relaxed);
+    }
+};
+
+struct AtomicWrites {
+    struct RowGuard {
+        explicit RowGuard(AtomicWrites&) {}
+    };
+    static double read(double& slot) { return std::atomic_ref<double>(slot).load(std::memory_order_relaxed); }
+    template <class Update>
+    static void modify(double& slot, Update&& update) {
+        std::atomic_ref<double> ref(slot);
+        double expected = ref.load(std::memory_order_relaxed);
+        while (!ref.compare_exchange_weak(expected, update(expected), std::memory_order_relaxed)) {
+        }
+    }
+};
+
+struct LockedWrites {
+    // The whole row (read, then write) happens under the one lock.
+    struct RowGuard {
+        explicit RowGuard(LockedWrites& policy) : lock(policy.mutex) {}
+        std::lock_guard<std::mutex> lock;
+    };
+    static double read(double& slot) { return std::atomic_ref<double>(slot).load(std::memory_order_relaxed); }
+    template <class Update>
+    static void modify(double& slot, Update&& update) {
+        std::atomic_ref<double> ref(slot);
+        ref.store(update(ref.load(std::memory_order_relaxed)), std::memory_order_relaxed);
+    }
+    std::mutex mutex;
+};
+
+// Adds `delta` to a shared value without losing concurrent additions.
+inline void atomic_add(double& slot, double delta) {
+    std::atomic_ref<double> ref(slot);
+    double expected = ref.load(std::memory_order_relaxed);
+    while (!ref.compare_exchange_weak(expected, expected + delta, std::memory_order_relaxed)) {
+    }
+}
+
+}  // namespace hogwild

@@ -1,0 +1,34 @@
+"""hogwild: parallel lock-free SGD for linear models.
+
+``hogwild.SGDClassifier`` and ``hogwild.SGDRegressor`` are drop-ins for
+scikit-learn's estimators of the same names that train on every core.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from . import _core
+from ._sgd import SGDClassifier, SGDRegressor
+
+try:
+    __version__ = version("hogwild")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = _core.build_info()["version"]
+
+
+def build_info():
+    """What the compiled core was built with.
+
+    Returns
+    -------
+    dict
+        ``version``, ``compiler``, ``cxx_standard``, ``build_type``,
+        ``openmp`` (the ``_OPENMP`` date), ``cuda`` ("on"/"off"),
+        ``cuda_compiler_found``, ``simd`` (instruction sets the build may
+        use) and ``usable_cpus`` (CPUs this process may run on now).
+    """
+    info = dict(_core.build_info())
+    info["usable_cpus"] = _core.usable_cpu_count()
+    return info
+
+
+__all__ = ["SGDClassifier", "SGDRegressor", "build_info", "__version__"]

@@ -1,0 +1,468 @@
+"""Drop-in replacements for scikit-learn's SGDClassifier and SGDRegressor.
+
+They subclass scikit-learn's estimators, so parameters, defaults, parameter
+validation, prediction, probabilities, `score`, `sparsify`/`densify`,
+pickling and `clone` are scikit-learn's own; only training is replaced by
+the C++ core. The fitting bookkeeping (random draws, `t_`, `n_iter_`,
+averaging, warnings) mirrors scikit-learn 1.9 line for line, so that with
+``solver="sequential"`` the learned model is scikit-learn's.
+"""
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn import linear_model as _sk
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import _check_partial_fit_first_call
+from sklearn.utils.validation import _check_sample_weight
+
+from . import _core
+from ._validation import check_training_data, core_view
+
+MAX_INT = np.iinfo(np.int32).max
+SPARSE_INTERCEPT_DECAY = 0.01  # scikit-learn's: the intercept moves slower on sparse data
+
+_HOGWILD_PARAMETERS = {
+    "solver": [StrOptions({"hogwild", "sequential"})],
+    "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+    "write": [StrOptions({"racy", "atomic", "locked"})],
+    "hot_features": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
+    "sync_every": [Interval(Integral, 1, None, closed="left")],
+    "shuffle_block_size": [Interval(Integral, 1, None, closed="left")],
+    "pin_threads": ["boolean"],
+}
+
+
+class _HogwildTraining:
+    """Training through the C++ core, shared by both estimators."""
+
+    def _threads(self):
+        if self.solver == "sequential":
+            return 1
+        return self.n_threads if self.n_threads is not None else _core.usable_cpu_count()
+
+    def _train_in_place(self, X, y, sample_weight, validation_mask, coef, intercept,
+                        average_coef, average_intercept, *, loss, alpha, learning_rate,
+                        max_iter, seed, weight_pos, weight_neg, problem):
+        """Run the core on one binary (or regression) problem.
+
+        coef, intercept (a length-1 view) and the average buffers are float64
+        arrays the core updates in place.
+        """
+        options = dict(
+            loss=loss,
+            epsilon=float(self.epsilon),
+            classifier=problem is not None,
+            penalty=str(self.penalty).lower(),
+            alpha=float(alpha),
+            l1_ratio=float(self._get_l1_ratio()),
+            fit_intercept=bool(self.fit_intercept),
+            max_iter=int(max_iter),
+            tol=float(self.tol) if self.tol is not None else -np.inf,
+            n_iter_no_change=int(self.n_iter_no_change),
+            shuffle=bool(self.shuffle),
+            shuffle_block_size=int(self.shuffle_block_size),
+            seed=int(seed),
+            learning_rate=learning_rate,
+            eta0=float(self.eta0),
+            power_t=float(self.power_t),
+            early_stopping=bool(self.early_stopping),
+            average=int(self.average),
+            t_start=float(self.t_),
+            weight_pos=float(weight_pos),
+            weight_neg=float(weight_neg),
+            intercept_decay=SPARSE_INTERCEPT_DECAY if sp.issparse(X) else 1.0,
+            n_threads=int(self._threads()),
+            write=self.write,
+            hot_features=-1 if self.hot_features == "auto" else int(self.hot_features),
+            sync_every=int(self.sync_every),
+            pin_threads=bool(self.pin_threads),
+        )
+        mask = None
+        if validation_mask is not None and validation_mask.any():
+            mask = np.ascontiguousarray(validation_mask, dtype=np.uint8)
+        result = _core.train(
+            self.solver, core_view(X), y, sample_weight, mask, coef, intercept,
+            average_coef, average_intercept, options,
+        )
+        if result["diverged"]:
+            raise ValueError(
+                "Floating-point under-/overflow occurred at epoch #%d. Scaling input "
+                "data with StandardScaler or MinMaxScaler might help." % result["n_iter"]
+            )
+        self._record_history(result, problem)
+        return result["n_iter"]
+
+    def _record_history(self, result, problem):
+        history = result["history"]
+        start = len(self.history_)
+        for e in range(len(history["objective"])):
+            record = {
+                "epoch": start + e + 1 if problem is None else e + 1,
+                "objective": float(history["objective"][e]),
+                "seconds": float(history["seconds"][e]),
+                "updates": int(history["updates"][e]),
+                "examples_per_second": float(history["examples_per_second"][e]),
+            }
+            if self.early_stopping:
+                record["validation_score"] = float(history["validation_score"][e])
+            if problem is not None:
+                record["class"] = problem
+            self.history_.append(record)
+
+    def _reset_history(self):
+        self.history_ = []
+
+
+class SGDClassifier(_HogwildTraining, _sk.SGDClassifier):
+    """Linear classifiers (SVM, logistic regression, ...) trained with parallel SGD.
+
+    A drop-in for :class:`sklearn.linear_model.SGDClassifier`: every
+    parameter of scikit-learn 1.9 is accepted with the same meaning and
+    default, and the fitted attributes are the same. Training runs in C++
+    on all cores, without the GIL.
+
+    Parameters
+    ----------
+    loss, penalty, alpha, l1_ratio, fit_intercept, max_iter, tol, shuffle, \
+verbose, epsilon, n_jobs, random_state, learning_rate, eta0, power_t, \
+early_stopping, validation_fraction, n_iter_no_change, class_weight, \
+warm_start, average
+        As in scikit-learn. ``n_jobs`` is accepted for compatibility and not
+        used: one-vs-rest problems are trained one after the other, each on
+        ``n_threads`` threads.
+    solver : {"hogwild", "sequential"}, default="hogwild"
+        ``"hogwild"``: ``n_threads`` threads update one shared weight vector
+        without locks. ``"sequential"``: one thread running scikit-learn's
+        algorithm step for step (the reference; with ``shuffle=False`` or the
+        same ``random_state`` it learns scikit-learn's model).
+    n_threads : int, default=None
+        Threads for ``solver="hogwild"``; None uses every CPU this process
+        may run on.
+    write : {"racy", "atomic", "locked"}, default="racy"
+        How Hogwild! threads write shared weights: plain (relaxed atomic)
+        stores that may occasionally overwrite a concurrent update, atomic
+        compare-and-swap updates, or one lock around each row (a baseline).
+    hot_features : "auto" or int, default="auto"
+        Number of the most frequent features each Hogwild! thread keeps in a
+        private replica, merged into the shared weights every
+        ``sync_every`` rows (avoids cache-line contention on skewed data).
+        "auto": features present in at least 1/256 of the rows (at most
+        4096) when more than one thread runs; 0 disables replicas.
+    sync_every : int, default=256
+        Rows between merges of the hot-feature replicas.
+    shuffle_block_size : int, default=1
+        With ``shuffle=True``, permute blocks of this many consecutive rows
+        instead of single rows. Blocks keep memory access sequential (faster
+        epochs on large data) at the price of a less random order.
+    pin_threads : bool, default=True
+        Pin each Hogwild! thread to its own CPU while training.
+
+    Attributes
+    ----------
+    coef_, intercept_, classes_, n_iter_, t_, n_features_in_, \
+feature_names_in_, loss_function_
+        As in scikit-learn (``coef_`` and ``intercept_`` are float64).
+    history_ : list of dict
+        One record per epoch (per class for one-vs-rest): ``epoch``,
+        ``objective`` (mean loss over the epoch's updates plus the penalty
+        at its end), ``seconds``, ``updates``, ``examples_per_second``, and
+        ``validation_score`` with early stopping.
+
+    Notes
+    -----
+    With ``random_state`` set, a fit with one thread is bit-for-bit
+    reproducible. With several Hogwild! threads it is not: threads read and
+    write shared weights while others update them, and the interleaving
+    (which update lands first, which is overwritten) depends on timing.
+    """
+
+    _parameter_constraints = {**_sk.SGDClassifier._parameter_constraints, **_HOGWILD_PARAMETERS}
+
+    def __init__(
+        self,
+        loss="hinge",
+        *,
+        penalty="l2",
+        alpha=0.0001,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-3,
+        shuffle=True,
+        verbose=0,
+        epsilon=0.1,
+        n_jobs=None,
+        random_state=None,
+        learning_rate="optimal",
+        eta0=0.01,
+        power_t=0.5,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        class_weight=None,
+        warm_start=False,
+        average=False,
+        solver="hogwild",
+        n_threads=None,
+        write="racy",
+        hot_features="auto",
+        sync_every=256,
+        shuffle_block_size=1,
+        pin_threads=True,
+    ):
+        super().__init__(
+            loss=loss, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept, max_iter=max_iter, tol=tol, shuffle=shuffle,
+            verbose=verbose, epsilon=epsilon, n_jobs=n_jobs, random_state=random_state,
+            learning_rate=learning_rate, eta0=eta0, power_t=power_t,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change, class_weight=class_weight,
+            warm_start=warm_start, average=average,
+        )
+        self.solver = solver
+        self.n_threads = n_threads
+        self.write = write
+        self.hot_features = hot_features
+        self.sync_every = sync_every
+        self.shuffle_block_size = shuffle_block_size
+        self.pin_threads = pin_threads
+
+    def _fit(self, X, y, *args, **kwargs):
+        self._reset_history()
+        return super()._fit(X, y, *args, **kwargs)
+
+    def _partial_fit(self, X, y, alpha, loss, learning_rate, max_iter, classes,
+                     sample_weight, coef_init, intercept_init):
+        first_call = not hasattr(self, "classes_")
+        if not hasattr(self, "history_"):
+            self._reset_history()
+        X, y = check_training_data(self, X, y, reset=first_call, y_numeric=False)
+        n_samples, n_features = X.shape
+        _check_partial_fit_first_call(self, classes)
+        n_classes = self.classes_.shape[0]
+        self._expanded_class_weight = compute_class_weight(
+            self.class_weight, classes=self.classes_, y=y
+        )
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, allow_all_zero_weights=self.early_stopping
+        )
+        if getattr(self, "coef_", None) is None or coef_init is not None:
+            self._allocate_parameter_mem(
+                n_classes=n_classes, n_features=n_features, input_dtype=np.float64,
+                coef_init=coef_init, intercept_init=intercept_init,
+            )
+        elif n_features != self.coef_.shape[-1]:
+            raise ValueError(
+                "Number of features %d does not match previous data %d."
+                % (n_features, self.coef_.shape[-1])
+            )
+        self._loss_function_ = self._get_loss_function(loss)
+        if not hasattr(self, "t_"):
+            self.t_ = 1.0
+        if n_classes > 2:
+            self._fit_multiclass(X, y, alpha=alpha, learning_rate=learning_rate,
+                                 sample_weight=sample_weight, max_iter=max_iter)
+        elif n_classes == 2:
+            self._fit_binary(X, y, alpha=alpha, learning_rate=learning_rate,
+                             sample_weight=sample_weight, max_iter=max_iter)
+        else:
+            raise ValueError(
+                "The number of classes has to be greater than one; got %d class" % n_classes
+            )
+        return self
+
+    def _train_one_vs_rest(self, i, X, y, alpha, learning_rate, max_iter, pos_weight,
+                           neg_weight, sample_weight, validation_mask=None,
+                           random_state=None):
+        """scikit-learn's fit_binary: class i against the rest, labels -1/+1."""
+        y_i = np.where(y == self.classes_[i], 1.0, -1.0)
+        binary = len(self.classes_) == 2
+        row = slice(None) if binary else i
+        first = slice(0, 1) if binary else slice(i, i + 1)
+        if self.average:
+            coef = self._standard_coef.reshape(-1) if binary else self._standard_coef[row]
+            intercept = self._standard_intercept[first]
+            average_coef = self._average_coef.reshape(-1) if binary else self._average_coef[row]
+            average_intercept = self._average_intercept[first]
+        else:
+            coef = self.coef_.reshape(-1) if binary else self.coef_[row]
+            intercept = self.intercept_[first]
+            average_coef = average_intercept = None
+
+        random_state = check_random_state(random_state)
+        random_state.randint(1, np.iinfo(np.int32).max)  # scikit-learn's dataset seed draw
+        if validation_mask is None:
+            validation_mask = self._make_validation_split(y_i, sample_mask=sample_weight > 0)
+        seed = random_state.randint(MAX_INT)
+        n_iter = self._train_in_place(
+            X, y_i, sample_weight, validation_mask, coef, intercept, average_coef,
+            average_intercept, loss=self.loss, alpha=alpha, learning_rate=learning_rate,
+            max_iter=max_iter, seed=seed, weight_pos=pos_weight, weight_neg=neg_weight,
+            problem=self.classes_[i].item() if hasattr(self.classes_[i], "item") else self.classes_[i],
+        )
+        return n_iter
+
+    def _fit_binary(self, X, y, alpha, sample_weight, learning_rate, max_iter):
+        n_iter_ = self._train_one_vs_rest(
+            1, X, y, alpha, learning_rate, max_iter, self._expanded_class_weight[1],
+            self._expanded_class_weight[0], sample_weight, random_state=self.random_state,
+        )
+        self.t_ += n_iter_ * X.shape[0]
+        self.n_iter_ = n_iter_
+        if self.average > 0:
+            if self.average <= self.t_ - 1:
+                self.coef_ = self._average_coef.reshape(1, -1)
+                self.intercept_ = self._average_intercept
+            else:
+                self.coef_ = self._standard_coef.reshape(1, -1)
+                self.intercept_ = self._standard_intercept
+        else:
+            self.coef_ = self.coef_.reshape(1, -1)
+
+    def _fit_multiclass(self, X, y, alpha, learning_rate, sample_weight, max_iter):
+        validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
+        random_state = check_random_state(self.random_state)
+        seeds = random_state.randint(MAX_INT, size=len(self.classes_))
+        n_iter_ = 0
+        for i, seed in enumerate(seeds):
+            n_iter_i = self._train_one_vs_rest(
+                i, X, y, alpha, learning_rate, max_iter, self._expanded_class_weight[i],
+                1.0, sample_weight, validation_mask=validation_mask, random_state=seed,
+            )
+            n_iter_ = max(n_iter_, n_iter_i)
+        self.t_ += n_iter_ * X.shape[0]
+        self.n_iter_ = n_iter_
+        if self.average > 0:
+            if self.average <= self.t_ - 1.0:
+                self.coef_ = self._average_coef
+                self.intercept_ = self._average_intercept
+            else:
+                self.coef_ = self._standard_coef
+                self.intercept_ = self._standard_intercept
+
+
+class SGDRegressor(_HogwildTraining, _sk.SGDRegressor):
+    """Linear regression trained with parallel SGD.
+
+    A drop-in for :class:`sklearn.linear_model.SGDRegressor`, with the same
+    parameters and fitted attributes, plus the parallel parameters
+    ``solver``, ``n_threads``, ``write``, ``hot_features``, ``sync_every``,
+    ``shuffle_block_size`` and ``pin_threads`` described in
+    :class:`hogwild.SGDClassifier`, and ``history_``.
+
+    Notes
+    -----
+    With ``random_state`` set, a fit with one thread is bit-for-bit
+    reproducible; with several Hogwild! threads it is not (the interleaving
+    of the threads' updates depends on timing).
+    """
+
+    _parameter_constraints = {**_sk.SGDRegressor._parameter_constraints, **_HOGWILD_PARAMETERS}
+
+    def __init__(
+        self,
+        loss="squared_error",
+        *,
+        penalty="l2",
+        alpha=0.0001,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-3,
+        shuffle=True,
+        verbose=0,
+        epsilon=0.1,
+        random_state=None,
+        learning_rate="invscaling",
+        eta0=0.01,
+        power_t=0.25,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        warm_start=False,
+        average=False,
+        solver="hogwild",
+        n_threads=None,
+        write="racy",
+        hot_features="auto",
+        sync_every=256,
+        shuffle_block_size=1,
+        pin_threads=True,
+    ):
+        super().__init__(
+            loss=loss, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept, max_iter=max_iter, tol=tol, shuffle=shuffle,
+            verbose=verbose, epsilon=epsilon, random_state=random_state,
+            learning_rate=learning_rate, eta0=eta0, power_t=power_t,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change, warm_start=warm_start, average=average,
+        )
+        self.solver = solver
+        self.n_threads = n_threads
+        self.write = write
+        self.hot_features = hot_features
+        self.sync_every = sync_every
+        self.shuffle_block_size = shuffle_block_size
+        self.pin_threads = pin_threads
+
+    def _fit(self, X, y, *args, **kwargs):
+        self._reset_history()
+        return super()._fit(X, y, *args, **kwargs)
+
+    def _partial_fit(self, X, y, alpha, loss, learning_rate, max_iter, sample_weight,
+                     coef_init, intercept_init):
+        first_call = getattr(self, "coef_", None) is None
+        if not hasattr(self, "history_"):
+            self._reset_history()
+        X, y = check_training_data(self, X, y, reset=first_call, y_numeric=True)
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        n_samples, n_features = X.shape
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        if first_call:
+            self._allocate_parameter_mem(
+                n_classes=1, n_features=n_features, input_dtype=np.float64,
+                coef_init=coef_init, intercept_init=intercept_init,
+            )
+        elif n_features != self.coef_.shape[-1]:
+            raise ValueError(
+                "Number of features %d does not match previous data %d."
+                % (n_features, self.coef_.shape[-1])
+            )
+        if self.average > 0 and getattr(self, "_average_coef", None) is None:
+            self._average_coef = np.zeros(n_features, dtype=np.float64, order="C")
+            self._average_intercept = np.zeros(1, dtype=np.float64, order="C")
+        self._fit_regressor(X, y, alpha, loss, learning_rate, sample_weight, max_iter)
+        return self
+
+    def _fit_regressor(self, X, y, alpha, loss, learning_rate, sample_weight, max_iter):
+        if not hasattr(self, "t_"):
+            self.t_ = 1.0
+        validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
+        random_state = check_random_state(self.random_state)
+        seed = random_state.randint(0, MAX_INT)
+        random_state.randint(1, np.iinfo(np.int32).max)  # scikit-learn's dataset seed draw
+        if self.average:
+            coef, intercept = self._standard_coef, self._standard_intercept
+            average_coef, average_intercept = self._average_coef, self._average_intercept
+        else:
+            coef, intercept = self.coef_, self.intercept_
+            average_coef = average_intercept = None
+        self.n_iter_ = self._train_in_place(
+            X, y, sample_weight, validation_mask, coef, intercept[0:1], average_coef,
+            None if average_intercept is None else average_intercept[0:1], loss=loss,
+            alpha=alpha, learning_rate=learning_rate, max_iter=max_iter, seed=seed,
+            weight_pos=1.0, weight_neg=1.0, problem=None,
+        )
+        self.t_ += self.n_iter_ * X.shape[0]
+        if self.average > 0:
+            if self.average <= self.t_ - 1.0:
+                self.coef_ = self._average_coef
+                self.intercept_ = self._average_intercept
+            else:
+                self.coef_ = self._standard_coef
+                self.intercept_ = self._standard_intercept

@@ -1,0 +1,96 @@
+"""Input checks done before anything reaches the C++ core.
+
+The core trusts its inputs (it indexes weights with the CSR column indices),
+so everything that could make it read out of bounds is checked here, with
+the GIL held, and reported as a ValueError/TypeError naming the argument.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import validate_data
+
+SUPPORTED_INDEX_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
+
+
+def check_csr_structure(X, name="X"):
+    """Raise ValueError unless X's CSR arrays describe a valid matrix.
+
+    SciPy checks the structure when a matrix is built, not when its arrays
+    are changed afterwards; an out-of-range index would make the core read
+    outside the weight vector, so it is checked again here (vectorized,
+    O(nnz)).
+    """
+    n_rows, n_cols = X.shape
+    indptr, indices, data = X.indptr, X.indices, X.data
+    if indptr.ndim != 1 or indptr.shape[0] != n_rows + 1:
+        raise ValueError(
+            f"{name}.indptr has shape {indptr.shape}, expected ({n_rows + 1},) "
+            f"for a matrix with {n_rows} rows"
+        )
+    if indices.ndim != 1 or data.ndim != 1 or indices.shape[0] != data.shape[0]:
+        raise ValueError(
+            f"{name}.indices and {name}.data must be 1-D and of equal length, "
+            f"got shapes {indices.shape} and {data.shape}"
+        )
+    if indptr[0] != 0:
+        raise ValueError(f"{name}.indptr must start at 0, got {indptr[0]}")
+    if indptr[-1] != indices.shape[0]:
+        raise ValueError(
+            f"{name}.indptr ends at {indptr[-1]} but {name} has {indices.shape[0]} "
+            "stored values"
+        )
+    if n_rows > 0 and np.any(indptr[1:] < indptr[:-1]):
+        raise ValueError(f"{name}.indptr must be non-decreasing")
+    if indices.shape[0] > 0:
+        smallest, largest = indices.min(), indices.max()
+        if smallest < 0:
+            raise ValueError(f"{name}.indices contains a negative column index ({smallest})")
+        if largest >= n_cols:
+            raise ValueError(
+                f"{name}.indices contains column index {largest}, out of range "
+                f"for {n_cols} columns"
+            )
+
+
+def check_training_data(estimator, X, y, *, reset, y_numeric):
+    """Validate X and y as scikit-learn does, without copying a float CSR X.
+
+    Returns X (a CSR matrix or a C-contiguous 2-D array of float32/float64)
+    and y. Unlike scikit-learn's SGD, int64 CSR indices are accepted as they
+    are (large matrices need them).
+    """
+    if sp.issparse(X) and X.format == "csr" and X.indices.dtype != X.indptr.dtype:
+        # The core reads indices and indptr with one index type.
+        X = X.copy()
+        X.indptr = X.indptr.astype(X.indices.dtype)
+    X, y = validate_data(
+        estimator,
+        X,
+        y,
+        accept_sparse="csr",
+        dtype=[np.float64, np.float32],
+        order="C",
+        accept_large_sparse=True,
+        reset=reset,
+        y_numeric=y_numeric,
+    )
+    if sp.issparse(X):
+        if X.indices.dtype not in SUPPORTED_INDEX_DTYPES:
+            X = X.copy()
+            X.indices = X.indices.astype(np.int64)
+            X.indptr = X.indptr.astype(np.int64)
+        check_csr_structure(X)
+    return X, y
+
+
+def core_view(X):
+    """What the core's `train` takes for X: a dense array or a CSR tuple."""
+    if sp.issparse(X):
+        return (
+            np.ascontiguousarray(X.data),
+            np.ascontiguousarray(X.indices),
+            np.ascontiguousarray(X.indptr),
+            X.shape[0],
+            X.shape[1],
+        )
+    return X
