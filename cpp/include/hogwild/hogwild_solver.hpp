@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <type_traits>
 #include <vector>
 
 #include "hogwild/penalty.hpp"
@@ -173,17 +174,17 @@ class HogwildTrainer {
         }
         shared_intercept_.value = *model_.intercept;
 
-        // Replicas need every update to land in one replica before merging,
-        // which the lazy averaging below cannot follow: no replicas with it.
+        // The locked baseline serializes whole rows on the shared weights:
+        // private replicas would bypass its lock, so it has none.
+        const bool locked = std::is_same_v<Policy, LockedWrites>;
         std::int64_t n_hot = 0;
-        if (!averaging_) {
-            if (config_.hot_features >= 0) {
-                n_hot = std::min(config_.hot_features, n_features_);
-            } else if (n_threads_ > 1) {
-                const double min_count = kHotFeatureMinFrequency * static_cast<double>(n_train);
-                for (const auto c : counts) n_hot += static_cast<double>(c) >= min_count && c > 0 ? 1 : 0;
-                n_hot = std::min(n_hot, kDefaultMaxHotFeatures);
-            }
+        if (locked) {
+        } else if (config_.hot_features >= 0) {
+            n_hot = std::min(config_.hot_features, n_features_);
+        } else if (n_threads_ > 1) {
+            const double min_count = kHotFeatureMinFrequency * static_cast<double>(n_train);
+            for (const auto c : counts) n_hot += static_cast<double>(c) >= min_count && c > 0 ? 1 : 0;
+            n_hot = std::min(n_hot, kDefaultMaxHotFeatures);
         }
         std::vector<std::int64_t> by_count(static_cast<std::size_t>(n_features_));
         std::iota(by_count.begin(), by_count.end(), std::int64_t{0});
@@ -194,22 +195,42 @@ class HogwildTrainer {
         hot_features_.assign(by_count.begin(), by_count.begin() + n_hot);
         for (std::size_t s = 0; s < hot_features_.size(); ++s)
             slots_[static_cast<std::size_t>(hot_features_[s])].replica_slot = static_cast<std::int32_t>(s);
-        replicas_on_ = !averaging_ && (n_threads_ > 1 || n_hot > 0);
+        replicas_on_ = !locked && (n_threads_ > 1 || n_hot > 0);
     }
 
-    // Lazy averaging: a weight changes only when a row touches it, so its
-    // contribution to the running sum is (its value) x (iterates it lasted),
-    // added when it is next touched and once more at the end of each epoch.
+    // Averaged SGD by snapshots: the calling thread adds the current weights,
+    // weighted by the updates since its last snapshot, to a running sum every
+    // `snapshot_every_` of its rows (O(d) work spread over about 4d nonzeros
+    // of training, so the cost stays O(nnz)), and once more at each epoch's
+    // end. `averaging_clock(t)` counts the iterates averaged by update t.
     double averaging_clock(double t) const { return std::max(0.0, t - static_cast<double>(config_.average) + 1.0); }
 
     void start_averages() {
-        const double clock = averaging_clock(config_.t_start - 1.0);
+        average_clock_ = averaging_clock(config_.t_start - 1.0);
         average_sum_.resize(static_cast<std::size_t>(n_features_));
-        average_last_.assign(static_cast<std::size_t>(n_features_), clock);
         for (std::int64_t j = 0; j < n_features_; ++j)
-            average_sum_[static_cast<std::size_t>(j)] = model_.average_weights[j] * clock;
-        average_intercept_sum_ = *model_.average_intercept * clock;
-        average_intercept_last_ = clock;
+            average_sum_[static_cast<std::size_t>(j)] = model_.average_weights[j] * average_clock_;
+        average_intercept_sum_ = *model_.average_intercept * average_clock_;
+        const double nnz_per_row = X_.n_rows > 0 ? static_cast<double>(X_.nnz()) / X_.n_rows : 1.0;
+        snapshot_every_ = std::max<std::int64_t>(
+            16, static_cast<std::int64_t>(4.0 * static_cast<double>(n_features_) / std::max(1.0, nnz_per_row)));
+    }
+
+    // Weight of feature j as this thread sees it.
+    double current_weight(std::int64_t j, const double* replica) {
+        FeatureSlot& slot = slots_[static_cast<std::size_t>(j)];
+        return slot.replica_slot >= 0 && replica != nullptr ? replica[slot.replica_slot] : Policy::read(slot.weight);
+    }
+
+    void snapshot_average(double clock, const double* replica) {
+        const double weight = clock - average_clock_;
+        if (weight <= 0.0) return;
+        for (std::int64_t j = 0; j < n_features_; ++j)
+            average_sum_[static_cast<std::size_t>(j)] += weight * current_weight(j, replica);
+        const double intercept =
+            replica != nullptr ? replica[hot_features_.size()] : Policy::read(shared_intercept_.value);
+        average_intercept_sum_ += weight * intercept;
+        average_clock_ = clock;
     }
 
     void refresh_replica(std::vector<double>& replica, std::vector<double>& base) {
@@ -235,7 +256,7 @@ class HogwildTrainer {
     void run_rows(const std::int64_t* rows, std::int64_t begin, std::int64_t end, int tid, int team, double t_epoch,
                   double adaptive_eta, std::vector<double>& replica, std::vector<double>& replica_base,
                   double& loss_sum, std::int64_t& updates) {
-        std::int64_t since_merge = 0;
+        std::int64_t since_merge = 0, since_snapshot = 0;
         for (std::int64_t position = begin; position < end; ++position) {
             const std::int64_t local = position - begin;
             if (local % kRowsBetweenStopChecks == 0) {
@@ -258,6 +279,10 @@ class HogwildTrainer {
             step(X_.row(i), targets_.y[i], targets_.sample_weight[i], t, adaptive_eta,
                  replicas_on_ ? replica.data() : nullptr, loss_sum);
             ++updates;
+            if (averaging_ && tid == 0 && ++since_snapshot == snapshot_every_) {
+                snapshot_average(averaging_clock(t), replicas_on_ ? replica.data() : nullptr);
+                since_snapshot = 0;
+            }
             if (replicas_on_ && ++since_merge == config_.sync_every) {
                 merge_replica(replica, replica_base);
                 since_merge = 0;
@@ -295,7 +320,6 @@ class HogwildTrainer {
 
         const double l2_strength = eta * config_.alpha * (1.0 - l1_ratio_);
         const double l1_strength = eta * config_.alpha * l1_ratio_;
-        const double average_clock = averaging_clock(t);
         for (std::int64_t k = 0; k < row.size(); ++k) {
             const std::int64_t j = row.index(k);
             FeatureSlot& slot = slots_[static_cast<std::size_t>(j)];
@@ -310,7 +334,6 @@ class HogwildTrainer {
                 if (l2_strength > 0.0) v /= 1.0 + l2_strength * r;
                 return v;
             };
-            if (averaging_) accumulate_average(j, Policy::read(slot.weight), average_clock);
             if (slot.replica_slot >= 0) {
                 double& w = replica[slot.replica_slot];
                 w = next(w);
@@ -319,27 +342,9 @@ class HogwildTrainer {
             }
         }
         if (update != 0.0 && config_.fit_intercept) {
-            if (averaging_) accumulate_intercept_average(Policy::read(intercept), average_clock);
             const double intercept_step = update * config_.intercept_decay;
             if (replica != nullptr) intercept += intercept_step;
             else Policy::modify(intercept, [&](double b) { return b + intercept_step; });
-        }
-    }
-
-    void accumulate_average(std::int64_t j, double weight, double clock) {
-        double& last = average_last_[static_cast<std::size_t>(j)];
-        const double lasted = clock - RacyWrites::read(last);
-        if (lasted > 0.0) {
-            RacyWrites::modify(average_sum_[static_cast<std::size_t>(j)], [&](double s) { return s + weight * lasted; });
-            RacyWrites::modify(last, [&](double) { return clock; });
-        }
-    }
-
-    void accumulate_intercept_average(double intercept, double clock) {
-        const double lasted = clock - RacyWrites::read(average_intercept_last_);
-        if (lasted > 0.0) {
-            RacyWrites::modify(average_intercept_sum_, [&](double s) { return s + intercept * lasted; });
-            RacyWrites::modify(average_intercept_last_, [&](double) { return clock; });
         }
     }
 
@@ -375,13 +380,12 @@ class HogwildTrainer {
     }
 
     void publish_averages(double clock) {
-        for (std::int64_t j = 0; j < n_features_; ++j) {
-            const auto s = static_cast<std::size_t>(j);
-            const double sum = average_sum_[s] + model_.weights[j] * (clock - average_last_[s]);
-            model_.average_weights[j] = clock > 0.0 ? sum / clock : model_.weights[j];
-        }
-        const double sum = average_intercept_sum_ + *model_.intercept * (clock - average_intercept_last_);
-        *model_.average_intercept = clock > 0.0 ? sum / clock : *model_.intercept;
+        snapshot_average(clock, nullptr);  // the weights were just published: no replica needed
+        for (std::int64_t j = 0; j < n_features_; ++j)
+            model_.average_weights[j] =
+                average_clock_ > 0.0 ? average_sum_[static_cast<std::size_t>(j)] / average_clock_ : model_.weights[j];
+        *model_.average_intercept =
+            average_clock_ > 0.0 ? average_intercept_sum_ / average_clock_ : *model_.intercept;
     }
 
     const View& X_;
@@ -402,8 +406,10 @@ class HogwildTrainer {
     PaddedDouble shared_intercept_;
     Policy policy_;
     std::atomic<bool> stop_requested_{false};
-    std::vector<double> average_sum_, average_last_;
-    double average_intercept_sum_ = 0.0, average_intercept_last_ = 0.0;
+    std::vector<double> average_sum_;
+    double average_intercept_sum_ = 0.0;
+    double average_clock_ = 0.0;
+    std::int64_t snapshot_every_ = 1;
 };
 
 template <class View>

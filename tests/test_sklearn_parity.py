@@ -1,0 +1,137 @@
+"""solver="sequential" learns scikit-learn's model: same data, same
+hyper-parameters, same random_state -> the same coefficients."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn import linear_model as sk
+from sklearn.exceptions import ConvergenceWarning
+
+import hogwild
+
+
+def fit_both(sk_class, hw_class, X, y, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = sk_class(**params).fit(X, y)
+        ours = hw_class(solver="sequential", **params).fit(X, y)
+    return reference, ours
+
+
+def assert_same_model(reference, ours, rtol=1e-9):
+    scale = np.max(np.abs(reference.coef_))
+    np.testing.assert_allclose(ours.coef_, reference.coef_, rtol=0, atol=rtol * scale)
+    np.testing.assert_allclose(ours.intercept_, reference.intercept_, rtol=0, atol=rtol * max(1.0, scale))
+    assert ours.n_iter_ == reference.n_iter_
+    assert ours.t_ == reference.t_
+
+
+CLASSIFIER_LOSSES = ["hinge", "log_loss", "modified_huber", "squared_hinge", "perceptron",
+                     "squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive"]
+
+
+@pytest.mark.parametrize("loss", CLASSIFIER_LOSSES)
+@pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet", None])
+def test_classifier_matches_sklearn_without_shuffle(a9a, loss, penalty):
+    X, y, _, _ = a9a
+    reference, ours = fit_both(sk.SGDClassifier, hogwild.SGDClassifier, X, y, loss=loss,
+                               penalty=penalty, shuffle=False, max_iter=3, tol=None)
+    assert_same_model(reference, ours)
+
+
+@pytest.mark.parametrize("params", [
+    dict(loss="log_loss"),                                   # default tol: same stopping epoch
+    dict(loss="hinge", average=True, max_iter=5, tol=None),
+    dict(loss="log_loss", average=20000, max_iter=5, tol=None),
+    dict(loss="modified_huber", learning_rate="invscaling", eta0=0.1, max_iter=5, tol=None),
+    dict(loss="hinge", learning_rate="adaptive", eta0=0.05, max_iter=30),
+    dict(loss="hinge", learning_rate="pa1", eta0=0.5, max_iter=4, tol=None),
+    dict(loss="hinge", learning_rate="pa2", eta0=0.5, max_iter=4, tol=None),
+    dict(loss="log_loss", class_weight="balanced", max_iter=4, tol=None),
+    dict(loss="log_loss", class_weight={-1: 0.3, 1: 2.0}, penalty="elasticnet", max_iter=4, tol=None),
+])
+def test_classifier_matches_sklearn_with_shuffle(a9a, params):
+    X, y, _, _ = a9a
+    reference, ours = fit_both(sk.SGDClassifier, hogwild.SGDClassifier, X, y, random_state=7, **params)
+    assert_same_model(reference, ours)
+
+
+def test_dense_input_matches_sklearn(a9a):
+    X, y, _, _ = a9a
+    X = X[:5000].toarray()
+    y = y[:5000]
+    reference, ours = fit_both(sk.SGDClassifier, hogwild.SGDClassifier, X, y, loss="log_loss",
+                               penalty="elasticnet", random_state=0, max_iter=5, tol=None)
+    assert_same_model(reference, ours)
+
+
+def test_sample_weight_matches_sklearn(a9a):
+    X, y, _, _ = a9a
+    weights = np.random.RandomState(0).uniform(0.1, 3.0, size=X.shape[0])
+    reference = sk.SGDClassifier(random_state=1, max_iter=3, tol=None).fit(X, y, sample_weight=weights)
+    ours = hogwild.SGDClassifier(solver="sequential", random_state=1, max_iter=3, tol=None).fit(
+        X, y, sample_weight=weights)
+    assert_same_model(reference, ours)
+
+
+@pytest.mark.parametrize("params", [dict(), dict(average=True), dict(loss="log_loss", class_weight="balanced")])
+def test_multiclass_one_vs_rest_matches_sklearn(dna, params):
+    X, y = dna
+    reference, ours = fit_both(sk.SGDClassifier, hogwild.SGDClassifier, X, y, random_state=3, **params)
+    assert_same_model(reference, ours)
+    np.testing.assert_array_equal(ours.classes_, reference.classes_)
+
+
+def test_string_labels_match_sklearn(dna):
+    X, y = dna
+    labels = np.array(["exon-intron", "intron-exon", "neither"])[y.astype(int) - 1]
+    reference, ours = fit_both(sk.SGDClassifier, hogwild.SGDClassifier, X, labels, random_state=0, max_iter=5,
+                               tol=None, loss="modified_huber")
+    assert_same_model(reference, ours)
+    np.testing.assert_array_equal(ours.predict(X), reference.predict(X))
+    np.testing.assert_allclose(ours.predict_proba(X), reference.predict_proba(X), atol=1e-9)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive"])
+@pytest.mark.parametrize("extra", [dict(), dict(average=10), dict(penalty="elasticnet"), dict(shuffle=False)])
+def test_regressor_matches_sklearn(dna, loss, extra):
+    X, _ = dna
+    y = np.asarray(X[:, :10].sum(axis=1)).ravel() + 0.1 * np.random.RandomState(0).randn(X.shape[0])
+    reference, ours = fit_both(sk.SGDRegressor, hogwild.SGDRegressor, X, y, loss=loss, random_state=2, **extra)
+    assert_same_model(reference, ours)
+
+
+def test_partial_fit_matches_sklearn(dna):
+    X, y = dna
+    reference = sk.SGDClassifier(loss="log_loss", random_state=0)
+    ours = hogwild.SGDClassifier(loss="log_loss", solver="sequential", random_state=0)
+    for start in range(0, 1500, 500):
+        part = slice(start, start + 500)
+        reference.partial_fit(X[part], y[part], classes=np.unique(y))
+        ours.partial_fit(X[part], y[part], classes=np.unique(y))
+    assert_same_model(reference, ours)
+
+
+def test_float32_input_matches_sklearn_to_float32_rounding(a9a):
+    """scikit-learn trains float32 weights on float32 data, hogwild float64."""
+    X, y, _, _ = a9a
+    X = X.astype(np.float32)
+    reference, ours = fit_both(sk.SGDClassifier, hogwild.SGDClassifier, X, y, loss="hinge",
+                               random_state=0, max_iter=3, tol=None)
+    assert ours.coef_.dtype == np.float64
+    assert_same_model(reference, ours, rtol=1e-4)
+
+
+def test_warm_start_and_coef_init_match_sklearn(a9a):
+    X, y, _, _ = a9a
+    coef_init = np.random.RandomState(0).randn(X.shape[1]) * 0.01
+    # (both libraries train a float64 coef_init in place: give each its own copy)
+    reference = sk.SGDClassifier(random_state=0, max_iter=2, tol=None).fit(
+        X, y, coef_init=coef_init.copy(), intercept_init=0.5)
+    ours = hogwild.SGDClassifier(solver="sequential", random_state=0, max_iter=2, tol=None).fit(
+        X, y, coef_init=coef_init.copy(), intercept_init=0.5)
+    assert_same_model(reference, ours)
+    reference.set_params(warm_start=True, max_iter=3).fit(X, y)
+    ours.set_params(warm_start=True, max_iter=3).fit(X, y)
+    assert_same_model(reference, ours)
