@@ -31,7 +31,7 @@ _HOGWILD_PARAMETERS = {
     "n_threads": [Interval(Integral, 1, None, closed="left"), None],
     "write": [StrOptions({"racy", "atomic", "locked"})],
     "hot_features": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
-    "sync_every": [Interval(Integral, 1, None, closed="left")],
+    "sync_every": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     "shuffle_block_size": [Interval(Integral, 1, None, closed="left")],
     "pin_threads": ["boolean"],
 }
@@ -79,7 +79,7 @@ class _HogwildTraining:
             n_threads=int(self._threads()),
             write=self.write,
             hot_features=-1 if self.hot_features == "auto" else int(self.hot_features),
-            sync_every=int(self.sync_every),
+            sync_every=-1 if self.sync_every == "auto" else int(self.sync_every),
             pin_threads=bool(self.pin_threads),
         )
         mask = None
@@ -211,7 +211,7 @@ feature_names_in_, loss_function_
         n_threads=None,
         write="racy",
         hot_features="auto",
-        sync_every=256,
+        sync_every="auto",
         shuffle_block_size=1,
         pin_threads=True,
     ):
@@ -390,7 +390,7 @@ class SGDRegressor(_HogwildTraining, _sk.SGDRegressor):
         n_threads=None,
         write="racy",
         hot_features="auto",
-        sync_every=256,
+        sync_every="auto",
         shuffle_block_size=1,
         pin_threads=True,
     ):

@@ -32,3 +32,46 @@ def load_a9a():
         X.indptr = X.indptr.astype(np.int32)
         splits += [X, y]
     return tuple(splits)
+
+
+def make_sparse_classification(n_samples=1_000_000, n_features=100_000, nnz_per_row=40, *,
+                               popularity="zipf", zipf_exponent=1.1, label_noise=0.05,
+                               random_state=0, n_threads=None):
+    """A generated sparse binary classification problem (written in C++).
+
+    Each row has ``nnz_per_row`` distinct features of value
+    ``1/sqrt(nnz_per_row)``; feature popularity follows Zipf's law by rank
+    (like words in text) or is uniform; labels -1/+1 come from a hidden
+    Gaussian weight vector with a fraction ``label_noise`` flipped.
+
+    Parameters
+    ----------
+    n_samples, n_features, nnz_per_row : int
+        Shape and density (at most 2**31 - 1 nonzeros).
+    popularity : {"zipf", "uniform"}, default="zipf"
+    zipf_exponent : float, default=1.1
+    label_noise : float, default=0.05
+    random_state : int, default=0
+        The result depends on this seed only (not on ``n_threads``).
+    n_threads : int, default=None
+        Threads used to generate (None: all usable CPUs).
+
+    Returns
+    -------
+    X : scipy.sparse.csr_matrix of float32, int32 indices
+    y : ndarray of float64
+    """
+    import scipy.sparse as sp
+
+    from . import _core
+
+    if popularity not in ("zipf", "uniform"):
+        raise ValueError(f"popularity must be 'zipf' or 'uniform', got {popularity!r}")
+    if not 0.0 <= label_noise <= 1.0:
+        raise ValueError(f"label_noise must be in [0, 1], got {label_noise!r}")
+    data, indices, indptr, y = _core.make_sparse_classification(
+        int(n_samples), int(n_features), int(nnz_per_row), popularity == "zipf", float(zipf_exponent),
+        float(label_noise), int(random_state), int(n_threads or _core.usable_cpu_count()),
+    )
+    X = sp.csr_matrix((data, indices, indptr), shape=(int(n_samples), int(n_features)), copy=False)
+    return X, y

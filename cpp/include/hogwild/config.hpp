@@ -41,8 +41,8 @@ struct TrainConfig {
     // parallel knobs (ignored by the sequential solver)
     int n_threads = 1;
     WritePolicyKind write = WritePolicyKind::racy;
-    std::int64_t hot_features = -1;  // -1: choose from measured frequencies; 0: off
-    std::int64_t sync_every = 64;    // rows between merges of the hot replicas
+    std::int64_t hot_features = -1;  // features in thread replicas; -1: auto; 0: none
+    std::int64_t sync_every = -1;    // rows between replica merges; -1: auto
     bool pin_threads = true;
 };
 

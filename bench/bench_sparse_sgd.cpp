@@ -1,0 +1,212 @@
+// Standalone benchmark of the C++ core on a generated sparse problem.
+//
+// For 1..N threads and each write policy it prints epoch seconds, nonzeros/s
+// and the speedup over one thread, next to a bare "speed of light" loop over
+// the same arrays (gather-dot, scatter-axpy; no loss, schedule or
+// regularization) in data order and in a shuffled order.
+//
+//   bench_sparse_sgd [--rows 1000000] [--features 100000] [--nnz 40]
+//                    [--popularity zipf|uniform] [--zipf 1.1] [--threads N]
+//                    [--epochs 3] [--block 1]
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "hogwild/config.hpp"
+#include "hogwild/solvers.hpp"
+#include "hogwild/synthetic.hpp"
+#include "hogwild/topology.hpp"
+#include "hogwild/views.hpp"
+
+namespace {
+
+struct Options {
+    std::int64_t rows = 1000000;
+    std::int64_t features = 100000;
+    int nnz = 40;
+    bool zipf = true;
+    double exponent = 1.1;
+    int threads = 0;  // 0: all usable CPUs
+    int epochs = 3;
+    std::int64_t block = 1;
+    bool shuffle = true;
+    std::int64_t hot = -1;
+    std::int64_t sync = -1;
+};
+
+struct Problem {
+    std::vector<float> data;
+    std::vector<std::int32_t> indices;
+    std::vector<std::int32_t> indptr;
+    std::vector<double> y;
+    std::vector<double> sample_weight;
+    hogwild::CsrView<float, std::int32_t> view() const {
+        hogwild::CsrView<float, std::int32_t> v;
+        v.data = data.data();
+        v.indices = indices.data();
+        v.indptr = indptr.data();
+        v.n_rows = static_cast<std::int64_t>(indptr.size()) - 1;
+        v.n_cols = 0;
+        return v;
+    }
+};
+
+Problem generate(const Options& o) {
+    hogwild::SyntheticOptions options;
+    options.n_rows = o.rows;
+    options.n_features = o.features;
+    options.nnz_per_row = o.nnz;
+    options.zipf = o.zipf;
+    options.zipf_exponent = o.exponent;
+    auto generated = hogwild::make_sparse_classification(options, hogwild::usable_cpu_count());
+    Problem p;
+    p.data = std::move(generated.data);
+    p.indices = std::move(generated.indices);
+    p.indptr = std::move(generated.indptr);
+    p.y = std::move(generated.y);
+    p.sample_weight.assign(p.y.size(), 1.0);
+    return p;
+}
+
+// The bare loop: for each row, p = w.x, then w += c x with a fixed c.
+double speed_of_light_epoch(const Problem& p, std::int64_t features, const std::vector<std::int64_t>& order, int threads,
+                            bool prefetch = false) {
+    std::vector<double> w(static_cast<std::size_t>(features), 0.0);
+    const auto X = p.view();
+    const std::int64_t n = X.n_rows;
+    const auto start = std::chrono::steady_clock::now();
+#pragma omp parallel num_threads(threads)
+    {
+        const int tid = omp_get_thread_num();
+        const std::int64_t begin = n * tid / threads, end = n * (tid + 1) / threads;
+        for (std::int64_t position = begin; position < end; ++position) {
+            if (prefetch && position + 16 < end) X.prefetch_row_start(order[static_cast<std::size_t>(position + 16)]);
+            if (prefetch && position + 8 < end) X.prefetch_row(order[static_cast<std::size_t>(position + 8)]);
+            const std::int64_t i = order[static_cast<std::size_t>(position)];
+            const auto row = X.row(i);
+            double dot = 0.0;
+            for (std::int64_t k = 0; k < row.nnz; ++k) dot += w[static_cast<std::size_t>(row.indices[k])] * row.values[k];
+            const double c = -0.01 * (dot > 0.0 ? 1.0 : -1.0) * p.y[static_cast<std::size_t>(i)];
+            for (std::int64_t k = 0; k < row.nnz; ++k) w[static_cast<std::size_t>(row.indices[k])] += c * row.values[k];
+        }
+    }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+double solver_epoch_seconds(const Problem& p, std::int64_t features, const Options& o, const char* solver,
+                            hogwild::WritePolicyKind write, int threads, double* objective) {
+    hogwild::TrainConfig config;
+    config.loss.kind = hogwild::Loss::log_loss;
+    config.alpha = 1e-6;
+    config.max_iter = o.epochs;
+    config.n_threads = threads;
+    config.write = write;
+    config.shuffle_block_size = o.block;
+    config.shuffle = o.shuffle;
+    config.hot_features = o.hot;
+    config.sync_every = o.sync;
+    config.intercept_decay = 0.01;
+    std::vector<double> weights(static_cast<std::size_t>(features), 0.0);
+    double intercept = 0.0;
+    hogwild::ModelState model;
+    model.weights = weights.data();
+    model.intercept = &intercept;
+    model.n_features = features;
+    hogwild::Targets targets;
+    targets.y = p.y.data();
+    targets.sample_weight = p.sample_weight.data();
+    auto X = p.view();
+    X.n_cols = features;
+    const auto result = std::string(solver) == "sequential"
+                            ? hogwild::train_sequential(X, targets, config, model, nullptr)
+                            : hogwild::train_hogwild(X, targets, config, model, nullptr);
+    std::vector<double> seconds;
+    for (const auto& r : result.history) seconds.push_back(r.seconds);
+    *objective = result.history.back().objective;
+    return median(seconds);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    for (int a = 1; a + 1 < argc; a += 2) {
+        const std::string key = argv[a];
+        const char* value = argv[a + 1];
+        if (key == "--rows") o.rows = std::atoll(value);
+        else if (key == "--features") o.features = std::atoll(value);
+        else if (key == "--nnz") o.nnz = std::atoi(value);
+        else if (key == "--popularity") o.zipf = std::string(value) != "uniform";
+        else if (key == "--zipf") o.exponent = std::atof(value);
+        else if (key == "--threads") o.threads = std::atoi(value);
+        else if (key == "--epochs") o.epochs = std::atoi(value);
+        else if (key == "--block") o.block = std::atoll(value);
+        else if (key == "--shuffle") o.shuffle = std::atoi(value) != 0;
+        else if (key == "--hot") o.hot = std::atoll(value);
+        else if (key == "--sync") o.sync = std::atoll(value);
+        else {
+            std::fprintf(stderr, "unknown option %s\n", key.c_str());
+            return 2;
+        }
+    }
+    const int max_threads = o.threads > 0 ? o.threads : hogwild::usable_cpu_count();
+    const Problem p = generate(o);
+    const double nnz = static_cast<double>(p.indices.size());
+    std::printf("problem: %lld rows, %lld features, %.1f nonzeros/row, %s popularity%s; %d epochs (median shown)\n\n",
+                static_cast<long long>(o.rows), static_cast<long long>(o.features), nnz / o.rows,
+                o.zipf ? "zipf" : "uniform", o.zipf ? (" (exponent " + std::to_string(o.exponent) + ")").c_str() : "",
+                o.epochs);
+
+    std::vector<std::int64_t> data_order(static_cast<std::size_t>(o.rows));
+    std::iota(data_order.begin(), data_order.end(), 0);
+    std::vector<std::int64_t> shuffled = data_order;
+    std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937_64(7));
+
+    std::printf("%-26s %7s %10s %12s %8s %10s\n", "loop", "threads", "epoch s", "M nnz/s", "speedup", "objective");
+    auto row = [&](const std::string& name, int threads, double seconds, double base, double objective) {
+        std::printf("%-26s %7d %10.4f %12.1f %8.2f %10.4f\n", name.c_str(), threads, seconds, nnz / seconds / 1e6,
+                    base / seconds, objective);
+    };
+    for (const auto& [name, order] : {std::pair<const char*, const std::vector<std::int64_t>*>{"speed of light, data order", &data_order},
+                                      {"speed of light, shuffled", &shuffled}}) {
+        double base = 0.0;
+        for (int t = 1; t <= max_threads; ++t) {
+            std::vector<double> s;
+            for (int e = 0; e < o.epochs; ++e) s.push_back(speed_of_light_epoch(p, o.features, *order, t));
+            const double seconds = median(s);
+            if (t == 1) base = seconds;
+            row(name, t, seconds, base, std::nan(""));
+            std::vector<double> sp;
+            for (int e = 0; e < o.epochs; ++e) sp.push_back(speed_of_light_epoch(p, o.features, *order, t, true));
+            row(std::string(name) + "+pf", t, median(sp), base, std::nan(""));
+        }
+    }
+    double objective = 0.0;
+    const double sequential = solver_epoch_seconds(p, o.features, o, "sequential", hogwild::WritePolicyKind::racy, 1, &objective);
+    row("sequential (sklearn-exact)", 1, sequential, sequential, objective);
+    for (const auto& [name, write] : {std::pair<const char*, hogwild::WritePolicyKind>{"hogwild racy", hogwild::WritePolicyKind::racy},
+                                      {"hogwild atomic", hogwild::WritePolicyKind::atomic},
+                                      {"hogwild locked", hogwild::WritePolicyKind::locked}}) {
+        double base = 0.0;
+        for (int t = 1; t <= max_threads; ++t) {
+            const double seconds = solver_epoch_seconds(p, o.features, o, "hogwild", write, t, &objective);
+            if (t == 1) base = seconds;
+            row(name, t, seconds, base, objective);
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,83 @@
+#include "hogwild/synthetic.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+
+namespace hogwild {
+
+namespace {
+
+constexpr std::int64_t kRowsPerChunk = 4096;
+
+std::uint64_t mix(std::uint64_t seed, std::uint64_t stream) {
+    // splitmix64 of (seed, stream): independent generator seeds per chunk
+    std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (stream + 1);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+}  // namespace
+
+SyntheticProblem make_sparse_classification(const SyntheticOptions& o, int n_threads) {
+    if (o.n_rows < 1 || o.n_features < 1 || o.nnz_per_row < 1)
+        throw std::invalid_argument("n_samples, n_features and nnz_per_row must be >= 1");
+    const std::int64_t nnz = std::min(o.nnz_per_row, o.n_features);
+    if (o.n_rows * nnz >= (std::int64_t{1} << 31) || o.n_features >= (std::int64_t{1} << 31))
+        throw std::invalid_argument("at most 2^31 - 1 nonzeros and features");
+    std::vector<double> cumulative(static_cast<std::size_t>(o.n_features));
+    double total = 0.0;
+    for (std::int64_t r = 0; r < o.n_features; ++r) {
+        total += o.zipf ? std::pow(static_cast<double>(r + 1), -o.zipf_exponent) : 1.0;
+        cumulative[static_cast<std::size_t>(r)] = total;
+    }
+    std::mt19937_64 setup(mix(o.seed, ~0ull));
+    std::vector<std::int32_t> feature_of_rank(static_cast<std::size_t>(o.n_features));
+    std::iota(feature_of_rank.begin(), feature_of_rank.end(), 0);
+    std::shuffle(feature_of_rank.begin(), feature_of_rank.end(), setup);
+    std::normal_distribution<double> normal;
+    std::vector<double> truth(static_cast<std::size_t>(o.n_features));
+    for (auto& w : truth) w = normal(setup);
+
+    SyntheticProblem p;
+    const auto total_nnz = static_cast<std::size_t>(o.n_rows * nnz);
+    p.data.assign(total_nnz, static_cast<float>(1.0 / std::sqrt(static_cast<double>(std::max<std::int64_t>(1, nnz)))));
+    p.indices.resize(total_nnz);
+    p.indptr.resize(static_cast<std::size_t>(o.n_rows + 1));
+    p.y.resize(static_cast<std::size_t>(o.n_rows));
+    const std::int64_t n_chunks = (o.n_rows + kRowsPerChunk - 1) / kRowsPerChunk;
+
+#pragma omp parallel for num_threads(std::max(1, n_threads)) schedule(dynamic)
+    for (std::int64_t chunk = 0; chunk < n_chunks; ++chunk) {
+        std::mt19937_64 rng(mix(o.seed, static_cast<std::uint64_t>(chunk)));
+        std::uniform_real_distribution<double> popularity(0.0, total);
+        std::uniform_real_distribution<double> unit(0.0, 1.0);
+        const std::int64_t end = std::min(o.n_rows, (chunk + 1) * kRowsPerChunk);
+        for (std::int64_t i = chunk * kRowsPerChunk; i < end; ++i) {
+            std::int32_t* row = p.indices.data() + i * nnz;
+            std::int64_t filled = 0;
+            while (filled < nnz) {
+                const auto rank = std::lower_bound(cumulative.begin(), cumulative.end(), popularity(rng)) -
+                                  cumulative.begin();
+                const auto j = feature_of_rank[static_cast<std::size_t>(std::min<std::int64_t>(rank, o.n_features - 1))];
+                if (std::find(row, row + filled, j) == row + filled) row[filled++] = j;  // distinct features
+            }
+            std::sort(row, row + nnz);
+            double margin = 0.0;
+            for (std::int64_t k = 0; k < nnz; ++k) margin += truth[static_cast<std::size_t>(row[k])];
+            double label = margin > 0.0 ? 1.0 : -1.0;
+            if (unit(rng) < o.label_noise) label = -label;
+            p.y[static_cast<std::size_t>(i)] = label;
+            p.indptr[static_cast<std::size_t>(i + 1)] = static_cast<std::int32_t>((i + 1) * nnz);
+        }
+    }
+    p.indptr[0] = 0;
+    return p;
+}
+
+}  // namespace hogwild
