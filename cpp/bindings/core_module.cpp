@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <bit>
 #include <chrono>
 #include <cstdint>
 #include <stdexcept>
@@ -84,12 +85,23 @@ TrainConfig config_from_dict(const py::dict& options) {
     return c;
 }
 
+// NumPy may describe one type with several dtype objects (memmaps,
+// unpickled arrays): compare type numbers and require native byte order.
+template <class T>
+bool has_dtype(const py::array& array) {
+    const py::dtype dtype = array.dtype();
+    const char order = dtype.byteorder();
+    const char native_order = std::endian::native == std::endian::little ? '<' : '>';
+    const bool native = order == '=' || order == '|' || order == native_order;
+    return dtype.num() == py::dtype::of<T>().num() && native;
+}
+
 // A C-contiguous array of exactly type T and the given length; never a copy.
 template <class T>
 T* checked_buffer(const py::handle& object, const char* name, std::int64_t length, bool writable) {
     if (!py::isinstance<py::array>(object)) throw py::type_error(std::string(name) + " must be a NumPy array");
     auto array = py::reinterpret_borrow<py::array>(object);
-    if (!array.dtype().is(py::dtype::of<T>()))
+    if (!has_dtype<T>(array))
         throw py::type_error(std::string(name) + " has dtype " + py::str(array.dtype()).cast<std::string>() +
                              ", expected " + py::str(py::dtype::of<T>()).cast<std::string>());
     if (!(array.flags() & py::array::c_style)) throw py::value_error(std::string(name) + " must be C-contiguous");
@@ -177,8 +189,8 @@ TrainResult train_csr_with_values(const std::string& solver, const py::array& da
         view.n_cols = n_cols;
         return dispatch_solver(solver, view, targets, config, model);
     };
-    if (indices.dtype().is(py::dtype::of<std::int32_t>())) return make(std::int32_t{});
-    if (indices.dtype().is(py::dtype::of<std::int64_t>())) return make(std::int64_t{});
+    if (has_dtype<std::int32_t>(indices)) return make(std::int32_t{});
+    if (has_dtype<std::int64_t>(indices)) return make(std::int64_t{});
     throw py::type_error("X.indices must be int32 or int64");
 }
 
@@ -222,18 +234,18 @@ py::dict train(const std::string& solver, py::object X, py::object y, py::object
         auto data = parts[0].cast<py::array>();
         auto indices = parts[1].cast<py::array>();
         auto indptr = parts[2].cast<py::array>();
-        if (data.dtype().is(py::dtype::of<float>()))
+        if (has_dtype<float>(data))
             result = train_csr_with_values<float>(solver, data, indices, indptr, n_rows, n_cols, targets, config, model);
-        else if (data.dtype().is(py::dtype::of<double>()))
+        else if (has_dtype<double>(data))
             result = train_csr_with_values<double>(solver, data, indices, indptr, n_rows, n_cols, targets, config, model);
         else
             throw py::type_error("X.data must be float32 or float64");
     } else {
         auto array = X.cast<py::array>();
-        if (array.dtype().is(py::dtype::of<float>())) {
+        if (has_dtype<float>(array)) {
             DenseView<float> view{checked_buffer<float>(array, "X", n_rows * n_cols, false), n_rows, n_cols};
             result = dispatch_solver(solver, view, targets, config, model);
-        } else if (array.dtype().is(py::dtype::of<double>())) {
+        } else if (has_dtype<double>(array)) {
             DenseView<double> view{checked_buffer<double>(array, "X", n_rows * n_cols, false), n_rows, n_cols};
             result = dispatch_solver(solver, view, targets, config, model);
         } else {

@@ -45,18 +45,13 @@ class _HogwildTraining:
             return 1
         return self.n_threads if self.n_threads is not None else _core.usable_cpu_count()
 
-    def _train_in_place(self, X, y, sample_weight, validation_mask, coef, intercept,
-                        average_coef, average_intercept, *, loss, alpha, learning_rate,
-                        max_iter, seed, weight_pos, weight_neg, problem):
-        """Run the core on one binary (or regression) problem.
-
-        coef, intercept (a length-1 view) and the average buffers are float64
-        arrays the core updates in place.
-        """
-        options = dict(
+    def _core_options(self, *, loss, alpha, learning_rate, max_iter, seed, weight_pos, weight_neg,
+                      classifier, sparse):
+        """The plain configuration the C++ core takes (see config.hpp)."""
+        return dict(
             loss=loss,
             epsilon=float(self.epsilon),
-            classifier=problem is not None,
+            classifier=classifier,
             penalty=str(self.penalty).lower(),
             alpha=float(alpha),
             l1_ratio=float(self._get_l1_ratio()),
@@ -72,15 +67,29 @@ class _HogwildTraining:
             power_t=float(self.power_t),
             early_stopping=bool(self.early_stopping),
             average=int(self.average),
-            t_start=float(self.t_),
+            t_start=float(getattr(self, "t_", 1.0)),
             weight_pos=float(weight_pos),
             weight_neg=float(weight_neg),
-            intercept_decay=SPARSE_INTERCEPT_DECAY if sp.issparse(X) else 1.0,
+            intercept_decay=SPARSE_INTERCEPT_DECAY if sparse else 1.0,
             n_threads=int(self._threads()),
             write=self.write,
             hot_features=-1 if self.hot_features == "auto" else int(self.hot_features),
             sync_every=-1 if self.sync_every == "auto" else int(self.sync_every),
             pin_threads=bool(self.pin_threads),
+        )
+
+    def _train_in_place(self, X, y, sample_weight, validation_mask, coef, intercept,
+                        average_coef, average_intercept, *, loss, alpha, learning_rate,
+                        max_iter, seed, weight_pos, weight_neg, problem):
+        """Run the core on one binary (or regression) problem.
+
+        coef, intercept (a length-1 view) and the average buffers are float64
+        arrays the core updates in place.
+        """
+        options = self._core_options(
+            loss=loss, alpha=alpha, learning_rate=learning_rate, max_iter=max_iter, seed=seed,
+            weight_pos=weight_pos, weight_neg=weight_neg, classifier=problem is not None,
+            sparse=sp.issparse(X),
         )
         mask = None
         if validation_mask is not None and validation_mask.any():

@@ -83,14 +83,14 @@ def check_training_data(estimator, X, y, *, reset, y_numeric):
     return X, y
 
 
+def _native(array):
+    """The array itself when its byte order is native (the usual case)."""
+    array = np.ascontiguousarray(array)
+    return array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
+
+
 def core_view(X):
     """What the core's `train` takes for X: a dense array or a CSR tuple."""
     if sp.issparse(X):
-        return (
-            np.ascontiguousarray(X.data),
-            np.ascontiguousarray(X.indices),
-            np.ascontiguousarray(X.indptr),
-            X.shape[0],
-            X.shape[1],
-        )
-    return X
+        return (_native(X.data), _native(X.indices), _native(X.indptr), X.shape[0], X.shape[1])
+    return _native(X)

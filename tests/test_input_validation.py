@@ -1,0 +1,158 @@
+"""Bad input gives a clear ValueError/TypeError naming the problem; nothing
+reaches the C++ core that could make it read out of bounds."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import hogwild
+from hogwild import _core
+
+ESTIMATORS = [hogwild.SGDClassifier, hogwild.SGDRegressor]
+
+
+def small_problem():
+    rng = np.random.RandomState(0)
+    X = rng.rand(20, 4)
+    y = np.array([0, 1] * 10)
+    return X, y
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_X(Estimator, bad):
+    X, y = small_problem()
+    X[3, 2] = bad
+    with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+        Estimator().fit(X, y)
+    with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+        Estimator().fit(sp.csr_matrix(X), y)
+
+
+def test_non_finite_y_regressor():
+    X, _ = small_problem()
+    y = np.arange(20.0)
+    y[5] = np.nan
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        hogwild.SGDRegressor().fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_wrong_shapes(Estimator):
+    X, y = small_problem()
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        Estimator().fit(X, y[:-1])
+    with pytest.raises(ValueError, match="Expected 2D array"):
+        Estimator().fit(X[:, 0], y)
+    fitted = Estimator(max_iter=5, tol=None).fit(X, y)
+    with pytest.raises(ValueError, match="X has 3 features"):
+        fitted.predict(X[:, :3])
+    with pytest.raises(ValueError, match="sample_weight.shape"):
+        Estimator().fit(X, y, sample_weight=np.ones(3))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_non_numeric_X(Estimator):
+    X, y = small_problem()
+    with pytest.raises((ValueError, TypeError)):
+        Estimator().fit(X.astype(str).astype(object) + "x", y)
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        Estimator().fit(X + 1j, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_empty_data(Estimator):
+    with pytest.raises(ValueError, match="0 sample"):
+        Estimator().fit(np.empty((0, 3)), np.empty(0))
+    with pytest.raises(ValueError, match="0 feature"):
+        Estimator().fit(np.empty((5, 0)), np.arange(5) % 2)
+
+
+def test_single_class():
+    X, _ = small_problem()
+    with pytest.raises(ValueError, match="The number of classes has to be greater than one; got 1 class"):
+        hogwild.SGDClassifier().fit(X, np.ones(20))
+
+
+def corrupt(X, part, value):
+    X = X.copy()
+    getattr(X, part)[0] = value
+    return X
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_out_of_range_and_negative_csr_indices(Estimator, index_dtype):
+    X, y = small_problem()
+    X = sp.csr_matrix(X)
+    X.indices = X.indices.astype(index_dtype)
+    X.indptr = X.indptr.astype(index_dtype)
+    with pytest.raises(ValueError, match="X.indices contains column index 4, out of range for 4 columns"):
+        Estimator().fit(corrupt(X, "indices", 4), y)
+    with pytest.raises(ValueError, match="negative column index"):
+        Estimator().fit(corrupt(X, "indices", -1), y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_malformed_indptr(Estimator):
+    X, y = small_problem()
+    X = sp.csr_matrix(X)
+    bad = X.copy()
+    bad.indptr = bad.indptr.copy()
+    bad.indptr[5] = bad.indptr[6] + 1  # decreasing
+    with pytest.raises(ValueError, match="indptr"):
+        Estimator().fit(bad, y)
+    bad = X.copy()
+    bad.indptr = bad.indptr.copy()
+    bad.indptr[-1] -= 1  # does not cover the stored values
+    with pytest.raises(ValueError, match="indptr"):
+        Estimator().fit(bad, y)
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(alpha=-1), "The 'alpha' parameter of SGDClassifier must be a float in the range"),
+    (dict(max_iter=0), "The 'max_iter' parameter"),
+    (dict(loss="squared_loss"), "The 'loss' parameter"),
+    (dict(penalty="l3"), "The 'penalty' parameter"),
+    (dict(n_threads=0), "The 'n_threads' parameter"),
+    (dict(write="sometimes"), "The 'write' parameter"),
+    (dict(solver="magic"), "The 'solver' parameter"),
+    (dict(hot_features=-2), "The 'hot_features' parameter"),
+    (dict(sync_every=0), "The 'sync_every' parameter"),
+    (dict(shuffle_block_size=0), "The 'shuffle_block_size' parameter"),
+    (dict(learning_rate="optimal", alpha=0), "alpha must be > 0 since learning_rate is 'optimal'"),
+    (dict(learning_rate="pa1", loss="log_loss"), "Learning rate 'pa1' only works with loss 'hinge'"),
+])
+def test_invalid_parameters(params, message):
+    X, y = small_problem()
+    with pytest.raises(ValueError, match=message):
+        hogwild.SGDClassifier(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["sequential", "hogwild"])
+def test_divergence_is_a_clear_error(solver):
+    X, y = small_problem()
+    with pytest.raises(ValueError, match="Floating-point under-/overflow occurred at epoch #1"):
+        hogwild.SGDRegressor(learning_rate="constant", eta0=1e100, max_iter=5, tol=None, solver=solver).fit(
+            X * 1e200, y.astype(float))
+
+
+def test_core_rejects_buffers_that_would_be_copied():
+    """The core writes coef in place: it must refuse, not convert, a buffer
+    of the wrong dtype or layout (a silent copy would lose the updates)."""
+    X = np.ones((4, 3))
+    y = np.array([1.0, -1.0, 1.0, -1.0])
+    w = np.ones(4)
+    options = hogwild.SGDClassifier()._core_options(
+        loss="hinge", alpha=1e-4, learning_rate="optimal", max_iter=1, seed=0, weight_pos=1.0,
+        weight_neg=1.0, classifier=True, sparse=False)
+    with pytest.raises(TypeError, match="coef has dtype float32, expected float64"):
+        _core.train("hogwild", X, y, w, None, np.zeros(3, np.float32), np.zeros(1), None, None, options)
+    with pytest.raises(ValueError, match="coef must be C-contiguous"):
+        _core.train("hogwild", X, y, w, None, np.zeros(6)[::2], np.zeros(1), None, None, options)
+    with pytest.raises(ValueError, match="coef must be writable"):
+        coef = np.zeros(3)
+        coef.flags.writeable = False
+        _core.train("hogwild", X, y, w, None, coef, np.zeros(1), None, None, options)
+    with pytest.raises(ValueError, match="y has 3 elements, expected 4"):
+        _core.train("hogwild", X, y[:3], w, None, np.zeros(3), np.zeros(1), None, None, options)
