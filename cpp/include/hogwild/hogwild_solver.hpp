@@ -48,23 +48,13 @@ struct FeatureInfo {
     std::int32_t replica_slot;   // index in the thread replicas, -1: shared
 };
 
-// A thread's private copy of the replicated weights; the last slot is the
-// intercept. Slots written since the last merge are listed, so that a merge
-// costs what the thread touched, not the size of the replica.
+// A thread's private copy of the replicated weights (slots ordered from the
+// most to the least frequent feature); the last slot is the intercept.
 struct Replica {
     std::vector<double> values;
-    std::vector<double> base;  // shared values when last merged
-    std::vector<std::uint8_t> dirty;
-    std::vector<std::int32_t> dirty_slots;
+    std::vector<double> base;  // the shared values when last merged
 
-    explicit Replica(std::size_t n) : values(n), base(n), dirty(n, 0) { dirty_slots.reserve(n); }
-    void write(std::int32_t slot, double value) {
-        values[static_cast<std::size_t>(slot)] = value;
-        if (!dirty[static_cast<std::size_t>(slot)]) {
-            dirty[static_cast<std::size_t>(slot)] = 1;
-            dirty_slots.push_back(slot);
-        }
-    }
+    explicit Replica(std::size_t n) : values(n), base(n) {}
 };
 
 // A value on a cache line of its own, so that it shares the line with nothing.
@@ -80,13 +70,16 @@ struct alignas(64) PaddedDouble {
 // the feature, so replicating only the hottest features scaled 1.3x while
 // replicating all of them scaled 1.7-1.9x.
 inline constexpr std::int64_t kMaxAutoReplicatedFeatures = std::int64_t{1} << 20;
-// Every `sync_every` rows (default 256) a thread adds the changes of the
-// slots it wrote to the shared weights and reloads those slots. Slots it did
-// not write still hold older shared values: all slots are reloaded every
-// `refresh_every_` rows, chosen so that reloading all K costs about an
-// eighth of the rows' own work.
+// Merging a slot costs a cache-line transfer when the other threads wrote
+// it too, so slots are merged in two tiers. The frequent features (in at
+// least 1 row of 16) and the intercept take most of the gradient and go
+// stale fastest: they are merged every `sync_every` rows (default 256). All
+// slots are merged every `refresh_every_` rows, chosen so that merging all K
+// costs about an eighth of the rows' own work.
 inline constexpr std::int64_t kDefaultSyncRows = 256;
-inline constexpr double kRefreshWorkRatio = 8.0;
+inline constexpr double kFrequentFeatureMinFraction = 1.0 / 64.0;
+inline constexpr std::int64_t kMaxFrequentFeatures = 1024;
+inline constexpr double kRefreshWorkRatio = 16.0;
 
 template <class View, class Policy>
 class HogwildTrainer {
@@ -226,6 +219,11 @@ class HogwildTrainer {
         for (std::size_t s = 0; s < hot_features_.size(); ++s)
             features_[static_cast<std::size_t>(hot_features_[s])].replica_slot = static_cast<std::int32_t>(s);
         replicas_on_ = !locked && (n_threads_ > 1 || n_hot > 0);
+        n_frequent_ = 0;
+        while (n_frequent_ < std::min<std::int64_t>(n_hot, kMaxFrequentFeatures) &&
+               counts[static_cast<std::size_t>(hot_features_[static_cast<std::size_t>(n_frequent_)])] >=
+                   kFrequentFeatureMinFraction * static_cast<double>(n_train))
+            ++n_frequent_;
         sync_every_ = config_.sync_every > 0 ? config_.sync_every : kDefaultSyncRows;
         const double nnz_per_row = X_.n_rows > 0 ? static_cast<double>(X_.nnz()) / X_.n_rows : 1.0;
         refresh_every_ = std::max(
@@ -272,30 +270,35 @@ class HogwildTrainer {
                                            : shared_intercept_.value;
     }
 
-    // Add this thread's changes to the slots it wrote since the last merge to
+    // Add this thread's changes to slots [begin, end) and the intercept to
     // the shared weights (atomically: merges are rare), then reload them.
-    void merge_replica(Replica& replica) {
-        for (const std::int32_t slot : replica.dirty_slots) {
-            const auto s = static_cast<std::size_t>(slot);
-            double& shared = shared_value(s);
-            const double delta = replica.values[s] - replica.base[s];
+    void merge_slots(Replica& replica, std::size_t begin, std::size_t end) {
+        auto merge_one = [&](std::size_t slot) {
+            double& shared = shared_value(slot);
+            const double delta = replica.values[slot] - replica.base[slot];
             if (delta != 0.0) atomic_add(shared, delta);
-            replica.values[s] = replica.base[s] = Policy::read(shared);
-            replica.dirty[s] = 0;
-        }
-        replica.dirty_slots.clear();
+            replica.values[slot] = replica.base[slot] = Policy::read(shared);
+        };
+        for (std::size_t slot = begin; slot < end; ++slot) merge_one(slot);
+        merge_one(hot_features_.size());
     }
 
-    // Merge, then reload every slot from the shared weights.
+    void merge_frequent(Replica& replica) { merge_slots(replica, 0, static_cast<std::size_t>(n_frequent_)); }
+    void merge_replica(Replica& replica) { merge_slots(replica, 0, hot_features_.size()); }
+
+    // Start from the shared values, dropping nothing: used before an epoch.
     void refresh_replica(Replica& replica) {
-        merge_replica(replica);
-        for (std::size_t s = 0; s < replica.values.size(); ++s)
-            replica.values[s] = replica.base[s] = Policy::read(shared_value(s));
+        for (std::size_t slot = 0; slot < replica.values.size(); ++slot)
+            replica.values[slot] = replica.base[slot] = Policy::read(shared_value(slot));
     }
 
     void run_rows(const std::int64_t* rows, std::int64_t begin, std::int64_t end, int tid, int team, double t_epoch,
                   double adaptive_eta, Replica& replica, double& loss_sum, std::int64_t& updates) {
-        std::int64_t since_merge = 0, since_refresh = 0, since_snapshot = 0;
+        // Threads merge at staggered times so that they do not contend for the
+        // same cache lines in the same moment.
+        std::int64_t since_merge = sync_every_ * tid / team;
+        std::int64_t since_refresh = refresh_every_ * tid / team;
+        std::int64_t since_snapshot = 0;
         for (std::int64_t position = begin; position < end; ++position) {
             const std::int64_t local = position - begin;
             if (local % kRowsBetweenStopChecks == 0) {
@@ -324,10 +327,10 @@ class HogwildTrainer {
                 since_snapshot = 0;
             }
             if (replicas_on_ && ++since_refresh == refresh_every_) {
-                refresh_replica(replica);
+                merge_replica(replica);
                 since_refresh = since_merge = 0;
             } else if (replicas_on_ && ++since_merge == sync_every_) {
-                merge_replica(replica);
+                merge_frequent(replica);
                 since_merge = 0;
             }
         }
@@ -343,12 +346,17 @@ class HogwildTrainer {
               double& loss_sum) {
         typename Policy::RowGuard guard(policy_);
         double p = 0.0;
-        for (std::int64_t k = 0; k < row.size(); ++k) {
-            const std::int64_t j = row.index(k);
-            const std::int32_t slot = features_[static_cast<std::size_t>(j)].replica_slot;
-            const double w = slot >= 0 ? replica->values[static_cast<std::size_t>(slot)]
-                                       : Policy::read(weights_[static_cast<std::size_t>(j)]);
-            p += w * row.value(k);
+        if (replica == nullptr) {
+            for (std::int64_t k = 0; k < row.size(); ++k)
+                p += Policy::read(weights_[static_cast<std::size_t>(row.index(k))]) * row.value(k);
+        } else {
+            for (std::int64_t k = 0; k < row.size(); ++k) {
+                const std::int64_t j = row.index(k);
+                const std::int32_t slot = features_[static_cast<std::size_t>(j)].replica_slot;
+                const double w = slot >= 0 ? replica->values[static_cast<std::size_t>(slot)]
+                                           : Policy::read(weights_[static_cast<std::size_t>(j)]);
+                p += w * row.value(k);
+            }
         }
         const double row_squared_norm = passive_aggressive_ ? squared_norm(row) : 0.0;
         if (config_.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return;
@@ -381,7 +389,8 @@ class HogwildTrainer {
                 return v;
             };
             if (info.replica_slot >= 0) {
-                replica->write(info.replica_slot, next(replica->values[static_cast<std::size_t>(info.replica_slot)]));
+                double& w = replica->values[static_cast<std::size_t>(info.replica_slot)];
+                w = next(w);
             } else {
                 Policy::modify(weights_[static_cast<std::size_t>(j)], next);
             }
@@ -389,7 +398,7 @@ class HogwildTrainer {
         if (update != 0.0 && config_.fit_intercept) {
             const double intercept_step = update * config_.intercept_decay;
             if (replica != nullptr)
-                replica->write(intercept_slot, replica->values[static_cast<std::size_t>(intercept_slot)] + intercept_step);
+                replica->values[static_cast<std::size_t>(intercept_slot)] += intercept_step;
             else
                 Policy::modify(shared_intercept_.value, [&](double b) { return b + intercept_step; });
         }
@@ -451,8 +460,9 @@ class HogwildTrainer {
     std::vector<FeatureInfo> features_;
     std::vector<std::int64_t> hot_features_;
     bool replicas_on_ = false;
-    std::int64_t sync_every_ = 1;     // rows between merges of the written replica slots
-    std::int64_t refresh_every_ = 1;  // rows between reloads of all replica slots
+    std::int64_t n_frequent_ = 0;     // replica slots merged every sync_every_ rows
+    std::int64_t sync_every_ = 1;     // rows between merges of the frequent slots
+    std::int64_t refresh_every_ = 1;  // rows between merges of all slots
     PaddedDouble shared_intercept_;
     Policy policy_;
     std::atomic<bool> stop_requested_{false};
