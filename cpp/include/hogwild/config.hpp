@@ -63,7 +63,9 @@ struct Targets {
 };
 
 struct EpochRecord {
-    double objective = 0.0;  // mean of the per-update objective over the epoch
+    // mean loss of the epoch's updates (each taken before its step) plus the
+    // penalty of the weights at the epoch's end
+    double objective = 0.0;
     double seconds = 0.0;
     std::int64_t updates = 0;
     double examples_per_second = 0.0;

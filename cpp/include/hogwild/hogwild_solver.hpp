@@ -366,7 +366,7 @@ class HogwildTrainer {
 
         const double eta = config_.learning_rate == LearningRate::constant ? config_.eta0
                                                                           : schedule_.at(t, adaptive_eta);
-        if (!config_.early_stopping) loss_sum += config_.loss.value(p, y);
+        loss_sum += config_.loss.value(p, y);
         const double class_weight = y > 0.0 ? config_.weight_pos : config_.weight_neg;
         const double update = update_step(config_, eta, p, y, row_squared_norm) * (class_weight * sample_weight);
         const bool regularizes = config_.penalty != Penalty::none;

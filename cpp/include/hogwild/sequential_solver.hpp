@@ -48,7 +48,8 @@ TrainResult train_sequential(const View& X, const Targets& targets, const TrainC
         const auto epoch_start = Clock::now();
         order.next_epoch(config.shuffle);
         const std::int64_t* rows = order.rows();
-        double objective_sum = 0.0;
+        double objective_sum = 0.0;  // scikit-learn's, for its stopping rule
+        double loss_sum = 0.0;       // for the history
         std::int64_t updates = 0;
 
         for (std::int64_t position = 0; position < n_rows; ++position) {
@@ -63,9 +64,11 @@ TrainResult train_sequential(const View& X, const Targets& targets, const TrainC
             const double p = w.dot(row) + intercept;
             if (config.learning_rate == LearningRate::optimal || config.learning_rate == LearningRate::invscaling)
                 eta = schedule.at(t, eta);
+            const double loss = config.loss.value(p, y);
+            loss_sum += loss;
             if (!config.early_stopping) {
                 // scikit-learn's per-update objective, with its running norms
-                objective_sum += config.loss.value(p, y);
+                objective_sum += loss;
                 if (!passive_aggressive && config.penalty != Penalty::none)
                     objective_sum += config.alpha * ((1.0 - l1_ratio) * 0.5 * std::pow(w.norm(), 2.0) +
                                                      l1_ratio * w.l1_norm());
@@ -105,7 +108,9 @@ TrainResult train_sequential(const View& X, const Targets& targets, const TrainC
         record.updates = updates;
         record.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
         record.examples_per_second = record.seconds > 0.0 ? updates / record.seconds : 0.0;
-        record.objective = n_train > 0 ? objective_sum / static_cast<double>(n_train) : 0.0;
+        const double stopping_objective = n_train > 0 ? objective_sum / static_cast<double>(n_train) : 0.0;
+        record.objective = (updates > 0 ? loss_sum / static_cast<double>(updates) : 0.0) +
+                           penalty_value(config, w.raw(), model.n_features, w.weight_scale());
         if (!std::isfinite(intercept) || !all_finite(w.raw(), model.n_features)) {
             result.diverged = true;
             result.history.push_back(record);
@@ -115,7 +120,7 @@ TrainResult train_sequential(const View& X, const Targets& targets, const TrainC
             record.validation_score =
                 validation_score(X, targets, config.classifier, w.raw(), w.weight_scale(), intercept);
         result.history.push_back(record);
-        if (stopping.after_epoch(record.objective, record.validation_score)) {
+        if (stopping.after_epoch(stopping_objective, record.validation_score)) {
             break;
         }
         if (config.learning_rate == LearningRate::adaptive) eta = stopping.adaptive_eta();
