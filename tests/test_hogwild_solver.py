@@ -168,3 +168,23 @@ def test_generator_depends_on_seed_not_threads():
     assert np.all(np.diff(a[0].indptr) == 10)
     with pytest.raises(ValueError, match="popularity"):
         make_sparse_classification(10, 10, 2, popularity="pareto")
+
+
+def test_verbose_prints_each_epoch(zipf_problem, capsys):
+    X, y = zipf_problem
+    hogwild.SGDClassifier(max_iter=3, tol=None, verbose=1, n_threads=2).fit(X, y)
+    out = capsys.readouterr().out
+    assert [line for line in out.splitlines() if line.startswith("-- Epoch")] == [
+        "-- Epoch 1", "-- Epoch 2", "-- Epoch 3"]
+    assert out.count("Objective: ") == 3
+
+
+def test_sparsify_densify_keep_predictions(zipf_problem):
+    X, y = zipf_problem
+    model = hogwild.SGDClassifier(penalty="l1", alpha=1e-3, max_iter=5, tol=None, random_state=0).fit(X, y)
+    before = model.decision_function(X)
+    model.sparsify()
+    assert sp.issparse(model.coef_)
+    np.testing.assert_allclose(model.decision_function(X), before)
+    model.densify()
+    assert isinstance(model.coef_, np.ndarray)

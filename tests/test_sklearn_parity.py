@@ -119,7 +119,7 @@ def test_float32_input_matches_sklearn_to_float32_rounding(a9a):
     X = X.astype(np.float32)
     reference, ours = fit_both(sk.SGDClassifier, hogwild.SGDClassifier, X, y, loss="hinge",
                                random_state=0, max_iter=3, tol=None)
-    assert ours.coef_.dtype == np.float64
+    assert ours.coef_.dtype == reference.coef_.dtype == np.float32
     assert_same_model(reference, ours, rtol=1e-4)
 
 

@@ -37,8 +37,26 @@ _HOGWILD_PARAMETERS = {
 }
 
 
+_COEF_NAMES = ("coef_", "_standard_coef", "_average_coef")
+
+
 class _HogwildTraining:
     """Training through the C++ core, shared by both estimators."""
+
+    def _cast_coefficients(self, dtype):
+        """Give the coefficient arrays `dtype`, converting each array once.
+
+        The core trains float64 weights; like scikit-learn, the fitted coef_
+        then takes the dtype of X (so float32 models stay float32, which
+        scipy's sparse products with a sparsified coef_ require).
+        """
+        converted = {}
+        for name in _COEF_NAMES:
+            value = getattr(self, name, None)
+            if isinstance(value, np.ndarray) and value.dtype != dtype:
+                if id(value) not in converted:
+                    converted[id(value)] = np.ascontiguousarray(value, dtype=dtype)
+                setattr(self, name, converted[id(value)])
 
     def _threads(self):
         if self.solver == "sequential":
@@ -80,15 +98,17 @@ class _HogwildTraining:
 
     def _train_in_place(self, X, y, sample_weight, validation_mask, coef, intercept,
                         average_coef, average_intercept, *, loss, alpha, learning_rate,
-                        max_iter, seed, weight_pos, weight_neg, problem):
+                        max_iter, seed, weight_pos, weight_neg, classifier, problem=None):
         """Run the core on one binary (or regression) problem.
+
+        `problem` names the class of a one-vs-rest problem in the history.
 
         coef, intercept (a length-1 view) and the average buffers are float64
         arrays the core updates in place.
         """
         options = self._core_options(
             loss=loss, alpha=alpha, learning_rate=learning_rate, max_iter=max_iter, seed=seed,
-            weight_pos=weight_pos, weight_neg=weight_neg, classifier=problem is not None,
+            weight_pos=weight_pos, weight_neg=weight_neg, classifier=classifier,
             sparse=sp.issparse(X),
         )
         mask = None
@@ -122,6 +142,14 @@ class _HogwildTraining:
             if problem is not None:
                 record["class"] = problem
             self.history_.append(record)
+            if self.verbose:
+                # printed when the epoch's problem is done: the core runs without the GIL
+                print(f"-- Epoch {record['epoch']}" + ("" if problem is None else f" (class {problem})"))
+                line = (f"Objective: {record['objective']:.6f}, Updates: {record['updates']}, "
+                        f"Time: {record['seconds']:.3f} s, Examples/s: {record['examples_per_second']:.4g}")
+                if "validation_score" in record:
+                    line += f", Validation score: {record['validation_score']:.6f}"
+                print(line)
 
     def _reset_history(self):
         self.history_ = []
@@ -175,7 +203,8 @@ warm_start, average
     ----------
     coef_, intercept_, classes_, n_iter_, t_, n_features_in_, \
 feature_names_in_, loss_function_
-        As in scikit-learn (``coef_`` and ``intercept_`` are float64).
+        As in scikit-learn (``coef_`` has the dtype of X; training itself
+        always uses float64 weights).
     history_ : list of dict
         One record per epoch (per class for one-vs-rest): ``epoch``,
         ``objective`` (mean loss over the epoch's updates plus the penalty
@@ -270,6 +299,7 @@ feature_names_in_, loss_function_
                 "Number of features %d does not match previous data %d."
                 % (n_features, self.coef_.shape[-1])
             )
+        self._cast_coefficients(np.float64)
         self._loss_function_ = self._get_loss_function(loss)
         if not hasattr(self, "t_"):
             self.t_ = 1.0
@@ -283,6 +313,7 @@ feature_names_in_, loss_function_
             raise ValueError(
                 "The number of classes has to be greater than one; got %d class" % n_classes
             )
+        self._cast_coefficients(X.dtype)
         return self
 
     def _train_one_vs_rest(self, i, X, y, alpha, learning_rate, max_iter, pos_weight,
@@ -311,8 +342,8 @@ feature_names_in_, loss_function_
         n_iter = self._train_in_place(
             X, y_i, sample_weight, validation_mask, coef, intercept, average_coef,
             average_intercept, loss=self.loss, alpha=alpha, learning_rate=learning_rate,
-            max_iter=max_iter, seed=seed, weight_pos=pos_weight, weight_neg=neg_weight,
-            problem=self.classes_[i].item() if hasattr(self.classes_[i], "item") else self.classes_[i],
+            max_iter=max_iter, seed=seed, weight_pos=pos_weight, weight_neg=neg_weight, classifier=True,
+            problem=None if binary else getattr(self.classes_[i], "item", lambda: self.classes_[i])(),
         )
         return n_iter
 
@@ -445,7 +476,9 @@ class SGDRegressor(_HogwildTraining, _sk.SGDRegressor):
         if self.average > 0 and getattr(self, "_average_coef", None) is None:
             self._average_coef = np.zeros(n_features, dtype=np.float64, order="C")
             self._average_intercept = np.zeros(1, dtype=np.float64, order="C")
+        self._cast_coefficients(np.float64)
         self._fit_regressor(X, y, alpha, loss, learning_rate, sample_weight, max_iter)
+        self._cast_coefficients(X.dtype)
         return self
 
     def _fit_regressor(self, X, y, alpha, loss, learning_rate, sample_weight, max_iter):
@@ -465,7 +498,7 @@ class SGDRegressor(_HogwildTraining, _sk.SGDRegressor):
             X, y, sample_weight, validation_mask, coef, intercept[0:1], average_coef,
             None if average_intercept is None else average_intercept[0:1], loss=loss,
             alpha=alpha, learning_rate=learning_rate, max_iter=max_iter, seed=seed,
-            weight_pos=1.0, weight_neg=1.0, problem=None,
+            weight_pos=1.0, weight_neg=1.0, classifier=False,
         )
         self.t_ += self.n_iter_ * X.shape[0]
         if self.average > 0:
