@@ -51,10 +51,16 @@ struct FeatureInfo {
 // A thread's private copy of the replicated weights (slots ordered from the
 // most to the least frequent feature); the last slot is the intercept.
 struct Replica {
-    std::vector<double> values;
+    struct Slot {
+        double value;
+        double stiffness;  // sum of eta * x^2 over the slot's updates since the last merge
+    };
+    std::vector<Slot> slots;   // value and stiffness share a cache line
     std::vector<double> base;  // the shared values when last merged
 
-    explicit Replica(std::size_t n) : values(n), base(n) {}
+    explicit Replica(std::size_t n) : slots(n, Slot{0.0, 0.0}), base(n) {}
+    double& value(std::size_t slot) { return slots[slot].value; }
+    std::size_t size() const { return slots.size(); }
 };
 
 // A value on a cache line of its own, so that it shares the line with nothing.
@@ -228,6 +234,18 @@ class HogwildTrainer {
         const double nnz_per_row = X_.n_rows > 0 ? static_cast<double>(X_.nnz()) / X_.n_rows : 1.0;
         refresh_every_ = std::max(
             sync_every_, static_cast<std::int64_t>(kRefreshWorkRatio * n_hot / std::max(1.0, nnz_per_row)));
+
+        // Probability that one other thread updated a slot within one merge
+        // interval of its tier, from the feature's row frequency.
+        others_touch_probability_.assign(static_cast<std::size_t>(n_hot) + 1, 1.0f);  // last: intercept
+        for (std::int64_t slot = 0; slot < n_hot; ++slot) {
+            const double frequency = static_cast<double>(counts[static_cast<std::size_t>(
+                                         hot_features_[static_cast<std::size_t>(slot)])]) /
+                                     std::max<double>(1.0, static_cast<double>(n_train));
+            const double rows = static_cast<double>(slot < n_frequent_ ? sync_every_ : refresh_every_);
+            others_touch_probability_[static_cast<std::size_t>(slot)] =
+                static_cast<float>(1.0 - std::pow(1.0 - std::min(1.0, frequency), rows));
+        }
     }
 
     // Averaged SGD by snapshots: the calling thread adds the current weights,
@@ -249,18 +267,19 @@ class HogwildTrainer {
     }
 
     // Weight of feature j as this thread sees it.
-    double current_weight(std::int64_t j, const double* replica) {
+    double current_weight(std::int64_t j, Replica* replica) {
         const std::int32_t slot = features_[static_cast<std::size_t>(j)].replica_slot;
-        return slot >= 0 && replica != nullptr ? replica[slot] : Policy::read(weights_[static_cast<std::size_t>(j)]);
+        return slot >= 0 && replica != nullptr ? replica->value(static_cast<std::size_t>(slot))
+                                               : Policy::read(weights_[static_cast<std::size_t>(j)]);
     }
 
-    void snapshot_average(double clock, const double* replica) {
+    void snapshot_average(double clock, Replica* replica) {
         const double weight = clock - average_clock_;
         if (weight <= 0.0) return;
         for (std::int64_t j = 0; j < n_features_; ++j)
             average_sum_[static_cast<std::size_t>(j)] += weight * current_weight(j, replica);
         const double intercept =
-            replica != nullptr ? replica[hot_features_.size()] : Policy::read(shared_intercept_.value);
+            replica != nullptr ? replica->value(hot_features_.size()) : Policy::read(shared_intercept_.value);
         average_intercept_sum_ += weight * intercept;
         average_clock_ = clock;
     }
@@ -273,11 +292,22 @@ class HogwildTrainer {
     // Add this thread's changes to slots [begin, end) and the intercept to
     // the shared weights (atomically: merges are rare), then reload them.
     void merge_slots(Replica& replica, std::size_t begin, std::size_t end) {
+        // Summing the threads' changes is right where they are independent
+        // progress, but where a slot's own updates were stiff enough to
+        // settle it (sum of eta x^2 >= 1) and other threads likely updated it
+        // too, each change is the same correction found from a different
+        // start: adding them all would overshoot by the number of threads
+        // (measured: 2-thread a9a fits diverging under CPU contention).
+        // Such changes are averaged instead, smoothly in between.
+        const double others = static_cast<double>(n_threads_ - 1);
         auto merge_one = [&](std::size_t slot) {
             double& shared = shared_value(slot);
-            const double delta = replica.values[slot] - replica.base[slot];
+            const double settled = std::min(1.0, replica.slots[slot].stiffness);
+            const double weight = 1.0 / (1.0 + others * others_touch_probability_[slot] * settled);
+            const double delta = (replica.value(slot) - replica.base[slot]) * weight;
             if (delta != 0.0) atomic_add(shared, delta);
-            replica.values[slot] = replica.base[slot] = Policy::read(shared);
+            replica.value(slot) = replica.base[slot] = Policy::read(shared);
+            replica.slots[slot].stiffness = 0.0;
         };
         for (std::size_t slot = begin; slot < end; ++slot) merge_one(slot);
         merge_one(hot_features_.size());
@@ -288,8 +318,8 @@ class HogwildTrainer {
 
     // Start from the shared values, dropping nothing: used before an epoch.
     void refresh_replica(Replica& replica) {
-        for (std::size_t slot = 0; slot < replica.values.size(); ++slot)
-            replica.values[slot] = replica.base[slot] = Policy::read(shared_value(slot));
+        for (std::size_t slot = 0; slot < replica.size(); ++slot)
+            replica.value(slot) = replica.base[slot] = Policy::read(shared_value(slot));
     }
 
     void run_rows(const std::int64_t* rows, std::int64_t begin, std::int64_t end, int tid, int team, double t_epoch,
@@ -323,7 +353,7 @@ class HogwildTrainer {
                  replicas_on_ ? &replica : nullptr, loss_sum);
             ++updates;
             if (averaging_ && tid == 0 && ++since_snapshot == snapshot_every_) {
-                snapshot_average(averaging_clock(t), replicas_on_ ? replica.values.data() : nullptr);
+                snapshot_average(averaging_clock(t), replicas_on_ ? &replica : nullptr);
                 since_snapshot = 0;
             }
             if (replicas_on_ && ++since_refresh == refresh_every_) {
@@ -353,7 +383,7 @@ class HogwildTrainer {
             for (std::int64_t k = 0; k < row.size(); ++k) {
                 const std::int64_t j = row.index(k);
                 const std::int32_t slot = features_[static_cast<std::size_t>(j)].replica_slot;
-                const double w = slot >= 0 ? replica->values[static_cast<std::size_t>(slot)]
+                const double w = slot >= 0 ? replica->value(static_cast<std::size_t>(slot))
                                            : Policy::read(weights_[static_cast<std::size_t>(j)]);
                 p += w * row.value(k);
             }
@@ -361,7 +391,7 @@ class HogwildTrainer {
         const double row_squared_norm = passive_aggressive_ ? squared_norm(row) : 0.0;
         if (config_.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return;
         const auto intercept_slot = static_cast<std::int32_t>(hot_features_.size());
-        p += replica != nullptr ? replica->values[static_cast<std::size_t>(intercept_slot)]
+        p += replica != nullptr ? replica->value(static_cast<std::size_t>(intercept_slot))
                                 : Policy::read(shared_intercept_.value);
 
         const double eta = config_.learning_rate == LearningRate::constant ? config_.eta0
@@ -389,17 +419,21 @@ class HogwildTrainer {
                 return v;
             };
             if (info.replica_slot >= 0) {
-                double& w = replica->values[static_cast<std::size_t>(info.replica_slot)];
-                w = next(w);
+                const auto slot = static_cast<std::size_t>(info.replica_slot);
+                Replica::Slot& own = replica->slots[slot];
+                own.value = next(own.value);
+                own.stiffness += eta * row.value(k) * row.value(k);
             } else {
                 Policy::modify(weights_[static_cast<std::size_t>(j)], next);
             }
         }
         if (update != 0.0 && config_.fit_intercept) {
             const double intercept_step = update * config_.intercept_decay;
-            if (replica != nullptr)
-                replica->values[static_cast<std::size_t>(intercept_slot)] += intercept_step;
-            else
+            if (replica != nullptr) {
+                Replica::Slot& own = replica->slots[static_cast<std::size_t>(intercept_slot)];
+                own.value += intercept_step;
+                own.stiffness += eta * config_.intercept_decay;
+            } else
                 Policy::modify(shared_intercept_.value, [&](double b) { return b + intercept_step; });
         }
     }
@@ -461,6 +495,7 @@ class HogwildTrainer {
     std::vector<std::int64_t> hot_features_;
     bool replicas_on_ = false;
     std::int64_t n_frequent_ = 0;     // replica slots merged every sync_every_ rows
+    std::vector<float> others_touch_probability_;  // per replica slot
     std::int64_t sync_every_ = 1;     // rows between merges of the frequent slots
     std::int64_t refresh_every_ = 1;  // rows between merges of all slots
     PaddedDouble shared_intercept_;
