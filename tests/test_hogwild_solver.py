@@ -105,14 +105,18 @@ def test_gil_is_released_during_fit():
     assert ticks > 20  # the main thread kept running Python code while fit ran
 
 
-def test_ctrl_c_stops_fit_and_leaves_a_usable_estimator(tmp_path):
-    script = textwrap.dedent("""
+@pytest.mark.parametrize("rows, solver", [(200000, "n_threads=2"), (3000, "n_threads=2"),
+                                          (3000, "solver='sequential'")])
+def test_ctrl_c_stops_fit_and_leaves_a_usable_estimator(rows, solver):
+    """Also on data so small that a thread's share of an epoch is shorter
+    than the interval between checks within an epoch."""
+    script = textwrap.dedent(f"""
         import os, signal, sys, threading, time
         import numpy as np
         import hogwild
         from hogwild.datasets import make_sparse_classification
-        X, y = make_sparse_classification(200000, 20000, 30, random_state=0)
-        model = hogwild.SGDClassifier(max_iter=100000, tol=None, n_threads=2)
+        X, y = make_sparse_classification({rows}, 20000, 30, random_state=0)
+        model = hogwild.SGDClassifier(max_iter=10**8, tol=None, {solver})
         threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
         start = time.perf_counter()
         try:

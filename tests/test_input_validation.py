@@ -115,6 +115,7 @@ def test_malformed_indptr(Estimator):
     (dict(loss="squared_loss"), "The 'loss' parameter"),
     (dict(penalty="l3"), "The 'penalty' parameter"),
     (dict(n_threads=0), "The 'n_threads' parameter"),
+    (dict(n_threads=100000), "n_threads=100000 is more than 16 threads for each of"),
     (dict(write="sometimes"), "The 'write' parameter"),
     (dict(solver="magic"), "The 'solver' parameter"),
     (dict(hot_features=-2), "The 'hot_features' parameter"),

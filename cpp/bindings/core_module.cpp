@@ -213,6 +213,9 @@ py::dict train(const std::string& solver, py::object X, py::object y, py::object
         n_cols = array.shape(1);
     }
 
+    if (n_rows < 0 || n_cols < 0) throw py::value_error("X must have non-negative dimensions");
+    if (config.early_stopping && validation_mask.is_none())
+        throw py::value_error("early_stopping needs a validation_mask");
     Targets targets;
     targets.y = checked_buffer<double>(y, "y", n_rows, false);
     targets.sample_weight = checked_buffer<double>(sample_weight, "sample_weight", n_rows, false);

@@ -24,6 +24,7 @@ from . import _core
 from ._validation import check_training_data, core_view
 
 MAX_INT = np.iinfo(np.int32).max
+MAX_THREADS_PER_CPU = 16
 SPARSE_INTERCEPT_DECAY = 0.01  # scikit-learn's: the intercept moves slower on sparse data
 
 _HOGWILD_PARAMETERS = {
@@ -61,7 +62,14 @@ class _HogwildTraining:
     def _threads(self):
         if self.solver == "sequential":
             return 1
-        return self.n_threads if self.n_threads is not None else _core.usable_cpu_count()
+        usable = _core.usable_cpu_count()
+        if self.n_threads is not None and self.n_threads > MAX_THREADS_PER_CPU * usable:
+            # OpenMP ends the process when it cannot create threads: refuse first
+            raise ValueError(
+                f"n_threads={self.n_threads} is more than {MAX_THREADS_PER_CPU} threads for each of "
+                f"the {usable} CPUs this process may use"
+            )
+        return self.n_threads if self.n_threads is not None else usable
 
     def _core_options(self, *, loss, alpha, learning_rate, max_iter, seed, weight_pos, weight_neg,
                       classifier, sparse):
@@ -185,13 +193,15 @@ warm_start, average
         stores that may occasionally overwrite a concurrent update, atomic
         compare-and-swap updates, or one lock around each row (a baseline).
     hot_features : "auto" or int, default="auto"
-        Number of the most frequent features each Hogwild! thread keeps in a
-        private replica, merged into the shared weights every
-        ``sync_every`` rows (avoids cache-line contention on skewed data).
-        "auto": features present in at least 1/256 of the rows (at most
-        4096) when more than one thread runs; 0 disables replicas.
-    sync_every : int, default=256
-        Rows between merges of the hot-feature replicas.
+        How many of the most frequent features each Hogwild! thread keeps in
+        a private replica whose changes are merged into the shared weights
+        (see the README). "auto": every feature that occurs (at most 2**20)
+        when more than one thread runs, none with one thread; 0: none
+        (textbook Hogwild!, every write goes to the shared weights).
+    sync_every : "auto" or int, default="auto"
+        Rows between merges of the replicas' frequent features ("auto":
+        256); all replicated features are merged every ~16 x n_features /
+        nonzeros-per-row rows.
     shuffle_block_size : int, default=1
         With ``shuffle=True``, permute blocks of this many consecutive rows
         instead of single rows. Blocks keep memory access sequential (faster

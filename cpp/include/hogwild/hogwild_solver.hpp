@@ -78,7 +78,7 @@ struct alignas(64) PaddedDouble {
 inline constexpr std::int64_t kMaxAutoReplicatedFeatures = std::int64_t{1} << 20;
 // Merging a slot costs a cache-line transfer when the other threads wrote
 // it too, so slots are merged in two tiers. The frequent features (in at
-// least 1 row of 16) and the intercept take most of the gradient and go
+// least 1 row of 64) and the intercept take most of the gradient and go
 // stale fastest: they are merged every `sync_every` rows (default 256). All
 // slots are merged every `refresh_every_` rows, chosen so that merging all K
 // costs about an eighth of the rows' own work.
@@ -116,13 +116,17 @@ class HogwildTrainer {
         bool stop = false;
         Clock::time_point epoch_start;
 
+        // allocated before the parallel region, where an exception would terminate
+        std::vector<Replica> replicas(static_cast<std::size_t>(n_threads_),
+                                      Replica(replicas_on_ ? hot_features_.size() + 1 : 0));
+
 #pragma omp parallel num_threads(n_threads_)
         {
             const int tid = omp_get_thread_num();
             const int team = omp_get_num_threads();
             ScopedThreadPin pin(config_.pin_threads && team > 1 ? cpus[static_cast<std::size_t>(tid) % cpus.size()]
                                                                 : -1);
-            Replica replica(replicas_on_ ? hot_features_.size() + 1 : 0);
+            Replica& replica = replicas[static_cast<std::size_t>(tid)];
 
             for (int epoch = 0; epoch < config_.max_iter; ++epoch) {
 #pragma omp single
@@ -138,6 +142,8 @@ class HogwildTrainer {
                 run_rows(order.rows(), begin, end, tid, team, t_epoch, stopping.adaptive_eta(), replica, loss_sum,
                          updates);
                 if (replicas_on_) merge_replica(replica);
+                // the calling thread (0) also polls once per epoch, however few its rows
+                if (tid == 0 && interrupted_ && interrupted_()) stop_requested_.store(true, std::memory_order_relaxed);
                 thread_loss[static_cast<std::size_t>(tid)].value = loss_sum;
                 thread_updates[static_cast<std::size_t>(tid)].value = static_cast<double>(updates);
 #pragma omp barrier
@@ -176,21 +182,35 @@ class HogwildTrainer {
     }
 
     // How many training rows contain each feature, counted in parallel.
+    // Private counters per thread are fastest but cost threads x features;
+    // beyond this many counters in all, threads share one with atomic adds.
+    static constexpr std::int64_t kMaxPrivateCounters = std::int64_t{1} << 24;
+
     std::vector<std::uint32_t> count_feature_rows() const {
         std::vector<std::uint32_t> counts(static_cast<std::size_t>(n_features_), 0);
         const std::int64_t n_rows = X_.n_rows;
+        const bool private_counters = n_threads_ == 1 || n_features_ * n_threads_ <= kMaxPrivateCounters;
+        // allocated here, not in the parallel region, where an exception would terminate
+        std::vector<std::vector<std::uint32_t>> per_thread(
+            private_counters ? static_cast<std::size_t>(n_threads_) : 0,
+            std::vector<std::uint32_t>(private_counters ? static_cast<std::size_t>(n_features_) : 0, 0));
 #pragma omp parallel num_threads(n_threads_)
         {
-            std::vector<std::uint32_t> mine(static_cast<std::size_t>(n_features_), 0);
+            std::uint32_t* mine =
+                private_counters ? per_thread[static_cast<std::size_t>(omp_get_thread_num())].data() : nullptr;
 #pragma omp for schedule(static)
             for (std::int64_t i = 0; i < n_rows; ++i) {
                 if (!is_training_row(i)) continue;
                 const auto row = X_.row(i);
-                for (std::int64_t k = 0; k < row.size(); ++k) ++mine[static_cast<std::size_t>(row.index(k))];
+                for (std::int64_t k = 0; k < row.size(); ++k) {
+                    const auto j = static_cast<std::size_t>(row.index(k));
+                    if (mine != nullptr) ++mine[j];
+                    else std::atomic_ref<std::uint32_t>(counts[j]).fetch_add(1, std::memory_order_relaxed);
+                }
             }
-#pragma omp critical(hogwild_count_merge)
-            for (std::size_t j = 0; j < mine.size(); ++j) counts[j] += mine[j];
         }
+        for (const auto& mine : per_thread)
+            for (std::size_t j = 0; j < mine.size(); ++j) counts[j] += mine[j];
         return counts;
     }
 
@@ -230,10 +250,12 @@ class HogwildTrainer {
                counts[static_cast<std::size_t>(hot_features_[static_cast<std::size_t>(n_frequent_)])] >=
                    kFrequentFeatureMinFraction * static_cast<double>(n_train))
             ++n_frequent_;
-        sync_every_ = config_.sync_every > 0 ? config_.sync_every : kDefaultSyncRows;
+        sync_every_ = std::clamp<std::int64_t>(config_.sync_every > 0 ? config_.sync_every : kDefaultSyncRows, 1,
+                                               std::max<std::int64_t>(1, X_.n_rows));
         const double nnz_per_row = X_.n_rows > 0 ? static_cast<double>(X_.nnz()) / X_.n_rows : 1.0;
-        refresh_every_ = std::max(
-            sync_every_, static_cast<std::int64_t>(kRefreshWorkRatio * n_hot / std::max(1.0, nnz_per_row)));
+        refresh_every_ = std::clamp<std::int64_t>(
+            static_cast<std::int64_t>(kRefreshWorkRatio * n_hot / std::max(1.0, nnz_per_row)), sync_every_,
+            std::max<std::int64_t>(sync_every_, X_.n_rows));
 
         // Probability that one other thread updated a slot within one merge
         // interval of its tier, from the feature's row frequency.

@@ -37,8 +37,9 @@ void sklearn_shuffle(std::vector<T>& items, std::uint32_t seed) {
 class RowOrder {
   public:
     RowOrder(std::int64_t n_rows, std::int64_t block_size, std::uint32_t seed)
-        : n_rows_(n_rows), block_size_(std::max<std::int64_t>(1, block_size)), seed_(seed) {
-        const std::int64_t n_blocks = (n_rows_ + block_size_ - 1) / block_size_;
+        : n_rows_(n_rows), block_size_(std::clamp<std::int64_t>(block_size, 1, std::max<std::int64_t>(1, n_rows))),
+          seed_(seed) {
+        const std::int64_t n_blocks = n_rows_ / block_size_ + (n_rows_ % block_size_ != 0 ? 1 : 0);
         blocks_.resize(static_cast<std::size_t>(n_blocks));
         std::iota(blocks_.begin(), blocks_.end(), std::int64_t{0});
         if (block_size_ > 1) {

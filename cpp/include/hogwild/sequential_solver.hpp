@@ -120,7 +120,9 @@ TrainResult train_sequential(const View& X, const Targets& targets, const TrainC
             record.validation_score =
                 validation_score(X, targets, config.classifier, w.raw(), w.weight_scale(), intercept);
         result.history.push_back(record);
-        if (stopping.after_epoch(stopping_objective, record.validation_score)) {
+        if (stopping.after_epoch(stopping_objective, record.validation_score)) break;
+        if (interrupted && interrupted()) {  // also once per epoch, however small the data
+            result.interrupted = true;
             break;
         }
         if (config.learning_rate == LearningRate::adaptive) eta = stopping.adaptive_eta();
