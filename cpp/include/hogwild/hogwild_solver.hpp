@@ -2,12 +2,13 @@
 // order, all writing one shared weight vector through a write policy.
 //
 // Two choices make it scale where naive Hogwild! does not:
-//  * Hot features in thread-local replicas. On skewed (Zipf) data every row
-//    writes the same few popular features and their cache lines bounce
-//    between cores, so naive Hogwild! with 2 threads can be slower than 1.
-//    The most frequent features (and the intercept) are therefore updated in
-//    a private replica per thread, whose changes are added to the shared
-//    weights every `sync_every` rows; the long tail is written lock-free.
+//  * Thread-local replicas. A write to a weight that another core wrote
+//    since costs a cache-line transfer, and on skewed (Zipf) data naive
+//    Hogwild! with 2 threads is slower than 1. So each thread updates a
+//    private replica of the most frequent features (by default, with
+//    several threads, of every feature) and the intercept, and adds its
+//    changes to the shared weights in merges (see Replica and merge_slots);
+//    features outside the replicas are written lock-free.
 //  * Per-feature regularization. scikit-learn's O(1) L2 step rescales the
 //    whole vector through one shared scalar, which threads cannot share
 //    without a lock. Instead each row regularizes only the coordinates it
@@ -51,16 +52,18 @@ struct FeatureInfo {
 // A thread's private copy of the replicated weights (slots ordered from the
 // most to the least frequent feature); the last slot is the intercept.
 struct Replica {
-    struct Slot {
-        double value;
-        double stiffness;  // sum of eta * x^2 over the slot's updates since the last merge
-    };
-    std::vector<Slot> slots;   // value and stiffness share a cache line
+    std::vector<double> values;
     std::vector<double> base;  // the shared values when last merged
 
-    explicit Replica(std::size_t n) : slots(n, Slot{0.0, 0.0}), base(n) {}
-    double& value(std::size_t slot) { return slots[slot].value; }
-    std::size_t size() const { return slots.size(); }
+    explicit Replica(std::size_t n) : values(n), base(n) {}
+    double& value(std::size_t slot) { return values[slot]; }
+    std::size_t size() const { return values.size(); }
+};
+
+// Per feature: training rows that contain it and the sum of its squared values.
+struct FeatureStats {
+    std::vector<std::uint32_t> rows;
+    std::vector<double> squares;
 };
 
 // A value on a cache line of its own, so that it shares the line with nothing.
@@ -101,9 +104,10 @@ class HogwildTrainer {
         using Clock = std::chrono::steady_clock;
         TrainResult result;
         result.threads_used = n_threads_;
-        const std::vector<std::uint32_t> counts = count_feature_rows();
+        const FeatureStats stats = feature_stats();
+        const std::vector<std::uint32_t>& counts = stats.rows;
         const std::int64_t n_train = count_training_rows();
-        build_slots(counts, n_train);
+        build_slots(stats, n_train);
         result.hot_features_used = static_cast<std::int64_t>(hot_features_.size());
         if (averaging_) start_averages();
 
@@ -141,7 +145,9 @@ class HogwildTrainer {
                 std::int64_t updates = 0;
                 run_rows(order.rows(), begin, end, tid, team, t_epoch, stopping.adaptive_eta(), replica, loss_sum,
                          updates);
-                if (replicas_on_) merge_replica(replica);
+                if (replicas_on_)
+                    merge_replica(replica, step_size(t_epoch + static_cast<double>(updates * team + tid),
+                                                     stopping.adaptive_eta()));
                 // the calling thread (0) also polls once per epoch, however few its rows
                 if (tid == 0 && interrupted_ && interrupted_()) stop_requested_.store(true, std::memory_order_relaxed);
                 thread_loss[static_cast<std::size_t>(tid)].value = loss_sum;
@@ -166,7 +172,6 @@ class HogwildTrainer {
 
   private:
     static constexpr std::int64_t kPrefetchRows = 8;         // row data this far ahead
-    static constexpr std::int64_t kPrefetchWeightRows = 0;   // weights this far ahead
     static constexpr std::int64_t kRowsBetweenStopChecks = 256;
     static constexpr std::int64_t kRowsBetweenInterruptChecks = 4096;
 
@@ -184,37 +189,48 @@ class HogwildTrainer {
     // How many training rows contain each feature, counted in parallel.
     // Private counters per thread are fastest but cost threads x features;
     // beyond this many counters in all, threads share one with atomic adds.
-    static constexpr std::int64_t kMaxPrivateCounters = std::int64_t{1} << 24;
+    static constexpr std::int64_t kMaxPrivateCounters = std::int64_t{1} << 22;
 
-    std::vector<std::uint32_t> count_feature_rows() const {
-        std::vector<std::uint32_t> counts(static_cast<std::size_t>(n_features_), 0);
+    FeatureStats feature_stats() const {
+        FeatureStats stats{std::vector<std::uint32_t>(static_cast<std::size_t>(n_features_), 0),
+                           std::vector<double>(static_cast<std::size_t>(n_features_), 0.0)};
         const std::int64_t n_rows = X_.n_rows;
         const bool private_counters = n_threads_ == 1 || n_features_ * n_threads_ <= kMaxPrivateCounters;
         // allocated here, not in the parallel region, where an exception would terminate
-        std::vector<std::vector<std::uint32_t>> per_thread(
+        const std::size_t private_size = private_counters ? static_cast<std::size_t>(n_features_) : 0;
+        std::vector<FeatureStats> per_thread(
             private_counters ? static_cast<std::size_t>(n_threads_) : 0,
-            std::vector<std::uint32_t>(private_counters ? static_cast<std::size_t>(n_features_) : 0, 0));
+            FeatureStats{std::vector<std::uint32_t>(private_size, 0), std::vector<double>(private_size, 0.0)});
 #pragma omp parallel num_threads(n_threads_)
         {
-            std::uint32_t* mine =
-                private_counters ? per_thread[static_cast<std::size_t>(omp_get_thread_num())].data() : nullptr;
+            FeatureStats* mine = private_counters ? &per_thread[static_cast<std::size_t>(omp_get_thread_num())] : nullptr;
 #pragma omp for schedule(static)
             for (std::int64_t i = 0; i < n_rows; ++i) {
                 if (!is_training_row(i)) continue;
                 const auto row = X_.row(i);
                 for (std::int64_t k = 0; k < row.size(); ++k) {
                     const auto j = static_cast<std::size_t>(row.index(k));
-                    if (mine != nullptr) ++mine[j];
-                    else std::atomic_ref<std::uint32_t>(counts[j]).fetch_add(1, std::memory_order_relaxed);
+                    const double square = row.value(k) * row.value(k);
+                    if (mine != nullptr) {
+                        ++mine->rows[j];
+                        mine->squares[j] += square;
+                    } else {
+                        std::atomic_ref<std::uint32_t>(stats.rows[j]).fetch_add(1, std::memory_order_relaxed);
+                        atomic_add(stats.squares[j], square);
+                    }
                 }
             }
         }
         for (const auto& mine : per_thread)
-            for (std::size_t j = 0; j < mine.size(); ++j) counts[j] += mine[j];
-        return counts;
+            for (std::size_t j = 0; j < mine.rows.size(); ++j) {
+                stats.rows[j] += mine.rows[j];
+                stats.squares[j] += mine.squares[j];
+            }
+        return stats;
     }
 
-    void build_slots(const std::vector<std::uint32_t>& counts, std::int64_t n_train) {
+    void build_slots(const FeatureStats& stats, std::int64_t n_train) {
+        const std::vector<std::uint32_t>& counts = stats.rows;
         weights_.assign(model_.weights, model_.weights + n_features_);
         features_.resize(static_cast<std::size_t>(n_features_));
         for (std::int64_t j = 0; j < n_features_; ++j) {
@@ -257,17 +273,21 @@ class HogwildTrainer {
             static_cast<std::int64_t>(kRefreshWorkRatio * n_hot / std::max(1.0, nnz_per_row)), sync_every_,
             std::max<std::int64_t>(sync_every_, X_.n_rows));
 
-        // Probability that one other thread updated a slot within one merge
-        // interval of its tier, from the feature's row frequency.
+        // For the merge weights (see merge_slots), per slot and tier interval:
+        // the probability that one other thread updated the slot too, and the
+        // expected sum of x^2 over this thread's updates of it.
+        const double n = std::max<double>(1.0, static_cast<double>(n_train));
         others_touch_probability_.assign(static_cast<std::size_t>(n_hot) + 1, 1.0f);  // last: intercept
+        stiffness_per_step_.assign(static_cast<std::size_t>(n_hot) + 1,
+                                   static_cast<float>(config_.intercept_decay * static_cast<double>(sync_every_)));
         for (std::int64_t slot = 0; slot < n_hot; ++slot) {
-            const double frequency = static_cast<double>(counts[static_cast<std::size_t>(
-                                         hot_features_[static_cast<std::size_t>(slot)])]) /
-                                     std::max<double>(1.0, static_cast<double>(n_train));
+            const auto j = static_cast<std::size_t>(hot_features_[static_cast<std::size_t>(slot)]);
             const double rows = static_cast<double>(slot < n_frequent_ ? sync_every_ : refresh_every_);
+            const double frequency = std::min(1.0, static_cast<double>(counts[j]) / n);
             others_touch_probability_[static_cast<std::size_t>(slot)] =
-                static_cast<float>(1.0 - std::pow(1.0 - std::min(1.0, frequency), rows));
-        }
+                static_cast<float>(1.0 - std::pow(1.0 - frequency, rows));
+            stiffness_per_step_[static_cast<std::size_t>(slot)] = static_cast<float>(stats.squares[j] / n * rows);
+    }
     }
 
     // Averaged SGD by snapshots: the calling thread adds the current weights,
@@ -313,30 +333,33 @@ class HogwildTrainer {
 
     // Add this thread's changes to slots [begin, end) and the intercept to
     // the shared weights (atomically: merges are rare), then reload them.
-    void merge_slots(Replica& replica, std::size_t begin, std::size_t end) {
+    void merge_slots(Replica& replica, std::size_t begin, std::size_t end, double eta) {
         // Summing the threads' changes is right where they are independent
-        // progress, but where a slot's own updates were stiff enough to
-        // settle it (sum of eta x^2 >= 1) and other threads likely updated it
-        // too, each change is the same correction found from a different
-        // start: adding them all would overshoot by the number of threads
-        // (measured: 2-thread a9a fits diverging under CPU contention).
-        // Such changes are averaged instead, smoothly in between.
+        // progress, but where a slot's updates in an interval are stiff
+        // enough to settle it (expected sum of eta x^2 >= 1) and other
+        // threads likely updated it too, each change is the same correction
+        // found from a different start: adding them all would overshoot by
+        // the number of threads (measured: 2-thread a9a fits diverging under
+        // CPU contention). Such changes are averaged instead, smoothly in
+        // between.
         const double others = static_cast<double>(n_threads_ - 1);
         auto merge_one = [&](std::size_t slot) {
             double& shared = shared_value(slot);
-            const double settled = std::min(1.0, replica.slots[slot].stiffness);
+            const double settled = std::min(1.0, eta * static_cast<double>(stiffness_per_step_[slot]));
             const double weight = 1.0 / (1.0 + others * others_touch_probability_[slot] * settled);
             const double delta = (replica.value(slot) - replica.base[slot]) * weight;
             if (delta != 0.0) atomic_add(shared, delta);
             replica.value(slot) = replica.base[slot] = Policy::read(shared);
-            replica.slots[slot].stiffness = 0.0;
         };
         for (std::size_t slot = begin; slot < end; ++slot) merge_one(slot);
         merge_one(hot_features_.size());
     }
 
-    void merge_frequent(Replica& replica) { merge_slots(replica, 0, static_cast<std::size_t>(n_frequent_)); }
-    void merge_replica(Replica& replica) { merge_slots(replica, 0, hot_features_.size()); }
+    // `eta`: the step size now, which sets how far an interval's updates move
+    void merge_frequent(Replica& replica, double eta) {
+        merge_slots(replica, 0, static_cast<std::size_t>(n_frequent_), eta);
+    }
+    void merge_replica(Replica& replica, double eta) { merge_slots(replica, 0, hot_features_.size(), eta); }
 
     // Start from the shared values, dropping nothing: used before an epoch.
     void refresh_replica(Replica& replica) {
@@ -363,8 +386,6 @@ class HogwildTrainer {
                 if (position + 2 * kPrefetchRows < end) X_.prefetch_row_start(rows[position + 2 * kPrefetchRows]);
                 X_.prefetch_row(rows[position + kPrefetchRows]);
             }
-            if (kPrefetchWeightRows > 0 && position + kPrefetchWeightRows < end)
-                prefetch_weights(rows[position + kPrefetchWeightRows]);
 
             const std::int64_t i = rows[position];
             if (!is_training_row(i)) continue;
@@ -379,18 +400,17 @@ class HogwildTrainer {
                 since_snapshot = 0;
             }
             if (replicas_on_ && ++since_refresh == refresh_every_) {
-                merge_replica(replica);
+                merge_replica(replica, step_size(t, adaptive_eta));
                 since_refresh = since_merge = 0;
             } else if (replicas_on_ && ++since_merge == sync_every_) {
-                merge_frequent(replica);
+                merge_frequent(replica, step_size(t, adaptive_eta));
                 since_merge = 0;
             }
         }
     }
 
-    void prefetch_weights(std::int64_t i) const {
-        const auto row = X_.row(i);
-        for (std::int64_t k = 0; k < row.size(); ++k) HOGWILD_PREFETCH(&weights_[static_cast<std::size_t>(row.index(k))]);
+    double step_size(double t, double adaptive_eta) const {
+        return config_.learning_rate == LearningRate::constant ? config_.eta0 : schedule_.at(t, adaptive_eta);
     }
 
     template <class Row>
@@ -416,8 +436,7 @@ class HogwildTrainer {
         p += replica != nullptr ? replica->value(static_cast<std::size_t>(intercept_slot))
                                 : Policy::read(shared_intercept_.value);
 
-        const double eta = config_.learning_rate == LearningRate::constant ? config_.eta0
-                                                                          : schedule_.at(t, adaptive_eta);
+        const double eta = step_size(t, adaptive_eta);
         loss_sum += config_.loss.value(p, y);
         const double class_weight = y > 0.0 ? config_.weight_pos : config_.weight_neg;
         const double update = update_step(config_, eta, p, y, row_squared_norm) * (class_weight * sample_weight);
@@ -442,9 +461,7 @@ class HogwildTrainer {
             };
             if (info.replica_slot >= 0) {
                 const auto slot = static_cast<std::size_t>(info.replica_slot);
-                Replica::Slot& own = replica->slots[slot];
-                own.value = next(own.value);
-                own.stiffness += eta * row.value(k) * row.value(k);
+                replica->values[slot] = next(replica->values[slot]);
             } else {
                 Policy::modify(weights_[static_cast<std::size_t>(j)], next);
             }
@@ -452,9 +469,7 @@ class HogwildTrainer {
         if (update != 0.0 && config_.fit_intercept) {
             const double intercept_step = update * config_.intercept_decay;
             if (replica != nullptr) {
-                Replica::Slot& own = replica->slots[static_cast<std::size_t>(intercept_slot)];
-                own.value += intercept_step;
-                own.stiffness += eta * config_.intercept_decay;
+                replica->values[static_cast<std::size_t>(intercept_slot)] += intercept_step;
             } else
                 Policy::modify(shared_intercept_.value, [&](double b) { return b + intercept_step; });
         }
@@ -518,6 +533,7 @@ class HogwildTrainer {
     bool replicas_on_ = false;
     std::int64_t n_frequent_ = 0;     // replica slots merged every sync_every_ rows
     std::vector<float> others_touch_probability_;  // per replica slot
+    std::vector<float> stiffness_per_step_;         // expected sum of x^2 per merge interval
     std::int64_t sync_every_ = 1;     // rows between merges of the frequent slots
     std::int64_t refresh_every_ = 1;  // rows between merges of all slots
     PaddedDouble shared_intercept_;

@@ -29,7 +29,10 @@ void sklearn_shuffle(std::vector<T>& items, std::uint32_t seed) {
     const std::uint64_t n = items.size();
     if (n < 2) return;
     for (std::uint64_t i = 0; i + 1 < n; ++i) {
-        const std::uint64_t j = i + sklearn_rand_r(seed) % static_cast<std::uint32_t>(n - i);
+        // scikit-learn reduces modulo a 32-bit (n - i); in 64 bits the result is the
+        // same below 2^32 rows and never divides by zero above (where the 31-bit
+        // generator cannot reach every row: shuffles of > 2^31 rows are biased)
+        const std::uint64_t j = i + static_cast<std::uint64_t>(sklearn_rand_r(seed)) % (n - i);
         std::swap(items[i], items[j]);
     }
 }
