@@ -20,6 +20,7 @@ TrainResult train_sequential(const View& X, const Targets& targets, const TrainC
                              const InterruptCheck& interrupted) {
     using Clock = std::chrono::steady_clock;
     constexpr std::int64_t kRowsBetweenInterruptChecks = 4096;
+    constexpr std::int64_t kPrefetchRows = 8;
 
     TrainResult result;
     const std::int64_t n_rows = X.n_rows;
@@ -56,6 +57,11 @@ TrainResult train_sequential(const View& X, const Targets& targets, const TrainC
             if (position % kRowsBetweenInterruptChecks == 0 && position > 0 && interrupted && interrupted()) {
                 result.interrupted = true;
                 break;
+            }
+            // in a shuffled order every row is a cache miss: ask for it early
+            if (position + kPrefetchRows < n_rows) {
+                if (position + 2 * kPrefetchRows < n_rows) X.prefetch_row_start(rows[position + 2 * kPrefetchRows]);
+                X.prefetch_row(rows[position + kPrefetchRows]);
             }
             const std::int64_t i = rows[position];
             if (targets.validation_mask != nullptr && targets.validation_mask[i]) continue;
