@@ -75,7 +75,7 @@ struct alignas(64) PaddedDouble {
 // many, the most frequent first) in the replicas. Measured on a 2-core
 // machine with a Zipf(1.1) problem: a write to a shared feature costs a
 // cache-line transfer whenever the other core wrote that line since, which
-// for a weight vector that stays cached happens at most touches however rare
+// for a weight vector that stays cached happens on most writes, however rare
 // the feature, so replicating only the hottest features scaled 1.3x while
 // replicating all of them scaled 1.7-1.9x.
 inline constexpr std::int64_t kMaxAutoReplicatedFeatures = std::int64_t{1} << 20;
@@ -84,7 +84,7 @@ inline constexpr std::int64_t kMaxAutoReplicatedFeatures = std::int64_t{1} << 20
 // least 1 row of 64) and the intercept take most of the gradient and go
 // stale fastest: they are merged every `sync_every` rows (default 256). All
 // slots are merged every `refresh_every_` rows, chosen so that merging all K
-// costs about an eighth of the rows' own work.
+// costs about a sixteenth of the rows' own work.
 inline constexpr std::int64_t kDefaultSyncRows = 256;
 inline constexpr double kFrequentFeatureMinFraction = 1.0 / 64.0;
 inline constexpr std::int64_t kMaxFrequentFeatures = 1024;
@@ -105,7 +105,6 @@ class HogwildTrainer {
         TrainResult result;
         result.threads_used = n_threads_;
         const FeatureStats stats = feature_stats();
-        const std::vector<std::uint32_t>& counts = stats.rows;
         const std::int64_t n_train = count_training_rows();
         build_slots(stats, n_train);
         result.hot_features_used = static_cast<std::int64_t>(hot_features_.size());
