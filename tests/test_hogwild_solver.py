@@ -39,6 +39,20 @@ def test_one_thread_is_bit_reproducible(zipf_problem, solver, index_dtype):
     assert not np.array_equal(first.coef_, other_seed.coef_)
 
 
+def test_mixed_index_dtypes_train_the_same_model(zipf_problem):
+    """int32 indices with an int64 indptr (or the reverse): the index arrays
+    are unified for the core, the values are not copied."""
+    X, y = zipf_problem
+    params = dict(max_iter=3, tol=None, random_state=0, solver="sequential")
+    reference = hogwild.SGDClassifier(**params).fit(X, y)
+    for indices, indptr in [(np.int32, np.int64), (np.int64, np.int32)]:
+        mixed = X.copy()
+        mixed.indices = mixed.indices.astype(indices)
+        mixed.indptr = mixed.indptr.astype(indptr)
+        model = hogwild.SGDClassifier(**params).fit(mixed, y)
+        np.testing.assert_array_equal(model.coef_, reference.coef_)
+
+
 @pytest.mark.parametrize("write", ["racy", "atomic", "locked"])
 @pytest.mark.parametrize("hot_features", ["auto", 0, 50])
 def test_threads_and_policies_agree_with_one_thread(zipf_problem, write, hot_features):

@@ -59,10 +59,6 @@ def check_training_data(estimator, X, y, *, reset, y_numeric):
     and y. Unlike scikit-learn's SGD, int64 CSR indices are accepted as they
     are (large matrices need them).
     """
-    if sp.issparse(X) and X.format == "csr" and X.indices.dtype != X.indptr.dtype:
-        # The core reads indices and indptr with one index type.
-        X = X.copy()
-        X.indptr = X.indptr.astype(X.indices.dtype)
     X, y = validate_data(
         estimator,
         X,
@@ -75,10 +71,6 @@ def check_training_data(estimator, X, y, *, reset, y_numeric):
         y_numeric=y_numeric,
     )
     if sp.issparse(X):
-        if X.indices.dtype not in SUPPORTED_INDEX_DTYPES:
-            X = X.copy()
-            X.indices = X.indices.astype(np.int64)
-            X.indptr = X.indptr.astype(np.int64)
         check_csr_structure(X)
     return X, y
 
@@ -89,8 +81,24 @@ def _native(array):
     return array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
 
 
+def _index_arrays(X):
+    """X's indices and indptr with one supported index type.
+
+    The core reads both with one type; when they differ, the (read-only)
+    index arrays are converted, never the values.
+    """
+    indices, indptr = _native(X.indices), _native(X.indptr)
+    if indices.dtype == indptr.dtype and indices.dtype in SUPPORTED_INDEX_DTYPES:
+        return indices, indptr
+    int32_max = np.iinfo(np.int32).max
+    fits_int32 = X.nnz <= int32_max and X.shape[1] <= int32_max
+    dtype = np.int32 if fits_int32 else np.int64
+    return indices.astype(dtype, copy=False), indptr.astype(dtype, copy=False)
+
+
 def core_view(X):
     """What the core's `train` takes for X: a dense array or a CSR tuple."""
     if sp.issparse(X):
-        return (_native(X.data), _native(X.indices), _native(X.indptr), X.shape[0], X.shape[1])
+        indices, indptr = _index_arrays(X)
+        return (_native(X.data), indices, indptr, X.shape[0], X.shape[1])
     return _native(X)

@@ -286,7 +286,7 @@ class HogwildTrainer {
             others_touch_probability_[static_cast<std::size_t>(slot)] =
                 static_cast<float>(1.0 - std::pow(1.0 - frequency, rows));
             stiffness_per_step_[static_cast<std::size_t>(slot)] = static_cast<float>(stats.squares[j] / n * rows);
-    }
+        }
     }
 
     // Averaged SGD by snapshots: the calling thread adds the current weights,
@@ -460,16 +460,16 @@ class HogwildTrainer {
             };
             if (info.replica_slot >= 0) {
                 const auto slot = static_cast<std::size_t>(info.replica_slot);
-                replica->values[slot] = next(replica->values[slot]);
+                replica->value(slot) = next(replica->value(slot));
             } else {
                 Policy::modify(weights_[static_cast<std::size_t>(j)], next);
             }
         }
         if (update != 0.0 && config_.fit_intercept) {
             const double intercept_step = update * config_.intercept_decay;
-            if (replica != nullptr) {
-                replica->values[static_cast<std::size_t>(intercept_slot)] += intercept_step;
-            } else
+            if (replica != nullptr)
+                replica->value(static_cast<std::size_t>(intercept_slot)) += intercept_step;
+            else
                 Policy::modify(shared_intercept_.value, [&](double b) { return b + intercept_step; });
         }
     }
