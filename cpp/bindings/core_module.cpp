@@ -11,10 +11,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "bindings.hpp"
 #include "hogwild/build_info.hpp"
 #include "hogwild/config.hpp"
 #include "hogwild/solvers.hpp"
-#include "hogwild/synthetic.hpp"
 #include "hogwild/topology.hpp"
 #include "hogwild/views.hpp"
 
@@ -258,27 +258,6 @@ py::dict train(const std::string& solver, py::object X, py::object y, py::object
     return result_to_dict(result);
 }
 
-template <class T>
-py::array_t<T> to_numpy(std::vector<T>&& values) {
-    // hand the vector's buffer to NumPy without copying
-    auto* owned = new std::vector<T>(std::move(values));
-    py::capsule free_when_done(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
-    return py::array_t<T>({static_cast<py::ssize_t>(owned->size())}, owned->data(), free_when_done);
-}
-
-py::tuple generate_sparse_classification(std::int64_t n_rows, std::int64_t n_features, std::int64_t nnz_per_row,
-                                     bool zipf, double zipf_exponent, double label_noise, std::uint64_t seed,
-                                     int n_threads) {
-    SyntheticOptions options{n_rows, n_features, nnz_per_row, zipf, zipf_exponent, label_noise, seed};
-    SyntheticProblem problem;
-    {
-        py::gil_scoped_release release;
-        problem = hogwild::make_sparse_classification(options, n_threads);
-    }
-    return py::make_tuple(to_numpy(std::move(problem.data)), to_numpy(std::move(problem.indices)),
-                          to_numpy(std::move(problem.indptr)), to_numpy(std::move(problem.y)));
-}
-
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -292,9 +271,7 @@ PYBIND11_MODULE(_core, m) {
         for (const auto& [key, value] : hogwild::build_info()) info[py::str(key)] = value;
         return info;
     });
-    m.def("make_sparse_classification", &generate_sparse_classification, py::arg("n_rows"), py::arg("n_features"),
-          py::arg("nnz_per_row"), py::arg("zipf"), py::arg("zipf_exponent"), py::arg("label_noise"), py::arg("seed"),
-          py::arg("n_threads"), "Generated CSR arrays (data, indices, indptr) and labels; see synthetic.hpp.");
+    hogwild::bindings::bind_datasets(m);
     m.def("usable_cpu_count", &hogwild::usable_cpu_count, "CPUs in this process's affinity mask.");
     m.def("allowed_cpus", &hogwild::allowed_cpus);
 }
