@@ -132,8 +132,8 @@ double solver_epoch_seconds(const Problem& p, std::int64_t features, const Optio
     auto X = p.view();
     X.n_cols = features;
     const auto result = std::string(solver) == "sequential"
-                            ? hogwild::train_sequential(X, targets, config, model, nullptr)
-                            : hogwild::train_hogwild(X, targets, config, model, nullptr);
+                            ? hogwild::train_sequential(X, targets, config, model, {})
+                            : hogwild::train_hogwild(X, targets, config, model, {});
     std::vector<double> seconds;
     for (const auto& r : result.history) seconds.push_back(r.seconds);
     *objective = result.history.back().objective;

@@ -134,6 +134,7 @@ py::dict result_to_dict(const TrainResult& result) {
     out["n_iter"] = result.n_iter;
     out["t"] = result.t;
     out["interrupted"] = result.interrupted;
+    out["stopped_by_callback"] = result.stopped_by_callback;
     out["diverged"] = result.diverged;
     out["threads_used"] = result.threads_used;
     out["hot_features_used"] = result.hot_features_used;
@@ -141,14 +142,56 @@ py::dict result_to_dict(const TrainResult& result) {
     return out;
 }
 
+// A read-only NumPy view of memory the solver owns, valid during a callback.
+py::array_t<double> borrowed_view(const double* values, std::int64_t size) {
+    py::capsule no_owner(values, [](void*) {});
+    py::array_t<double> view({static_cast<py::ssize_t>(size)}, values, no_owner);
+    view.attr("setflags")(py::arg("write") = false);
+    return view;
+}
+
+// Hands each epoch to a Python callable (taking the GIL briefly). An
+// exception in the callable stops training and is re-raised afterwards.
+EpochCallback python_epoch_callback(const py::object& callback, bool& raised) {
+    if (callback.is_none()) return {};
+    const py::handle function = callback;  // the caller keeps it alive
+    return [function, &raised](const EpochSnapshot& snapshot) {
+        py::gil_scoped_acquire gil;
+        try {
+            py::dict record;
+            record["epoch"] = snapshot.epoch;
+            record["objective"] = snapshot.record->objective;
+            record["seconds"] = snapshot.record->seconds;
+            record["updates"] = snapshot.record->updates;
+            record["examples_per_second"] = snapshot.record->examples_per_second;
+            record["validation_score"] = snapshot.record->validation_score;
+            record["t"] = snapshot.t;
+            record["coef"] = borrowed_view(snapshot.weights, snapshot.n_features);
+            record["intercept"] = snapshot.intercept;
+            if (snapshot.average_weights != nullptr) {
+                record["average_coef"] = borrowed_view(snapshot.average_weights, snapshot.n_features);
+                record["average_intercept"] = snapshot.average_intercept;
+            }
+            const py::object answer = function(record);
+            return !(py::isinstance<py::bool_>(answer) && !answer.cast<bool>());  // only False stops
+        } catch (py::error_already_set& error) {
+            error.restore();
+            raised = true;
+            return false;
+        }
+    };
+}
+
 // Runs `train` with the GIL released. Every ~100 ms the calling thread
 // briefly takes the GIL to let Python run its signal handlers.
 template <class Train>
-TrainResult run_interruptibly(Train&& train) {
+TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback) {
     using Clock = std::chrono::steady_clock;
     auto last_check = Clock::now();
     bool signalled = false;
-    InterruptCheck interrupted = [&]() {
+    bool callback_raised = false;
+    TrainHooks hooks;
+    hooks.interrupted = [&]() {
         const auto now = Clock::now();
         if (now - last_check < std::chrono::milliseconds(100)) return false;
         last_check = now;
@@ -156,28 +199,32 @@ TrainResult run_interruptibly(Train&& train) {
         if (PyErr_CheckSignals() != 0) signalled = true;
         return signalled;
     };
+    hooks.after_epoch = python_epoch_callback(epoch_callback, callback_raised);
     TrainResult result;
     {
         py::gil_scoped_release release;
-        result = train(interrupted);
+        result = train(hooks);
     }
-    if (signalled) throw py::error_already_set();
+    if (signalled || callback_raised) throw py::error_already_set();
     return result;
 }
 
 template <class View>
 TrainResult dispatch_solver(const std::string& solver, const View& X, const Targets& targets,
-                            const TrainConfig& config, ModelState& model) {
-    return run_interruptibly([&](const InterruptCheck& interrupted) {
-        if (solver == "sequential") return train_sequential(X, targets, config, model, interrupted);
-        return train_hogwild(X, targets, config, model, interrupted);
-    });
+                            const TrainConfig& config, ModelState& model, const py::object& epoch_callback) {
+    return run_interruptibly(
+        [&](const TrainHooks& hooks) {
+            if (solver == "sequential") return train_sequential(X, targets, config, model, hooks);
+            return train_hogwild(X, targets, config, model, hooks);
+        },
+        epoch_callback);
 }
 
 template <class Value>
 TrainResult train_csr_with_values(const std::string& solver, const py::array& data, const py::array& indices,
                                   const py::array& indptr, std::int64_t n_rows, std::int64_t n_cols,
-                                  const Targets& targets, const TrainConfig& config, ModelState& model) {
+                                  const Targets& targets, const TrainConfig& config, ModelState& model,
+                                  const py::object& epoch_callback) {
     const std::int64_t nnz = static_cast<std::int64_t>(data.size());
     auto make = [&](auto index_tag) {
         using Index = decltype(index_tag);
@@ -187,7 +234,7 @@ TrainResult train_csr_with_values(const std::string& solver, const py::array& da
         view.indptr = checked_buffer<Index>(indptr, "X.indptr", n_rows + 1, false);
         view.n_rows = n_rows;
         view.n_cols = n_cols;
-        return dispatch_solver(solver, view, targets, config, model);
+        return dispatch_solver(solver, view, targets, config, model, epoch_callback);
     };
     if (has_dtype<std::int32_t>(indices)) return make(std::int32_t{});
     if (has_dtype<std::int64_t>(indices)) return make(std::int64_t{});
@@ -196,7 +243,7 @@ TrainResult train_csr_with_values(const std::string& solver, const py::array& da
 
 py::dict train(const std::string& solver, py::object X, py::object y, py::object sample_weight,
                py::object validation_mask, py::object coef, py::object intercept, py::object average_coef,
-               py::object average_intercept, const py::dict& options) {
+               py::object average_intercept, const py::dict& options, const py::object& epoch_callback) {
     if (solver != "sequential" && solver != "hogwild") throw py::value_error("unknown solver: '" + solver + "'");
     const TrainConfig config = config_from_dict(options);
 
@@ -238,19 +285,21 @@ py::dict train(const std::string& solver, py::object X, py::object y, py::object
         auto indices = parts[1].cast<py::array>();
         auto indptr = parts[2].cast<py::array>();
         if (has_dtype<float>(data))
-            result = train_csr_with_values<float>(solver, data, indices, indptr, n_rows, n_cols, targets, config, model);
+            result = train_csr_with_values<float>(solver, data, indices, indptr, n_rows, n_cols, targets, config, model,
+                                                     epoch_callback);
         else if (has_dtype<double>(data))
-            result = train_csr_with_values<double>(solver, data, indices, indptr, n_rows, n_cols, targets, config, model);
+            result = train_csr_with_values<double>(solver, data, indices, indptr, n_rows, n_cols, targets, config, model,
+                                                     epoch_callback);
         else
             throw py::type_error("X.data must be float32 or float64");
     } else {
         auto array = X.cast<py::array>();
         if (has_dtype<float>(array)) {
             DenseView<float> view{checked_buffer<float>(array, "X", n_rows * n_cols, false), n_rows, n_cols};
-            result = dispatch_solver(solver, view, targets, config, model);
+            result = dispatch_solver(solver, view, targets, config, model, epoch_callback);
         } else if (has_dtype<double>(array)) {
             DenseView<double> view{checked_buffer<double>(array, "X", n_rows * n_cols, false), n_rows, n_cols};
-            result = dispatch_solver(solver, view, targets, config, model);
+            result = dispatch_solver(solver, view, targets, config, model, epoch_callback);
         } else {
             throw py::type_error("X must be float32 or float64");
         }
@@ -264,8 +313,10 @@ PYBIND11_MODULE(_core, m) {
     m.doc() = "hogwild's C++ core: SGD solvers over zero-copy views of NumPy / SciPy buffers";
     m.def("train", &train, py::arg("solver"), py::arg("X"), py::arg("y"), py::arg("sample_weight"),
           py::arg("validation_mask"), py::arg("coef"), py::arg("intercept"), py::arg("average_coef"),
-          py::arg("average_intercept"), py::arg("options"),
-          "Train in place. X is a dense 2-D array or a tuple (data, indices, indptr, n_rows, n_cols).");
+          py::arg("average_intercept"), py::arg("options"), py::arg("epoch_callback") = py::none(),
+          "Train in place. X is a dense 2-D array or a tuple (data, indices, indptr, n_rows, n_cols).\n"
+          "epoch_callback(record) is called after each epoch (record['coef'] is a read-only view valid\n"
+          "during the call); returning False stops training.");
     m.def("build_info", []() {
         py::dict info;
         for (const auto& [key, value] : hogwild::build_info()) info[py::str(key)] = value;

@@ -6,7 +6,7 @@ namespace hogwild {
 
 #define HOGWILD_INSTANTIATE_HOGWILD(View)                                                                 \
     template TrainResult train_hogwild<View>(const View&, const Targets&, const TrainConfig&, ModelState&, \
-                                             const InterruptCheck&);
+                                             const TrainHooks&);
 HOGWILD_FOR_EACH_LAYOUT(HOGWILD_INSTANTIATE_HOGWILD)
 
 }  // namespace hogwild

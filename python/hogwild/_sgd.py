@@ -9,6 +9,7 @@ averaging, warnings) mirrors scikit-learn 1.9 line for line, so that with
 """
 
 import warnings
+from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
@@ -21,6 +22,7 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call
 from sklearn.utils.validation import _check_sample_weight
 
 from . import _core
+from ._progress import EpochReporter
 from ._validation import check_training_data, core_view
 
 MAX_INT = np.iinfo(np.int32).max
@@ -43,6 +45,18 @@ _COEF_NAMES = ("coef_", "_standard_coef", "_average_coef")
 
 class _HogwildTraining:
     """Training through the C++ core, shared by both estimators."""
+
+    def save(self, path):
+        """Write this fitted model to one file (see :func:`hogwild.load`).
+
+        The file is a NumPy ``.npz`` archive: the fitted arrays bit for bit
+        and, as JSON, the hyper-parameters, ``t_``, ``n_iter_``,
+        ``history_``, the package version and checksums. It loads without
+        executing code. ``path`` may also be a binary file object.
+        """
+        from ._model_file import save_model
+
+        save_model(self, path)
 
     def _cast_coefficients(self, dtype):
         """Give the coefficient arrays `dtype`, converting each array once.
@@ -122,10 +136,19 @@ class _HogwildTraining:
         mask = None
         if validation_mask is not None and validation_mask.any():
             mask = np.ascontiguousarray(validation_mask, dtype=np.uint8)
-        result = _core.train(
-            self.solver, core_view(X), y, sample_weight, mask, coef, intercept,
-            average_coef, average_intercept, options,
+        reporter = EpochReporter(
+            callbacks=getattr(self, "_fit_callbacks", ()), verbose=self.verbose, progress=self.verbose > 0,
+            max_iter=max_iter, problem=problem, epoch_offset=len(self.history_) if problem is None else 0,
+            use_average=lambda t: 0 < self.average <= t - 1,
         )
+        try:
+            result = _core.train(
+                self.solver, core_view(X), y, sample_weight, mask, coef, intercept,
+                average_coef, average_intercept, options,
+                epoch_callback=reporter.after_epoch if reporter.needed else None,
+            )
+        finally:
+            reporter.close()
         if result["diverged"]:
             raise ValueError(
                 "Floating-point under-/overflow occurred at epoch #%d. Scaling input "
@@ -137,11 +160,15 @@ class _HogwildTraining:
     def _record_history(self, result, problem):
         history = result["history"]
         start = len(self.history_)
+        earlier = [r["elapsed"] for r in self.history_ if r.get("class") == problem]
+        elapsed = earlier[-1] if earlier else 0.0
         for e in range(len(history["objective"])):
+            elapsed += float(history["seconds"][e])
             record = {
                 "epoch": start + e + 1 if problem is None else e + 1,
                 "objective": float(history["objective"][e]),
                 "seconds": float(history["seconds"][e]),
+                "elapsed": elapsed,
                 "updates": int(history["updates"][e]),
                 "examples_per_second": float(history["examples_per_second"][e]),
             }
@@ -150,14 +177,27 @@ class _HogwildTraining:
             if problem is not None:
                 record["class"] = problem
             self.history_.append(record)
-            if self.verbose:
-                # printed when the epoch's problem is done: the core runs without the GIL
-                print(f"-- Epoch {record['epoch']}" + ("" if problem is None else f" (class {problem})"))
-                line = (f"Objective: {record['objective']:.6f}, Updates: {record['updates']}, "
-                        f"Time: {record['seconds']:.3f} s, Examples/s: {record['examples_per_second']:.4g}")
-                if "validation_score" in record:
-                    line += f", Validation score: {record['validation_score']:.6f}"
-                print(line)
+
+    @contextmanager
+    def _callbacks_during_fit(self, callbacks):
+        """Makes `callbacks` visible to the training calls of one fit."""
+        if callbacks is None:
+            callbacks = []
+        elif callable(callbacks):
+            callbacks = [callbacks]
+        else:
+            try:
+                callbacks = list(callbacks)
+            except TypeError:
+                callbacks = [callbacks]
+            for callback in callbacks:
+                if not callable(callback):
+                    raise TypeError(f"callbacks must be a list of callables, got an element {callback!r}")
+        self._fit_callbacks = callbacks
+        try:
+            yield
+        finally:
+            del self._fit_callbacks
 
     def _reset_history(self):
         self.history_ = []
@@ -279,6 +319,29 @@ feature_names_in_, loss_function_
         self.sync_every = sync_every
         self.shuffle_block_size = shuffle_block_size
         self.pin_threads = pin_threads
+
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None, callbacks=None):
+        """Fit the model with parallel SGD (see scikit-learn's ``fit``).
+
+        callbacks : list of callables, default=None
+            Each is called after every epoch as ``callback(record)``, with
+            ``record`` a dict of the epoch's figures (``epoch``,
+            ``objective``, ``seconds``, ``elapsed``, ``updates``,
+            ``examples_per_second``, ``validation_score`` with early
+            stopping, ``class`` for one-vs-rest) and the model as it stands
+            (``coef``, a 1-D copy, and ``intercept``). Returning ``False``
+            stops training after that epoch (for one-vs-rest: that class's
+            training). Exceptions propagate out of ``fit``.
+        """
+        with self._callbacks_during_fit(callbacks):
+            return super().fit(X, y, coef_init=coef_init, intercept_init=intercept_init,
+                               sample_weight=sample_weight)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, callbacks=None):
+        """One epoch over (X, y) (see scikit-learn's ``partial_fit``);
+        ``callbacks`` as in :meth:`fit`."""
+        with self._callbacks_during_fit(callbacks):
+            return super().partial_fit(X, y, classes=classes, sample_weight=sample_weight)
 
     def _fit(self, X, y, *args, **kwargs):
         self._reset_history()
@@ -459,6 +522,28 @@ class SGDRegressor(_HogwildTraining, _sk.SGDRegressor):
         self.sync_every = sync_every
         self.shuffle_block_size = shuffle_block_size
         self.pin_threads = pin_threads
+
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None, callbacks=None):
+        """Fit the model with parallel SGD (see scikit-learn's ``fit``).
+
+        callbacks : list of callables, default=None
+            Each is called after every epoch as ``callback(record)``, with
+            ``record`` a dict of the epoch's figures (``epoch``,
+            ``objective``, ``seconds``, ``elapsed``, ``updates``,
+            ``examples_per_second``, ``validation_score`` with early
+            stopping) and the model as it stands
+            (``coef``, a 1-D copy, and ``intercept``). Returning ``False``
+            stops training after that epoch. Exceptions propagate out of ``fit``.
+        """
+        with self._callbacks_during_fit(callbacks):
+            return super().fit(X, y, coef_init=coef_init, intercept_init=intercept_init,
+                               sample_weight=sample_weight)
+
+    def partial_fit(self, X, y, sample_weight=None, callbacks=None):
+        """One epoch over (X, y) (see scikit-learn's ``partial_fit``);
+        ``callbacks`` as in :meth:`fit`."""
+        with self._callbacks_during_fit(callbacks):
+            return super().partial_fit(X, y, sample_weight=sample_weight)
 
     def _fit(self, X, y, *args, **kwargs):
         self._reset_history()

@@ -76,6 +76,7 @@ struct TrainResult {
     int n_iter = 0;
     double t = 1.0;  // scikit-learn's t_ after training
     bool interrupted = false;
+    bool stopped_by_callback = false;  // the epoch callback returned false
     bool diverged = false;  // weights or intercept became inf/NaN
     int threads_used = 1;
     std::int64_t hot_features_used = 0;
@@ -85,5 +86,28 @@ struct TrainResult {
 // Polled by the calling thread between chunks of work; returning true stops
 // training after the current chunk (used for Ctrl-C).
 using InterruptCheck = std::function<bool()>;
+
+// The model as it stands after an epoch, as the epoch callback sees it. The
+// pointers are valid only during the call.
+struct EpochSnapshot {
+    int epoch = 0;  // 1-based, within this training run
+    const EpochRecord* record = nullptr;
+    double t = 1.0;  // scikit-learn's t_ after the epoch
+    std::int64_t n_features = 0;
+    const double* weights = nullptr;
+    double intercept = 0.0;
+    const double* average_weights = nullptr;  // null unless averaging
+    double average_intercept = 0.0;
+};
+
+// Called on the calling thread after each epoch; returning false stops
+// training there (progress bars, user callbacks, time budgets).
+using EpochCallback = std::function<bool(const EpochSnapshot&)>;
+
+// What a solver reports to, and hears from, its caller while it runs.
+struct TrainHooks {
+    InterruptCheck interrupted;  // may be empty
+    EpochCallback after_epoch;   // may be empty
+};
 
 }  // namespace hogwild

@@ -94,8 +94,9 @@ template <class View, class Policy>
 class HogwildTrainer {
   public:
     HogwildTrainer(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
-                   const InterruptCheck& interrupted)
-        : X_(X), targets_(targets), config_(config), model_(model), interrupted_(interrupted),
+                   const TrainHooks& hooks)
+        : X_(X), targets_(targets), config_(config), model_(model), interrupted_(hooks.interrupted),
+          after_epoch_(hooks.after_epoch),
           n_threads_(std::max(1, config.n_threads)), n_features_(model.n_features),
           l1_ratio_(effective_l1_ratio(config)), schedule_(StepSchedule::from(config)),
           averaging_(config.average > 0), passive_aggressive_(is_passive_aggressive(config.learning_rate)) {}
@@ -152,8 +153,8 @@ class HogwildTrainer {
                 thread_loss[static_cast<std::size_t>(tid)].value = loss_sum;
                 thread_updates[static_cast<std::size_t>(tid)].value = static_cast<double>(updates);
 #pragma omp barrier
-#pragma omp single
-                {
+                // the calling thread: it may call back into Python
+                if (tid == 0) {
                     if (stop_requested_.load(std::memory_order_relaxed)) {
                         result.interrupted = true;
                         stop = true;
@@ -162,6 +163,7 @@ class HogwildTrainer {
                                             std::chrono::duration<double>(Clock::now() - epoch_start).count());
                     }
                 }
+#pragma omp barrier
                 if (stop) break;
             }
         }
@@ -502,6 +504,20 @@ class HogwildTrainer {
             record.validation_score =
                 validation_score(X_, targets_, config_.classifier, model_.weights, 1.0, *model_.intercept);
         result.history.push_back(record);
+        if (after_epoch_) {
+            const EpochSnapshot snapshot{epoch + 1,
+                                         &record,
+                                         t_epoch,
+                                         n_features_,
+                                         model_.weights,
+                                         *model_.intercept,
+                                         averaging_ ? model_.average_weights : nullptr,
+                                         averaging_ ? *model_.average_intercept : 0.0};
+            if (!after_epoch_(snapshot)) {
+                result.stopped_by_callback = true;
+                return true;
+            }
+        }
         return stopping.after_epoch(record.objective, record.validation_score);
     }
 
@@ -519,6 +535,7 @@ class HogwildTrainer {
     const TrainConfig& config_;
     ModelState& model_;
     const InterruptCheck& interrupted_;
+    const EpochCallback& after_epoch_;
     const int n_threads_;
     const std::int64_t n_features_;
     const double l1_ratio_;
@@ -546,15 +563,15 @@ class HogwildTrainer {
 
 template <class View>
 TrainResult train_hogwild(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
-                          const InterruptCheck& interrupted) {
+                          const TrainHooks& hooks) {
     switch (config.write) {
         case WritePolicyKind::atomic:
-            return HogwildTrainer<View, AtomicWrites>(X, targets, config, model, interrupted).run();
+            return HogwildTrainer<View, AtomicWrites>(X, targets, config, model, hooks).run();
         case WritePolicyKind::locked:
-            return HogwildTrainer<View, LockedWrites>(X, targets, config, model, interrupted).run();
+            return HogwildTrainer<View, LockedWrites>(X, targets, config, model, hooks).run();
         case WritePolicyKind::racy: break;
     }
-    return HogwildTrainer<View, RacyWrites>(X, targets, config, model, interrupted).run();
+    return HogwildTrainer<View, RacyWrites>(X, targets, config, model, hooks).run();
 }
 
 }  // namespace hogwild

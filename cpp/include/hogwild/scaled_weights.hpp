@@ -99,6 +99,16 @@ class ScaledWeights {
         }
     }
 
+    // The weights and their running average as reset_scale() would write
+    // them, into other buffers, leaving this state untouched (for reports
+    // during training; average_out is ignored without averaging).
+    void copy_current(double* weights_out, double* average_out) const {
+        for (std::int64_t j = 0; j < n_; ++j) weights_out[j] = w_[j] * scale_;
+        if (average_ == nullptr) return;
+        const double inverse_b = 1.0 / average_b_;
+        for (std::int64_t j = 0; j < n_; ++j) average_out[j] = std::fma(average_a_, w_[j], average_[j]) * inverse_b;
+    }
+
     double weight_scale() const { return scale_; }
     double norm() const { return std::sqrt(squared_norm_); }
     double l1_norm() const { return l1_norm_; }

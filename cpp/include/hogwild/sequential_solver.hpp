@@ -17,11 +17,12 @@ namespace hogwild {
 
 template <class View>
 TrainResult train_sequential(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
-                             const InterruptCheck& interrupted) {
+                             const TrainHooks& hooks) {
     using Clock = std::chrono::steady_clock;
     constexpr std::int64_t kRowsBetweenInterruptChecks = 4096;
     constexpr std::int64_t kPrefetchRows = 8;
 
+    const InterruptCheck& interrupted = hooks.interrupted;
     TrainResult result;
     const std::int64_t n_rows = X.n_rows;
     const double l1_ratio = effective_l1_ratio(config);
@@ -30,6 +31,9 @@ TrainResult train_sequential(const View& X, const Targets& targets, const TrainC
     const bool averaging = config.average > 0;
 
     ScaledWeights w(model.weights, averaging ? model.average_weights : nullptr, model.n_features);
+    // the unscaled model for the epoch callback, if there is one
+    std::vector<double> snapshot_weights(hooks.after_epoch ? static_cast<std::size_t>(model.n_features) : 0);
+    std::vector<double> snapshot_average(hooks.after_epoch && averaging ? snapshot_weights.size() : 0);
     std::vector<double> l1_received(cumulative_l1 ? static_cast<std::size_t>(model.n_features) : 0, 0.0);
     double l1_total = 0.0;  // Tsuruoka's u
     double intercept = *model.intercept;
@@ -126,6 +130,15 @@ TrainResult train_sequential(const View& X, const Targets& targets, const TrainC
             record.validation_score =
                 validation_score(X, targets, config.classifier, w.raw(), w.weight_scale(), intercept);
         result.history.push_back(record);
+        if (hooks.after_epoch) {
+            w.copy_current(snapshot_weights.data(), snapshot_average.data());
+            EpochSnapshot snapshot{epoch + 1, &record, t, model.n_features, snapshot_weights.data(), intercept,
+                                   averaging ? snapshot_average.data() : nullptr, average_intercept};
+            if (!hooks.after_epoch(snapshot)) {
+                result.stopped_by_callback = true;
+                break;
+            }
+        }
         if (stopping.after_epoch(stopping_objective, record.validation_score)) break;
         if (interrupted && interrupted()) {  // also once per epoch, however small the data
             result.interrupted = true;

@@ -1,5 +1,5 @@
 // Entry points of the solvers. Each is instantiated for every supported
-// data layout (see solvers.cpp); the bindings pick one at run time.
+// data layout (see cpp/src/*_solver.cpp); the bindings pick one at run time.
 #pragma once
 
 #include "hogwild/config.hpp"
@@ -9,11 +9,11 @@ namespace hogwild {
 // One thread, scikit-learn's algorithm step for step: the reference.
 template <class View>
 TrainResult train_sequential(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
-                             const InterruptCheck& interrupted);
+                             const TrainHooks& hooks);
 
 // Hogwild!: config.n_threads threads share one weight vector without locks.
 template <class View>
 TrainResult train_hogwild(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
-                          const InterruptCheck& interrupted);
+                          const TrainHooks& hooks);
 
 }  // namespace hogwild

@@ -1,0 +1,162 @@
+"""Epoch callbacks, verbose output and the progress bar."""
+
+import threading
+
+import numpy as np
+import pytest
+
+import hogwild
+from hogwild.datasets import make_sparse_classification
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return make_sparse_classification(3000, 500, 10, random_state=3)
+
+
+def fit_with(callbacks, X, y, **params):
+    defaults = dict(loss="log_loss", max_iter=6, tol=None, random_state=0, n_threads=1)
+    return hogwild.SGDClassifier(**{**defaults, **params}).fit(X, y, callbacks=callbacks)
+
+
+@pytest.mark.parametrize("solver", ["hogwild", "sequential"])
+@pytest.mark.parametrize("average", [False, 10])
+def test_callback_sees_every_epoch_and_the_final_model(problem, solver, average):
+    X, y = problem
+    records = []
+    model = fit_with([records.append], X, y, solver=solver, average=average)
+    assert [r["epoch"] for r in records] == list(range(1, 7)) == [r["epoch"] for r in model.history_]
+    for record, saved in zip(records, model.history_):
+        for key in ("objective", "seconds", "elapsed", "updates", "examples_per_second"):
+            assert record[key] == saved[key]
+    assert records[-1]["elapsed"] == pytest.approx(sum(r["seconds"] for r in records))
+    # the last epoch's weights are the fitted model (the averaged one with average=10)
+    # (coef_ takes X's dtype, float32 here)
+    np.testing.assert_array_equal(records[-1]["coef"].astype(model.coef_.dtype), model.coef_[0])
+    assert model.intercept_.dtype.type(records[-1]["intercept"]) == model.intercept_[0]
+    # each record holds its own copy
+    assert not np.array_equal(records[0]["coef"], records[-1]["coef"])
+
+
+@pytest.mark.parametrize("solver", ["hogwild", "sequential"])
+def test_a_callback_does_not_change_the_model(problem, solver):
+    X, y = problem
+    plain = fit_with(None, X, y, solver=solver)
+    watched = fit_with([lambda record: None], X, y, solver=solver)
+    np.testing.assert_array_equal(plain.coef_, watched.coef_)
+    assert plain.intercept_ == watched.intercept_
+
+
+@pytest.mark.parametrize("solver", ["hogwild", "sequential"])
+def test_returning_false_stops_after_that_epoch(problem, solver):
+    X, y = problem
+    calls = []
+
+    def stop_at_three(record):
+        calls.append(record["epoch"])
+        return record["epoch"] < 3  # True, True, False
+
+    model = fit_with([stop_at_three], X, y, solver=solver, n_threads=2, max_iter=50)
+    assert calls == [1, 2, 3]
+    assert model.n_iter_ == 3 and len(model.history_) == 3
+    assert model.t_ == 1 + 3 * X.shape[0]
+    assert model.score(X, y) > 0.7
+
+
+def test_only_false_stops(problem):
+    X, y = problem
+    model = fit_with([lambda r: None, lambda r: 0, lambda r: []], X, y)
+    assert model.n_iter_ == 6
+
+
+def test_several_callbacks_all_run_and_any_false_stops(problem):
+    X, y = problem
+    seen = []
+    model = fit_with([lambda r: seen.append(("a", r["epoch"])), lambda r: r["epoch"] != 2,
+                      lambda r: seen.append(("c", r["epoch"]))], X, y)
+    assert model.n_iter_ == 2
+    assert seen == [("a", 1), ("c", 1), ("a", 2), ("c", 2)]
+
+
+def test_a_single_callable_is_accepted(problem):
+    X, y = problem
+    seen = []
+    fit_with(lambda r: seen.append(r["epoch"]), X, y, max_iter=2)
+    assert seen == [1, 2]
+
+
+@pytest.mark.parametrize("bad", [[1], ["print"], 3])
+def test_callbacks_must_be_callables(problem, bad):
+    X, y = problem
+    with pytest.raises(TypeError, match="callbacks must be a list of callables"):
+        fit_with(bad, X, y)
+
+
+@pytest.mark.parametrize("solver", ["hogwild", "sequential"])
+def test_an_exception_in_a_callback_propagates_and_the_estimator_stays_usable(problem, solver):
+    X, y = problem
+
+    def fail(record):
+        if record["epoch"] == 2:
+            raise RuntimeError("stop here")
+
+    model = hogwild.SGDClassifier(loss="log_loss", max_iter=5, tol=None, solver=solver, n_threads=2)
+    with pytest.raises(RuntimeError, match="stop here"):
+        model.fit(X, y, callbacks=[fail])
+    assert not hasattr(model, "_fit_callbacks")
+    model.fit(X, y)
+    assert model.n_iter_ == 5
+
+
+def test_callbacks_run_on_the_calling_thread(problem):
+    X, y = problem
+    threads = set()
+    fit_with([lambda r: threads.add(threading.get_ident())], X, y, n_threads=2)
+    assert threads == {threading.get_ident()}
+
+
+def test_one_vs_rest_records_name_the_class_and_false_stops_that_class(dna):
+    X, y = dna
+    seen = []
+
+    def two_epochs_each(record):
+        seen.append((record["class"], record["epoch"]))
+        return record["epoch"] < 2
+
+    model = hogwild.SGDClassifier(max_iter=20, tol=None, random_state=0).fit(X, y, callbacks=[two_epochs_each])
+    assert seen == [(c, e) for c in (1.0, 2.0, 3.0) for e in (1, 2)]
+    assert model.n_iter_ == 2
+    assert model.score(X, y) > 0.8
+
+
+def test_partial_fit_takes_callbacks_and_numbers_epochs_on(problem):
+    X, y = problem
+    model = hogwild.SGDClassifier(n_threads=1, random_state=0)
+    seen = []
+    for _ in range(3):
+        model.partial_fit(X, y, classes=[-1.0, 1.0], callbacks=[lambda r: seen.append(r["epoch"])])
+    assert seen == [1, 2, 3]
+
+
+def test_regressor_callbacks(problem):
+    X, y = problem
+    records = []
+    model = hogwild.SGDRegressor(max_iter=4, tol=None, n_threads=1, random_state=0).fit(
+        X, y, callbacks=[records.append])
+    assert len(records) == 4 and "class" not in records[0]
+    np.testing.assert_array_equal(records[-1]["coef"].astype(model.coef_.dtype), model.coef_)
+
+
+def test_verbose_shows_a_progress_bar_on_stderr(problem, capsys):
+    X, y = problem
+    hogwild.SGDClassifier(max_iter=3, tol=None, verbose=1, n_threads=1).fit(X, y)
+    captured = capsys.readouterr()
+    assert "3/3" in captured.err and "epoch" in captured.err
+    assert captured.out.count("-- Epoch") == 3
+
+
+def test_no_output_without_verbose(problem, capsys):
+    X, y = problem
+    hogwild.SGDClassifier(max_iter=3, tol=None, n_threads=1).fit(X, y)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
