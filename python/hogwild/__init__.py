@@ -7,6 +7,7 @@ scikit-learn's estimators of the same names that train on every core.
 from importlib.metadata import PackageNotFoundError, version
 
 from . import _core
+from ._model_file import load_model as load
 from ._sgd import SGDClassifier, SGDRegressor
 
 try:
@@ -31,4 +32,18 @@ def build_info():
     return info
 
 
-__all__ = ["SGDClassifier", "SGDRegressor", "build_info", "__version__"]
+load.__doc__ = """Read a model written by ``est.save(path)``.
+
+    ``path`` is a path or a binary file object. Nothing in the file is
+    executed (it is read with ``allow_pickle=False``); a truncated or altered
+    file raises ``ValueError`` naming it.
+
+    Returns
+    -------
+    SGDClassifier or SGDRegressor
+        Fitted, with the saved hyper-parameters, arrays (bit for bit),
+        ``t_``, ``n_iter_`` and ``history_``: ready for ``predict``,
+        ``partial_fit`` or a warm start.
+    """
+
+__all__ = ["SGDClassifier", "SGDRegressor", "build_info", "load", "__version__"]

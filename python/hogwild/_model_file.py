@@ -1,0 +1,201 @@
+"""Model files: ``est.save(path)`` and ``hogwild.load(path)``.
+
+A model file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays): the
+fitted arrays bit for bit, plus one entry ``metadata`` holding UTF-8 JSON
+(format version, package version, estimator class, hyper-parameters,
+scalar attributes, training history and a SHA-256 of every array). Loading
+uses ``allow_pickle=False`` and builds only the two known estimator
+classes, so a file cannot run code; a truncated or altered file gives a
+``ValueError`` naming it.
+"""
+
+import hashlib
+import io
+import json
+import os
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+FORMAT_NAME = "hogwild-model"
+FORMAT_VERSION = 1
+
+# every fitted array an estimator may carry; each is saved when present
+_ARRAY_ATTRIBUTES = (
+    "coef_", "intercept_", "classes_", "feature_names_in_", "_expanded_class_weight",
+    "_standard_coef", "_standard_intercept", "_average_coef", "_average_intercept",
+)
+_SCALAR_ATTRIBUTES = ("t_", "n_iter_", "n_features_in_")
+
+
+def save_model(estimator, file):
+    """Write a fitted estimator to `file` (a path or a binary file object)."""
+    from . import __version__
+
+    check_is_fitted(estimator)
+    arrays, aliases = _fitted_arrays(estimator)
+    metadata = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "hogwild_version": __version__,
+        "estimator": type(estimator).__name__,
+        "params": _params_to_json(estimator.get_params(deep=False)),
+        "attributes": {name: _plain(getattr(estimator, name)) for name in _SCALAR_ATTRIBUTES
+                       if hasattr(estimator, name)},
+        "arrays": {name: {"dtype": array.dtype.str, "shape": list(array.shape), "sha256": _digest(array)}
+                   for name, array in arrays.items()},
+        "aliases": aliases,
+        "object_arrays": [name for name in arrays if getattr(estimator, name).dtype == object],
+        "history": getattr(estimator, "history_", []),
+    }
+    encoded = json.dumps(metadata, default=_plain).encode("utf-8")
+    entries = {"metadata": np.frombuffer(encoded, dtype=np.uint8), **arrays}
+    if hasattr(file, "write"):
+        np.savez(file, **entries)
+        return
+    path = os.fspath(file)
+    partial = f"{path}.partial"
+    with open(partial, "wb") as f:  # written aside, then renamed: never half a model under `path`
+        np.savez(f, **entries)
+    os.replace(partial, path)
+
+
+def load_model(file):
+    """Read a model file written by ``save``; returns the fitted estimator."""
+    from . import SGDClassifier, SGDRegressor
+
+    name = _describe(file)
+    if not hasattr(file, "read") and not os.path.exists(file):
+        raise FileNotFoundError(f"No such model file: '{name}'")
+    try:
+        entries = _read_entries(file)
+    except Exception as error:  # whatever a damaged zip or .npy header raises
+        raise ValueError(f"{name}: not a readable hogwild model file (truncated or corrupted?): "
+                         f"{type(error).__name__}: {error}") from None
+
+    metadata = _read_metadata(entries, name)
+    classes = {"SGDClassifier": SGDClassifier, "SGDRegressor": SGDRegressor}
+    if metadata.get("estimator") not in classes:
+        raise ValueError(f"{name}: unknown estimator {metadata.get('estimator')!r}")
+    estimator = classes[metadata["estimator"]]()
+    try:
+        estimator.set_params(**_params_from_json(metadata["params"]))
+        estimator._validate_params()
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{name}: invalid hyper-parameters in the model file: {error}") from None
+
+    for array_name, expected in metadata["arrays"].items():
+        if array_name not in _ARRAY_ATTRIBUTES or array_name not in entries:
+            raise ValueError(f"{name}: missing or unexpected array '{array_name}'")
+        array = entries[array_name]
+        if (array.dtype.str != expected["dtype"] or list(array.shape) != expected["shape"]
+                or _digest(array) != expected["sha256"]):
+            raise ValueError(f"{name}: array '{array_name}' does not match its checksum (file altered or corrupted)")
+        if array_name in metadata.get("object_arrays", []):
+            array = array.astype(object)
+        setattr(estimator, array_name, array)
+    for alias, (target, shape) in metadata.get("aliases", {}).items():
+        if alias not in _ARRAY_ATTRIBUTES or target not in metadata["arrays"]:
+            raise ValueError(f"{name}: bad array alias '{alias}'")
+        # the saved estimator shared this memory (e.g. coef_ is the averaged coef): share it again
+        setattr(estimator, alias, getattr(estimator, target).reshape(shape))
+    for attribute, value in metadata.get("attributes", {}).items():
+        if attribute not in _SCALAR_ATTRIBUTES:
+            raise ValueError(f"{name}: unexpected attribute '{attribute}'")
+        setattr(estimator, attribute, value)
+    estimator.history_ = metadata.get("history", [])
+    if not hasattr(estimator, "coef_") or estimator.coef_.shape[-1] != getattr(estimator, "n_features_in_", None):
+        raise ValueError(f"{name}: coef_ does not match n_features_in_")
+    return estimator
+
+
+def _read_entries(file):
+    if hasattr(file, "read"):
+        archive_source = file
+    else:
+        archive_source = open(file, "rb")  # ours to close, whatever np.load raises
+    try:
+        with np.load(archive_source, allow_pickle=False) as archive:
+            if not hasattr(archive, "files"):
+                raise ValueError("a single array, not an archive")
+            return {key: archive[key] for key in archive.files}
+    finally:
+        if archive_source is not file:
+            archive_source.close()
+
+
+def _fitted_arrays(estimator):
+    """The arrays to write, and the attributes that are views of another."""
+    arrays, aliases = {}, {}
+    for name in _ARRAY_ATTRIBUTES:
+        value = getattr(estimator, name, None)
+        if not isinstance(value, np.ndarray):
+            continue
+        owner = next((other for other, saved in arrays.items()
+                      if saved.size == value.size and np.shares_memory(getattr(estimator, other), value)
+                      and value.flags.c_contiguous), None)
+        if owner is not None:
+            aliases[name] = [owner, list(value.shape)]
+            continue
+        if value.dtype == object:
+            if not all(isinstance(item, str) for item in value.ravel()):
+                raise TypeError(f"cannot save {name}: only numbers and strings can be stored without pickle")
+            value = value.astype(str)
+        arrays[name] = np.ascontiguousarray(value)
+    return arrays, aliases
+
+
+def _read_metadata(entries, name):
+    if "metadata" not in entries:
+        raise ValueError(f"{name}: not a hogwild model file (no metadata)")
+    try:
+        metadata = json.loads(entries["metadata"].tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ValueError(f"{name}: the model file's metadata is not valid JSON (file altered or corrupted)") from None
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
+        raise ValueError(f"{name}: not a hogwild model file")
+    if metadata.get("format_version") != FORMAT_VERSION:
+        raise ValueError(f"{name}: model file format version {metadata.get('format_version')} "
+                         f"(written by hogwild {metadata.get('hogwild_version')}); this hogwild reads "
+                         f"version {FORMAT_VERSION}")
+    for key, kind in (("params", dict), ("arrays", dict), ("attributes", dict)):
+        if not isinstance(metadata.get(key), kind):
+            raise ValueError(f"{name}: the model file's metadata has no valid '{key}'")
+    return metadata
+
+
+def _params_to_json(params):
+    params = dict(params)
+    class_weight = params.get("class_weight")
+    if isinstance(class_weight, dict):  # JSON keys are strings: keep the labels' types
+        params["class_weight"] = {"__pairs__": [[_plain(k), _plain(v)] for k, v in class_weight.items()]}
+    if isinstance(params.get("random_state"), np.random.RandomState):
+        params["random_state"] = None  # a generator's state is not a hyper-parameter worth a pickle
+    return {key: _plain(value) for key, value in params.items()}
+
+
+def _params_from_json(params):
+    params = dict(params)
+    class_weight = params.get("class_weight")
+    if isinstance(class_weight, dict):
+        params["class_weight"] = {k: v for k, v in class_weight.get("__pairs__", [])}
+    return params
+
+
+def _plain(value):
+    """A JSON-encodable Python value for NumPy scalars."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (str, int, float, bool, type(None), list, dict)):
+        return value
+    raise TypeError(f"cannot store {type(value).__name__} {value!r} in a model file")
+
+
+def _digest(array):
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
+def _describe(file):
+    if isinstance(file, (io.IOBase,)) or hasattr(file, "read"):
+        return getattr(file, "name", "<file object>")
+    return os.fspath(file)

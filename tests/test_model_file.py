@@ -1,0 +1,217 @@
+"""est.save(path) / hogwild.load(path): bit-exact, safe, and loud on damage."""
+
+import io
+import json
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+import hogwild
+from hogwild.datasets import make_sparse_classification
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return make_sparse_classification(2000, 300, 8, random_state=5)
+
+
+def assert_same_model(a, b, X, same_timings=True):
+    assert type(a) is type(b)
+    assert a.get_params() == b.get_params()
+    for name in ("coef_", "intercept_", "classes_"):
+        if hasattr(a, name):
+            left, right = getattr(a, name), getattr(b, name)
+            assert left.dtype == right.dtype and left.shape == right.shape
+            np.testing.assert_array_equal(left, right)
+    assert (a.t_, a.n_iter_, a.n_features_in_) == (b.t_, b.n_iter_, b.n_features_in_)
+    timing = {"seconds", "elapsed", "examples_per_second"}
+    strip = (lambda h: h) if same_timings else (lambda h: [{k: v for k, v in r.items() if k not in timing} for r in h])
+    assert strip(a.history_) == strip(b.history_)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+
+
+@pytest.mark.parametrize("params", [
+    dict(),
+    dict(loss="log_loss", average=10),
+    dict(class_weight={-1.0: 2.0, 1.0: 0.5}, penalty="elasticnet"),
+    dict(solver="sequential", loss="modified_huber", average=True),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_classifier_round_trip_is_bit_exact(problem, tmp_path, params, dtype):
+    X, y = problem
+    X = X.astype(dtype)
+    model = hogwild.SGDClassifier(max_iter=4, tol=None, random_state=0, **params).fit(X, y)
+    model.save(tmp_path / "model.hwm")
+    loaded = hogwild.load(tmp_path / "model.hwm")
+    assert_same_model(model, loaded, X)
+    if hasattr(model, "predict_proba"):
+        np.testing.assert_array_equal(model.predict_proba(X), loaded.predict_proba(X))
+
+
+def test_multiclass_with_string_labels(dna, tmp_path):
+    X, y = dna
+    labels = np.array(["exon-intron", "intron-exon", "neither"])[y.astype(int) - 1]
+    model = hogwild.SGDClassifier(max_iter=3, tol=None, random_state=0).fit(X, labels)
+    path = str(tmp_path / "dna.hwm")
+    model.save(path)
+    loaded = hogwild.load(path)
+    assert_same_model(model, loaded, X)
+    assert loaded.classes_.dtype.kind == "U"
+
+
+def test_feature_names_come_back_as_objects(problem, tmp_path):
+    X, y = problem
+    model = hogwild.SGDClassifier(max_iter=2, tol=None, random_state=0).fit(X, y)
+    # as a pandas DataFrame would have set them
+    model.feature_names_in_ = np.array([f"f{j}" for j in range(X.shape[1])], dtype=object)
+    model.save(tmp_path / "m.hwm")
+    loaded = hogwild.load(tmp_path / "m.hwm")
+    assert loaded.feature_names_in_.dtype == object
+    np.testing.assert_array_equal(loaded.feature_names_in_, model.feature_names_in_)
+    model.feature_names_in_ = np.array([1, "f1"], dtype=object)
+    with pytest.raises(TypeError, match="cannot save feature_names_in_"):
+        model.save(tmp_path / "other.hwm")
+
+
+def test_regressor_round_trip_and_file_objects(problem):
+    X, y = problem
+    model = hogwild.SGDRegressor(max_iter=3, tol=None, random_state=0, average=5).fit(X, y)
+    buffer = io.BytesIO()
+    model.save(buffer)
+    buffer.seek(0)
+    assert_same_model(model, hogwild.load(buffer), X)
+
+
+@pytest.mark.parametrize("average", [False, 10])
+def test_training_continues_identically_after_loading(problem, tmp_path, average):
+    X, y = problem
+    model = hogwild.SGDClassifier(max_iter=3, tol=None, random_state=0, n_threads=1, average=average).fit(X, y)
+    model.save(tmp_path / "m.hwm")
+    loaded = hogwild.load(tmp_path / "m.hwm")
+    model.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    assert_same_model(model, loaded, X, same_timings=False)
+
+
+def test_pickling_a_loaded_model_still_works(problem, tmp_path):
+    X, y = problem
+    model = hogwild.SGDClassifier(max_iter=2, tol=None).fit(X, y)
+    model.save(tmp_path / "m.hwm")
+    again = pickle.loads(pickle.dumps(hogwild.load(tmp_path / "m.hwm")))
+    np.testing.assert_array_equal(again.predict(X), model.predict(X))
+
+
+def test_saving_an_unfitted_model_raises(tmp_path):
+    with pytest.raises(NotFittedError):
+        hogwild.SGDClassifier().save(tmp_path / "m.hwm")
+    assert not (tmp_path / "m.hwm").exists()
+
+
+def test_save_leaves_no_partial_file(problem, tmp_path):
+    X, y = problem
+    hogwild.SGDClassifier(max_iter=2, tol=None).fit(X, y).save(tmp_path / "m.hwm")
+    assert [p.name for p in tmp_path.iterdir()] == ["m.hwm"]
+
+
+@pytest.fixture()
+def saved(problem, tmp_path):
+    X, y = problem
+    path = tmp_path / "m.hwm"
+    hogwild.SGDClassifier(max_iter=2, tol=None, random_state=0).fit(X, y).save(path)
+    return path
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.hwm"):
+        hogwild.load(tmp_path / "nope.hwm")
+
+
+@pytest.mark.parametrize("keep", [0, 10, 100, 1000, -1])
+def test_truncated_file(saved, keep):
+    data = saved.read_bytes()
+    saved.write_bytes(data[:keep] if keep >= 0 else data[:-50])
+    with pytest.raises(ValueError, match="m.hwm: not a readable hogwild model file"):
+        hogwild.load(saved)
+
+
+def test_every_flipped_byte_is_caught_or_harmless(saved, problem):
+    """A flipped bit anywhere gives ValueError, or (in zip bookkeeping that
+    nothing reads) the same model: never a crash or a different model."""
+    X, _ = problem
+    original = hogwild.load(saved)
+    data = saved.read_bytes()
+    for position in range(0, len(data), max(1, len(data) // 400)):
+        damaged = bytearray(data)
+        damaged[position] ^= 0x10
+        saved.write_bytes(bytes(damaged))
+        try:
+            model = hogwild.load(saved)
+        except ValueError:
+            continue
+        np.testing.assert_array_equal(model.coef_, original.coef_)
+        np.testing.assert_array_equal(model.predict(X), original.predict(X))
+
+
+def rewrite(path, change):
+    """Rewrite a model file with valid zip checksums but altered entries."""
+    with np.load(path, allow_pickle=False) as archive:
+        entries = {key: archive[key] for key in archive.files}
+    metadata = json.loads(entries["metadata"].tobytes())
+    change(entries, metadata)
+    entries["metadata"] = np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
+    with open(path, "wb") as f:
+        np.savez(f, **entries)
+
+
+def test_altered_weights_fail_their_checksum(saved):
+    def change(entries, metadata):
+        entries["coef_"] = entries["coef_"] * 2
+    rewrite(saved, change)
+    with pytest.raises(ValueError, match="'coef_' does not match its checksum"):
+        hogwild.load(saved)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda e, m: m.update(format_version=99), "format version 99"),
+    (lambda e, m: m.update(format="something-else"), "not a hogwild model file"),
+    (lambda e, m: m.update(estimator="os.system"), "unknown estimator 'os.system'"),
+    (lambda e, m: m["params"].update(alpha=-1.0), "invalid hyper-parameters"),
+    (lambda e, m: m["params"].update(bogus=1), "invalid hyper-parameters"),
+    (lambda e, m: m["attributes"].update(__class__="x"), "unexpected attribute"),
+    (lambda e, m: m["arrays"].update(__dict__=m["arrays"]["coef_"]), "unexpected array"),
+    (lambda e, m: e.pop("intercept_"), "missing or unexpected array 'intercept_'"),
+    (lambda e, m: m.pop("params"), "no valid 'params'"),
+])
+def test_altered_metadata_is_refused(saved, change, message):
+    rewrite(saved, change)
+    with pytest.raises(ValueError, match=message):
+        hogwild.load(saved)
+
+
+def test_a_pickle_inside_is_never_executed(tmp_path):
+    marker = tmp_path / "executed"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    path = tmp_path / "evil.hwm"
+    with open(path, "wb") as f:
+        np.savez(f, metadata=np.frombuffer(b"{}", dtype=np.uint8), coef_=np.array([Payload()], dtype=object))
+    with pytest.raises(ValueError, match="evil.hwm"):
+        hogwild.load(path)
+    assert not marker.exists()
+
+
+def test_random_bytes_and_other_zip_files_are_refused(tmp_path):
+    path = tmp_path / "junk.hwm"
+    path.write_bytes(np.random.default_rng(0).bytes(5000))
+    with pytest.raises(ValueError, match="junk.hwm"):
+        hogwild.load(path)
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("readme.txt", "hello")
+    with pytest.raises(ValueError, match="junk.hwm"):
+        hogwild.load(path)
