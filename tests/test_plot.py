@@ -1,0 +1,84 @@
+"""hogwild.plot.convergence: several runs on one figure."""
+
+import numpy as np
+import pytest
+
+import hogwild
+from hogwild.datasets import make_sparse_classification
+
+matplotlib = pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from hogwild.plot import convergence  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def runs():
+    X, y = make_sparse_classification(3000, 400, 10, random_state=1)
+    return {f"{n} threads": hogwild.SGDClassifier(loss="log_loss", max_iter=5, tol=None, n_threads=n,
+                                                   random_state=0).fit(X, y)
+            for n in (1, 2)}
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_one_line_per_run_with_cumulative_seconds(runs):
+    ax = convergence(runs)
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["1 threads", "2 threads"]
+    for line, model in zip(lines, runs.values()):
+        np.testing.assert_allclose(line.get_xdata(), np.cumsum([r["seconds"] for r in model.history_]))
+        np.testing.assert_array_equal(line.get_ydata(), [r["objective"] for r in model.history_])
+    assert ax.get_xlabel() == "training time (s)"
+
+
+def test_epochs_updates_and_suboptimality_on_a_log_scale(runs):
+    model = runs["1 threads"]
+    optimum = min(r["objective"] for r in model.history_) * 0.9
+    ax = convergence(model, x="epoch", y="suboptimality", optimum=optimum)
+    line = ax.get_lines()[0]
+    np.testing.assert_array_equal(line.get_xdata(), [1, 2, 3, 4, 5])
+    np.testing.assert_allclose(line.get_ydata(), [(r["objective"] - optimum) / optimum for r in model.history_])
+    assert ax.get_yscale() == "log"
+    ax = convergence([model.history_], x="updates", log_y=False)
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), 3000 * np.arange(1, 6))
+    assert ax.get_yscale() == "linear"
+
+
+def test_draws_on_given_axes(runs):
+    _, ax = plt.subplots()
+    assert convergence(runs, ax=ax) is ax
+
+
+def test_one_vs_rest_epochs_are_combined(dna):
+    X, y = dna
+    model = hogwild.SGDClassifier(max_iter=4, tol=None, random_state=0).fit(X, y)
+    ax = convergence(model)
+    line = ax.get_lines()[0]
+    assert len(line.get_xdata()) == 4
+    first = [r for r in model.history_ if r["epoch"] == 1]
+    assert line.get_ydata()[0] == pytest.approx(np.mean([r["objective"] for r in first]))
+    assert line.get_xdata()[0] == pytest.approx(sum(r["seconds"] for r in first))
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(x="time"), ValueError, "x must be one of"),
+    (dict(y="loss"), ValueError, "y must be one of"),
+    (dict(y="suboptimality"), ValueError, "needs a positive, finite optimum"),
+    (dict(y="suboptimality", optimum=-1.0), ValueError, "needs a positive, finite optimum"),
+])
+def test_bad_arguments(runs, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        convergence(runs, **kwargs)
+
+
+def test_bad_runs():
+    with pytest.raises(TypeError, match="runs must be"):
+        convergence(42)
+    with pytest.raises(TypeError, match="a run must be"):
+        convergence({"a": 42})
