@@ -146,7 +146,7 @@ def test_core_rejects_buffers_that_would_be_copied():
     w = np.ones(4)
     options = hogwild.SGDClassifier()._core_options(
         loss="hinge", alpha=1e-4, learning_rate="optimal", max_iter=1, seed=0, weight_pos=1.0,
-        weight_neg=1.0, classifier=True, sparse=False)
+        weight_neg=1.0, classifier=True, sparse=False, n_samples=4)
     with pytest.raises(TypeError, match="coef has dtype float32, expected float64"):
         _core.train("hogwild", X, y, w, None, np.zeros(3, np.float32), np.zeros(1), None, None, options)
     with pytest.raises(ValueError, match="coef must be C-contiguous"):

@@ -64,7 +64,9 @@ TrainConfig config_from_dict(const py::dict& options) {
                                                   {"invscaling", LearningRate::invscaling},
                                                   {"adaptive", LearningRate::adaptive},
                                                   {"pa1", LearningRate::pa1},
-                                                  {"pa2", LearningRate::pa2}});
+                                                  {"pa2", LearningRate::pa2},
+                                                  {"exponential", LearningRate::exponential},
+                                                  {"step", LearningRate::step}});
     c.eta0 = py::cast<double>(options["eta0"]);
     c.power_t = py::cast<double>(options["power_t"]);
     c.early_stopping = py::cast<bool>(options["early_stopping"]);
@@ -80,8 +82,32 @@ TrainConfig config_from_dict(const py::dict& options) {
     c.hot_features = py::cast<std::int64_t>(options["hot_features"]);
     c.sync_every = py::cast<std::int64_t>(options["sync_every"]);
     c.pin_threads = py::cast<bool>(options["pin_threads"]);
-    if (c.max_iter < 1 || c.n_threads < 1 || c.sync_every == 0 || c.shuffle_block_size < 1)
-        throw py::value_error("max_iter, n_threads and shuffle_block_size must be >= 1, sync_every >= 1 or -1 (auto)");
+    c.gamma = py::cast<double>(options["gamma"]);
+    c.step_epochs = py::cast<int>(options["step_epochs"]);
+    c.epoch_start = py::cast<int>(options["epoch_start"]);
+    c.optimizer = parse_choice<Optimizer>(options, "optimizer",
+                                          {{"sgd", Optimizer::sgd},
+                                           {"momentum", Optimizer::momentum},
+                                           {"nesterov", Optimizer::nesterov},
+                                           {"adagrad", Optimizer::adagrad},
+                                           {"rmsprop", Optimizer::rmsprop},
+                                           {"adam", Optimizer::adam}});
+    c.momentum = py::cast<double>(options["momentum"]);
+    c.beta1 = py::cast<double>(options["beta1"]);
+    c.beta2 = py::cast<double>(options["beta2"]);
+    c.optimizer_eps = py::cast<double>(options["optimizer_eps"]);
+    c.batch_size = py::cast<std::int64_t>(options["batch_size"]);
+    c.elasticity = py::cast<double>(options["elasticity"]);
+    c.max_staleness = py::cast<int>(options["max_staleness"]);
+    c.staleness_aware = py::cast<bool>(options["staleness_aware"]);
+    c.precision = parse_choice<Precision>(
+        options, "precision",
+        {{"int8", Precision::int8}, {"int16", Precision::int16}, {"bfloat16", Precision::bfloat16}});
+    if (c.max_iter < 1 || c.n_threads < 1 || c.sync_every == 0 || c.shuffle_block_size < 1 || c.batch_size < 1 ||
+        c.step_epochs < 1 || c.max_staleness < 0 || c.epoch_start < 0)
+        throw py::value_error(
+            "max_iter, n_threads, shuffle_block_size, batch_size and step_epochs must be >= 1, sync_every >= 1 or "
+            "-1 (auto), max_staleness and epoch_start >= 0");
     return c;
 }
 

@@ -10,7 +10,7 @@ averaging, warnings) mirrors scikit-learn 1.9 line for line, so that with
 
 import warnings
 from contextlib import contextmanager
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,14 +29,33 @@ MAX_INT = np.iinfo(np.int32).max
 MAX_THREADS_PER_CPU = 16
 SPARSE_INTERCEPT_DECAY = 0.01  # scikit-learn's: the intercept moves slower on sparse data
 
+# solvers of the C++ core, and those that take a per-coordinate optimizer
+SOLVERS = ("hogwild", "sequential")
+OPTIMIZER_SOLVERS = ()
+EPOCH_LEARNING_RATES = {"exponential", "step"}  # beyond scikit-learn's
+
 _HOGWILD_PARAMETERS = {
-    "solver": [StrOptions({"hogwild", "sequential"})],
+    "solver": [StrOptions(set(SOLVERS))],
     "n_threads": [Interval(Integral, 1, None, closed="left"), None],
     "write": [StrOptions({"racy", "atomic", "locked"})],
     "hot_features": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
     "sync_every": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     "shuffle_block_size": [Interval(Integral, 1, None, closed="left")],
     "pin_threads": ["boolean"],
+    "learning_rate": [StrOptions({"constant", "optimal", "invscaling", "adaptive", "pa1", "pa2"}
+                                 | EPOCH_LEARNING_RATES)],
+    "gamma": [Interval(Real, 0, 1, closed="right")],
+    "step_epochs": [Interval(Integral, 1, None, closed="left")],
+    "optimizer": [StrOptions({"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"})],
+    "momentum": [Interval(Real, 0, 1, closed="left")],
+    "beta1": [Interval(Real, 0, 1, closed="left")],
+    "beta2": [Interval(Real, 0, 1, closed="left")],
+    "optimizer_eps": [Interval(Real, 0, None, closed="neither")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "elasticity": [Interval(Real, 0, 1, closed="neither")],
+    "max_staleness": [Interval(Integral, 0, None, closed="left")],
+    "staleness_aware": ["boolean"],
+    "precision": [StrOptions({"int8", "int16", "bfloat16"})],
 }
 
 
@@ -73,6 +92,22 @@ class _HogwildTraining:
                     converted[id(value)] = np.ascontiguousarray(value, dtype=dtype)
                 setattr(self, name, converted[id(value)])
 
+    def _get_learning_rate_type(self, learning_rate):
+        # scikit-learn maps its rates to its Cython codes; the core takes names
+        if learning_rate in EPOCH_LEARNING_RATES:
+            return -1
+        return super()._get_learning_rate_type(learning_rate)
+
+    def _more_validate_params(self, for_partial_fit=False):
+        super()._more_validate_params(for_partial_fit=for_partial_fit)
+        if self.optimizer != "sgd" and self.solver not in OPTIMIZER_SOLVERS:
+            raise ValueError(
+                f"optimizer={self.optimizer!r} needs one of the solvers {list(OPTIMIZER_SOLVERS)}, "
+                f"not solver={self.solver!r}"
+            )
+        if self.optimizer != "sgd" and self.learning_rate in ("pa1", "pa2"):
+            raise ValueError(f"optimizer={self.optimizer!r} does not combine with learning_rate={self.learning_rate!r}")
+
     def _threads(self):
         if self.solver == "sequential":
             return 1
@@ -86,7 +121,7 @@ class _HogwildTraining:
         return self.n_threads if self.n_threads is not None else usable
 
     def _core_options(self, *, loss, alpha, learning_rate, max_iter, seed, weight_pos, weight_neg,
-                      classifier, sparse):
+                      classifier, sparse, n_samples):
         """The plain configuration the C++ core takes (see config.hpp)."""
         return dict(
             loss=loss,
@@ -116,6 +151,19 @@ class _HogwildTraining:
             hot_features=-1 if self.hot_features == "auto" else int(self.hot_features),
             sync_every=-1 if self.sync_every == "auto" else int(self.sync_every),
             pin_threads=bool(self.pin_threads),
+            gamma=float(self.gamma),
+            step_epochs=int(self.step_epochs),
+            epoch_start=int(round((getattr(self, "t_", 1.0) - 1.0) / max(1, n_samples))),
+            optimizer=self.optimizer,
+            momentum=float(self.momentum),
+            beta1=float(self.beta1),
+            beta2=float(self.beta2),
+            optimizer_eps=float(self.optimizer_eps),
+            batch_size=int(self.batch_size),
+            elasticity=float(self.elasticity),
+            max_staleness=int(self.max_staleness),
+            staleness_aware=bool(self.staleness_aware),
+            precision=self.precision,
         )
 
     def _train_in_place(self, X, y, sample_weight, validation_mask, coef, intercept,
@@ -131,7 +179,7 @@ class _HogwildTraining:
         options = self._core_options(
             loss=loss, alpha=alpha, learning_rate=learning_rate, max_iter=max_iter, seed=seed,
             weight_pos=weight_pos, weight_neg=weight_neg, classifier=classifier,
-            sparse=sp.issparse(X),
+            sparse=sp.issparse(X), n_samples=X.shape[0],
         )
         mask = None
         if validation_mask is not None and validation_mask.any():
@@ -302,6 +350,18 @@ feature_names_in_, loss_function_
         sync_every="auto",
         shuffle_block_size=1,
         pin_threads=True,
+        gamma=0.9,
+        step_epochs=10,
+        optimizer="sgd",
+        momentum=0.9,
+        beta1=0.9,
+        beta2=0.999,
+        optimizer_eps=1e-8,
+        batch_size=256,
+        elasticity=0.1,
+        max_staleness=8,
+        staleness_aware=True,
+        precision="int16",
     ):
         super().__init__(
             loss=loss, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
@@ -319,6 +379,18 @@ feature_names_in_, loss_function_
         self.sync_every = sync_every
         self.shuffle_block_size = shuffle_block_size
         self.pin_threads = pin_threads
+        self.gamma = gamma
+        self.step_epochs = step_epochs
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.optimizer_eps = optimizer_eps
+        self.batch_size = batch_size
+        self.elasticity = elasticity
+        self.max_staleness = max_staleness
+        self.staleness_aware = staleness_aware
+        self.precision = precision
 
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None, callbacks=None):
         """Fit the model with parallel SGD (see scikit-learn's ``fit``).
@@ -506,6 +578,18 @@ class SGDRegressor(_HogwildTraining, _sk.SGDRegressor):
         sync_every="auto",
         shuffle_block_size=1,
         pin_threads=True,
+        gamma=0.9,
+        step_epochs=10,
+        optimizer="sgd",
+        momentum=0.9,
+        beta1=0.9,
+        beta2=0.999,
+        optimizer_eps=1e-8,
+        batch_size=256,
+        elasticity=0.1,
+        max_staleness=8,
+        staleness_aware=True,
+        precision="int16",
     ):
         super().__init__(
             loss=loss, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
@@ -522,6 +606,18 @@ class SGDRegressor(_HogwildTraining, _sk.SGDRegressor):
         self.sync_every = sync_every
         self.shuffle_block_size = shuffle_block_size
         self.pin_threads = pin_threads
+        self.gamma = gamma
+        self.step_epochs = step_epochs
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.optimizer_eps = optimizer_eps
+        self.batch_size = batch_size
+        self.elasticity = elasticity
+        self.max_staleness = max_staleness
+        self.staleness_aware = staleness_aware
+        self.precision = precision
 
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None, callbacks=None):
         """Fit the model with parallel SGD (see scikit-learn's ``fit``).

@@ -13,8 +13,14 @@ namespace hogwild {
 
 enum class Penalty : int { none = 0, l2, l1, elasticnet };
 // pa1 / pa2: passive-aggressive steps (Crammer et al. 2006), eta0 is C.
-enum class LearningRate : int { constant = 0, optimal, invscaling, adaptive, pa1, pa2 };
+// exponential: eta0 * gamma^epoch; step: eta0 * gamma^(epoch / step_epochs)
+// (epochs counted from 0, integer division), as in the Hogwild! paper.
+enum class LearningRate : int { constant = 0, optimal, invscaling, adaptive, pa1, pa2, exponential, step };
 enum class WritePolicyKind : int { racy = 0, atomic, locked };
+// How a coordinate's gradient becomes a step (see optimizer.hpp).
+enum class Optimizer : int { sgd = 0, momentum, nesterov, adagrad, rmsprop, adam };
+// Shared weights of the buckwild solver.
+enum class Precision : int { int8 = 0, int16, bfloat16 };
 
 struct TrainConfig {
     LossFunction loss;
@@ -38,6 +44,22 @@ struct TrainConfig {
     double weight_pos = 1.0;   // class weights of y > 0 and y <= 0
     double weight_neg = 1.0;
     double intercept_decay = 1.0;
+    // exponential / step learning rates
+    double gamma = 0.9;
+    int step_epochs = 10;
+    int epoch_start = 0;  // epochs trained before this call (partial_fit), for those rates
+    // per-coordinate optimizer
+    Optimizer optimizer = Optimizer::sgd;
+    double momentum = 0.9;         // momentum, nesterov
+    double beta1 = 0.9;            // adam
+    double beta2 = 0.999;          // adam, rmsprop (decay of the squared gradients)
+    double optimizer_eps = 1e-8;   // adagrad, rmsprop, adam
+    // solver-specific knobs
+    std::int64_t batch_size = 256;  // minibatch
+    double elasticity = 0.1;        // easgd: pull between replicas and the center
+    int max_staleness = 8;          // async: updates a gradient's snapshot may lag
+    bool staleness_aware = true;    // async: divide the step by the staleness
+    Precision precision = Precision::int16;  // buckwild
     // parallel knobs (ignored by the sequential solver)
     int n_threads = 1;
     WritePolicyKind write = WritePolicyKind::racy;

@@ -139,15 +139,14 @@ class HogwildTrainer {
                     order.next_epoch(config_.shuffle);
                 }
                 if (replicas_on_) refresh_replica(replica);
+                const double epoch_eta = epoch_rate(config_, epoch, stopping.adaptive_eta());
                 const std::int64_t begin = X_.n_rows * tid / team;
                 const std::int64_t end = X_.n_rows * (tid + 1) / team;
                 double loss_sum = 0.0;
                 std::int64_t updates = 0;
-                run_rows(order.rows(), begin, end, tid, team, t_epoch, stopping.adaptive_eta(), replica, loss_sum,
-                         updates);
+                run_rows(order.rows(), begin, end, tid, team, t_epoch, epoch_eta, replica, loss_sum, updates);
                 if (replicas_on_)
-                    merge_replica(replica, step_size(t_epoch + static_cast<double>(updates * team + tid),
-                                                     stopping.adaptive_eta()));
+                    merge_replica(replica, step_size(t_epoch + static_cast<double>(updates * team + tid), epoch_eta));
                 // the calling thread (0) also polls once per epoch, however few its rows
                 if (tid == 0 && interrupted_ && interrupted_()) stop_requested_.store(true, std::memory_order_relaxed);
                 thread_loss[static_cast<std::size_t>(tid)].value = loss_sum;
@@ -369,7 +368,7 @@ class HogwildTrainer {
     }
 
     void run_rows(const std::int64_t* rows, std::int64_t begin, std::int64_t end, int tid, int team, double t_epoch,
-                  double adaptive_eta, Replica& replica, double& loss_sum, std::int64_t& updates) {
+                  double epoch_eta, Replica& replica, double& loss_sum, std::int64_t& updates) {
         // Threads merge at staggered times so that they do not contend for the
         // same cache lines in the same moment.
         std::int64_t since_merge = sync_every_ * tid / team;
@@ -393,7 +392,7 @@ class HogwildTrainer {
             // The schedule runs on the global update count, estimated from
             // this thread's progress as if threads took turns.
             const double t = t_epoch + static_cast<double>(updates * team + tid);
-            step(X_.row(i), targets_.y[i], targets_.sample_weight[i], t, adaptive_eta,
+            step(X_.row(i), targets_.y[i], targets_.sample_weight[i], t, epoch_eta,
                  replicas_on_ ? &replica : nullptr, loss_sum);
             ++updates;
             if (averaging_ && tid == 0 && ++since_snapshot == snapshot_every_) {
@@ -401,21 +400,21 @@ class HogwildTrainer {
                 since_snapshot = 0;
             }
             if (replicas_on_ && ++since_refresh == refresh_every_) {
-                merge_replica(replica, step_size(t, adaptive_eta));
+                merge_replica(replica, step_size(t, epoch_eta));
                 since_refresh = since_merge = 0;
             } else if (replicas_on_ && ++since_merge == sync_every_) {
-                merge_frequent(replica, step_size(t, adaptive_eta));
+                merge_frequent(replica, step_size(t, epoch_eta));
                 since_merge = 0;
             }
         }
     }
 
-    double step_size(double t, double adaptive_eta) const {
-        return config_.learning_rate == LearningRate::constant ? config_.eta0 : schedule_.at(t, adaptive_eta);
+    double step_size(double t, double epoch_eta) const {
+        return config_.learning_rate == LearningRate::constant ? config_.eta0 : schedule_.at(t, epoch_eta);
     }
 
     template <class Row>
-    void step(const Row& row, double y, double sample_weight, double t, double adaptive_eta, Replica* replica,
+    void step(const Row& row, double y, double sample_weight, double t, double epoch_eta, Replica* replica,
               double& loss_sum) {
         typename Policy::RowGuard guard(policy_);
         double p = 0.0;
@@ -437,7 +436,7 @@ class HogwildTrainer {
         p += replica != nullptr ? replica->value(static_cast<std::size_t>(intercept_slot))
                                 : Policy::read(shared_intercept_.value);
 
-        const double eta = step_size(t, adaptive_eta);
+        const double eta = step_size(t, epoch_eta);
         loss_sum += config_.loss.value(p, y);
         const double class_weight = y > 0.0 ? config_.weight_pos : config_.weight_neg;
         const double update = update_step(config_, eta, p, y, row_squared_norm) * (class_weight * sample_weight);

@@ -1,4 +1,5 @@
-// Learning-rate schedules of scikit-learn's SGD.
+// Learning-rate schedules: scikit-learn's, and the epoch-wise exponential
+// and step decays.
 #pragma once
 
 #include <algorithm>
@@ -32,14 +33,16 @@ struct StepSchedule {
         return schedule;
     }
 
-    // Step size at update number t (t counts from 1). `adaptive_eta` is the
-    // current rate of the adaptive schedule, which changes between epochs.
-    double at(double t, double adaptive_eta) const {
+    // Step size at update number t (t counts from 1). `epoch_eta` is the
+    // rate of an epoch-wise schedule (see epoch_rate) for the current epoch.
+    double at(double t, double epoch_eta) const {
         // (passive-aggressive rules take their step from the example; eta0 is their cap)
         switch (kind) {
             case LearningRate::optimal: return 1.0 / (alpha * (optimal_init + t - 1.0));
             case LearningRate::invscaling: return eta0 / std::pow(t, power_t);
-            case LearningRate::adaptive: return adaptive_eta;
+            case LearningRate::adaptive:
+            case LearningRate::exponential:
+            case LearningRate::step: return epoch_eta;
             case LearningRate::constant:
             case LearningRate::pa1:
             case LearningRate::pa2: return eta0;
@@ -47,6 +50,20 @@ struct StepSchedule {
         return eta0;
     }
 };
+
+// The rate of epoch `epoch` (0-based, within this training call) under the
+// epoch-wise schedules; `adaptive_eta` is the adaptive schedule's current
+// rate (kept by the stopping rule). eta0 for the others.
+inline double epoch_rate(const TrainConfig& config, int epoch, double adaptive_eta) {
+    const int epochs_done = config.epoch_start + epoch;
+    switch (config.learning_rate) {
+        case LearningRate::adaptive: return adaptive_eta;
+        case LearningRate::exponential: return config.eta0 * std::pow(config.gamma, epochs_done);
+        case LearningRate::step:
+            return config.eta0 * std::pow(config.gamma, epochs_done / std::max(1, config.step_epochs));
+        default: return config.eta0;
+    }
+}
 
 }  // namespace hogwild
 

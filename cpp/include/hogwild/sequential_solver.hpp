@@ -51,6 +51,8 @@ TrainResult train_sequential(const View& X, const Targets& targets, const TrainC
 
     for (int epoch = 0; epoch < config.max_iter; ++epoch) {
         const auto epoch_start = Clock::now();
+        if (config.learning_rate == LearningRate::exponential || config.learning_rate == LearningRate::step)
+            eta = epoch_rate(config, epoch, eta);
         order.next_epoch(config.shuffle);
         const std::int64_t* rows = order.rows();
         double objective_sum = 0.0;  // scikit-learn's, for its stopping rule
