@@ -35,7 +35,12 @@ def optimum(a9a):
 SOLVERS = [dict(solver="sequential")] + [
     dict(solver="hogwild", write=write, n_threads=threads)
     for write in ("racy", "atomic", "locked") for threads in (1, 2, 4)
-]
+] + [dict(solver=solver, n_threads=threads) for solver in ("local", "easgd") for threads in (1, 2, 4)]
+
+# Relative suboptimality reached after 50 epochs. Averaging T replicas that
+# each took k steps moves the model about as far as k steps of one, so an
+# epoch of local SGD / EASGD makes ~n/T steps' progress: a looser bound.
+TOLERANCE = {"sequential": 1e-3, "hogwild": 1e-3, "local": 3e-3, "easgd": 3e-3}
 
 
 @pytest.mark.parametrize("solver", SOLVERS, ids=lambda s: "-".join(str(v) for v in s.values()))
@@ -47,7 +52,7 @@ def test_reaches_lbfgs_optimum_on_a9a(a9a, optimum, solver):
                                   average=X.shape[0], max_iter=50, tol=None, random_state=0, **solver)
     model.fit(X.astype(np.float32), y)
     reached, _ = objective(np.concatenate([model.coef_.ravel(), model.intercept_]))
-    assert (reached - best) / best < 1e-3
+    assert (reached - best) / best < TOLERANCE[solver["solver"]]
     assert model.score(X_test, y_test) >= 0.845
 
 

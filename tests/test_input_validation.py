@@ -130,7 +130,7 @@ def test_invalid_parameters(params, message):
         hogwild.SGDClassifier(**params).fit(X, y)
 
 
-@pytest.mark.parametrize("solver", ["sequential", "hogwild"])
+@pytest.mark.parametrize("solver", ["sequential", "hogwild", "local", "easgd"])
 def test_divergence_is_a_clear_error(solver):
     X, y = small_problem()
     with pytest.raises(ValueError, match="Floating-point under-/overflow occurred at epoch #1"):

@@ -16,4 +16,14 @@ template <class View>
 TrainResult train_hogwild(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
                           const TrainHooks& hooks);
 
+// Local SGD: private replicas replaced by their mean every sync_every rows.
+template <class View>
+TrainResult train_local(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
+                        const TrainHooks& hooks);
+
+// EASGD: private replicas tied to a center variable by elastic forces.
+template <class View>
+TrainResult train_easgd(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
+                        const TrainHooks& hooks);
+
 }  // namespace hogwild

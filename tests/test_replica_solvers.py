@@ -1,0 +1,82 @@
+"""Local SGD (model averaging) and EASGD (elastic averaging)."""
+
+import numpy as np
+import pytest
+
+import hogwild
+from hogwild.datasets import make_sparse_classification
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return make_sparse_classification(4000, 300, 10, random_state=4)
+
+
+def fit(X, y, **params):
+    defaults = dict(loss="log_loss", max_iter=5, tol=None, random_state=0)
+    return hogwild.SGDClassifier(**{**defaults, **params}).fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["local", "easgd"])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("params", [dict(), dict(average=100, penalty="elasticnet"),
+                                    dict(sync_every=7, learning_rate="constant", eta0=0.5)])
+def test_deterministic_for_a_thread_count(problem, solver, threads, params):
+    X, y = problem
+    first = fit(X, y, solver=solver, n_threads=threads, **params)
+    second = fit(X, y, solver=solver, n_threads=threads, **params)
+    np.testing.assert_array_equal(first.coef_, second.coef_)
+    assert first.intercept_ == second.intercept_
+    assert first.score(X, y) > 0.75
+
+
+def test_local_sgd_with_one_thread_is_plain_sgd(problem):
+    """One replica averaged with itself: the hogwild solver's one-thread model."""
+    X, y = problem
+    np.testing.assert_array_equal(fit(X, y, solver="local", n_threads=1).coef_,
+                                  fit(X, y, solver="hogwild", n_threads=1).coef_)
+
+
+def test_local_sgd_synchronizing_every_row_matches_any_interval_at_one_thread(problem):
+    X, y = problem
+    a = fit(X, y, solver="local", n_threads=1, sync_every=1)
+    b = fit(X, y, solver="local", n_threads=1, sync_every=1000)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_averaging_interval_changes_the_multi_thread_model(problem):
+    X, y = problem
+    often = fit(X, y, solver="local", n_threads=2, sync_every=1)
+    rarely = fit(X, y, solver="local", n_threads=2, sync_every=2000)
+    assert not np.array_equal(often.coef_, rarely.coef_)
+    assert abs(often.score(X, y) - rarely.score(X, y)) < 0.03
+
+
+def test_easgd_center_follows_the_replicas(problem):
+    """With a small elasticity the center (the model) lags the replicas; a
+    larger one pulls it along: both learn, and they differ."""
+    X, y = problem
+    loose = fit(X, y, solver="easgd", n_threads=2, elasticity=0.01, max_iter=3)
+    tight = fit(X, y, solver="easgd", n_threads=2, elasticity=0.5, max_iter=3)
+    assert not np.array_equal(loose.coef_, tight.coef_)
+    # after few epochs the loosely tied center has moved less from zero
+    assert np.linalg.norm(loose.coef_) < np.linalg.norm(tight.coef_)
+    assert tight.score(X, y) > 0.75
+
+
+@pytest.mark.parametrize("value", [0.0, 1.0, -0.1])
+def test_elasticity_must_be_in_the_open_unit_interval(problem, value):
+    X, y = problem
+    with pytest.raises(ValueError, match="elasticity"):
+        fit(X, y, solver="easgd", elasticity=value)
+
+
+@pytest.mark.parametrize("solver", ["local", "easgd"])
+def test_regressor_and_dense_data(solver):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 5))
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0, 3.0]) + 0.5
+    model = hogwild.SGDRegressor(solver=solver, n_threads=2, max_iter=20, tol=None, alpha=1e-6,
+                                 random_state=0).fit(X, y)
+    np.testing.assert_allclose(model.coef_, [1.0, -2.0, 0.5, 0.0, 3.0], atol=0.05)
+    assert model.intercept_[0] == pytest.approx(0.5, abs=0.05)
