@@ -29,6 +29,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "hogwild/epoch_end.hpp"
 #include "hogwild/penalty.hpp"
 #include "hogwild/row_order.hpp"
 #include "hogwild/scaled_weights.hpp"
@@ -95,8 +96,7 @@ class HogwildTrainer {
   public:
     HogwildTrainer(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
                    const TrainHooks& hooks)
-        : X_(X), targets_(targets), config_(config), model_(model), interrupted_(hooks.interrupted),
-          after_epoch_(hooks.after_epoch),
+        : X_(X), targets_(targets), config_(config), model_(model), hooks_(hooks),
           n_threads_(std::max(1, config.n_threads)), n_features_(model.n_features),
           l1_ratio_(effective_l1_ratio(config)), schedule_(StepSchedule::from(config)),
           averaging_(config.average > 0), passive_aggressive_(is_passive_aggressive(config.learning_rate)) {}
@@ -148,7 +148,7 @@ class HogwildTrainer {
                 if (replicas_on_)
                     merge_replica(replica, step_size(t_epoch + static_cast<double>(updates * team + tid), epoch_eta));
                 // the calling thread (0) also polls once per epoch, however few its rows
-                if (tid == 0 && interrupted_ && interrupted_()) stop_requested_.store(true, std::memory_order_relaxed);
+                if (tid == 0 && hooks_.interrupted && hooks_.interrupted()) stop_requested_.store(true, std::memory_order_relaxed);
                 thread_loss[static_cast<std::size_t>(tid)].value = loss_sum;
                 thread_updates[static_cast<std::size_t>(tid)].value = static_cast<double>(updates);
 #pragma omp barrier
@@ -377,8 +377,8 @@ class HogwildTrainer {
         for (std::int64_t position = begin; position < end; ++position) {
             const std::int64_t local = position - begin;
             if (local % kRowsBetweenStopChecks == 0) {
-                if (tid == 0 && local % kRowsBetweenInterruptChecks == 0 && local > 0 && interrupted_ &&
-                    interrupted_())
+                if (tid == 0 && local % kRowsBetweenInterruptChecks == 0 && local > 0 && hooks_.interrupted &&
+                    hooks_.interrupted())
                     stop_requested_.store(true, std::memory_order_relaxed);
                 if (stop_requested_.load(std::memory_order_relaxed)) return;
             }
@@ -486,38 +486,8 @@ class HogwildTrainer {
         std::copy(weights_.begin(), weights_.end(), model_.weights);
         *model_.intercept = shared_intercept_.value;
         if (averaging_) publish_averages(averaging_clock(t_epoch - 1.0));
-        result.n_iter = epoch + 1;
-
-        EpochRecord record;
-        record.updates = static_cast<std::int64_t>(updates);
-        record.seconds = seconds;
-        record.examples_per_second = seconds > 0.0 ? updates / seconds : 0.0;
-        record.objective = (updates > 0 ? summed_loss / updates : 0.0) +
-                           penalty_value(config_, model_.weights, n_features_);
-        if (!std::isfinite(*model_.intercept) || !all_finite(model_.weights, n_features_)) {
-            result.diverged = true;
-            result.history.push_back(record);
-            return true;
-        }
-        if (config_.early_stopping)
-            record.validation_score =
-                validation_score(X_, targets_, config_.classifier, model_.weights, 1.0, *model_.intercept);
-        result.history.push_back(record);
-        if (after_epoch_) {
-            const EpochSnapshot snapshot{epoch + 1,
-                                         &record,
-                                         t_epoch,
-                                         n_features_,
-                                         model_.weights,
-                                         *model_.intercept,
-                                         averaging_ ? model_.average_weights : nullptr,
-                                         averaging_ ? *model_.average_intercept : 0.0};
-            if (!after_epoch_(snapshot)) {
-                result.stopped_by_callback = true;
-                return true;
-            }
-        }
-        return stopping.after_epoch(record.objective, record.validation_score);
+        return finish_published_epoch(result, stopping, hooks_, X_, targets_, config_, model_, summed_loss, updates,
+                                      t_epoch, epoch, seconds);
     }
 
     void publish_averages(double clock) {
@@ -533,8 +503,7 @@ class HogwildTrainer {
     const Targets& targets_;
     const TrainConfig& config_;
     ModelState& model_;
-    const InterruptCheck& interrupted_;
-    const EpochCallback& after_epoch_;
+    const TrainHooks& hooks_;
     const int n_threads_;
     const std::int64_t n_features_;
     const double l1_ratio_;

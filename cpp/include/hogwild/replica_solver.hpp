@@ -20,6 +20,7 @@
 #include <cmath>
 #include <vector>
 
+#include "hogwild/epoch_end.hpp"
 #include "hogwild/penalty.hpp"
 #include "hogwild/row_order.hpp"
 #include "hogwild/row_step.hpp"
@@ -236,38 +237,8 @@ class ReplicaTrainer {
                                                                  : model_.weights[j];
             *model_.average_intercept = average_clock_ > 0.0 ? average_sum_.back() / average_clock_ : *model_.intercept;
         }
-        result.n_iter = epoch + 1;
-
-        EpochRecord record;
-        record.updates = static_cast<std::int64_t>(updates);
-        record.seconds = seconds;
-        record.examples_per_second = seconds > 0.0 ? updates / seconds : 0.0;
-        record.objective =
-            (updates > 0 ? summed_loss / updates : 0.0) + penalty_value(config_, model_.weights, n_features_);
-        if (!std::isfinite(*model_.intercept) || !all_finite(model_.weights, n_features_)) {
-            result.diverged = true;
-            result.history.push_back(record);
-            return true;
-        }
-        if (config_.early_stopping)
-            record.validation_score =
-                validation_score(X_, targets_, config_.classifier, model_.weights, 1.0, *model_.intercept);
-        result.history.push_back(record);
-        if (hooks_.after_epoch) {
-            const EpochSnapshot snapshot{epoch + 1,
-                                         &record,
-                                         t_epoch,
-                                         n_features_,
-                                         model_.weights,
-                                         *model_.intercept,
-                                         averaging_ ? model_.average_weights : nullptr,
-                                         averaging_ ? *model_.average_intercept : 0.0};
-            if (!hooks_.after_epoch(snapshot)) {
-                result.stopped_by_callback = true;
-                return true;
-            }
-        }
-        return stopping.after_epoch(record.objective, record.validation_score);
+        return finish_published_epoch(result, stopping, hooks_, X_, targets_, config_, model_, summed_loss, updates,
+                                      t_epoch, epoch, seconds);
     }
 
     const View& X_;
