@@ -35,12 +35,17 @@ def optimum(a9a):
 SOLVERS = [dict(solver="sequential")] + [
     dict(solver="hogwild", write=write, n_threads=threads)
     for write in ("racy", "atomic", "locked") for threads in (1, 2, 4)
-] + [dict(solver=solver, n_threads=threads) for solver in ("local", "easgd") for threads in (1, 2, 4)]
+] + [dict(solver=solver, n_threads=threads) for solver in ("local", "easgd") for threads in (1, 2, 4)] + [
+    # async steps along mean gradients of batches: the step grows with the batch
+    dict(solver="async", n_threads=1, max_staleness=0, batch_size=8, eta0=0.08),
+    dict(solver="async", n_threads=2, batch_size=8, eta0=0.08),
+    dict(solver="async", n_threads=4, batch_size=8, eta0=0.08),
+]
 
 # Relative suboptimality reached after 50 epochs. Averaging T replicas that
 # each took k steps moves the model about as far as k steps of one, so an
 # epoch of local SGD / EASGD makes ~n/T steps' progress: a looser bound.
-TOLERANCE = {"sequential": 1e-3, "hogwild": 1e-3, "local": 3e-3, "easgd": 3e-3}
+TOLERANCE = {"sequential": 1e-3, "hogwild": 1e-3, "local": 3e-3, "easgd": 3e-3, "async": 1e-3}
 
 
 @pytest.mark.parametrize("solver", SOLVERS, ids=lambda s: "-".join(str(v) for v in s.values()))
@@ -48,8 +53,9 @@ def test_reaches_lbfgs_optimum_on_a9a(a9a, optimum, solver):
     X, y, X_test, y_test = a9a
     objective, best = optimum
     # averaged SGD with a constant step, averaging from the second epoch
-    model = hogwild.SGDClassifier(loss="log_loss", alpha=ALPHA, learning_rate="constant", eta0=0.01,
-                                  average=X.shape[0], max_iter=50, tol=None, random_state=0, **solver)
+    params = {"eta0": 0.01, **solver}
+    model = hogwild.SGDClassifier(loss="log_loss", alpha=ALPHA, learning_rate="constant",
+                                  average=X.shape[0], max_iter=50, tol=None, random_state=0, **params)
     model.fit(X.astype(np.float32), y)
     reached, _ = objective(np.concatenate([model.coef_.ravel(), model.intercept_]))
     assert (reached - best) / best < TOLERANCE[solver["solver"]]

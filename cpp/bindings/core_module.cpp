@@ -156,6 +156,17 @@ py::dict result_to_dict(const TrainResult& result) {
     history["updates"] = updates;
     history["examples_per_second"] = examples_per_second;
     history["validation_score"] = validation_score;
+    if (n > 0 && !result.history.front().staleness_counts.empty()) {
+        py::list staleness;
+        py::array_t<std::int64_t> dropped(n);
+        for (py::ssize_t e = 0; e < n; ++e) {
+            const auto& counts = result.history[static_cast<std::size_t>(e)].staleness_counts;
+            staleness.append(py::array_t<std::int64_t>(static_cast<py::ssize_t>(counts.size()), counts.data()));
+            dropped.mutable_at(e) = result.history[static_cast<std::size_t>(e)].stale_dropped;
+        }
+        history["staleness"] = staleness;
+        history["stale_dropped"] = dropped;
+    }
     py::dict out;
     out["n_iter"] = result.n_iter;
     out["t"] = result.t;
@@ -243,6 +254,7 @@ TrainResult dispatch_solver(const std::string& solver, const View& X, const Targ
             if (solver == "sequential") return train_sequential(X, targets, config, model, hooks);
             if (solver == "local") return train_local(X, targets, config, model, hooks);
             if (solver == "easgd") return train_easgd(X, targets, config, model, hooks);
+            if (solver == "async") return train_async(X, targets, config, model, hooks);
             return train_hogwild(X, targets, config, model, hooks);
         },
         epoch_callback);
@@ -272,7 +284,8 @@ TrainResult train_csr_with_values(const std::string& solver, const py::array& da
 py::dict train(const std::string& solver, py::object X, py::object y, py::object sample_weight,
                py::object validation_mask, py::object coef, py::object intercept, py::object average_coef,
                py::object average_intercept, const py::dict& options, const py::object& epoch_callback) {
-    const bool known = solver == "sequential" || solver == "hogwild" || solver == "local" || solver == "easgd";
+    const bool known = solver == "sequential" || solver == "hogwild" || solver == "local" || solver == "easgd" ||
+                       solver == "async";
     if (!known) throw py::value_error("unknown solver: '" + solver + "'");
     const TrainConfig config = config_from_dict(options);
 

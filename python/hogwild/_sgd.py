@@ -30,7 +30,9 @@ MAX_THREADS_PER_CPU = 16
 SPARSE_INTERCEPT_DECAY = 0.01  # scikit-learn's: the intercept moves slower on sparse data
 
 # solvers of the C++ core, and those that take a per-coordinate optimizer
-SOLVERS = ("hogwild", "sequential", "local", "easgd")
+SOLVERS = ("hogwild", "sequential", "local", "easgd", "async")
+# solvers that step along gradients only: no passive-aggressive rates
+GRADIENT_SOLVERS = ("async",)
 OPTIMIZER_SOLVERS = ()
 EPOCH_LEARNING_RATES = {"exponential", "step"}  # beyond scikit-learn's
 
@@ -105,6 +107,8 @@ class _HogwildTraining:
                 f"optimizer={self.optimizer!r} needs one of the solvers {list(OPTIMIZER_SOLVERS)}, "
                 f"not solver={self.solver!r}"
             )
+        if self.solver in GRADIENT_SOLVERS and self.learning_rate in ("pa1", "pa2"):
+            raise ValueError(f"solver={self.solver!r} does not support learning_rate={self.learning_rate!r}")
         if self.optimizer != "sgd" and self.learning_rate in ("pa1", "pa2"):
             raise ValueError(f"optimizer={self.optimizer!r} does not combine with learning_rate={self.learning_rate!r}")
 
@@ -222,6 +226,9 @@ class _HogwildTraining:
             }
             if self.early_stopping:
                 record["validation_score"] = float(history["validation_score"][e])
+            if "staleness" in history:
+                record["staleness"] = [int(c) for c in history["staleness"][e]]
+                record["stale_dropped"] = int(history["stale_dropped"][e])
             if problem is not None:
                 record["class"] = problem
             self.history_.append(record)

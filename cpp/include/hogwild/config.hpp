@@ -92,6 +92,10 @@ struct EpochRecord {
     std::int64_t updates = 0;
     double examples_per_second = 0.0;
     double validation_score = std::numeric_limits<double>::quiet_NaN();
+    // async solver: applied updates by staleness (0..max_staleness), and
+    // gradients dropped for being staler than that
+    std::vector<std::int64_t> staleness_counts;
+    std::int64_t stale_dropped = 0;
 };
 
 struct TrainResult {

@@ -26,4 +26,9 @@ template <class View>
 TrainResult train_easgd(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
                         const TrainHooks& hooks);
 
+// Asynchronous mini-batch SGD with bounded (optionally staleness-aware) staleness.
+template <class View>
+TrainResult train_async(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
+                        const TrainHooks& hooks);
+
 }  // namespace hogwild

@@ -1,0 +1,81 @@
+"""Asynchronous SGD with bounded, optionally staleness-aware, staleness."""
+
+import numpy as np
+import pytest
+
+import hogwild
+from hogwild.datasets import make_sparse_classification
+
+
+def delayed_least_squares():
+    """A least-squares problem with Hessian eigenvalues in [0.5, 1]."""
+    rng = np.random.default_rng(0)
+    Q, _ = np.linalg.qr(rng.normal(size=(200, 3)))
+    X = Q * np.sqrt(200 * np.array([1.0, 0.7, 0.5]))  # X.T X / n = diag(1, 0.7, 0.5)
+    y = X @ np.array([1.0, -2.0, 0.5])
+    return X, y
+
+
+def delayed_fit(X, y, staleness_aware, max_iter=400):
+    # one batch per epoch: each update is a full gradient applied 8 updates late
+    return hogwild.SGDRegressor(solver="async", n_threads=1, max_staleness=8, batch_size=len(y),
+                                staleness_aware=staleness_aware, learning_rate="constant", eta0=1.0,
+                                penalty=None, fit_intercept=False, shuffle=False, max_iter=max_iter,
+                                tol=None).fit(X, y)
+
+
+def test_stale_gradients_diverge_unless_the_step_is_divided_by_the_staleness():
+    """Gradient descent with step 1/L converges; with gradients 8 steps old
+    the same step diverges (a delay of tau needs a step below ~pi/(2 tau + 1)
+    over L), while the staleness-aware step 1/(8 L) converges."""
+    X, y = delayed_least_squares()
+    fresh = hogwild.SGDRegressor(solver="async", n_threads=1, max_staleness=0, batch_size=len(y),
+                                 learning_rate="constant", eta0=1.0, penalty=None, fit_intercept=False,
+                                 max_iter=100, tol=None).fit(X, y)
+    np.testing.assert_allclose(fresh.coef_, [1.0, -2.0, 0.5], rtol=1e-6)
+    naive = delayed_fit(X, y, staleness_aware=False)
+    objectives = [record["objective"] for record in naive.history_]
+    # (growing geometrically until the loss derivative hits scikit-learn's clip at 1e12)
+    assert objectives[-1] > 1e12 * objectives[0] and np.abs(naive.coef_).max() > 1e6
+    aware = delayed_fit(X, y, staleness_aware=True, max_iter=1000)
+    np.testing.assert_allclose(aware.coef_, [1.0, -2.0, 0.5], rtol=1e-6)
+    # the queue holds 8 gradients: from the 17th epoch on every update is exactly 8 updates old
+    counts = [record["staleness"] for record in aware.history_]
+    assert all(c[8] == 1 and sum(c) == 1 for c in counts[16:])
+    assert [c.index(1) for c in counts[8:16]] == list(range(8))
+
+
+def test_simulated_staleness_is_deterministic():
+    X, y = make_sparse_classification(3000, 200, 8, random_state=1)
+    models = [hogwild.SGDClassifier(solver="async", n_threads=1, max_staleness=4, batch_size=16, max_iter=3,
+                                    tol=None, random_state=0).fit(X, y) for _ in range(2)]
+    np.testing.assert_array_equal(models[0].coef_, models[1].coef_)
+    assert models[0].score(X, y) > 0.75
+
+
+@pytest.mark.parametrize("max_staleness", [0, 2, 8])
+def test_threads_report_a_bounded_staleness_distribution(max_staleness):
+    X, y = make_sparse_classification(20000, 500, 10, random_state=2)
+    model = hogwild.SGDClassifier(solver="async", n_threads=2, max_staleness=max_staleness, batch_size=32,
+                                  max_iter=3, tol=None, random_state=0).fit(X, y)
+    for record in model.history_:
+        counts = record["staleness"]
+        assert len(counts) == max_staleness + 1          # applied updates by staleness 0..max
+        assert sum(counts) == pytest.approx(record["updates"] / 32, abs=2)  # one per batch of 32 rows
+        assert record["stale_dropped"] >= 0
+    assert model.score(X, y) > 0.75
+
+
+def test_staleness_aware_step_is_the_plain_step_without_staleness():
+    X, y = make_sparse_classification(2000, 100, 8, random_state=3)
+    common = dict(solver="async", n_threads=1, max_staleness=0, batch_size=4, max_iter=3, tol=None,
+                  random_state=0)
+    aware = hogwild.SGDClassifier(staleness_aware=True, **common).fit(X, y)
+    plain = hogwild.SGDClassifier(staleness_aware=False, **common).fit(X, y)
+    np.testing.assert_array_equal(aware.coef_, plain.coef_)
+
+
+def test_passive_aggressive_rates_are_refused():
+    X, y = make_sparse_classification(100, 10, 2, random_state=0)
+    with pytest.raises(ValueError, match="solver='async' does not support learning_rate='pa1'"):
+        hogwild.SGDClassifier(solver="async", learning_rate="pa1", loss="hinge").fit(X, y)
