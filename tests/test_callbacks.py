@@ -19,7 +19,7 @@ def fit_with(callbacks, X, y, **params):
     return hogwild.SGDClassifier(**{**defaults, **params}).fit(X, y, callbacks=callbacks)
 
 
-@pytest.mark.parametrize("solver", ["hogwild", "sequential", "local", "easgd", "async"])
+@pytest.mark.parametrize("solver", ["hogwild", "sequential", "local", "easgd", "async", "buckwild"])
 @pytest.mark.parametrize("average", [False, 10])
 def test_callback_sees_every_epoch_and_the_final_model(problem, solver, average):
     X, y = problem
@@ -38,7 +38,7 @@ def test_callback_sees_every_epoch_and_the_final_model(problem, solver, average)
     assert not np.array_equal(records[0]["coef"], records[-1]["coef"])
 
 
-@pytest.mark.parametrize("solver", ["hogwild", "sequential", "local", "easgd", "async"])
+@pytest.mark.parametrize("solver", ["hogwild", "sequential", "local", "easgd", "async", "buckwild"])
 def test_a_callback_does_not_change_the_model(problem, solver):
     X, y = problem
     plain = fit_with(None, X, y, solver=solver)
@@ -47,7 +47,7 @@ def test_a_callback_does_not_change_the_model(problem, solver):
     assert plain.intercept_ == watched.intercept_
 
 
-@pytest.mark.parametrize("solver", ["hogwild", "sequential", "local", "easgd", "async"])
+@pytest.mark.parametrize("solver", ["hogwild", "sequential", "local", "easgd", "async", "buckwild"])
 def test_returning_false_stops_after_that_epoch(problem, solver):
     X, y = problem
     calls = []
@@ -92,7 +92,7 @@ def test_callbacks_must_be_callables(problem, bad):
         fit_with(bad, X, y)
 
 
-@pytest.mark.parametrize("solver", ["hogwild", "sequential", "local", "easgd", "async"])
+@pytest.mark.parametrize("solver", ["hogwild", "sequential", "local", "easgd", "async", "buckwild"])
 def test_an_exception_in_a_callback_propagates_and_the_estimator_stays_usable(problem, solver):
     X, y = problem
 

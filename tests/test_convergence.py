@@ -40,12 +40,16 @@ SOLVERS = [dict(solver="sequential")] + [
     dict(solver="async", n_threads=1, max_staleness=0, batch_size=8, eta0=0.08),
     dict(solver="async", n_threads=2, batch_size=8, eta0=0.08),
     dict(solver="async", n_threads=4, batch_size=8, eta0=0.08),
-]
+] + [dict(solver="buckwild", precision=precision, n_threads=threads)
+     for precision in ("int16", "bfloat16", "int8") for threads in (1, 2)]
 
 # Relative suboptimality reached after 50 epochs. Averaging T replicas that
 # each took k steps moves the model about as far as k steps of one, so an
 # epoch of local SGD / EASGD makes ~n/T steps' progress: a looser bound.
-TOLERANCE = {"sequential": 1e-3, "hogwild": 1e-3, "local": 3e-3, "easgd": 3e-3, "async": 1e-3}
+TOLERANCE = {"sequential": 1e-3, "hogwild": 1e-3, "local": 3e-3, "easgd": 3e-3, "async": 1e-3, "buckwild": 1e-3,
+             # int8 weights of a9a's range (~4) have a step of ~0.03: the rounding noise
+             # of the iterates bounds how close even their average gets
+             "int8": 0.1}
 
 
 @pytest.mark.parametrize("solver", SOLVERS, ids=lambda s: "-".join(str(v) for v in s.values()))
@@ -58,7 +62,7 @@ def test_reaches_lbfgs_optimum_on_a9a(a9a, optimum, solver):
                                   average=X.shape[0], max_iter=50, tol=None, random_state=0, **params)
     model.fit(X.astype(np.float32), y)
     reached, _ = objective(np.concatenate([model.coef_.ravel(), model.intercept_]))
-    assert (reached - best) / best < TOLERANCE[solver["solver"]]
+    assert (reached - best) / best < TOLERANCE.get(solver.get("precision"), TOLERANCE[solver["solver"]])
     assert model.score(X_test, y_test) >= 0.845
 
 

@@ -41,6 +41,7 @@ def expected_failures(estimator):
     hogwild.SGDRegressor(solver="easgd", n_threads=2, random_state=0),
     hogwild.SGDClassifier(solver="async", n_threads=2, batch_size=4, random_state=0),
     hogwild.SGDRegressor(solver="async", n_threads=1, batch_size=4, random_state=0),
+    hogwild.SGDClassifier(solver="buckwild", n_threads=1, random_state=0),
 ], expected_failed_checks=expected_failures)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

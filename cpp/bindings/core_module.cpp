@@ -14,6 +14,7 @@
 #include "bindings.hpp"
 #include "hogwild/build_info.hpp"
 #include "hogwild/config.hpp"
+#include "hogwild/low_precision.hpp"
 #include "hogwild/solvers.hpp"
 #include "hogwild/topology.hpp"
 #include "hogwild/views.hpp"
@@ -255,6 +256,7 @@ TrainResult dispatch_solver(const std::string& solver, const View& X, const Targ
             if (solver == "local") return train_local(X, targets, config, model, hooks);
             if (solver == "easgd") return train_easgd(X, targets, config, model, hooks);
             if (solver == "async") return train_async(X, targets, config, model, hooks);
+            if (solver == "buckwild") return train_buckwild(X, targets, config, model, hooks);
             return train_hogwild(X, targets, config, model, hooks);
         },
         epoch_callback);
@@ -285,7 +287,7 @@ py::dict train(const std::string& solver, py::object X, py::object y, py::object
                py::object validation_mask, py::object coef, py::object intercept, py::object average_coef,
                py::object average_intercept, const py::dict& options, const py::object& epoch_callback) {
     const bool known = solver == "sequential" || solver == "hogwild" || solver == "local" || solver == "easgd" ||
-                       solver == "async";
+                       solver == "async" || solver == "buckwild";
     if (!known) throw py::value_error("unknown solver: '" + solver + "'");
     const TrainConfig config = config_from_dict(options);
 
@@ -349,6 +351,25 @@ py::dict train(const std::string& solver, py::object X, py::object y, py::object
     return result_to_dict(result);
 }
 
+// For tests of buckwild's rounding: each value stochastically rounded to
+// the format and decoded back.
+py::array_t<double> stochastic_round(const py::array_t<double, py::array::c_style | py::array::forcecast>& values,
+                                     const std::string& precision, double range, std::uint64_t seed) {
+    py::array_t<double> out(values.size());
+    FastRandom random(seed);
+    bool saturated = false;
+    auto round_all = [&](auto format) {
+        format.set_range(range);
+        for (py::ssize_t k = 0; k < values.size(); ++k)
+            out.mutable_at(k) = format.decode(format.encode(values.at(k), random, saturated));
+    };
+    if (precision == "int8") round_all(FixedPoint<std::int8_t>{});
+    else if (precision == "int16") round_all(FixedPoint<std::int16_t>{});
+    else if (precision == "bfloat16") round_all(BFloat16{});
+    else throw py::value_error("unknown precision: '" + precision + "'");
+    return out;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -365,6 +386,8 @@ PYBIND11_MODULE(_core, m) {
         return info;
     });
     hogwild::bindings::bind_datasets(m);
+    m.def("_stochastic_round", &stochastic_round, py::arg("values"), py::arg("precision"), py::arg("range"),
+          py::arg("seed"), "Values rounded as buckwild stores them (for tests).");
     m.def("usable_cpu_count", &hogwild::usable_cpu_count, "CPUs in this process's affinity mask.");
     m.def("allowed_cpus", &hogwild::allowed_cpus);
 }

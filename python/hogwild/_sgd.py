@@ -30,7 +30,7 @@ MAX_THREADS_PER_CPU = 16
 SPARSE_INTERCEPT_DECAY = 0.01  # scikit-learn's: the intercept moves slower on sparse data
 
 # solvers of the C++ core, and those that take a per-coordinate optimizer
-SOLVERS = ("hogwild", "sequential", "local", "easgd", "async")
+SOLVERS = ("hogwild", "sequential", "local", "easgd", "async", "buckwild")
 # solvers that step along gradients only: no passive-aggressive rates
 GRADIENT_SOLVERS = ("async",)
 OPTIMIZER_SOLVERS = ()

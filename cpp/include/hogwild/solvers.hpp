@@ -31,4 +31,9 @@ template <class View>
 TrainResult train_async(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
                         const TrainHooks& hooks);
 
+// Buckwild!: Hogwild! on int8 / int16 fixed-point or bfloat16 shared weights.
+template <class View>
+TrainResult train_buckwild(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
+                           const TrainHooks& hooks);
+
 }  // namespace hogwild

@@ -1,0 +1,77 @@
+"""Buckwild!: low-precision shared weights with unbiased stochastic rounding."""
+
+import numpy as np
+import pytest
+
+import hogwild
+from hogwild import _core
+
+PRECISIONS = ["int8", "int16", "bfloat16"]
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+def test_stochastic_rounding_is_unbiased(precision):
+    rng = np.random.default_rng(0)
+    values = rng.uniform(-0.9, 0.9, size=50)
+    rounds = 4000
+    rounded = _core._stochastic_round(np.repeat(values, rounds), precision, 1.0, 7).reshape(50, rounds)
+    # each rounding is one of the two neighbours; their mean is the value
+    assert all(len(np.unique(row)) <= 2 for row in rounded)
+    spread = np.ptp(rounded, axis=1)
+    standard_error = spread / 2 / np.sqrt(rounds)
+    np.testing.assert_array_less(np.abs(rounded.mean(axis=1) - values), 5 * standard_error + 1e-15)
+    # and a biased rule (round to nearest) would be off by much more for some of them
+    assert np.max(np.abs(rounded[:, 0] - values)) > 10 * np.max(standard_error)
+
+
+@pytest.mark.parametrize("precision, step", [("int8", 1 / 127), ("int16", 1 / 32767)])
+def test_representable_values_stay_and_others_clip(precision, step):
+    exact = np.array([0.0, 3 * step, -5 * step, 1.0, -1.0])
+    np.testing.assert_allclose(_core._stochastic_round(exact, precision, 1.0, 0), exact, rtol=1e-12)
+    np.testing.assert_allclose(_core._stochastic_round(np.array([7.0, -7.0, np.inf]), precision, 1.0, 0),
+                               [1.0, -1.0, 1.0])
+
+
+def test_bfloat16_keeps_magnitudes_and_eight_bits():
+    values = np.array([1e-30, 3.0e20, -123.456, 0.1])
+    rounded = _core._stochastic_round(values, "bfloat16", 1.0, 0)
+    np.testing.assert_allclose(rounded, values, rtol=2 ** -7)
+    assert np.all(np.isfinite(_core._stochastic_round(np.array([3.3e38, -3.39e38]), "bfloat16", 1.0, 0)))
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+def test_accuracy_within_half_a_point_of_float_hogwild(a9a, precision):
+    X, y, X_test, y_test = a9a
+    common = dict(loss="log_loss", alpha=1e-4, learning_rate="constant", eta0=0.01, average=X.shape[0],
+                  max_iter=20, tol=None, random_state=0, n_threads=1)
+    float_accuracy = hogwild.SGDClassifier(solver="hogwild", **common).fit(X, y).score(X_test, y_test)
+    low = hogwild.SGDClassifier(solver="buckwild", precision=precision, **common).fit(X, y)
+    assert low.score(X_test, y_test) >= float_accuracy - 0.005
+
+
+def test_one_thread_is_reproducible_and_threads_learn(a9a):
+    X, y, X_test, y_test = a9a
+    common = dict(loss="log_loss", max_iter=5, tol=None, random_state=0, solver="buckwild")
+    a = hogwild.SGDClassifier(n_threads=1, **common).fit(X, y)
+    b = hogwild.SGDClassifier(n_threads=1, **common).fit(X, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    # (the last iterate of plain SGD is noisy: about 0.835-0.85)
+    assert hogwild.SGDClassifier(n_threads=2, **common).fit(X, y).score(X_test, y_test) > 0.83
+
+
+@pytest.mark.parametrize("precision", ["int8", "int16"])
+def test_fixed_point_range_grows_to_fit_large_weights(precision):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(3000, 3))
+    y = X @ np.array([40.0, -25.0, 3.0])
+    model = hogwild.SGDRegressor(solver="buckwild", precision=precision, n_threads=1, alpha=1e-8,
+                                 learning_rate="constant", eta0=0.01, average=15 * 3000, max_iter=30, tol=None,
+                                 fit_intercept=False, random_state=0).fit(X, y)
+    # the range starts at 1 and doubles (6 epochs) until 40 fits: int8's step is then 64/127;
+    # averaging starts after that
+    np.testing.assert_allclose(model.coef_, [40.0, -25.0, 3.0], atol=0.5 if precision == "int8" else 0.01)
+
+
+def test_bad_precision():
+    with pytest.raises(ValueError, match="precision"):
+        hogwild.SGDClassifier(solver="buckwild", precision="int4").fit(np.eye(2), [0, 1])
