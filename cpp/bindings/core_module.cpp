@@ -241,6 +241,8 @@ TrainResult dispatch_solver(const std::string& solver, const View& X, const Targ
     return run_interruptibly(
         [&](const TrainHooks& hooks) {
             if (solver == "sequential") return train_sequential(X, targets, config, model, hooks);
+            if (solver == "minibatch") return train_minibatch(X, targets, config, model, hooks);
+            if (solver == "gd") return train_gd(X, targets, config, model, hooks);
             return train_hogwild(X, targets, config, model, hooks);
         },
         epoch_callback);
@@ -270,7 +272,8 @@ TrainResult train_csr_with_values(const std::string& solver, const py::array& da
 py::dict train(const std::string& solver, py::object X, py::object y, py::object sample_weight,
                py::object validation_mask, py::object coef, py::object intercept, py::object average_coef,
                py::object average_intercept, const py::dict& options, const py::object& epoch_callback) {
-    if (solver != "sequential" && solver != "hogwild") throw py::value_error("unknown solver: '" + solver + "'");
+    if (solver != "sequential" && solver != "hogwild" && solver != "minibatch" && solver != "gd")
+        throw py::value_error("unknown solver: '" + solver + "'");
     const TrainConfig config = config_from_dict(options);
 
     std::int64_t n_rows = 0, n_cols = 0;
