@@ -33,3 +33,13 @@ def dna():
     """Statlog DNA: 3 classes, 180 features."""
     X, y = load_shared("dna.scale", n_features=180)
     return X, y
+
+
+@pytest.fixture(scope="session")
+def a9a_files():
+    """Paths of the a9a training and test files."""
+    paths = [DATA_DIR / "a9a", DATA_DIR / "a9a.t"]
+    for path in paths:
+        if not path.exists():
+            pytest.skip(f"{path} is absent (real data sets live in ../shared/data beside the project)")
+    return paths

@@ -3,6 +3,9 @@
 import subprocess
 import sys
 
+import numpy as np
+import pytest
+
 
 def run(*args):
     return subprocess.run([sys.executable, "-m", "hogwild", *args], capture_output=True, text=True, timeout=300)
@@ -29,3 +32,131 @@ def test_bad_command_is_one_clear_line():
     assert out.returncode == 2
     assert "invalid choice" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def error_line(out):
+    """A user mistake: one line on stderr, no traceback."""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert "Traceback" not in out.stderr
+    return lines[0]
+
+
+def table_rows(stdout):
+    return [line.split() for line in stdout.splitlines() if line.strip()[:1].isdigit()
+            and len(line.split()) >= 4]
+
+
+def test_train_prints_a_table_writes_a_model_and_a_plot(a9a_files, tmp_path):
+    train, test = a9a_files
+    model_path, plot_path = tmp_path / "a9a.hwm", tmp_path / "a9a.png"
+    out = run("train", str(train), "--test", str(test), "--epochs", "4", "--threads", "1,2", "--seed", "1",
+              "-o", str(model_path), "--plot", str(plot_path))
+    assert out.returncode == 0, out.stderr
+    rows = table_rows(out.stdout)
+    assert [row[0] for row in rows] == ["1", "2", "3", "4"] * 2  # epochs of both runs
+    assert all(0.8 < float(row[2]) < 0.86 for row in rows[2:4] + rows[6:])  # test accuracy column
+    assert out.stdout.count("test accuracy: ") == 2
+    assert plot_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    import hogwild
+    from hogwild.datasets import load_svmlight_files
+
+    model = hogwild.load(model_path)
+    assert model.n_threads == 2 and model.n_iter_ == 4
+    X, y, X_test, y_test = load_svmlight_files([str(train), str(test)])
+    assert model.score(X_test, y_test) > 0.84
+    predictions = tmp_path / "predictions.txt"
+    out = run("predict", str(model_path), str(test), "-o", str(predictions))
+    assert out.returncode == 0, out.stderr
+    np.testing.assert_array_equal(np.loadtxt(predictions), model.predict(X_test))
+    assert "accuracy against the labels" in out.stderr
+
+    out = run("predict", str(model_path), str(test), "--proba")
+    assert out.returncode == 0, out.stderr
+    assert len(out.stdout.splitlines()) == X_test.shape[0]
+    np.testing.assert_allclose(np.loadtxt(out.stdout.splitlines()), model.predict_proba(X_test), rtol=1e-5)
+
+
+def test_train_a_regression(tmp_path):
+    from sklearn.datasets import dump_svmlight_file
+
+    from hogwild.datasets import make_sparse_regression
+
+    X, y = make_sparse_regression(2000, 50, 5, random_state=0)
+    path = tmp_path / "reg.svm"
+    dump_svmlight_file(X, y, path)
+    out = run("train", str(path), "--test", str(path), "--loss", "squared_error", "--epochs", "3",
+              "--learning-rate", "invscaling")
+    assert out.returncode == 0, out.stderr
+    assert "SGDRegressor" in out.stdout and "test R2" in out.stdout
+    assert len(table_rows(out.stdout)) == 3
+
+
+def test_predict_refuses_data_with_more_features(a9a_files, tmp_path):
+    small = tmp_path / "small.svm"
+    small.write_text("1 1:1 2:1\n-1 2:1\n")
+    model_path = tmp_path / "small.hwm"
+    assert run("train", str(small), "--epochs", "1", "-o", str(model_path)).returncode == 0
+    out = run("predict", str(model_path), str(a9a_files[1]))
+    assert out.returncode == 1
+    assert "the model knows 2 features" in error_line(out)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("train", "no/such/file.svm"), "no such data file: 'no/such/file.svm'"),
+    (("predict", "no/such/model.hwm", "x.svm"), "no such model file: 'no/such/model.hwm'"),
+])
+def test_missing_files(args, message):
+    out = run(*args)
+    assert out.returncode == 1
+    assert message in error_line(out)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("train", "x.svm", "--threads", "two"), "argument --threads"),
+    (("train", "x.svm", "--threads", "0"), "thread counts must be >= 1"),
+    (("train", "x.svm", "--epochs", "0"), "--epochs must be >= 1"),
+    (("train", "x.svm", "--loss", "cubic"), "argument --loss: invalid choice"),
+    (("train",), "the following arguments are required: data"),
+    (("bench", "--write", "racy,sloppy"), "unknown write policy 'sloppy'"),
+])
+def test_bad_options_are_one_line_with_exit_2(args, message):
+    out = run(*args)
+    assert out.returncode == 2
+    assert message in error_line(out)
+
+
+def test_malformed_data_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.svm"
+    path.write_text("1 1:1\n-1 2:oops\n")
+    out = run("train", str(path))
+    assert out.returncode == 1
+    line = error_line(out)
+    assert "bad.svm" in line and ":2" in line
+
+
+def test_a_model_file_that_is_not_one(tmp_path):
+    bogus = tmp_path / "bogus.hwm"
+    bogus.write_text("not a model")
+    data = tmp_path / "d.svm"
+    data.write_text("1 1:1\n")
+    out = run("predict", str(bogus), str(data))
+    assert out.returncode == 1
+    assert "bogus.hwm: not a readable hogwild model file" in error_line(out)
+
+
+def test_bench_prints_threads_by_policies():
+    out = run("bench", "--rows", "20000", "--features", "2000", "--nnz", "10", "--epochs", "2",
+              "--threads", "1,2", "--write", "racy,atomic")
+    assert out.returncode == 0, out.stderr
+    rows = [line.split() for line in out.stdout.splitlines() if line.split()[:1] in (["1"], ["2"])]
+    assert [(r[0], r[1]) for r in rows] == [("1", "racy"), ("1", "atomic"), ("2", "racy"), ("2", "atomic")]
+    assert rows[0][4] == "1.00x"
+
+
+def test_info_reports_cpus_numa_and_gpus():
+    out = run("info")
+    assert out.returncode == 0
+    for key in ("hogwild:", "usable_cpus:", "numa_nodes:", "gpus:"):
+        assert key in out.stdout

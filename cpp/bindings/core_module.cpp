@@ -257,6 +257,8 @@ TrainResult dispatch_solver(const std::string& solver, const View& X, const Targ
             if (solver == "easgd") return train_easgd(X, targets, config, model, hooks);
             if (solver == "async") return train_async(X, targets, config, model, hooks);
             if (solver == "buckwild") return train_buckwild(X, targets, config, model, hooks);
+            if (solver == "minibatch") return train_minibatch(X, targets, config, model, hooks);
+            if (solver == "gd") return train_gd(X, targets, config, model, hooks);
             return train_hogwild(X, targets, config, model, hooks);
         },
         epoch_callback);
@@ -287,7 +289,7 @@ py::dict train(const std::string& solver, py::object X, py::object y, py::object
                py::object validation_mask, py::object coef, py::object intercept, py::object average_coef,
                py::object average_intercept, const py::dict& options, const py::object& epoch_callback) {
     const bool known = solver == "sequential" || solver == "hogwild" || solver == "local" || solver == "easgd" ||
-                       solver == "async" || solver == "buckwild";
+                       solver == "async" || solver == "buckwild" || solver == "minibatch" || solver == "gd";
     if (!known) throw py::value_error("unknown solver: '" + solver + "'");
     const TrainConfig config = config_from_dict(options);
 

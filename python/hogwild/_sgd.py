@@ -30,10 +30,11 @@ MAX_THREADS_PER_CPU = 16
 SPARSE_INTERCEPT_DECAY = 0.01  # scikit-learn's: the intercept moves slower on sparse data
 
 # solvers of the C++ core, and those that take a per-coordinate optimizer
-SOLVERS = ("hogwild", "sequential", "local", "easgd", "async", "buckwild")
+SOLVERS = ("hogwild", "sequential", "local", "easgd", "async", "buckwild", "minibatch", "gd")
+OPTIMIZER_SOLVERS = ("minibatch", "gd")
 # solvers that step along gradients only: no passive-aggressive rates
-GRADIENT_SOLVERS = ("async",)
-OPTIMIZER_SOLVERS = ()
+GRADIENT_SOLVERS = ("async", "minibatch", "gd")
+PASSIVE_AGGRESSIVE_RATES = ("pa1", "pa2")
 EPOCH_LEARNING_RATES = {"exponential", "step"}  # beyond scikit-learn's
 
 _HOGWILD_PARAMETERS = {
@@ -107,10 +108,13 @@ class _HogwildTraining:
                 f"optimizer={self.optimizer!r} needs one of the solvers {list(OPTIMIZER_SOLVERS)}, "
                 f"not solver={self.solver!r}"
             )
-        if self.solver in GRADIENT_SOLVERS and self.learning_rate in ("pa1", "pa2"):
-            raise ValueError(f"solver={self.solver!r} does not support learning_rate={self.learning_rate!r}")
-        if self.optimizer != "sgd" and self.learning_rate in ("pa1", "pa2"):
+        if self.optimizer != "sgd" and self.learning_rate in PASSIVE_AGGRESSIVE_RATES:
             raise ValueError(f"optimizer={self.optimizer!r} does not combine with learning_rate={self.learning_rate!r}")
+        if self.solver in GRADIENT_SOLVERS and self.learning_rate in PASSIVE_AGGRESSIVE_RATES:
+            raise ValueError(
+                f"learning_rate={self.learning_rate!r} (passive-aggressive steps, one example at a time) is not "
+                f"supported by solver={self.solver!r}; use solver='hogwild' or 'sequential'"
+            )
 
     def _threads(self):
         if self.solver == "sequential":
@@ -275,14 +279,21 @@ warm_start, average
         As in scikit-learn. ``n_jobs`` is accepted for compatibility and not
         used: one-vs-rest problems are trained one after the other, each on
         ``n_threads`` threads.
-    solver : {"hogwild", "sequential"}, default="hogwild"
+    solver : {"hogwild", "sequential", "minibatch", "gd"}, default="hogwild"
         ``"hogwild"``: ``n_threads`` threads update one shared weight vector
         without locks. ``"sequential"``: one thread running scikit-learn's
         algorithm step for step (the reference; with ``shuffle=False`` or the
         same ``random_state`` it learns scikit-learn's model).
+        ``"minibatch"``: synchronous parallel mini-batch SGD, one step per
+        ``batch_size`` rows of the shuffled order on the batch's mean
+        gradient. ``"gd"``: full-batch gradient descent, one step per epoch
+        on the mean gradient over all training rows. Both compute the
+        gradient on ``n_threads`` threads, reduced in a fixed order: the
+        model is bit for bit the same for any number of threads. Both take an
+        ``optimizer``; neither supports ``learning_rate="pa1"``/``"pa2"``.
     n_threads : int, default=None
-        Threads for ``solver="hogwild"``; None uses every CPU this process
-        may run on.
+        Threads for the ``"hogwild"``, ``"minibatch"`` and ``"gd"`` solvers;
+        None uses every CPU this process may run on.
     write : {"racy", "atomic", "locked"}, default="racy"
         How Hogwild! threads write shared weights: plain (relaxed atomic)
         stores that may occasionally overwrite a concurrent update, atomic
@@ -302,7 +313,37 @@ warm_start, average
         instead of single rows. Blocks keep memory access sequential (faster
         epochs on large data) at the price of a less random order.
     pin_threads : bool, default=True
-        Pin each Hogwild! thread to its own CPU while training.
+        Pin each thread to its own CPU while training.
+    gamma : float in (0, 1], default=0.9
+        Decay of ``learning_rate="exponential"`` (``eta0 * gamma**epoch``)
+        and ``"step"`` (``eta0 * gamma**(epoch // step_epochs)``).
+    step_epochs : int, default=10
+        Epochs between the decays of ``learning_rate="step"``.
+    optimizer : {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}, \
+default="sgd"
+        How a coordinate's gradient g becomes its step, for the
+        ``"minibatch"`` and ``"gd"`` solvers (eta is the learning rate of
+        the schedule, t the optimizer step): ``"sgd"``: ``-eta g``;
+        ``"momentum"``: ``v = momentum v + g``, ``-eta v``; ``"nesterov"``:
+        the same velocity, ``-eta (g + momentum v)``; ``"adagrad"``:
+        ``-eta g / (sqrt(sum of g**2) + optimizer_eps)``; ``"rmsprop"``: the
+        same with a moving average of g**2 (decay ``beta2``); ``"adam"``:
+        Adam with bias correction. On sparse data the state is updated
+        lazily, only for the features a step's rows contain. The state
+        starts afresh with each ``fit`` / ``partial_fit`` call.
+    momentum : float in [0, 1), default=0.9
+        Momentum of ``optimizer="momentum"`` and ``"nesterov"``.
+    beta1 : float in [0, 1), default=0.9
+        Decay of Adam's moving average of the gradient.
+    beta2 : float in [0, 1), default=0.999
+        Decay of the moving average of the squared gradient (Adam, RMSprop).
+    optimizer_eps : float > 0, default=1e-8
+        Added to the root of the squared-gradient statistic (Adagrad,
+        RMSprop, Adam) so that steps stay finite.
+    batch_size : int >= 1, default=256
+        Rows per step of ``solver="minibatch"`` (the last batch of an epoch
+        may be smaller). The learning-rate schedules count optimizer steps,
+        not rows.
 
     Attributes
     ----------
@@ -322,6 +363,8 @@ feature_names_in_, loss_function_
     reproducible. With several Hogwild! threads it is not: threads read and
     write shared weights while others update them, and the interleaving
     (which update lands first, which is overwritten) depends on timing.
+    The ``"minibatch"`` and ``"gd"`` solvers are bit-for-bit reproducible
+    for any number of threads.
     """
 
     _parameter_constraints = {**_sk.SGDClassifier._parameter_constraints, **_HOGWILD_PARAMETERS}
@@ -542,16 +585,19 @@ class SGDRegressor(_HogwildTraining, _sk.SGDRegressor):
     """Linear regression trained with parallel SGD.
 
     A drop-in for :class:`sklearn.linear_model.SGDRegressor`, with the same
-    parameters and fitted attributes, plus the parallel parameters
-    ``solver``, ``n_threads``, ``write``, ``hot_features``, ``sync_every``,
-    ``shuffle_block_size`` and ``pin_threads`` described in
-    :class:`hogwild.SGDClassifier`, and ``history_``.
+    parameters and fitted attributes, plus the parameters ``solver``,
+    ``n_threads``, ``write``, ``hot_features``, ``sync_every``,
+    ``shuffle_block_size``, ``pin_threads``, ``gamma``, ``step_epochs``,
+    ``optimizer``, ``momentum``, ``beta1``, ``beta2``, ``optimizer_eps`` and
+    ``batch_size`` described in :class:`hogwild.SGDClassifier`, and
+    ``history_``.
 
     Notes
     -----
     With ``random_state`` set, a fit with one thread is bit-for-bit
     reproducible; with several Hogwild! threads it is not (the interleaving
-    of the threads' updates depends on timing).
+    of the threads' updates depends on timing). The ``"minibatch"`` and
+    ``"gd"`` solvers are bit-for-bit reproducible for any number of threads.
     """
 
     _parameter_constraints = {**_sk.SGDRegressor._parameter_constraints, **_HOGWILD_PARAMETERS}

@@ -1,9 +1,230 @@
-"""The ``hogwild`` command line."""
+"""The ``hogwild`` command line: train, predict, bench, demo, info.
+
+A user's mistake (missing file, bad option, malformed data) ends with one
+line on stderr and a non-zero exit, never a traceback.
+"""
 
 import argparse
+import os
 import sys
 import time
 
+REGRESSION_LOSSES = ("squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive")
+CLASSIFICATION_LOSSES = ("log_loss", "hinge", "modified_huber", "squared_hinge", "perceptron")
+
+
+class UserError(Exception):
+    """A problem with the command's input, reported as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        # one line instead of argparse's usage block
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+# ---------------------------------------------------------------- train
+
+def _thread_counts(text):
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a thread count or a list like 1,2,4, got {text!r}") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"thread counts must be >= 1, got {text!r}")
+    return counts
+
+
+def _load_data(paths, n_features=None):
+    from .datasets import load_svmlight_files
+
+    for path in paths:
+        if not os.path.exists(path):
+            raise UserError(f"no such data file: '{path}'")
+    loaded = load_svmlight_files(paths, n_features=n_features)
+    return [(loaded[2 * i], loaded[2 * i + 1]) for i in range(len(paths))]
+
+
+def _estimator(args, n_threads):
+    from . import SGDClassifier, SGDRegressor
+
+    common = dict(loss=args.loss, penalty=args.penalty, alpha=args.alpha, max_iter=args.epochs, tol=args.tol,
+                  learning_rate=args.learning_rate, eta0=args.eta0, average=args.average,
+                  random_state=args.seed, solver=args.solver, n_threads=n_threads, write=args.write,
+                  shuffle_block_size=args.shuffle_block_size)
+    estimator_class = SGDRegressor if args.loss in REGRESSION_LOSSES else SGDClassifier
+    return estimator_class(**common)
+
+
+def _test_score(model, coef, intercept, X_test, y_test):
+    """Accuracy (binary classifier) or R^2 (regressor) of the weights in an
+    epoch record; None where one epoch does not give the whole model
+    (one-vs-rest)."""
+    import numpy as np
+
+    scores = X_test @ coef + intercept
+    if hasattr(model, "classes_"):
+        if len(model.classes_) != 2:
+            return None
+        predicted = np.where(scores > 0, model.classes_[1], model.classes_[0])
+        return float(np.mean(predicted == y_test))
+    residual = np.sum((y_test - scores) ** 2)
+    total = np.sum((y_test - np.mean(y_test)) ** 2)
+    return float(1.0 - residual / total) if total > 0 else float("nan")
+
+
+class _EpochTable:
+    """Prints one row per epoch as training runs (and a bar on a terminal)."""
+
+    def __init__(self, model, test, epochs, score_name):
+        self.model = model
+        self.test = test
+        self.score_name = score_name
+        self.bar = None
+        if sys.stderr.isatty():
+            try:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=epochs, unit="epoch", leave=False, file=sys.stderr)
+            except ImportError:
+                pass
+        header = f"{'epoch':>6}{'class':>8}{'objective':>12}{self.score_name:>10}{'seconds':>10}{'examples/s':>12}"
+        self._write(header)
+
+    def __call__(self, record):
+        score = None
+        if self.test is not None:
+            score = _test_score(self.model, record["coef"], record["intercept"], *self.test)
+        score_text = "" if score is None else f"{score:.4f}"
+        label = str(record.get("class", ""))[:7]
+        self._write(f"{record['epoch']:>6}{label:>8}{record['objective']:>12.6f}{score_text:>10}"
+                    f"{record['seconds']:>10.3f}{record['examples_per_second']:>12.4g}")
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+    def _write(self, line):
+        if self.bar is not None:
+            self.bar.write(line)
+        else:
+            print(line, flush=True)
+
+
+def _train(args):
+    if args.test is not None and not args.test:
+        raise UserError("--test needs a file")
+    paths = [args.data] + ([args.test] if args.test else [])
+    loaded = _load_data(paths, n_features=args.n_features)
+    X, y = loaded[0]
+    test = loaded[1] if args.test else None
+    if X.shape[0] == 0:
+        raise UserError(f"'{args.data}' holds no examples")
+    classify = args.loss not in REGRESSION_LOSSES
+    score_name = "test acc" if classify else "test R2"
+    print(f"{args.data}: {X.shape[0]} examples, {X.shape[1]} features, {X.nnz} nonzeros"
+          + ("" if test is None else f"; test {args.test}: {test[0].shape[0]} examples"))
+
+    runs = {}
+    model = None
+    for n_threads in args.threads:
+        model = _estimator(args, n_threads)
+        print(f"\n{type(model).__name__}(loss={args.loss}, penalty={args.penalty}, alpha={args.alpha:g}, "
+              f"solver={args.solver}, threads={n_threads}, epochs={args.epochs})")
+        table = _EpochTable(model, test, args.epochs, score_name if test is not None else "")
+        start = time.perf_counter()
+        try:
+            model.fit(X, y, callbacks=[table])
+        finally:
+            table.close()
+        seconds = time.perf_counter() - start
+        line = f"trained in {seconds:.3f} s ({model.n_iter_} epochs)"
+        if test is not None:
+            line += f"; {'test accuracy' if classify else 'test R2'}: {model.score(*test):.4f}"
+        print(line)
+        runs[f"{n_threads} thread" + ("s" if n_threads > 1 else "")] = model
+
+    if args.output:
+        model.save(args.output)
+        print(f"model written to {args.output}")
+    if args.plot:
+        from .plot import convergence
+
+        axes = convergence(runs, x="seconds", y="objective")
+        axes.set_title(f"{os.path.basename(args.data)}: {args.loss}, {args.penalty}, alpha={args.alpha:g}")
+        axes.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
+        print(f"convergence plot written to {args.plot}")
+    return 0
+
+
+# ---------------------------------------------------------------- predict
+
+def _predict(args):
+    import numpy as np
+
+    from . import load
+
+    if not os.path.exists(args.model):
+        raise UserError(f"no such model file: '{args.model}'")
+    model = load(args.model)
+    ((X, y),) = _load_data([args.data])
+    n_features = model.n_features_in_
+    if X.shape[1] > n_features:
+        raise UserError(f"'{args.data}' has features up to index {X.shape[1] - 1}, but the model knows "
+                        f"{n_features} features")
+    if X.shape[1] < n_features:
+        X.resize((X.shape[0], n_features))  # absent trailing features are zeros
+    if args.proba:
+        if not hasattr(model, "predict_proba"):
+            raise UserError(f"--proba needs a classifier with loss 'log_loss' or 'modified_huber', "
+                            f"not loss={model.loss!r}")
+        values = model.predict_proba(X)
+        lines = (" ".join(f"{p:.6g}" for p in row) for row in values)
+    else:
+        values = model.predict(X)
+        lines = (f"{v:.10g}" if isinstance(v, (float, np.floating)) else str(v) for v in values)
+    text = "\n".join(lines) + ("\n" if len(values) else "")
+    if args.output:
+        with open(args.output, "w") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    if X.shape[0] > 0:
+        kind = "accuracy" if hasattr(model, "classes_") else "R2"
+        print(f"{kind} against the labels in {args.data}: {model.score(X, y):.4f}", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------- bench
+
+def _bench(args):
+    from . import SGDClassifier, build_info
+    from .datasets import make_sparse_classification
+
+    n_cpus = build_info()["usable_cpus"]
+    threads = args.threads or sorted({1, 2, n_cpus} | ({n_cpus // 2} if n_cpus >= 8 else set()))
+    print(f"generating {args.rows} x {args.features}, {args.nnz} nonzeros per row ({args.popularity}) ...")
+    X, y = make_sparse_classification(args.rows, args.features, args.nnz, popularity=args.popularity,
+                                      random_state=0)
+    print(f"log_loss, l2, alpha=1e-6, {args.epochs} epochs, float32 CSR; this machine: {n_cpus} usable CPUs\n")
+    print(f"{'threads':>8}{'write':>8}{'s/epoch':>10}{'examples/s':>12}{'speedup':>9}{'objective':>11}")
+    baseline = None
+    for n_threads in threads:
+        for write in args.write:
+            model = SGDClassifier(loss="log_loss", alpha=1e-6, max_iter=args.epochs, tol=None,
+                                  learning_rate="optimal", random_state=0, n_threads=n_threads, write=write)
+            model.fit(X, y)
+            epoch_seconds = sorted(r["seconds"] for r in model.history_)[len(model.history_) // 2]
+            baseline = baseline or epoch_seconds
+            print(f"{n_threads:>8}{write:>8}{epoch_seconds:>10.3f}{X.shape[0] / epoch_seconds:>12.3g}"
+                  f"{baseline / epoch_seconds:>8.2f}x{model.history_[-1]['objective']:>11.5f}", flush=True)
+    print("\nspeedup: against the first row (median epoch each)")
+    return 0
+
+
+# ---------------------------------------------------------------- demo, info
 
 def _demo(args):
     import numpy as np
@@ -41,28 +262,137 @@ def _demo(args):
     return 0
 
 
-def _info(args):
-    from . import build_info
+def _numa_nodes():
+    """NUMA node -> CPU list, from Linux's sysfs (empty elsewhere)."""
+    root = "/sys/devices/system/node"
+    nodes = {}
+    try:
+        for entry in sorted(os.listdir(root)):
+            if entry.startswith("node") and entry[4:].isdigit():
+                with open(os.path.join(root, entry, "cpulist")) as f:
+                    nodes[int(entry[4:])] = f.read().strip()
+    except OSError:
+        pass
+    return nodes
 
+
+def _gpus():
+    """Names of the NVIDIA GPUs nvidia-smi reports (empty without one)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("nvidia-smi") is None:
+        return []
+    try:
+        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line.strip() for line in out.stdout.splitlines() if line.startswith("GPU")]
+
+
+def _info(args):
+    from . import __version__, build_info
+
+    print(f"{'hogwild':>20}: {__version__}")
+    print(f"{'python':>20}: {sys.version.split()[0]}")
     for key, value in build_info().items():
         print(f"{key:>20}: {value}")
+    nodes = _numa_nodes()
+    print(f"{'numa_nodes':>20}: {len(nodes) or 'unknown'}")
+    for node, cpus in nodes.items():
+        print(f"{'node ' + str(node):>20}: CPUs {cpus}")
+    gpus = _gpus()
+    print(f"{'gpus':>20}: {len(gpus)}" + ("" if gpus else " (none visible)"))
+    for gpu in gpus:
+        print(f"{'':>20}  {gpu}")
     return 0
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="hogwild", description="Parallel lock-free SGD for linear models.")
-    commands = parser.add_subparsers(dest="command", required=True)
+# ---------------------------------------------------------------- main
+
+def _parser():
+    parser = _Parser(prog="hogwild", description="Parallel lock-free SGD for linear models.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = commands.add_parser("train", help="train on an svmlight file, print a per-epoch table")
+    train.add_argument("data", help="training data, svmlight/libsvm format (.gz, .bz2 too)")
+    train.add_argument("--test", metavar="DATA", help="test data scored after every epoch")
+    train.add_argument("--loss", default="log_loss", choices=CLASSIFICATION_LOSSES + REGRESSION_LOSSES,
+                       help="default log_loss (logistic regression); a regression loss trains SGDRegressor")
+    train.add_argument("--penalty", default="l2", choices=("l2", "l1", "elasticnet", "none"))
+    train.add_argument("--alpha", type=float, default=1e-4, help="regularization strength (default 1e-4)")
+    train.add_argument("--solver", default="hogwild", choices=("hogwild", "sequential"))
+    train.add_argument("--threads", type=_thread_counts, default=None,
+                       help="threads, or a list like 1,2,4 to train and compare several runs (default: all CPUs)")
+    train.add_argument("--epochs", type=int, default=10, help="epochs (default 10)")
+    train.add_argument("--tol", type=float, default=None, help="stop early when the objective stalls (default: off)")
+    train.add_argument("--learning-rate", default="optimal",
+                       choices=("optimal", "constant", "invscaling", "adaptive"))
+    train.add_argument("--eta0", type=float, default=0.01)
+    train.add_argument("--average", type=int, default=0, help="average the weights from this step on (0: off)")
+    train.add_argument("--write", default="racy", choices=("racy", "atomic", "locked"))
+    train.add_argument("--shuffle-block-size", type=int, default=1)
+    train.add_argument("--n-features", type=int, default=None, help="feature count (default: from the data)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("-o", "--output", metavar="MODEL", help="write the model here (e.g. model.hwm)")
+    train.add_argument("--plot", metavar="PNG", help="write a convergence plot (needs matplotlib)")
+    train.set_defaults(run=_train)
+
+    predict = commands.add_parser("predict", help="predict with a saved model")
+    predict.add_argument("model", help="a model file written by 'hogwild train -o' or est.save()")
+    predict.add_argument("data", help="svmlight/libsvm data")
+    predict.add_argument("-o", "--output", help="write predictions here, one per line (default: stdout)")
+    predict.add_argument("--proba", action="store_true", help="class probabilities instead of labels")
+    predict.set_defaults(run=_predict)
+
+    bench = commands.add_parser("bench", help="threads x write policies on generated data")
+    bench.add_argument("--rows", type=int, default=200_000)
+    bench.add_argument("--features", type=int, default=100_000)
+    bench.add_argument("--nnz", type=int, default=40, help="nonzeros per row (default 40)")
+    bench.add_argument("--popularity", default="zipf", choices=("zipf", "uniform"))
+    bench.add_argument("--epochs", type=int, default=3)
+    bench.add_argument("--threads", type=_thread_counts, default=None, help="e.g. 1,2,4 (default: 1, 2, all)")
+    bench.add_argument("--write", type=lambda s: s.split(","), default=["racy", "atomic", "locked"],
+                       help="comma-separated write policies (default racy,atomic,locked)")
+    bench.set_defaults(run=_bench)
+
     demo = commands.add_parser("demo", help="train on the shipped a9a data with 1 and all threads")
     demo.add_argument("--epochs", type=int, default=10, help="epochs per model (default 10)")
     demo.set_defaults(run=_demo)
-    info = commands.add_parser("info", help="version, build and CPU information")
+
+    info = commands.add_parser("info", help="version, build, CPUs, NUMA nodes and GPUs")
     info.set_defaults(run=_info)
+    return parser
+
+
+def _check_arguments(parser, args):
+    for name in ("epochs", "rows", "features", "nnz"):
+        if getattr(args, name, 1) < 1:
+            parser.error(f"--{name} must be >= 1")
+    if getattr(args, "alpha", 0.0) < 0:
+        parser.error("--alpha must be >= 0")
+    for policy in getattr(args, "write", []) if args.command == "bench" else []:
+        if policy not in ("racy", "atomic", "locked"):
+            parser.error(f"unknown write policy {policy!r} (racy, atomic, locked)")
+    if args.command == "train" and args.threads is None:
+        from . import build_info
+
+        args.threads = [build_info()["usable_cpus"]]
+
+
+def main(argv=None):
+    parser = _parser()
     args = parser.parse_args(argv)
+    _check_arguments(parser, args)
     try:
         return args.run(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except (UserError, ValueError, TypeError, OSError, ImportError, NotImplementedError) as error:
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"hogwild {args.command}: error: {message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -36,4 +36,18 @@ template <class View>
 TrainResult train_buckwild(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
                            const TrainHooks& hooks);
 
+// Synchronous parallel mini-batch SGD: one optimizer step per batch of
+// config.batch_size rows, the batch gradient reduced in a fixed order, so the
+// model is the same for any number of threads.
+template <class View>
+TrainResult train_minibatch(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
+                            const TrainHooks& hooks);
+
+// Full-batch gradient descent: one optimizer step per epoch on the gradient
+// over every training row, computed in parallel, the same for any number of
+// threads.
+template <class View>
+TrainResult train_gd(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
+                     const TrainHooks& hooks);
+
 }  // namespace hogwild

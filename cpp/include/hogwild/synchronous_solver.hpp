@@ -1,0 +1,526 @@
+// The synchronous solvers: parallel mini-batch SGD ("minibatch") and
+// full-batch gradient descent ("gd"). Threads share the work of each step
+// but never its outcome: every step sees the same weights on every thread,
+// and the learned model is bit for bit the same for any number of threads.
+//
+// One step over a batch of rows (config.batch_size rows of the epoch's row
+// order, or, for gd, every training row in data order):
+//  1. Each row's loss derivative d_i = loss'(x_i.w + b, y_i) x weights is
+//     computed by one thread (threads split the batch's rows).
+//  2. The batch gradient sum_i d_i x_ij of feature j is summed in row order
+//     by the one thread that owns feature j: threads own contiguous feature
+//     ranges with about equal numbers of nonzeros, and each scans the whole
+//     batch, keeping only its own features. That costs every thread a pass
+//     over the batch's nonzeros, but needs no per-thread dense buffers and
+//     gives sums that do not depend on the thread count. The owner then
+//     applies the optimizer to its features (the mean gradient, eta from
+//     the schedule). The intercept's gradient is summed in row order by the
+//     calling thread.
+//
+// Regularization. On dense data the penalty's gradient is applied to every
+// coordinate at every step. On sparse data a step touches only the
+// coordinates that occur in its rows, and each row containing feature j
+// contributes the penalty's gradient scaled by n_train / (training rows
+// containing j), as the hogwild solver does: in expectation over a batch (and
+// exactly over a full gd batch) this is the penalty of the whole objective,
+// and a step costs O(nonzeros of its rows), not O(features). (A feature that
+// no training row contains is therefore never regularized; its gradient is
+// zero and it keeps its initial weight.) With the plain sgd optimizer, L2
+// shrinks the weight by 1 - eta * strength, clamped at 0 as scikit-learn
+// clamps its scale factor (a rare feature's scaled strength may be large),
+// and L1 is a proximal soft threshold after the step; the other optimizers
+// take the penalty's (sub)gradient with the loss gradient.
+#pragma once
+
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <stdexcept>
+#include <type_traits>
+#include <vector>
+
+#include "hogwild/optimizer.hpp"
+#include "hogwild/penalty.hpp"
+#include "hogwild/row_order.hpp"
+#include "hogwild/schedule.hpp"
+#include "hogwild/solvers.hpp"
+#include "hogwild/stopping_rule.hpp"
+#include "hogwild/topology.hpp"
+#include "hogwild/views.hpp"
+
+namespace hogwild {
+
+// Which rows a step averages the gradient over.
+enum class Batching {
+    minibatch,  // config.batch_size rows of the epoch's (shuffled) row order
+    full,       // every training row, in data order: one step per epoch
+};
+
+template <class View>
+class SynchronousTrainer {
+  public:
+    SynchronousTrainer(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
+                       const TrainHooks& hooks, Batching batching)
+        : X_(X), targets_(targets), config_(config), model_(model), interrupted_(hooks.interrupted),
+          after_epoch_(hooks.after_epoch), batching_(batching), n_threads_(std::max(1, config.n_threads)),
+          n_features_(model.n_features), schedule_(StepSchedule::from(config)),
+          l2_strength_(config.penalty == Penalty::none ? 0.0 : config.alpha * (1.0 - effective_l1_ratio(config))),
+          l1_strength_(config.penalty == Penalty::none ? 0.0 : config.alpha * effective_l1_ratio(config)),
+          averaging_(config.average > 0), optimizer_(config, model.n_features + 1) {
+        if (is_passive_aggressive(config.learning_rate))
+            throw std::invalid_argument("the minibatch and gd solvers do not support passive-aggressive steps");
+        if (config.batch_size < 1) throw std::invalid_argument("batch_size must be >= 1");
+    }
+
+    TrainResult run() {
+        using Clock = std::chrono::steady_clock;
+        TrainResult result;
+        result.threads_used = n_threads_;
+        prepare();
+        const std::vector<int> cpus = allowed_cpus();
+        RowOrder order(X_.n_rows, config_.shuffle_block_size, config_.seed);
+        StoppingRule stopping(config_);
+        bool stop = false;
+        Clock::time_point epoch_start;
+
+#pragma omp parallel num_threads(n_threads_)
+        {
+            const int tid = omp_get_thread_num();
+            const int team = omp_get_num_threads();
+            ScopedThreadPin pin(config_.pin_threads && team > 1 ? cpus[static_cast<std::size_t>(tid) % cpus.size()]
+                                                                : -1);
+            for (int epoch = 0; epoch < config_.max_iter; ++epoch) {
+#pragma omp single
+                {
+                    epoch_start = Clock::now();
+                    epoch_eta_ = epoch_rate(config_, epoch, stopping.adaptive_eta());
+                    epoch_loss_sum_ = 0.0;
+                    if (batching_ == Batching::minibatch) {
+                        order.next_epoch(config_.shuffle);
+                        collect_training_rows(order.rows());
+                    }
+                }  // (implicit barrier)
+                for (std::int64_t batch = 0; batch < batches_per_epoch_; ++batch) {
+                    const Step step = step_for(batch);
+                    compute_row_derivatives(step, tid, team);
+#pragma omp barrier
+                    for (int part = tid; part < n_threads_; part += team) update_features(step, part);
+                    if (tid == 0) update_intercept(step);
+#pragma omp barrier
+                    // (not stop_requested(): thread 0 may set that before a
+                    // slower thread reads it here, and the threads would
+                    // then meet different barriers)
+                    if (stop_after_batch_) break;
+                }
+                // the calling thread (0): it may call back into Python
+                if (tid == 0) {
+                    if (!stop_requested()) poll_interrupt();
+                    if (stop_requested()) {
+                        result.interrupted = error_ == nullptr;  // (else an exception ends it)
+                        stop = true;
+                    } else {
+                        // an exception must not leave the parallel region: kept, rethrown after it
+                        try {
+                            stop = finish_epoch(result, stopping, epoch,
+                                                std::chrono::duration<double>(Clock::now() - epoch_start).count());
+                        } catch (...) {
+                            error_ = std::current_exception();
+                            stop = true;
+                        }
+                    }
+                }
+#pragma omp barrier
+                if (stop) break;
+            }
+        }
+        if (error_) std::rethrow_exception(error_);
+        result.t = samples_at_epoch_start_;
+        return result;
+    }
+
+  private:
+    static constexpr bool kDense = std::is_same_v<typename View::Row, DenseRow<typename View::value_type>>;
+    static constexpr std::int64_t kPrefetchRows = 8;
+    static constexpr std::int64_t kRowsBetweenStopChecks = 256;
+    static constexpr std::int64_t kRowsBetweenInterruptChecks = 4096;
+
+    // What every thread knows about the step it is taking, computed by each
+    // thread from the batch number alone (no shared counters in an epoch).
+    struct Step {
+        std::int64_t first = 0;  // position of the batch in training_rows_
+        std::int64_t n_rows = 0;
+        OptimizerStep optimizer;
+        double average_clock_before = 0.0;  // averaging clocks before and after the step
+        double average_clock_after = 0.0;
+    };
+
+    bool is_training_row(std::int64_t i) const {
+        return targets_.validation_mask == nullptr || !targets_.validation_mask[i];
+    }
+    bool stop_requested() const { return stop_requested_.load(std::memory_order_relaxed); }
+    void request_stop() { stop_requested_.store(true, std::memory_order_relaxed); }
+
+    // On the calling thread only (the check may take the GIL).
+    void poll_interrupt() {
+        try {
+            if (interrupted_ && interrupted_()) request_stop();
+        } catch (...) {
+            error_ = std::current_exception();
+            request_stop();
+        }
+    }
+
+    // Everything is allocated here, before the parallel region, where an
+    // exception would terminate the process.
+    void prepare() {
+        n_train_ = X_.n_rows;
+        if (targets_.validation_mask != nullptr)
+            for (std::int64_t i = 0; i < X_.n_rows; ++i) n_train_ -= targets_.validation_mask[i] ? 1 : 0;
+        training_rows_.resize(static_cast<std::size_t>(n_train_));
+        collect_training_rows(nullptr);  // data order: gd's for good, minibatch's until the first shuffle
+        batch_size_ = batching_ == Batching::full ? std::max<std::int64_t>(1, n_train_)
+                                                  : std::min(config_.batch_size, std::max<std::int64_t>(1, n_train_));
+        batches_per_epoch_ = (n_train_ + batch_size_ - 1) / batch_size_;
+        // The schedule counts optimizer steps, continuing from earlier
+        // partial_fit calls on data of this size; the optimizer's own state
+        // (and Adam's bias correction) starts afresh with each call.
+        steps_before_call_ = static_cast<double>(config_.epoch_start) * static_cast<double>(batches_per_epoch_);
+        samples_at_epoch_start_ = config_.t_start;
+
+        row_derivative_.assign(static_cast<std::size_t>(batch_size_), 0.0);
+        row_loss_.assign(static_cast<std::size_t>(batch_size_), 0.0);
+        weights_.assign(model_.weights, model_.weights + n_features_);
+        intercept_ = *model_.intercept;
+        gradient_.assign(static_cast<std::size_t>(n_features_), 0.0);
+        split_features(count_feature_rows());
+        if (averaging_) start_averages();
+    }
+
+    // The epoch's training rows in visiting order (data order when `order`
+    // is null), written in place: called in the parallel region too.
+    void collect_training_rows(const std::int64_t* order) {
+        std::size_t n = 0;
+        for (std::int64_t position = 0; position < X_.n_rows; ++position) {
+            const std::int64_t i = order != nullptr ? order[position] : position;
+            if (is_training_row(i)) training_rows_[n++] = i;
+        }
+    }
+
+    // Training rows containing each feature (sparse data only), counted once
+    // in one pass: exact and independent of the thread count.
+    std::vector<std::int64_t> count_feature_rows() {
+        std::vector<std::int64_t> counts;
+        if constexpr (!kDense) {
+            counts.assign(static_cast<std::size_t>(n_features_), 0);
+            for (const std::int64_t i : training_rows_) {
+                const auto row = X_.row(i);
+                for (std::int64_t k = 0; k < row.size(); ++k) ++counts[static_cast<std::size_t>(row.index(k))];
+            }
+            regularization_scale_.resize(static_cast<std::size_t>(n_features_));
+            for (std::size_t j = 0; j < counts.size(); ++j)
+                regularization_scale_[j] = counts[j] > 0 ? static_cast<double>(n_train_) / counts[j] : 0.0;
+            batch_count_.assign(static_cast<std::size_t>(n_features_), 0);
+            touched_.assign(static_cast<std::size_t>(n_features_), 0);
+        }
+        return counts;
+    }
+
+    // Feature ranges [part_begin_[p], part_begin_[p + 1]), one per thread,
+    // with about equal numbers of nonzeros (equal widths on dense data).
+    void split_features(const std::vector<std::int64_t>& counts) {
+        part_begin_.assign(static_cast<std::size_t>(n_threads_) + 1, n_features_);
+        part_begin_[0] = 0;
+        if constexpr (kDense) {
+            for (int p = 1; p < n_threads_; ++p)
+                part_begin_[static_cast<std::size_t>(p)] = n_features_ * p / n_threads_;
+        } else {
+            std::int64_t total = 0;
+            for (const auto c : counts) total += c;
+            std::int64_t so_far = 0;
+            int next = 1;
+            for (std::int64_t j = 0; j < n_features_ && next < n_threads_; ++j) {
+                so_far += counts[static_cast<std::size_t>(j)];
+                while (next < n_threads_ && so_far * n_threads_ >= total * next)
+                    part_begin_[static_cast<std::size_t>(next++)] = j + 1;
+            }
+        }
+    }
+
+    Step step_for(std::int64_t batch) const {
+        Step step;
+        step.first = batch * batch_size_;
+        step.n_rows = std::min(batch_size_, n_train_ - step.first);
+        const double steps_done = static_cast<double>(steps_at_epoch_start_ + batch);
+        const double eta = schedule_.at(steps_before_call_ + steps_done + 1.0, epoch_eta_);
+        step.optimizer = optimizer_.at(eta, steps_done + 1.0);
+        if (averaging_) {
+            // a row's t is its sample count; the iterate after a step stands
+            // for each of the step's rows from t = average on
+            const double t_first = samples_at_epoch_start_ + static_cast<double>(step.first);
+            step.average_clock_before = averaging_clock(t_first - 1.0);
+            step.average_clock_after = averaging_clock(t_first + static_cast<double>(step.n_rows) - 1.0);
+        }
+        return step;
+    }
+
+    // Phase 1: the rows' loss derivatives, the batch's rows split among threads.
+    void compute_row_derivatives(const Step& step, int tid, int team) {
+        const std::int64_t begin = step.n_rows * tid / team;
+        const std::int64_t end = step.n_rows * (tid + 1) / team;
+        const std::int64_t* rows = training_rows_.data() + step.first;
+        for (std::int64_t k = begin; k < end; ++k) {
+            if ((k - begin) % kRowsBetweenStopChecks == 0) {
+                if (tid == 0 && rows_since_interrupt_check_ >= kRowsBetweenInterruptChecks) {
+                    rows_since_interrupt_check_ = 0;
+                    poll_interrupt();
+                }
+                if (stop_requested()) return;
+            }
+            if (k + kPrefetchRows < end) {
+                if (k + 2 * kPrefetchRows < end) X_.prefetch_row_start(rows[k + 2 * kPrefetchRows]);
+                X_.prefetch_row(rows[k + kPrefetchRows]);
+            }
+            const std::int64_t i = rows[k];
+            const auto row = X_.row(i);
+            double p = intercept_;
+            for (std::int64_t e = 0; e < row.size(); ++e)
+                p += weights_[static_cast<std::size_t>(row.index(e))] * row.value(e);
+            const double y = targets_.y[i];
+            const double class_weight = y > 0.0 ? config_.weight_pos : config_.weight_neg;
+            row_loss_[static_cast<std::size_t>(k)] = config_.loss.value(p, y);
+            row_derivative_[static_cast<std::size_t>(k)] =
+                clipped(config_.loss.derivative(p, y)) * (class_weight * targets_.sample_weight[i]);
+        }
+        if (tid == 0) rows_since_interrupt_check_ += end - begin;
+    }
+
+    // Phase 2: the batch gradient of the features of range `part`, summed in
+    // row order, and their optimizer steps.
+    void update_features(const Step& step, int part) {
+        const std::int64_t lo = part_begin_[static_cast<std::size_t>(part)];
+        const std::int64_t hi = part_begin_[static_cast<std::size_t>(part) + 1];
+        if (lo == hi) return;
+        const std::int64_t* rows = training_rows_.data() + step.first;
+        const double inverse_rows = 1.0 / static_cast<double>(step.n_rows);
+        if constexpr (kDense) {
+            for (std::int64_t k = 0; k < step.n_rows; ++k) {
+                if (k % kRowsBetweenStopChecks == 0 && stop_requested()) return;
+                const double d = row_derivative_[static_cast<std::size_t>(k)];
+                const auto row = X_.row(rows[k]);
+                for (std::int64_t j = lo; j < hi; ++j) gradient_[static_cast<std::size_t>(j)] += d * row.value(j);
+            }
+            for (std::int64_t j = lo; j < hi; ++j) {
+                double& gradient = gradient_[static_cast<std::size_t>(j)];
+                update_coordinate(j, gradient * inverse_rows, 1.0, step);
+                gradient = 0.0;
+            }
+        } else {
+            // touched_[lo, hi) lists this range's features that the batch touches
+            std::int64_t n_touched = 0;
+            for (std::int64_t k = 0; k < step.n_rows; ++k) {
+                if (k % kRowsBetweenStopChecks == 0 && stop_requested()) return;
+                const double d = row_derivative_[static_cast<std::size_t>(k)];
+                const auto row = X_.row(rows[k]);
+                for (std::int64_t e = 0; e < row.size(); ++e) {
+                    const std::int64_t j = row.index(e);
+                    if (j < lo || j >= hi) continue;
+                    const auto jj = static_cast<std::size_t>(j);
+                    if (batch_count_[jj]++ == 0) touched_[static_cast<std::size_t>(lo + n_touched++)] = j;
+                    gradient_[jj] += d * row.value(e);
+                }
+            }
+            for (std::int64_t s = 0; s < n_touched; ++s) {
+                const auto j = static_cast<std::size_t>(touched_[static_cast<std::size_t>(lo + s)]);
+                // the rows containing j each add the penalty scaled by n_train / rows(j)
+                const double penalty_weight =
+                    static_cast<double>(batch_count_[j]) * regularization_scale_[j] * inverse_rows;
+                update_coordinate(static_cast<std::int64_t>(j), gradient_[j] * inverse_rows, penalty_weight, step);
+                gradient_[j] = 0.0;
+                batch_count_[j] = 0;
+            }
+        }
+    }
+
+    // One coordinate's step: `gradient` is the loss's mean gradient,
+    // `penalty_weight` how many times the penalty applies in this step.
+    void update_coordinate(std::int64_t j, double gradient, double penalty_weight, const Step& step) {
+        const auto jj = static_cast<std::size_t>(j);
+        const double before = weights_[jj];
+        double w = before;
+        const double l2 = l2_strength_ * penalty_weight;
+        const double l1 = l1_strength_ * penalty_weight;
+        if (optimizer_.kind() == Optimizer::sgd) {
+            const double shrink = 1.0 - step.optimizer.eta * l2;
+            w = w * (shrink > 0.0 ? shrink : 0.0) + optimizer_.change(j, gradient, step.optimizer);
+            if (l1 > 0.0) {
+                const double cut = step.optimizer.eta * l1;
+                w = w > cut ? w - cut : (w < -cut ? w + cut : 0.0);
+            }
+        } else {
+            const double sign = w > 0.0 ? 1.0 : (w < 0.0 ? -1.0 : 0.0);
+            w += optimizer_.change(j, gradient + l2 * w + l1 * sign, step.optimizer);
+        }
+        weights_[jj] = w;
+        if (averaging_) accumulate_average(jj, before, w, step);
+    }
+
+    // Done by the calling thread after its features: the intercept's step
+    // and the batch's loss, both summed in row order. intercept_decay (which
+    // slows the intercept on sparse data, as in the other solvers) scales
+    // the intercept's gradient: a smaller step for sgd and momentum, while
+    // the adaptive optimizers normalize it away as they do every coordinate's
+    // scale.
+    void update_intercept(const Step& step) {
+        stop_after_batch_ = stop_requested();
+        if (stop_after_batch_) return;
+        double derivative_sum = 0.0, loss_sum = 0.0;
+        for (std::int64_t k = 0; k < step.n_rows; ++k) {
+            derivative_sum += row_derivative_[static_cast<std::size_t>(k)];
+            loss_sum += row_loss_[static_cast<std::size_t>(k)];
+        }
+        epoch_loss_sum_ += loss_sum;
+        const double before = intercept_;
+        if (config_.fit_intercept)
+            intercept_ += optimizer_.change(
+                n_features_, config_.intercept_decay * derivative_sum / static_cast<double>(step.n_rows),
+                step.optimizer);
+        if (averaging_) accumulate_average(static_cast<std::size_t>(n_features_), before, intercept_, step);
+    }
+
+    // Averaged iterates, kept lazily: slot s (a feature, or the intercept
+    // last) holds the sum of its past values weighted by the rows each
+    // stood for, up to clock average_clock_[s]; a value that did not change
+    // is added when the slot next changes, or when the averages are published.
+    double averaging_clock(double t) const { return std::max(0.0, t - static_cast<double>(config_.average) + 1.0); }
+
+    void start_averages() {
+        const double clock = averaging_clock(config_.t_start - 1.0);
+        average_sum_.resize(static_cast<std::size_t>(n_features_) + 1);
+        for (std::int64_t j = 0; j < n_features_; ++j)
+            average_sum_[static_cast<std::size_t>(j)] = model_.average_weights[j] * clock;
+        average_sum_.back() = *model_.average_intercept * clock;
+        average_clock_.assign(average_sum_.size(), clock);
+    }
+
+    void accumulate_average(std::size_t slot, double before, double after, const Step& step) {
+        average_sum_[slot] += before * (step.average_clock_before - average_clock_[slot]) +
+                              after * (step.average_clock_after - step.average_clock_before);
+        average_clock_[slot] = step.average_clock_after;
+    }
+
+    void publish_averages(double clock) {
+        const auto n = static_cast<std::size_t>(n_features_);
+        for (std::size_t s = 0; s <= n; ++s) {
+            const double value = s < n ? weights_[s] : intercept_;
+            average_sum_[s] += value * (clock - average_clock_[s]);
+            average_clock_[s] = clock;
+            const double average = clock > 0.0 ? average_sum_[s] / clock : value;
+            if (s < n) model_.average_weights[s] = average;
+            else *model_.average_intercept = average;
+        }
+    }
+
+    // Runs on the calling thread between epochs: publish the model, record
+    // the epoch, decide whether to stop.
+    bool finish_epoch(TrainResult& result, StoppingRule& stopping, int epoch, double seconds) {
+        steps_at_epoch_start_ += batches_per_epoch_;
+        samples_at_epoch_start_ += static_cast<double>(n_train_);
+        std::copy(weights_.begin(), weights_.end(), model_.weights);
+        *model_.intercept = intercept_;
+        if (averaging_) publish_averages(averaging_clock(samples_at_epoch_start_ - 1.0));
+        result.n_iter = epoch + 1;
+
+        EpochRecord record;
+        record.updates = n_train_;  // rows (examples) processed, as in the other solvers
+        record.seconds = seconds;
+        record.examples_per_second = seconds > 0.0 ? static_cast<double>(n_train_) / seconds : 0.0;
+        record.objective = (n_train_ > 0 ? epoch_loss_sum_ / static_cast<double>(n_train_) : 0.0) +
+                           penalty_value(config_, model_.weights, n_features_);
+        if (!std::isfinite(intercept_) || !all_finite(model_.weights, n_features_)) {
+            result.diverged = true;
+            result.history.push_back(record);
+            return true;
+        }
+        if (config_.early_stopping)
+            record.validation_score =
+                validation_score(X_, targets_, config_.classifier, model_.weights, 1.0, *model_.intercept);
+        result.history.push_back(record);
+        if (after_epoch_) {
+            const EpochSnapshot snapshot{epoch + 1,
+                                         &record,
+                                         samples_at_epoch_start_,
+                                         n_features_,
+                                         model_.weights,
+                                         *model_.intercept,
+                                         averaging_ ? model_.average_weights : nullptr,
+                                         averaging_ ? *model_.average_intercept : 0.0};
+            if (!after_epoch_(snapshot)) {
+                result.stopped_by_callback = true;
+                return true;
+            }
+        }
+        return stopping.after_epoch(record.objective, record.validation_score);
+    }
+
+    const View& X_;
+    const Targets& targets_;
+    const TrainConfig& config_;
+    ModelState& model_;
+    const InterruptCheck& interrupted_;
+    const EpochCallback& after_epoch_;
+    const Batching batching_;
+    const int n_threads_;
+    const std::int64_t n_features_;
+    const StepSchedule schedule_;
+    const double l2_strength_;  // alpha * (1 - l1_ratio), 0 without penalty
+    const double l1_strength_;  // alpha * l1_ratio
+    const bool averaging_;
+    CoordinateOptimizer<PrivateOptimizerState> optimizer_;  // one owner per coordinate: no sharing
+
+    std::vector<std::int64_t> training_rows_;  // this epoch's, in visiting order
+    std::int64_t n_train_ = 0;
+    std::int64_t batch_size_ = 1;
+    std::int64_t batches_per_epoch_ = 0;
+    double steps_before_call_ = 0.0;  // optimizer steps of earlier calls, for the schedule
+    std::int64_t steps_at_epoch_start_ = 0;
+    double samples_at_epoch_start_ = 1.0;  // scikit-learn's t of the epoch's first row
+    double epoch_eta_ = 0.0;
+    double epoch_loss_sum_ = 0.0;
+
+    std::vector<double> weights_;  // the model while training (published after each epoch)
+    double intercept_ = 0.0;
+    std::vector<double> row_derivative_;  // per row of the current batch
+    std::vector<double> row_loss_;
+    std::vector<double> gradient_;        // per feature, zero between steps
+    std::vector<std::int64_t> part_begin_;
+    // sparse data only
+    std::vector<double> regularization_scale_;  // n_train / training rows containing the feature
+    std::vector<std::int64_t> batch_count_;     // rows of the batch containing the feature, zero between steps
+    std::vector<std::int64_t> touched_;         // per range, the features the batch touches
+    // averaging
+    std::vector<double> average_sum_;
+    std::vector<double> average_clock_;
+
+    std::atomic<bool> stop_requested_{false};  // Ctrl-C: skip the rest of the work
+    bool stop_after_batch_ = false;  // the same, sampled before the batch's last barrier
+    std::int64_t rows_since_interrupt_check_ = 0;  // the calling thread's
+    std::exception_ptr error_;  // thrown on the calling thread in the parallel region
+};
+
+template <class View>
+TrainResult train_minibatch(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
+                            const TrainHooks& hooks) {
+    return SynchronousTrainer<View>(X, targets, config, model, hooks, Batching::minibatch).run();
+}
+
+template <class View>
+TrainResult train_gd(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
+                     const TrainHooks& hooks) {
+    return SynchronousTrainer<View>(X, targets, config, model, hooks, Batching::full).run();
+}
+
+}  // namespace hogwild
