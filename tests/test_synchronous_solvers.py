@@ -333,7 +333,6 @@ def test_reaches_lbfgs_optimum_on_a9a(a9a, optimum, solver, optimizer):
 
 @pytest.mark.parametrize("params, message", [
     (dict(solver="sequential", optimizer="adam"), "optimizer='adam' needs one of the solvers"),
-    (dict(solver="hogwild", optimizer="momentum"), "optimizer='momentum' needs one of the solvers"),
     (dict(solver="minibatch", learning_rate="pa1"), "learning_rate='pa1' .* not supported by solver='minibatch'"),
     (dict(solver="gd", learning_rate="pa2"), "learning_rate='pa2' .* not supported by solver='gd'"),
     (dict(solver="minibatch", batch_size=0), "The 'batch_size' parameter"),

@@ -31,7 +31,7 @@ SPARSE_INTERCEPT_DECAY = 0.01  # scikit-learn's: the intercept moves slower on s
 
 # solvers of the C++ core, and those that take a per-coordinate optimizer
 SOLVERS = ("hogwild", "sequential", "local", "easgd", "async", "buckwild", "minibatch", "gd")
-OPTIMIZER_SOLVERS = ("minibatch", "gd")
+OPTIMIZER_SOLVERS = ("hogwild", "local", "easgd", "async", "buckwild", "minibatch", "gd")
 # solvers that step along gradients only: no passive-aggressive rates
 GRADIENT_SOLVERS = ("async", "minibatch", "gd")
 PASSIVE_AGGRESSIVE_RATES = ("pa1", "pa2")

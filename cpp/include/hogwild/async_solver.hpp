@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "hogwild/epoch_end.hpp"
+#include "hogwild/optimizer.hpp"
 #include "hogwild/penalty.hpp"
 #include "hogwild/row_order.hpp"
 #include "hogwild/row_step.hpp"
@@ -60,7 +61,8 @@ class AsyncTrainer {
           n_threads_(std::max(1, config.n_threads)), n_features_(model.n_features),
           batch_(std::max<std::int64_t>(1, config.batch_size)), l1_ratio_(effective_l1_ratio(config)),
           schedule_(StepSchedule::from(config)), averaging_(config.average > 0),
-          simulated_(n_threads_ == 1 && config.max_staleness > 0) {}
+          simulated_(n_threads_ == 1 && config.max_staleness > 0),
+          optimizer_(config, config.optimizer == Optimizer::sgd ? 0 : model.n_features + 1) {}
 
     TrainResult run() {
         using Clock = std::chrono::steady_clock;
@@ -247,11 +249,8 @@ class AsyncTrainer {
                 clear(me);
                 continue;
             }
-            const double scale = -step_size(read_version, epoch_eta, staleness) / count;
-            for (const std::int64_t j : me.touched)
-                atomic_add(weights_[static_cast<std::size_t>(j)], scale * me.gradient[static_cast<std::size_t>(j)]);
-            if (config_.fit_intercept)
-                atomic_add(weights_.back(), scale * config_.intercept_decay * me.gradient.back());
+            apply(me.touched.data(), me.touched.size(), me.gradient.data(), true, me.gradient.back(), count,
+                  step_size(read_version, epoch_eta, staleness), static_cast<double>(read_version + 1));
             clear(me);
             version_.fetch_add(1, std::memory_order_acq_rel);
             ++me.staleness[static_cast<std::size_t>(staleness)];
@@ -261,6 +260,31 @@ class AsyncTrainer {
             if (averaging_ && omp_get_thread_num() == 0) maybe_snapshot(count * n_threads_);
             return;
         }
+    }
+
+    // Adds a batch's step to the shared weights. `values` holds the summed
+    // gradient of each listed feature, indexed by the feature when `dense`,
+    // by its position in the list otherwise.
+    void apply(const std::int64_t* features, std::size_t n, const double* values, bool dense, double intercept_sum,
+               double rows, double eta, double step_count) {
+        const double inverse_rows = 1.0 / rows;
+        if (config_.optimizer == Optimizer::sgd) {
+            const double scale = -eta * inverse_rows;
+            for (std::size_t k = 0; k < n; ++k)
+                atomic_add(weights_[static_cast<std::size_t>(features[k])],
+                           scale * values[dense ? static_cast<std::size_t>(features[k]) : k]);
+            if (config_.fit_intercept) atomic_add(weights_.back(), scale * config_.intercept_decay * intercept_sum);
+            return;
+        }
+        const OptimizerStep step = optimizer_.at(eta, step_count);
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::int64_t j = features[k];
+            const double gradient = values[dense ? static_cast<std::size_t>(j) : k] * inverse_rows;
+            atomic_add(weights_[static_cast<std::size_t>(j)], optimizer_.change(j, gradient, step));
+        }
+        if (config_.fit_intercept)
+            atomic_add(weights_.back(),
+                       optimizer_.change(n_features_, intercept_sum * inverse_rows * config_.intercept_decay, step));
     }
 
     void enqueue(Worker& me, double count, std::int64_t read_version) {
@@ -282,10 +306,8 @@ class AsyncTrainer {
         me.queue.pop_front();
         const std::int64_t version = version_.load(std::memory_order_relaxed);
         const std::int64_t staleness = version - entry.version;
-        const double scale = -step_size(entry.version, epoch_eta_, staleness) / entry.rows;
-        for (std::size_t k = 0; k < entry.features.size(); ++k)
-            weights_[static_cast<std::size_t>(entry.features[k])] += scale * entry.values[k];
-        if (config_.fit_intercept) weights_.back() += scale * config_.intercept_decay * entry.intercept;
+        apply(entry.features.data(), entry.features.size(), entry.values.data(), false, entry.intercept, entry.rows,
+              step_size(entry.version, epoch_eta_, staleness), static_cast<double>(entry.version + 1));
         version_.store(version + 1, std::memory_order_relaxed);
         ++me.staleness[static_cast<std::size_t>(std::min<std::int64_t>(staleness, config_.max_staleness))];
         if (averaging_) maybe_snapshot(entry.rows);
@@ -372,6 +394,7 @@ class AsyncTrainer {
     std::atomic<std::int64_t> version_{0};
     std::int64_t steps_before_ = 0;
     double epoch_eta_ = 0.0;  // (read by the simulated queue, one thread)
+    CoordinateOptimizer<RacySharedOptimizerState> optimizer_;  // state only when not plain sgd
     std::vector<double> average_sum_;
     double average_clock_ = 0.0;
     double snapshot_every_rows_ = 16.0;

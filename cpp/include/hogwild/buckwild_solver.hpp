@@ -20,6 +20,7 @@
 
 #include "hogwild/epoch_end.hpp"
 #include "hogwild/low_precision.hpp"
+#include "hogwild/optimizer.hpp"
 #include "hogwild/penalty.hpp"
 #include "hogwild/row_order.hpp"
 #include "hogwild/row_step.hpp"
@@ -41,7 +42,8 @@ class BuckwildTrainer {
         : X_(X), targets_(targets), config_(config), model_(model), hooks_(hooks),
           n_threads_(std::max(1, config.n_threads)), n_features_(model.n_features),
           l1_ratio_(effective_l1_ratio(config)), schedule_(StepSchedule::from(config)),
-          averaging_(config.average > 0) {}
+          averaging_(config.average > 0),
+          optimizer_(config, config.optimizer == Optimizer::sgd ? 0 : model.n_features + 1) {}
 
     TrainResult run() {
         using Clock = std::chrono::steady_clock;
@@ -107,7 +109,8 @@ class BuckwildTrainer {
                     const double t = t_epoch + updates * team + tid;
                     const double eta =
                         config_.learning_rate == LearningRate::constant ? config_.eta0 : schedule_.at(t, epoch_eta);
-                    loss_sum += step(X_.row(i), targets_.y[i], targets_.sample_weight[i], eta, random, saturated_here);
+                    loss_sum += step(X_.row(i), targets_.y[i], targets_.sample_weight[i], eta, t, random,
+                                     saturated_here);
                     updates += 1.0;
                     if (averaging_ && tid == 0 && ++since_snapshot == snapshot_every_) {
                         snapshot(averaging_clock(t));
@@ -154,13 +157,33 @@ class BuckwildTrainer {
     }
 
     template <class Row>
-    double step(const Row& row, double y, double sample_weight, double eta, FastRandom& random, bool& saturated) {
+    double step(const Row& row, double y, double sample_weight, double eta, double t, FastRandom& random,
+                bool& saturated) {
         double p = RacyWrites::read(intercept_);
         for (std::int64_t k = 0; k < row.size(); ++k) p += weight(row.index(k)) * row.value(k);
         const double loss = config_.loss.value(p, y);
         const double row_squared_norm = is_passive_aggressive(config_.learning_rate) ? squared_norm(row) : 0.0;
         if (config_.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return loss;
         const double class_weight = y > 0.0 ? config_.weight_pos : config_.weight_neg;
+        if (config_.optimizer != Optimizer::sgd) {
+            // a per-coordinate optimizer, its state shared Hogwild!-style in double precision
+            const double derivative = -update_step(config_, 1.0, p, y, 0.0) * (class_weight * sample_weight);
+            const OptimizerStep step = optimizer_.at(eta, t);
+            for (std::int64_t k = 0; k < row.size(); ++k) {
+                const std::int64_t j = row.index(k);
+                const double w = weight(j);
+                const double gradient = derivative * row.value(k) +
+                                        penalty_gradient(config_, w, scales_[static_cast<std::size_t>(j)], l1_ratio_);
+                std::atomic_ref<Stored>(stored_[static_cast<std::size_t>(j)])
+                    .store(format_.encode(w + optimizer_.change(j, gradient, step), random, saturated),
+                           std::memory_order_relaxed);
+            }
+            if (derivative != 0.0 && config_.fit_intercept) {
+                const double change = optimizer_.change(n_features_, derivative * config_.intercept_decay, step);
+                RacyWrites::modify(intercept_, [&](double b) { return b + change; });
+            }
+            return loss;
+        }
         const double update = update_step(config_, eta, p, y, row_squared_norm) * (class_weight * sample_weight);
         const bool regularizes = config_.penalty != Penalty::none;
         if (update == 0.0 && !regularizes) return loss;
@@ -252,6 +275,7 @@ class BuckwildTrainer {
     const StepSchedule schedule_;
     const bool averaging_;
 
+    CoordinateOptimizer<RacySharedOptimizerState> optimizer_;  // state only when not plain sgd
     Format format_;
     std::vector<Stored> stored_;  // the shared low-precision weights
     double intercept_ = 0.0;

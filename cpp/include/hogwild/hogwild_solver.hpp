@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "hogwild/epoch_end.hpp"
+#include "hogwild/optimizer.hpp"
 #include "hogwild/penalty.hpp"
 #include "hogwild/row_order.hpp"
 #include "hogwild/scaled_weights.hpp"
@@ -99,7 +100,8 @@ class HogwildTrainer {
         : X_(X), targets_(targets), config_(config), model_(model), hooks_(hooks),
           n_threads_(std::max(1, config.n_threads)), n_features_(model.n_features),
           l1_ratio_(effective_l1_ratio(config)), schedule_(StepSchedule::from(config)),
-          averaging_(config.average > 0), passive_aggressive_(is_passive_aggressive(config.learning_rate)) {}
+          averaging_(config.average > 0), passive_aggressive_(is_passive_aggressive(config.learning_rate)),
+          optimizer_(config, config.optimizer == Optimizer::sgd ? 0 : model.n_features + 1) {}
 
     TrainResult run() {
         using Clock = std::chrono::steady_clock;
@@ -439,6 +441,12 @@ class HogwildTrainer {
         const double eta = step_size(t, epoch_eta);
         loss_sum += config_.loss.value(p, y);
         const double class_weight = y > 0.0 ? config_.weight_pos : config_.weight_neg;
+        if (config_.optimizer != Optimizer::sgd) {
+            // (update_step with a unit rate is -dloss/dp, clipped as scikit-learn clips it)
+            const double derivative = -update_step(config_, 1.0, p, y, 0.0) * (class_weight * sample_weight);
+            optimizer_step(row, derivative, optimizer_.at(eta, t), replica);
+            return;
+        }
         const double update = update_step(config_, eta, p, y, row_squared_norm) * (class_weight * sample_weight);
         const bool regularizes = config_.penalty != Penalty::none;
         if (update == 0.0 && !regularizes) return;
@@ -472,6 +480,34 @@ class HogwildTrainer {
                 replica->value(static_cast<std::size_t>(intercept_slot)) += intercept_step;
             else
                 Policy::modify(shared_intercept_.value, [&](double b) { return b + intercept_step; });
+        }
+    }
+
+    // A per-coordinate optimizer's step (optimizer.hpp), its state shared by
+    // the threads Hogwild!-style; the penalty enters as its gradient.
+    template <class Row>
+    void optimizer_step(const Row& row, double derivative, const OptimizerStep& step, Replica* replica) {
+        for (std::int64_t k = 0; k < row.size(); ++k) {
+            const std::int64_t j = row.index(k);
+            const FeatureInfo info = features_[static_cast<std::size_t>(j)];
+            auto next = [&](double w) {
+                const double gradient =
+                    derivative * row.value(k) + penalty_gradient(config_, w, info.regularization_scale, l1_ratio_);
+                return w + optimizer_.change(j, gradient, step);
+            };
+            if (info.replica_slot >= 0) {
+                const auto slot = static_cast<std::size_t>(info.replica_slot);
+                replica->value(slot) = next(replica->value(slot));
+            } else {
+                Policy::modify(weights_[static_cast<std::size_t>(j)], next);
+            }
+        }
+        if (derivative != 0.0 && config_.fit_intercept) {
+            const double change = optimizer_.change(n_features_, derivative * config_.intercept_decay, step);
+            if (replica != nullptr)
+                replica->value(hot_features_.size()) += change;
+            else
+                Policy::modify(shared_intercept_.value, [&](double b) { return b + change; });
         }
     }
 
@@ -522,6 +558,7 @@ class HogwildTrainer {
     std::int64_t refresh_every_ = 1;  // rows between merges of all slots
     PaddedDouble shared_intercept_;
     Policy policy_;
+    CoordinateOptimizer<RacySharedOptimizerState> optimizer_;  // state only when not plain sgd
     std::atomic<bool> stop_requested_{false};
     std::vector<double> average_sum_;
     double average_intercept_sum_ = 0.0;

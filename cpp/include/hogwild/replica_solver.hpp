@@ -91,6 +91,10 @@ class ReplicaTrainer {
         std::vector<double> start(model_.weights, model_.weights + n_features_);
         start.push_back(*model_.intercept);
         replicas_.assign(static_cast<std::size_t>(n_threads_), start);
+        // each replica has its own optimizer state (none for plain sgd)
+        const std::int64_t optimizer_slots = config_.optimizer == Optimizer::sgd ? 0 : n_features_ + 1;
+        std::vector<CoordinateOptimizer<PrivateOptimizerState>> optimizers(
+            static_cast<std::size_t>(n_threads_), CoordinateOptimizer<PrivateOptimizerState>(config_, optimizer_slots));
         center_ = Combine::has_center ? start : std::vector<double>();
         published_ = start;
         if (averaging_) start_averages();
@@ -112,6 +116,7 @@ class ReplicaTrainer {
             ScopedThreadPin pin(config_.pin_threads && team > 1 ? cpus[static_cast<std::size_t>(tid) % cpus.size()]
                                                                 : -1);
             double* replica = replicas_[static_cast<std::size_t>(tid)].data();
+            auto& optimizer = optimizers[static_cast<std::size_t>(tid)];
             double& loss_sum = thread_loss[static_cast<std::size_t>(tid) * kPadding];
             double& updates = thread_updates[static_cast<std::size_t>(tid) * kPadding];
 
@@ -142,7 +147,8 @@ class ReplicaTrainer {
                                                ? config_.eta0
                                                : schedule_.at(t, epoch_eta);
                         loss_sum += private_row_step(config_, X_.row(i), targets_.y[i], targets_.sample_weight[i],
-                                                     eta, replica, n_features_, scales.data(), l1_ratio_);
+                                                     eta, replica, n_features_, scales.data(), l1_ratio_, optimizer,
+                                                     t);
                         updates += 1.0;
                         round_updates += 1.0;
                     }

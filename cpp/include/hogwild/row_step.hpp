@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hogwild/config.hpp"
+#include "hogwild/optimizer.hpp"
 #include "hogwild/penalty.hpp"
 #include "hogwild/scaled_weights.hpp"
 #include "hogwild/schedule.hpp"
@@ -32,15 +33,32 @@ std::vector<float> regularization_scales(const View& X, const Targets& targets, 
     return scales;
 }
 
-// `weights` holds n_features weights and then the intercept. Returns the
-// row's loss before the step (for the epoch's objective).
+// `weights` holds n_features weights and then the intercept. With a
+// per-coordinate optimizer (not plain sgd) the step is the optimizer's, at
+// step count t, with the penalty's gradient. Returns the row's loss before
+// the step (for the epoch's objective).
 template <class Row>
 double private_row_step(const TrainConfig& config, const Row& row, double y, double sample_weight, double eta,
                         double* weights, std::int64_t n_features, const float* regularization_scale,
-                        double l1_ratio) {
+                        double l1_ratio, CoordinateOptimizer<PrivateOptimizerState>& optimizer, double t) {
     double p = weights[n_features];
     for (std::int64_t k = 0; k < row.size(); ++k) p += weights[row.index(k)] * row.value(k);
     const double loss = config.loss.value(p, y);
+    if (config.optimizer != Optimizer::sgd) {
+        const double class_weight = y > 0.0 ? config.weight_pos : config.weight_neg;
+        // (update_step with a unit rate is -dloss/dp, clipped as scikit-learn clips it)
+        const double derivative = -update_step(config, 1.0, p, y, 0.0) * (class_weight * sample_weight);
+        const OptimizerStep step = optimizer.at(eta, t);
+        for (std::int64_t k = 0; k < row.size(); ++k) {
+            const std::int64_t j = row.index(k);
+            const double gradient =
+                derivative * row.value(k) + penalty_gradient(config, weights[j], regularization_scale[j], l1_ratio);
+            weights[j] += optimizer.change(j, gradient, step);
+        }
+        if (derivative != 0.0 && config.fit_intercept)
+            weights[n_features] += optimizer.change(n_features, derivative * config.intercept_decay, step);
+        return loss;
+    }
     const bool passive_aggressive = is_passive_aggressive(config.learning_rate);
     const double row_squared_norm = passive_aggressive ? squared_norm(row) : 0.0;
     if (config.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return loss;
