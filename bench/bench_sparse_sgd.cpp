@@ -67,7 +67,7 @@ Problem generate(const Options& o) {
     options.nnz_per_row = o.nnz;
     options.zipf = o.zipf;
     options.zipf_exponent = o.exponent;
-    auto generated = hogwild::make_sparse_classification(options, hogwild::usable_cpu_count());
+    auto generated = hogwild::make_sparse_problem(options, hogwild::usable_cpu_count());
     Problem p;
     p.data = std::move(generated.data);
     p.indices = std::move(generated.indices);

@@ -1,12 +1,14 @@
-// pybind11 bindings of the data-set code: generated problems (and readers).
-// Results are handed to NumPy without copying.
+// pybind11 bindings of the data-set code: generated problems and the
+// svmlight reader. Results are handed to NumPy without copying.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "bindings.hpp"
+#include "hogwild/svmlight_reader.hpp"
 #include "hogwild/synthetic.hpp"
 
 namespace py = pybind11;
@@ -22,17 +24,60 @@ py::array_t<T> to_numpy(std::vector<T>&& values) {
     return py::array_t<T>({static_cast<py::ssize_t>(owned->size())}, owned->data(), free_when_done);
 }
 
-py::tuple generate_sparse_classification(std::int64_t n_rows, std::int64_t n_features, std::int64_t nnz_per_row,
-                                     bool zipf, double zipf_exponent, double label_noise, std::uint64_t seed,
-                                     int n_threads) {
-    SyntheticOptions options{n_rows, n_features, nnz_per_row, zipf, zipf_exponent, label_noise, seed};
+py::tuple generate_sparse_problem(std::int64_t n_rows, std::int64_t n_features, std::int64_t nnz_per_row, bool zipf,
+                                  double zipf_exponent, bool regression, double noise, std::uint64_t seed,
+                                  int n_threads) {
+    SyntheticOptions options;
+    options.n_rows = n_rows;
+    options.n_features = n_features;
+    options.nnz_per_row = nnz_per_row;
+    options.zipf = zipf;
+    options.zipf_exponent = zipf_exponent;
+    options.regression = regression;
+    options.label_noise = noise;
+    options.seed = seed;
     SyntheticProblem problem;
     {
         py::gil_scoped_release release;
-        problem = hogwild::make_sparse_classification(options, n_threads);
+        problem = hogwild::make_sparse_problem(options, n_threads);
     }
     return py::make_tuple(to_numpy(std::move(problem.data)), to_numpy(std::move(problem.indices)),
-                          to_numpy(std::move(problem.indptr)), to_numpy(std::move(problem.y)));
+                          to_numpy(std::move(problem.indptr)), to_numpy(std::move(problem.y)),
+                          to_numpy(std::move(problem.coef)));
+}
+
+ParsedSvmlight parse_svmlight_buffer(const py::buffer& text, int n_threads) {
+    const py::buffer_info info = text.request();
+    if (info.ndim != 1 || info.itemsize != 1 || (info.ndim == 1 && info.strides[0] != 1))
+        throw py::value_error("svmlight text must be a contiguous buffer of bytes");
+    const std::string_view view(static_cast<const char*>(info.ptr), static_cast<std::size_t>(info.size));
+    py::gil_scoped_release release;  // `text` stays referenced by the caller
+    return parse_svmlight(view, n_threads);
+}
+
+template <class Value, class Index>
+py::tuple assemble(const ParsedSvmlight& parsed, std::int64_t shift, bool want_qids, int n_threads) {
+    py::array_t<Value> values(parsed.nnz);
+    py::array_t<Index> indices(parsed.nnz);
+    py::array_t<Index> indptr(parsed.n_rows + 1);
+    py::array_t<double> labels(parsed.n_rows);
+    py::object qids = py::none();
+    std::int64_t* qid_data = nullptr;
+    if (want_qids) {
+        py::array_t<std::int64_t> qid_array(parsed.n_rows);
+        qid_data = qid_array.mutable_data();
+        qids = std::move(qid_array);
+    }
+    Value* value_data = values.mutable_data();
+    Index* index_data = indices.mutable_data();
+    Index* indptr_data = indptr.mutable_data();
+    double* label_data = labels.mutable_data();
+    {
+        py::gil_scoped_release release;
+        assemble_svmlight<Value, Index>(parsed, shift, n_threads, value_data, index_data, indptr_data, label_data,
+                                        qid_data);
+    }
+    return py::make_tuple(values, indices, indptr, labels, qids);
 }
 
 }  // namespace
@@ -40,9 +85,31 @@ py::tuple generate_sparse_classification(std::int64_t n_rows, std::int64_t n_fea
 namespace hogwild::bindings {
 
 void bind_datasets(py::module_& m) {
-    m.def("make_sparse_classification", &generate_sparse_classification, py::arg("n_rows"), py::arg("n_features"),
-          py::arg("nnz_per_row"), py::arg("zipf"), py::arg("zipf_exponent"), py::arg("label_noise"), py::arg("seed"),
-          py::arg("n_threads"), "Generated CSR arrays (data, indices, indptr) and labels; see synthetic.hpp.");
+    m.def("make_sparse_problem", &generate_sparse_problem, py::arg("n_rows"), py::arg("n_features"),
+          py::arg("nnz_per_row"), py::arg("zipf"), py::arg("zipf_exponent"), py::arg("regression"), py::arg("noise"),
+          py::arg("seed"), py::arg("n_threads"),
+          "Generated CSR arrays (data, indices, indptr), targets and hidden weights; see synthetic.hpp.");
+
+    py::class_<ParsedSvmlight>(m, "ParsedSvmlight", "svmlight text parsed into chunks, indices as written")
+        .def_readonly("n_rows", &ParsedSvmlight::n_rows)
+        .def_readonly("nnz", &ParsedSvmlight::nnz)
+        .def_readonly("min_index", &ParsedSvmlight::min_index)
+        .def_readonly("max_index", &ParsedSvmlight::max_index)
+        .def_readonly("has_qid", &ParsedSvmlight::has_qid)
+        .def(
+            "assemble",
+            [](const ParsedSvmlight& parsed, bool float64, bool int64_indices, std::int64_t shift, bool want_qids,
+               int n_threads) {
+                if (float64)
+                    return int64_indices ? assemble<double, std::int64_t>(parsed, shift, want_qids, n_threads)
+                                         : assemble<double, std::int32_t>(parsed, shift, want_qids, n_threads);
+                return int64_indices ? assemble<float, std::int64_t>(parsed, shift, want_qids, n_threads)
+                                     : assemble<float, std::int32_t>(parsed, shift, want_qids, n_threads);
+            },
+            py::arg("float64"), py::arg("int64_indices"), py::arg("shift"), py::arg("want_qids"), py::arg("n_threads"),
+            "(data, indices - shift, indptr, labels, qids or None) as CSR arrays");
+    m.def("parse_svmlight", &parse_svmlight_buffer, py::arg("text"), py::arg("n_threads"),
+          "Parses svmlight text (bytes); ValueError 'line N: ...' on a malformed line.");
 }
 
 }  // namespace hogwild::bindings

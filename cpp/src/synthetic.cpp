@@ -24,7 +24,7 @@ std::uint64_t mix(std::uint64_t seed, std::uint64_t stream) {
 
 }  // namespace
 
-SyntheticProblem make_sparse_classification(const SyntheticOptions& o, int n_threads) {
+SyntheticProblem make_sparse_problem(const SyntheticOptions& o, int n_threads) {
     if (o.n_rows < 1 || o.n_features < 1 || o.nnz_per_row < 1)
         throw std::invalid_argument("n_samples, n_features and nnz_per_row must be >= 1");
     const std::int64_t nnz = std::min(o.nnz_per_row, o.n_features);
@@ -46,7 +46,8 @@ SyntheticProblem make_sparse_classification(const SyntheticOptions& o, int n_thr
 
     SyntheticProblem p;
     const auto total_nnz = static_cast<std::size_t>(o.n_rows * nnz);
-    p.data.assign(total_nnz, static_cast<float>(1.0 / std::sqrt(static_cast<double>(std::max<std::int64_t>(1, nnz)))));
+    const auto value = static_cast<float>(1.0 / std::sqrt(static_cast<double>(nnz)));
+    p.data.assign(total_nnz, value);
     p.indices.resize(total_nnz);
     p.indptr.resize(static_cast<std::size_t>(o.n_rows + 1));
     p.y.resize(static_cast<std::size_t>(o.n_rows));
@@ -57,6 +58,7 @@ SyntheticProblem make_sparse_classification(const SyntheticOptions& o, int n_thr
         std::mt19937_64 rng(mix(o.seed, static_cast<std::uint64_t>(chunk)));
         std::uniform_real_distribution<double> popularity(0.0, total);
         std::uniform_real_distribution<double> unit(0.0, 1.0);
+        std::normal_distribution<double> noise;
         const std::int64_t end = std::min(o.n_rows, (chunk + 1) * kRowsPerChunk);
         for (std::int64_t i = chunk * kRowsPerChunk; i < end; ++i) {
             std::int32_t* row = p.indices.data() + i * nnz;
@@ -70,13 +72,19 @@ SyntheticProblem make_sparse_classification(const SyntheticOptions& o, int n_thr
             std::sort(row, row + nnz);
             double margin = 0.0;
             for (std::int64_t k = 0; k < nnz; ++k) margin += truth[static_cast<std::size_t>(row[k])];
-            double label = margin > 0.0 ? 1.0 : -1.0;
-            if (unit(rng) < o.label_noise) label = -label;
-            p.y[static_cast<std::size_t>(i)] = label;
+            double target;
+            if (o.regression) {
+                target = margin * static_cast<double>(value) + o.label_noise * noise(rng);
+            } else {
+                target = margin > 0.0 ? 1.0 : -1.0;
+                if (unit(rng) < o.label_noise) target = -target;
+            }
+            p.y[static_cast<std::size_t>(i)] = target;
             p.indptr[static_cast<std::size_t>(i + 1)] = static_cast<std::int32_t>((i + 1) * nnz);
         }
     }
     p.indptr[0] = 0;
+    p.coef = std::move(truth);
     return p;
 }
 

@@ -1,10 +1,140 @@
-"""Small real data sets shipped with the package."""
+"""Data: the svmlight/libsvm reader, the shipped a9a and generated problems."""
 
+import bz2
+import gzip
+import numbers
+import os
 from importlib.resources import files
 
-from sklearn.datasets import load_svmlight_file
+import numpy as np
+import scipy.sparse as sp
 
 A9A_FEATURES = 123  # the test split never uses the last feature
+INT32_MAX = np.iinfo(np.int32).max
+
+
+def _thread_count(n_threads):
+    from . import _core
+
+    if n_threads is None:
+        return _core.usable_cpu_count()
+    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral) or n_threads < 1:
+        raise ValueError(f"n_threads must be None or an integer >= 1, got {n_threads!r}")
+    return int(n_threads)
+
+
+def _read_text(source):
+    """(name for messages, bytes) of a path (plain, .gz or .bz2) or a binary file object."""
+    if hasattr(source, "read"):
+        text = source.read()
+        if not isinstance(text, (bytes, bytearray)):
+            raise TypeError(f"{getattr(source, 'name', 'the file object')}: must be opened in binary mode ('rb')")
+        return str(getattr(source, "name", "<file object>")), text
+    if not isinstance(source, (str, bytes, os.PathLike)):
+        raise TypeError(f"expected a path or a binary file object, got {type(source).__name__}")
+    path = os.fsdecode(os.fspath(source))
+    with open(path, "rb") as raw:  # a missing file raises FileNotFoundError naming it
+        opener = gzip.open if path.endswith(".gz") else bz2.open if path.endswith(".bz2") else None
+        if opener is None:
+            return path, raw.read()
+        try:
+            with opener(raw) as decompressed:
+                return path, decompressed.read()
+        except (OSError, EOFError, ValueError) as error:
+            raise ValueError(f"{path}: cannot decompress: {error}") from None
+
+
+def load_svmlight_files(files, n_features=None, dtype=np.float32, zero_based="auto", query_id=False,
+                        n_threads=None):
+    """Read several svmlight/libsvm files with one shared feature count.
+
+    Like :func:`sklearn.datasets.load_svmlight_files` (same output, same
+    rules: ``#`` comments, ``qid:``, sorted unique indices per row), but each
+    file is parsed by several threads in C++.
+
+    Parameters
+    ----------
+    files : list of path or binary file object
+        Paths ending in ``.gz`` or ``.bz2`` are decompressed.
+    n_features : int, default=None
+        Column count of every matrix; None: the largest index seen + 1.
+    dtype : {np.float32, np.float64}, default=np.float32
+        Type of the values (labels are always float64).
+    zero_based : bool or "auto", default="auto"
+        Whether index 0 is the first column; "auto": zero-based unless no
+        file uses index 0 (then the indices are shifted down by one).
+    query_id : bool, default=False
+        Also return each row's ``qid`` (-1 where a row has none).
+    n_threads : int, default=None
+        Threads used to parse (None: all usable CPUs).
+
+    Returns
+    -------
+    [X1, y1, X2, y2, ...] (with ``qid`` after each ``y`` when query_id)
+        CSR matrices with int32 indices while they fit (int64 beyond).
+
+    Raises
+    ------
+    ValueError
+        Naming the file and line of a malformed line, or a bad argument.
+    """
+    from . import _core
+
+    if isinstance(files, (str, bytes, os.PathLike)) or hasattr(files, "read"):
+        raise TypeError("files must be a list of paths or file objects (use load_svmlight for one)")
+    files = list(files)
+    if not files:
+        raise ValueError("files must name at least one file")
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    if zero_based not in (True, False, "auto"):
+        raise ValueError(f"zero_based must be True, False or 'auto', got {zero_based!r}")
+    if n_features is not None and (isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral)
+                                   or n_features < 1):
+        raise ValueError(f"n_features must be None or an integer >= 1, got {n_features!r}")
+    threads = _thread_count(n_threads)
+
+    parsed = []
+    for source in files:
+        name, text = _read_text(source)
+        try:
+            parsed.append((name, _core.parse_svmlight(text, threads)))
+        except ValueError as error:
+            raise ValueError(f"{name}, {error}") from None
+        del text  # parsed: the text can go before the next file is read
+
+    one_based = zero_based is False or (zero_based == "auto" and all(p.nnz and p.min_index > 0 for _, p in parsed))
+    shift = 1 if one_based else 0
+    for name, p in parsed:
+        if shift and p.nnz and p.min_index == 0:
+            raise ValueError(f"{name}: feature index 0 in a file read as one-based (zero_based=False)")
+    needed = max((p.max_index - shift + 1) if p.nnz else 1 for _, p in parsed)
+    if n_features is None:
+        n_features = needed
+    elif n_features < needed:
+        name = next(name for name, p in parsed if p.nnz and p.max_index - shift + 1 == needed)
+        raise ValueError(f"n_features={n_features}, but {name} has {needed} features "
+                         f"(largest index {needed - 1 + shift}, {'one' if shift else 'zero'}-based)")
+    int64_indices = n_features > INT32_MAX or any(p.nnz > INT32_MAX for _, p in parsed)
+
+    result = []
+    for _, p in parsed:
+        data, indices, indptr, y, qid = p.assemble(float64=dtype == np.float64, int64_indices=int64_indices,
+                                                   shift=shift, want_qids=bool(query_id), n_threads=threads)
+        result += [sp.csr_matrix((data, indices, indptr), shape=(p.n_rows, n_features), copy=False), y]
+        if query_id:
+            result.append(qid)
+    return result
+
+
+def load_svmlight(f, n_features=None, dtype=np.float32, zero_based="auto", query_id=False, n_threads=None):
+    """Read one svmlight/libsvm file: ``X, y`` (``X, y, qid`` with query_id).
+
+    See :func:`load_svmlight_files` for the parameters.
+    """
+    return tuple(load_svmlight_files([f], n_features=n_features, dtype=dtype, zero_based=zero_based,
+                                     query_id=query_id, n_threads=n_threads))
 
 
 def load_a9a():
@@ -16,33 +146,46 @@ def load_a9a():
     Returns
     -------
     X_train, y_train, X_test, y_test
-        float32 CSR matrices and float64 label arrays.
+        float32 CSR matrices (int32 indices) and float64 label arrays.
     """
-    import gzip
-
-    import numpy as np
-
     data = files("hogwild") / "data"
-    splits = []
-    for name in ("a9a.gz", "a9a.t.gz"):
-        with (data / name).open("rb") as raw, gzip.open(raw) as f:
-            X, y = load_svmlight_file(f, n_features=A9A_FEATURES, dtype=np.float32)
-        # int32 indices: what scikit-learn's own estimators accept
-        X.indices = X.indices.astype(np.int32)
-        X.indptr = X.indptr.astype(np.int32)
-        splits += [X, y]
-    return tuple(splits)
+    opened = [(data / name).open("rb") for name in ("a9a.gz", "a9a.t.gz")]
+    try:
+        return tuple(load_svmlight_files([gzip.GzipFile(fileobj=f) for f in opened], n_features=A9A_FEATURES))
+    finally:
+        for f in opened:
+            f.close()
+
+
+def _generated(regression, n_samples, n_features, nnz_per_row, popularity, zipf_exponent, noise, random_state,
+               n_threads, return_coef):
+    from . import _core
+
+    for name, value in (("n_samples", n_samples), ("n_features", n_features), ("nnz_per_row", nnz_per_row)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    if popularity not in ("zipf", "uniform"):
+        raise ValueError(f"popularity must be 'zipf' or 'uniform', got {popularity!r}")
+    if not np.isfinite(zipf_exponent) or zipf_exponent <= 0:
+        raise ValueError(f"zipf_exponent must be > 0, got {zipf_exponent!r}")
+    data, indices, indptr, y, coef = _core.make_sparse_problem(
+        int(n_samples), int(n_features), int(nnz_per_row), popularity == "zipf", float(zipf_exponent),
+        regression, float(noise), int(random_state), _thread_count(n_threads),
+    )
+    X = sp.csr_matrix((data, indices, indptr), shape=(int(n_samples), int(n_features)), copy=False)
+    return (X, y, coef) if return_coef else (X, y)
 
 
 def make_sparse_classification(n_samples=1_000_000, n_features=100_000, nnz_per_row=40, *,
                                popularity="zipf", zipf_exponent=1.1, label_noise=0.05,
-                               random_state=0, n_threads=None):
+                               random_state=0, n_threads=None, return_coef=False):
     """A generated sparse binary classification problem (written in C++).
 
     Each row has ``nnz_per_row`` distinct features of value
     ``1/sqrt(nnz_per_row)``; feature popularity follows Zipf's law by rank
-    (like words in text) or is uniform; labels -1/+1 come from a hidden
-    Gaussian weight vector with a fraction ``label_noise`` flipped.
+    (like words in text) or is uniform; labels are the sign (-1/+1) of
+    ``X @ coef`` for a hidden Gaussian weight vector ``coef``, with a
+    fraction ``label_noise`` flipped.
 
     Parameters
     ----------
@@ -55,23 +198,43 @@ def make_sparse_classification(n_samples=1_000_000, n_features=100_000, nnz_per_
         The result depends on this seed only (not on ``n_threads``).
     n_threads : int, default=None
         Threads used to generate (None: all usable CPUs).
+    return_coef : bool, default=False
+        Also return the hidden weights.
 
     Returns
     -------
     X : scipy.sparse.csr_matrix of float32, int32 indices
     y : ndarray of float64
+    coef : ndarray of float64, when return_coef
     """
-    import scipy.sparse as sp
-
-    from . import _core
-
-    if popularity not in ("zipf", "uniform"):
-        raise ValueError(f"popularity must be 'zipf' or 'uniform', got {popularity!r}")
     if not 0.0 <= label_noise <= 1.0:
         raise ValueError(f"label_noise must be in [0, 1], got {label_noise!r}")
-    data, indices, indptr, y = _core.make_sparse_classification(
-        int(n_samples), int(n_features), int(nnz_per_row), popularity == "zipf", float(zipf_exponent),
-        float(label_noise), int(random_state), int(n_threads or _core.usable_cpu_count()),
-    )
-    X = sp.csr_matrix((data, indices, indptr), shape=(int(n_samples), int(n_features)), copy=False)
-    return X, y
+    return _generated(False, n_samples, n_features, nnz_per_row, popularity, zipf_exponent, label_noise,
+                      random_state, n_threads, return_coef)
+
+
+def make_sparse_regression(n_samples=1_000_000, n_features=100_000, nnz_per_row=40, *,
+                           popularity="zipf", zipf_exponent=1.1, noise=0.1,
+                           random_state=0, n_threads=None, return_coef=False):
+    """A generated sparse regression problem (written in C++).
+
+    Rows as in :func:`make_sparse_classification`; targets are
+    ``X @ coef + noise * N(0, 1)`` for a hidden Gaussian weight vector
+    ``coef``.
+
+    Parameters
+    ----------
+    noise : float, default=0.1
+        Standard deviation of the Gaussian noise added to the targets.
+    (the others as in make_sparse_classification)
+
+    Returns
+    -------
+    X : scipy.sparse.csr_matrix of float32, int32 indices
+    y : ndarray of float64
+    coef : ndarray of float64, when return_coef
+    """
+    if not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    return _generated(True, n_samples, n_features, nnz_per_row, popularity, zipf_exponent, noise,
+                      random_state, n_threads, return_coef)

@@ -1,0 +1,61 @@
+"""Generated problems: seeded, independent of the thread count, as documented."""
+
+import numpy as np
+import pytest
+
+from hogwild.datasets import make_sparse_classification, make_sparse_regression
+
+
+@pytest.mark.parametrize("make", [make_sparse_classification, make_sparse_regression])
+def test_same_seed_same_problem_for_any_thread_count(make):
+    X1, y1 = make(10_000, 5_000, 12, random_state=3, n_threads=1)
+    X4, y4 = make(10_000, 5_000, 12, random_state=3, n_threads=4)
+    assert (X1 != X4).nnz == 0 and np.array_equal(y1, y4)
+    X_other, _ = make(10_000, 5_000, 12, random_state=4)
+    assert (X1 != X_other).nnz > 0
+    assert X1.dtype == np.float32 and X1.indices.dtype == np.int32 and X1.shape == (10_000, 5_000)
+    assert np.all(np.diff(X1.indptr) == 12)
+    assert all(np.all(np.diff(X1.indices[X1.indptr[i]:X1.indptr[i + 1]]) > 0) for i in range(100))
+
+
+def test_regression_targets_are_hidden_weights_plus_noise():
+    X, y, coef = make_sparse_regression(50_000, 2_000, 10, noise=0.3, random_state=0, return_coef=True)
+    residual = y - X @ coef
+    assert abs(residual.mean()) < 0.01
+    assert residual.std() == pytest.approx(0.3, rel=0.02)
+    X0, y0, coef0 = make_sparse_regression(1_000, 200, 5, noise=0.0, return_coef=True)
+    np.testing.assert_allclose(y0, X0 @ coef0, rtol=1e-6, atol=1e-6)
+
+
+def test_classification_labels_are_signs_with_the_stated_noise():
+    X, y, coef = make_sparse_classification(50_000, 2_000, 10, label_noise=0.1, random_state=0, return_coef=True)
+    assert set(np.unique(y)) == {-1.0, 1.0}
+    flipped = np.mean(np.sign(X @ coef) != y)
+    assert flipped == pytest.approx(0.1, abs=0.01)
+
+
+def test_zipf_popularity_makes_some_features_hot():
+    X_zipf, _ = make_sparse_classification(20_000, 10_000, 20, popularity="zipf")
+    X_uniform, _ = make_sparse_classification(20_000, 10_000, 20, popularity="uniform")
+    top = lambda X: np.sort(np.bincount(X.indices, minlength=X.shape[1]))[-10:].sum() / X.nnz  # noqa: E731
+    assert top(X_zipf) > 0.1 > 0.01 > top(X_uniform)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(n_samples=0), "n_samples must be an integer >= 1"),
+    (dict(nnz_per_row=2.5), "nnz_per_row must be an integer >= 1"),
+    (dict(popularity="normal"), "popularity must be 'zipf' or 'uniform'"),
+    (dict(noise=-1.0), "noise must be >= 0"),
+    (dict(n_threads=0), "n_threads must be None or an integer >= 1"),
+])
+def test_bad_regression_parameters(kwargs, message):
+    arguments = dict(n_samples=10, n_features=10, nnz_per_row=2) | kwargs
+    with pytest.raises(ValueError, match=message):
+        make_sparse_regression(**arguments)
+
+
+def test_bad_classification_parameters():
+    with pytest.raises(ValueError, match=r"label_noise must be in \[0, 1\]"):
+        make_sparse_classification(10, 10, 2, label_noise=1.5)
+    with pytest.raises(ValueError, match="at most 2"):
+        make_sparse_classification(3_000_000, 10_000, 1_000)
