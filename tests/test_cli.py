@@ -85,7 +85,7 @@ def test_train_a_regression(tmp_path):
 
     X, y = make_sparse_regression(2000, 50, 5, random_state=0)
     path = tmp_path / "reg.svm"
-    dump_svmlight_file(X, y, path)
+    dump_svmlight_file(X, y, str(path))
     out = run("train", str(path), "--test", str(path), "--loss", "squared_error", "--epochs", "3",
               "--learning-rate", "invscaling")
     assert out.returncode == 0, out.stderr
@@ -133,7 +133,7 @@ def test_malformed_data_names_file_and_line(tmp_path):
     out = run("train", str(path))
     assert out.returncode == 1
     line = error_line(out)
-    assert "bad.svm" in line and ":2" in line
+    assert "bad.svm, line 2: the value in '2:oops' is not a number" in line
 
 
 def test_a_model_file_that_is_not_one(tmp_path):

@@ -30,6 +30,7 @@ MAX_THREADS_PER_CPU = 16
 SPARSE_INTERCEPT_DECAY = 0.01  # scikit-learn's: the intercept moves slower on sparse data
 
 # solvers of the C++ core, and those that take a per-coordinate optimizer
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 SOLVERS = ("hogwild", "sequential", "local", "easgd", "async", "buckwild", "minibatch", "gd")
 OPTIMIZER_SOLVERS = ("hogwild", "local", "easgd", "async", "buckwild", "minibatch", "gd")
 # solvers that step along gradients only: no passive-aggressive rates
@@ -49,7 +50,7 @@ _HOGWILD_PARAMETERS = {
                                  | EPOCH_LEARNING_RATES)],
     "gamma": [Interval(Real, 0, 1, closed="right")],
     "step_epochs": [Interval(Integral, 1, None, closed="left")],
-    "optimizer": [StrOptions({"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"})],
+    "optimizer": [StrOptions(set(OPTIMIZERS))],
     "momentum": [Interval(Real, 0, 1, closed="left")],
     "beta1": [Interval(Real, 0, 1, closed="left")],
     "beta2": [Interval(Real, 0, 1, closed="left")],

@@ -49,9 +49,9 @@ def _estimator(args, n_threads):
     from . import SGDClassifier, SGDRegressor
 
     common = dict(loss=args.loss, penalty=args.penalty, alpha=args.alpha, max_iter=args.epochs, tol=args.tol,
-                  learning_rate=args.learning_rate, eta0=args.eta0, average=args.average,
-                  random_state=args.seed, solver=args.solver, n_threads=n_threads, write=args.write,
-                  shuffle_block_size=args.shuffle_block_size)
+                  learning_rate=args.learning_rate, eta0=args.eta0, average=args.average or False,
+                  random_state=args.seed, solver=args.solver, optimizer=args.optimizer, batch_size=args.batch_size,
+                  n_threads=n_threads, write=args.write, shuffle_block_size=args.shuffle_block_size)
     estimator_class = SGDRegressor if args.loss in REGRESSION_LOSSES else SGDClassifier
     return estimator_class(**common)
 
@@ -132,7 +132,8 @@ def _train(args):
     for n_threads in args.threads:
         model = _estimator(args, n_threads)
         print(f"\n{type(model).__name__}(loss={args.loss}, penalty={args.penalty}, alpha={args.alpha:g}, "
-              f"solver={args.solver}, threads={n_threads}, epochs={args.epochs})")
+              f"solver={args.solver}, " + ("" if args.optimizer == "sgd" else f"optimizer={args.optimizer}, ")
+              + f"threads={n_threads}, epochs={args.epochs})")
         table = _EpochTable(model, test, args.epochs, score_name if test is not None else "")
         start = time.perf_counter()
         try:
@@ -227,8 +228,6 @@ def _bench(args):
 # ---------------------------------------------------------------- demo, info
 
 def _demo(args):
-    import numpy as np
-
     from . import SGDClassifier, build_info
     from .datasets import load_a9a
 
@@ -258,7 +257,6 @@ def _demo(args):
         print("(scikit-learn is not installed: no comparison)")
         return 0
     report("scikit-learn SGDClassifier", SklearnSGD(**common))
-    np.seterr(all="ignore")
     return 0
 
 
@@ -311,6 +309,8 @@ def _info(args):
 # ---------------------------------------------------------------- main
 
 def _parser():
+    from ._sgd import OPTIMIZERS, SOLVERS
+
     parser = _Parser(prog="hogwild", description="Parallel lock-free SGD for linear models.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -321,13 +321,15 @@ def _parser():
                        help="default log_loss (logistic regression); a regression loss trains SGDRegressor")
     train.add_argument("--penalty", default="l2", choices=("l2", "l1", "elasticnet", "none"))
     train.add_argument("--alpha", type=float, default=1e-4, help="regularization strength (default 1e-4)")
-    train.add_argument("--solver", default="hogwild", choices=("hogwild", "sequential"))
+    train.add_argument("--solver", default="hogwild", choices=SOLVERS)
+    train.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS)
+    train.add_argument("--batch-size", type=int, default=256, help="rows per step of the minibatch and async solvers")
     train.add_argument("--threads", type=_thread_counts, default=None,
                        help="threads, or a list like 1,2,4 to train and compare several runs (default: all CPUs)")
     train.add_argument("--epochs", type=int, default=10, help="epochs (default 10)")
     train.add_argument("--tol", type=float, default=None, help="stop early when the objective stalls (default: off)")
     train.add_argument("--learning-rate", default="optimal",
-                       choices=("optimal", "constant", "invscaling", "adaptive"))
+                       choices=("optimal", "constant", "invscaling", "adaptive", "exponential", "step"))
     train.add_argument("--eta0", type=float, default=0.01)
     train.add_argument("--average", type=int, default=0, help="average the weights from this step on (0: off)")
     train.add_argument("--write", default="racy", choices=("racy", "atomic", "locked"))
@@ -366,9 +368,9 @@ def _parser():
 
 
 def _check_arguments(parser, args):
-    for name in ("epochs", "rows", "features", "nnz"):
+    for name in ("epochs", "rows", "features", "nnz", "batch_size"):
         if getattr(args, name, 1) < 1:
-            parser.error(f"--{name} must be >= 1")
+            parser.error(f"--{name.replace('_', '-')} must be >= 1")
     if getattr(args, "alpha", 0.0) < 0:
         parser.error("--alpha must be >= 0")
     for policy in getattr(args, "write", []) if args.command == "bench" else []:
