@@ -280,21 +280,38 @@ warm_start, average
         As in scikit-learn. ``n_jobs`` is accepted for compatibility and not
         used: one-vs-rest problems are trained one after the other, each on
         ``n_threads`` threads.
-    solver : {"hogwild", "sequential", "minibatch", "gd"}, default="hogwild"
-        ``"hogwild"``: ``n_threads`` threads update one shared weight vector
-        without locks. ``"sequential"``: one thread running scikit-learn's
-        algorithm step for step (the reference; with ``shuffle=False`` or the
-        same ``random_state`` it learns scikit-learn's model).
+    solver : {"hogwild", "sequential", "local", "easgd", "async", "buckwild", \
+"minibatch", "gd"}, default="hogwild"
+        How ``n_threads`` threads share SGD (the README compares them):
+        ``"hogwild"``: threads update one shared weight vector without
+        locks. ``"sequential"``: one thread running scikit-learn's algorithm
+        step for step (the reference; with ``shuffle=False`` or the same
+        ``random_state`` it learns scikit-learn's model). ``"local"``: each
+        thread trains a private replica, and the replicas are replaced by
+        their mean every ``sync_every`` rows of each thread (model
+        averaging). ``"easgd"``: elastic averaging SGD (Zhang, Choromanska &
+        LeCun 2015, synchronous): every ``sync_every`` rows each replica
+        moves a fraction ``elasticity`` towards a center variable and the
+        center by the same forces towards the replicas; the model is the
+        center. ``"async"``: asynchronous mini-batch SGD: workers compute a
+        batch's mean gradient on the shared weights as they read them and
+        apply it later; a gradient more than ``max_staleness`` updates old
+        is recomputed, and with ``staleness_aware`` its step is divided by
+        its staleness (Zhang, Gupta, Lian & Liu 2016); the staleness of
+        every update is counted in ``history_``. ``"buckwild"``: Hogwild!
+        on ``precision`` (int8 / int16 fixed point or bfloat16) shared
+        weights with unbiased stochastic rounding (De Sa et al. 2015).
         ``"minibatch"``: synchronous parallel mini-batch SGD, one step per
         ``batch_size`` rows of the shuffled order on the batch's mean
         gradient. ``"gd"``: full-batch gradient descent, one step per epoch
-        on the mean gradient over all training rows. Both compute the
-        gradient on ``n_threads`` threads, reduced in a fixed order: the
-        model is bit for bit the same for any number of threads. Both take an
-        ``optimizer``; neither supports ``learning_rate="pa1"``/``"pa2"``.
+        on the mean gradient over all training rows. ``minibatch`` and
+        ``gd`` reduce the gradient in a fixed order: the model is bit for
+        bit the same for any number of threads; ``local`` and ``easgd`` are
+        deterministic for a given thread count. ``async``, ``minibatch`` and
+        ``gd`` do not support ``learning_rate="pa1"``/``"pa2"``.
     n_threads : int, default=None
-        Threads for the ``"hogwild"``, ``"minibatch"`` and ``"gd"`` solvers;
-        None uses every CPU this process may run on.
+        Threads of every solver but ``"sequential"``; None uses every CPU
+        this process may run on.
     write : {"racy", "atomic", "locked"}, default="racy"
         How Hogwild! threads write shared weights: plain (relaxed atomic)
         stores that may occasionally overwrite a concurrent update, atomic
@@ -306,9 +323,11 @@ warm_start, average
         when more than one thread runs, none with one thread; 0: none
         (textbook Hogwild!, every write goes to the shared weights).
     sync_every : "auto" or int, default="auto"
-        Rows between merges of the replicas' frequent features ("auto":
-        256); all replicated features are merged every ~16 x n_features /
-        nonzeros-per-row rows.
+        ``"hogwild"``: rows between merges of the replicas' frequent features
+        ("auto": 256; all replicated features are merged every ~16 x
+        n_features / nonzeros-per-row rows). ``"local"`` / ``"easgd"``: rows
+        of each thread between synchronizations of the replicas ("auto":
+        256).
     shuffle_block_size : int, default=1
         With ``shuffle=True``, permute blocks of this many consecutive rows
         instead of single rows. Blocks keep memory access sequential (faster
@@ -322,16 +341,19 @@ warm_start, average
         Epochs between the decays of ``learning_rate="step"``.
     optimizer : {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}, \
 default="sgd"
-        How a coordinate's gradient g becomes its step, for the
-        ``"minibatch"`` and ``"gd"`` solvers (eta is the learning rate of
-        the schedule, t the optimizer step): ``"sgd"``: ``-eta g``;
+        How a coordinate's gradient g becomes its step, for every solver but
+        ``"sequential"`` (eta is the learning rate of the schedule, t the
+        optimizer step): ``"sgd"``: ``-eta g``;
         ``"momentum"``: ``v = momentum v + g``, ``-eta v``; ``"nesterov"``:
         the same velocity, ``-eta (g + momentum v)``; ``"adagrad"``:
         ``-eta g / (sqrt(sum of g**2) + optimizer_eps)``; ``"rmsprop"``: the
         same with a moving average of g**2 (decay ``beta2``); ``"adam"``:
         Adam with bias correction. On sparse data the state is updated
-        lazily, only for the features a step's rows contain. The state
-        starts afresh with each ``fit`` / ``partial_fit`` call.
+        lazily, only for the features a step's rows contain. Under
+        ``"hogwild"`` and ``"buckwild"`` the per-coordinate state is shared
+        by the threads as the weights are (lock-free); ``"local"`` and
+        ``"easgd"`` keep it per replica. The state starts afresh with each
+        ``fit`` / ``partial_fit`` call.
     momentum : float in [0, 1), default=0.9
         Momentum of ``optimizer="momentum"`` and ``"nesterov"``.
     beta1 : float in [0, 1), default=0.9
@@ -342,9 +364,24 @@ default="sgd"
         Added to the root of the squared-gradient statistic (Adagrad,
         RMSprop, Adam) so that steps stay finite.
     batch_size : int >= 1, default=256
-        Rows per step of ``solver="minibatch"`` (the last batch of an epoch
-        may be smaller). The learning-rate schedules count optimizer steps,
-        not rows.
+        Rows per step of ``solver="minibatch"`` and ``"async"`` (the last
+        batch of an epoch may be smaller). Their learning-rate schedules
+        count optimizer steps, not rows.
+    elasticity : float in (0, 1), default=0.1
+        ``solver="easgd"``: the fraction of its distance to the center a
+        replica moves at each synchronization.
+    max_staleness : int >= 0, default=8
+        ``solver="async"``: updates a gradient's snapshot may lag behind the
+        weights it is applied to; staler gradients are recomputed. With one
+        thread, every gradient is applied this many updates late (simulated
+        asynchrony).
+    staleness_aware : bool, default=True
+        ``solver="async"``: divide each step by its staleness (at least 1).
+    precision : {"int8", "int16", "bfloat16"}, default="int16"
+        ``solver="buckwild"``: the type of the shared weights. Fixed-point
+        ranges start at max(1, 2 x the largest initial weight) and double
+        after an epoch in which a write saturated; the intercept stays
+        float64.
 
     Attributes
     ----------
@@ -355,8 +392,10 @@ feature_names_in_, loss_function_
     history_ : list of dict
         One record per epoch (per class for one-vs-rest): ``epoch``,
         ``objective`` (mean loss over the epoch's updates plus the penalty
-        at its end), ``seconds``, ``updates``, ``examples_per_second``, and
-        ``validation_score`` with early stopping.
+        at its end), ``seconds``, ``elapsed``, ``updates``,
+        ``examples_per_second``, ``validation_score`` with early stopping,
+        and for ``solver="async"`` ``staleness`` (applied updates by
+        staleness 0..max_staleness) and ``stale_dropped``.
 
     Notes
     -----
@@ -365,7 +404,8 @@ feature_names_in_, loss_function_
     write shared weights while others update them, and the interleaving
     (which update lands first, which is overwritten) depends on timing.
     The ``"minibatch"`` and ``"gd"`` solvers are bit-for-bit reproducible
-    for any number of threads.
+    for any number of threads, ``"local"`` and ``"easgd"`` for a given
+    number of threads.
     """
 
     _parameter_constraints = {**_sk.SGDClassifier._parameter_constraints, **_HOGWILD_PARAMETERS}
@@ -589,8 +629,9 @@ class SGDRegressor(_HogwildTraining, _sk.SGDRegressor):
     parameters and fitted attributes, plus the parameters ``solver``,
     ``n_threads``, ``write``, ``hot_features``, ``sync_every``,
     ``shuffle_block_size``, ``pin_threads``, ``gamma``, ``step_epochs``,
-    ``optimizer``, ``momentum``, ``beta1``, ``beta2``, ``optimizer_eps`` and
-    ``batch_size`` described in :class:`hogwild.SGDClassifier`, and
+    ``optimizer``, ``momentum``, ``beta1``, ``beta2``, ``optimizer_eps``,
+    ``batch_size``, ``elasticity``, ``max_staleness``, ``staleness_aware``
+    and ``precision`` described in :class:`hogwild.SGDClassifier`, and
     ``history_``.
 
     Notes
