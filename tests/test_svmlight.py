@@ -63,10 +63,22 @@ def test_compressed_files(tmp_path, suffix, compress):
 
 
 def test_damaged_compressed_file_names_it(tmp_path):
+    whole = gzip.compress(b"1 1:1\n" * 1000)
     packed = tmp_path / "cut.gz"
-    packed.write_bytes(gzip.compress(b"1 1:1\n" * 1000)[:40])
+    packed.write_bytes(whole[:40])
     with pytest.raises(ValueError, match="cut.gz: cannot decompress"):
         load_svmlight(packed)
+    flipped = bytearray(whole)
+    flipped[20:40] = bytes(255 - b for b in flipped[20:40])
+    packed = tmp_path / "flipped.gz"
+    packed.write_bytes(bytes(flipped))
+    with pytest.raises(ValueError, match="flipped.gz: cannot decompress"):
+        load_svmlight(packed)
+
+
+def test_more_threads_than_chunks():
+    X, y = load_svmlight(io.BytesIO(b"1 1:2\n"), n_threads=1000)
+    assert X.shape == (1, 1) and y[0] == 1
 
 
 EDGE_CASES = (
@@ -152,6 +164,8 @@ def test_an_error_deep_in_a_big_file_names_its_line(tmp_path):
     (b"1 1:1\n\n# c\n1 99999999999999999999:1\n", r"line 4: the feature index in '9+:1' is not an integer"),
     (b"1 1:1\x00\n", r"line 1: the value in '1:1\\x00' is not a number"),
     (b"1 1:--1\n", r"line 1: the value in '1:--1' is not a number"),
+    (b"+-1 1:1\n", r"line 1: the label '\+-1' is not a number"),
+    (b"1 1:+-2\n", r"line 1: the value in '1:\+-2' is not a number"),
 ])
 def test_malformed_lines_name_file_and_line(tmp_path, text, message):
     path = tmp_path / "bad.svm"
@@ -186,6 +200,17 @@ def test_no_byte_sequence_crashes_the_reader():
     assert outcomes == {"parsed", "ValueError"}
 
 
+def test_out_of_range_numbers_saturate_as_python_floats(tmp_path):
+    tokens = ["1e400", "-1e400", "1e-400", "-1e-400", "1" + "0" * 400, "0." + "0" * 400 + "1", "123.5e308",
+              "0.0001e-320", "4.9e-324", "2.5e-320"]
+    path = tmp_path / "extreme.svm"
+    path.write_text("".join(f"1 1:{token}\n" for token in tokens))
+    X, _ = load_svmlight(path, dtype=np.float64)
+    expected = np.array([float(token) for token in tokens])
+    np.testing.assert_array_equal(X.toarray().ravel(), expected)
+    np.testing.assert_array_equal(np.signbit(X.data), np.signbit(expected))
+
+
 def test_zero_based_and_n_features(tmp_path):
     path = tmp_path / "one.svm"
     path.write_bytes(b"1 1:1 4:2\n-1 2:1\n")
@@ -200,6 +225,10 @@ def test_zero_based_and_n_features(tmp_path):
     zero.write_bytes(b"1 0:1 4:2\n")
     with pytest.raises(ValueError, match=r"zero\.svm: feature index 0 in a file read as one-based"):
         load_svmlight(zero, zero_based=False)
+    X, _ = load_svmlight(path, zero_based=np.False_)
+    assert X.shape == (2, 4)
+    with pytest.raises(ValueError, match="zero_based must be True, False or 'auto', got 0"):
+        load_svmlight(path, zero_based=0)
 
 
 def test_indices_beyond_int32_are_int64(tmp_path):

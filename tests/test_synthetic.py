@@ -47,6 +47,8 @@ def test_zipf_popularity_makes_some_features_hot():
     (dict(popularity="normal"), "popularity must be 'zipf' or 'uniform'"),
     (dict(noise=-1.0), "noise must be >= 0"),
     (dict(n_threads=0), "n_threads must be None or an integer >= 1"),
+    (dict(nnz_per_row=11), r"nnz_per_row \(11\) must be at most n_features \(10\)"),
+    (dict(random_state=None), "random_state must be an integer >= 0"),
 ])
 def test_bad_regression_parameters(kwargs, message):
     arguments = dict(n_samples=10, n_features=10, nnz_per_row=2) | kwargs
@@ -59,3 +61,5 @@ def test_bad_classification_parameters():
         make_sparse_classification(10, 10, 2, label_noise=1.5)
     with pytest.raises(ValueError, match="at most 2"):
         make_sparse_classification(3_000_000, 10_000, 1_000)
+    with pytest.raises(ValueError, match="at most 2"):  # rows x nonzeros would overflow 64 bits
+        make_sparse_regression(2**62, 10, 4)

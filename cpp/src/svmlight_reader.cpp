@@ -5,8 +5,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -25,7 +26,7 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' |
 // A token as shown in an error message: at most 40 bytes, unprintable bytes escaped.
 std::string quoted(const char* begin, const char* end) {
     std::string out = "'";
-    const char* stop = std::min(end, begin + 40);
+    const char* stop = begin + std::min<std::ptrdiff_t>(40, end - begin);
     for (const char* p = begin; p < stop; ++p) {
         const auto c = static_cast<unsigned char>(*p);
         if (c >= 0x20 && c < 0x7f && c != '\\') {
@@ -40,16 +41,51 @@ std::string quoted(const char* begin, const char* end) {
     return out + "'";
 }
 
-// A whole token as a double, as Python's float() reads it (a leading '+',
+// +inf/-inf or +0/-0 for a number from_chars found out of range: overflow
+// when its decimal exponent (digits before the point, or minus the zeros
+// after it, plus the written exponent) is positive. Avoids strtod, whose
+// decimal point follows the C locale.
+double saturated_value(const char* begin, const char* end) {
+    const bool negative = *begin == '-';
+    if (negative) ++begin;
+    const char* p = begin;
+    while (p < end && *p == '0') ++p;
+    const char* digits = p;
+    while (p < end && *p >= '0' && *p <= '9') ++p;
+    std::int64_t magnitude = p - digits;
+    if (p < end && *p == '.') {
+        ++p;
+        if (magnitude == 0) {
+            const char* zeros = p;
+            while (p < end && *p == '0') ++p;
+            magnitude = -(p - zeros);
+        }
+        while (p < end && *p >= '0' && *p <= '9') ++p;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        ++p;
+        const bool negative_exponent = p < end && *p == '-';
+        if (p < end && (*p == '+' || *p == '-')) ++p;
+        std::int64_t exponent = 0;
+        for (; p < end && *p >= '0' && *p <= '9'; ++p) exponent = std::min<std::int64_t>(exponent * 10 + (*p - '0'), 1'000'000'000);
+        magnitude += negative_exponent ? -exponent : exponent;
+    }
+    const double value = magnitude > 0 ? std::numeric_limits<double>::infinity() : 0.0;
+    return negative ? -value : value;
+}
+
+// A whole token as a double, as Python's float() reads it (one leading '+',
 // inf, nan; out-of-range magnitudes become inf or 0).
 bool parse_double(const char* begin, const char* end, double& out) {
-    if (begin < end && *begin == '+') ++begin;
-    if (begin == end || *begin == '+') return false;
+    if (begin < end && *begin == '+') {
+        ++begin;
+        if (begin < end && (*begin == '+' || *begin == '-')) return false;
+    }
+    if (begin == end) return false;
     const auto [stop, error] = std::from_chars(begin, end, out);
     if (stop != end) return false;
     if (error == std::errc::result_out_of_range) {
-        const std::string copy(begin, end);  // strtod saturates where from_chars refuses
-        out = std::strtod(copy.c_str(), nullptr);
+        out = saturated_value(begin, end);
         return true;
     }
     return error == std::errc();
@@ -72,6 +108,7 @@ struct ChunkSummary {
     bool has_qid = false;
     std::int64_t error_line = 0;  // 0: parsed without error
     std::string error;
+    std::exception_ptr failure;   // anything else (bad_alloc): rethrown after the parallel region
 };
 
 // Parses one line (without its '\n') into the chunk; throws
@@ -110,7 +147,8 @@ void parse_line(const char* p, const char* end, SvmlightChunk& chunk, ChunkSumma
         first_feature = false;
         std::int64_t index;
         if (!parse_integer(p, colon, index))
-            throw std::invalid_argument("the feature index in " + quoted(p, token_end) + " is not an integer");
+            throw std::invalid_argument("the feature index in " + quoted(p, token_end) +
+                                        " is not an integer below 2^63");
         if (index < 0) throw std::invalid_argument("negative feature index in " + quoted(p, token_end));
         if (index <= previous_index)
             throw std::invalid_argument("feature indices must be sorted and unique, got " + std::to_string(index) +
@@ -148,6 +186,9 @@ void parse_chunk(const char* begin, const char* end, SvmlightChunk& chunk, Chunk
             summary.error_line = chunk.lines;
             summary.error = error.what();
             return;
+        } catch (...) {  // nothing may escape an OpenMP region
+            summary.failure = std::current_exception();
+            return;
         }
         line = newline != nullptr ? newline + 1 : end;
     }
@@ -178,13 +219,15 @@ ParsedSvmlight parse_svmlight(std::string_view text, int n_threads) {
     ParsedSvmlight parsed;
     parsed.chunks.resize(n_chunks);
     std::vector<ChunkSummary> summaries(n_chunks);
-#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
+    const int team = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(n_threads), n_chunks));
+#pragma omp parallel for num_threads(team) schedule(dynamic, 1)
     for (std::size_t k = 0; k < n_chunks; ++k)
         parse_chunk(text.data() + starts[k], text.data() + starts[k + 1], parsed.chunks[k], summaries[k]);
 
     std::int64_t lines_before = 0;
     for (std::size_t k = 0; k < n_chunks; ++k) {
         const auto& summary = summaries[k];
+        if (summary.failure) std::rethrow_exception(summary.failure);
         if (summary.error_line != 0)
             throw std::invalid_argument("line " + std::to_string(lines_before + summary.error_line) + ": " +
                                         summary.error);
@@ -208,7 +251,9 @@ void assemble_svmlight(const ParsedSvmlight& parsed, std::int64_t shift, int n_t
         first_nonzero[k + 1] = first_nonzero[k] + static_cast<std::int64_t>(parsed.chunks[k].indices.size());
     }
     indptr[0] = 0;
-#pragma omp parallel for num_threads(std::max(1, n_threads)) schedule(dynamic, 1)
+    const int team = static_cast<int>(std::clamp<std::size_t>(static_cast<std::size_t>(std::max(1, n_threads)), 1,
+                                                              std::max<std::size_t>(1, n_chunks)));
+#pragma omp parallel for num_threads(team) schedule(dynamic, 1)
     for (std::size_t k = 0; k < n_chunks; ++k) {
         const SvmlightChunk& chunk = parsed.chunks[k];
         const std::int64_t row0 = first_row[k];

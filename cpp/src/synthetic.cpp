@@ -28,7 +28,8 @@ SyntheticProblem make_sparse_problem(const SyntheticOptions& o, int n_threads) {
     if (o.n_rows < 1 || o.n_features < 1 || o.nnz_per_row < 1)
         throw std::invalid_argument("n_samples, n_features and nnz_per_row must be >= 1");
     const std::int64_t nnz = std::min(o.nnz_per_row, o.n_features);
-    if (o.n_rows * nnz >= (std::int64_t{1} << 31) || o.n_features >= (std::int64_t{1} << 31))
+    constexpr std::int64_t kMaxNonzeros = (std::int64_t{1} << 31) - 1;
+    if (o.n_rows > kMaxNonzeros / nnz || o.n_features > kMaxNonzeros)  // (no product: it could overflow)
         throw std::invalid_argument("at most 2^31 - 1 nonzeros and features");
     std::vector<double> cumulative(static_cast<std::size_t>(o.n_features));
     double total = 0.0;

@@ -4,6 +4,7 @@ import bz2
 import gzip
 import numbers
 import os
+import zlib
 from importlib.resources import files
 
 import numpy as np
@@ -40,7 +41,7 @@ def _read_text(source):
         try:
             with opener(raw) as decompressed:
                 return path, decompressed.read()
-        except (OSError, EOFError, ValueError) as error:
+        except (OSError, EOFError, ValueError, zlib.error) as error:
             raise ValueError(f"{path}: cannot decompress: {error}") from None
 
 
@@ -88,7 +89,11 @@ def load_svmlight_files(files, n_features=None, dtype=np.float32, zero_based="au
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
-    if zero_based not in (True, False, "auto"):
+    if isinstance(zero_based, str) and zero_based == "auto":
+        pass
+    elif isinstance(zero_based, (bool, np.bool_)):
+        zero_based = bool(zero_based)
+    else:
         raise ValueError(f"zero_based must be True, False or 'auto', got {zero_based!r}")
     if n_features is not None and (isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral)
                                    or n_features < 1):
@@ -119,7 +124,8 @@ def load_svmlight_files(files, n_features=None, dtype=np.float32, zero_based="au
     int64_indices = n_features > INT32_MAX or any(p.nnz > INT32_MAX for _, p in parsed)
 
     result = []
-    for _, p in parsed:
+    for k, (_, p) in enumerate(parsed):
+        parsed[k] = None  # each file's parsed chunks go once it is assembled
         data, indices, indptr, y, qid = p.assemble(float64=dtype == np.float64, int64_indices=int64_indices,
                                                    shift=shift, want_qids=bool(query_id), n_threads=threads)
         result += [sp.csr_matrix((data, indices, indptr), shape=(p.n_rows, n_features), copy=False), y]
@@ -164,6 +170,11 @@ def _generated(regression, n_samples, n_features, nnz_per_row, popularity, zipf_
     for name, value in (("n_samples", n_samples), ("n_features", n_features), ("nnz_per_row", nnz_per_row)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    if nnz_per_row > n_features:
+        raise ValueError(f"nnz_per_row ({nnz_per_row}) must be at most n_features ({n_features}): "
+                         "a row's features are distinct")
+    if isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral) or random_state < 0:
+        raise ValueError(f"random_state must be an integer >= 0, got {random_state!r}")
     if popularity not in ("zipf", "uniform"):
         raise ValueError(f"popularity must be 'zipf' or 'uniform', got {popularity!r}")
     if not np.isfinite(zipf_exponent) or zipf_exponent <= 0:
