@@ -185,6 +185,7 @@ class AsyncTrainer {
         const bool regularizes = config_.penalty != Penalty::none && config_.alpha > 0.0;
         double count = 0.0, intercept_gradient = 0.0;
         for (std::int64_t position = from; position < to; ++position) {
+            prefetch_ahead(X_, rows, position, to);
             const std::int64_t i = rows[position];
             if (!is_training_row(i)) continue;
             const auto row = X_.row(i);

@@ -104,6 +104,7 @@ class BuckwildTrainer {
                             stop_requested.store(true, std::memory_order_relaxed);
                         if (stop_requested.load(std::memory_order_relaxed)) break;
                     }
+                    prefetch_ahead(X_, order.rows(), position, end);
                     const std::int64_t i = order.rows()[position];
                     if (!is_training_row(i)) continue;
                     const double t = t_epoch + updates * team + tid;

@@ -173,7 +173,6 @@ class HogwildTrainer {
     }
 
   private:
-    static constexpr std::int64_t kPrefetchRows = 8;         // row data this far ahead
     static constexpr std::int64_t kRowsBetweenStopChecks = 256;
     static constexpr std::int64_t kRowsBetweenInterruptChecks = 4096;
 
@@ -384,10 +383,7 @@ class HogwildTrainer {
                     stop_requested_.store(true, std::memory_order_relaxed);
                 if (stop_requested_.load(std::memory_order_relaxed)) return;
             }
-            if (position + kPrefetchRows < end) {
-                if (position + 2 * kPrefetchRows < end) X_.prefetch_row_start(rows[position + 2 * kPrefetchRows]);
-                X_.prefetch_row(rows[position + kPrefetchRows]);
-            }
+            prefetch_ahead(X_, rows, position, end);
 
             const std::int64_t i = rows[position];
             if (!is_training_row(i)) continue;

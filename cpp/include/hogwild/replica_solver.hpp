@@ -139,6 +139,7 @@ class ReplicaTrainer {
                     const std::int64_t to = std::min(end, from + sync_rows);
                     double round_updates = 0.0;
                     for (std::int64_t position = from; position < to; ++position) {
+                        prefetch_ahead(X_, order.rows(), position, end);
                         const std::int64_t i = order.rows()[position];
                         if (!is_training_row(i)) continue;
                         // the schedule runs on the global update count, as if threads took turns

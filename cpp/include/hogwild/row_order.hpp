@@ -83,4 +83,16 @@ class RowOrder {
     std::vector<std::int64_t> rows_;
 };
 
+// In a shuffled order every row is a cache miss: a loop at `position` of
+// `rows` asks for the row kPrefetchRows ahead (its data) and for the one
+// twice as far (its offsets, so that the data's address is known in time).
+inline constexpr std::int64_t kPrefetchRows = 8;
+
+template <class View>
+void prefetch_ahead(const View& X, const std::int64_t* rows, std::int64_t position, std::int64_t end) {
+    if (position + kPrefetchRows >= end) return;
+    if (position + 2 * kPrefetchRows < end) X.prefetch_row_start(rows[position + 2 * kPrefetchRows]);
+    X.prefetch_row(rows[position + kPrefetchRows]);
+}
+
 }  // namespace hogwild

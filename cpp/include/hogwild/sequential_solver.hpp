@@ -20,7 +20,6 @@ TrainResult train_sequential(const View& X, const Targets& targets, const TrainC
                              const TrainHooks& hooks) {
     using Clock = std::chrono::steady_clock;
     constexpr std::int64_t kRowsBetweenInterruptChecks = 4096;
-    constexpr std::int64_t kPrefetchRows = 8;
 
     const InterruptCheck& interrupted = hooks.interrupted;
     TrainResult result;
@@ -64,11 +63,7 @@ TrainResult train_sequential(const View& X, const Targets& targets, const TrainC
                 result.interrupted = true;
                 break;
             }
-            // in a shuffled order every row is a cache miss: ask for it early
-            if (position + kPrefetchRows < n_rows) {
-                if (position + 2 * kPrefetchRows < n_rows) X.prefetch_row_start(rows[position + 2 * kPrefetchRows]);
-                X.prefetch_row(rows[position + kPrefetchRows]);
-            }
+            prefetch_ahead(X, rows, position, n_rows);
             const std::int64_t i = rows[position];
             if (targets.validation_mask != nullptr && targets.validation_mask[i]) continue;
             const auto row = X.row(i);

@@ -144,7 +144,6 @@ class SynchronousTrainer {
 
   private:
     static constexpr bool kDense = std::is_same_v<typename View::Row, DenseRow<typename View::value_type>>;
-    static constexpr std::int64_t kPrefetchRows = 8;
     static constexpr std::int64_t kRowsBetweenStopChecks = 256;
     static constexpr std::int64_t kRowsBetweenInterruptChecks = 4096;
 
@@ -280,10 +279,7 @@ class SynchronousTrainer {
                 }
                 if (stop_requested()) return;
             }
-            if (k + kPrefetchRows < end) {
-                if (k + 2 * kPrefetchRows < end) X_.prefetch_row_start(rows[k + 2 * kPrefetchRows]);
-                X_.prefetch_row(rows[k + kPrefetchRows]);
-            }
+            prefetch_ahead(X_, rows, k, end);
             const std::int64_t i = rows[k];
             const auto row = X_.row(i);
             double p = intercept_;
