@@ -12,7 +12,11 @@
 //     ranges with about equal numbers of nonzeros, and each scans the whole
 //     batch, keeping only its own features. That costs every thread a pass
 //     over the batch's nonzeros, but needs no per-thread dense buffers and
-//     gives sums that do not depend on the thread count. The owner then
+//     gives sums that do not depend on the thread count. (For minibatch on
+//     sparse data with several threads, phase 1 instead hands each owner
+//     its features' contributions d_i x_ij, grouped by owner in row order,
+//     so that an owner reads only its share; the sums are the same, term
+//     for term.) The owner then
 //     applies the optimizer to its features (the mean gradient, eta from
 //     the schedule). The intercept's gradient is summed in row order by the
 //     calling thread.
@@ -39,6 +43,7 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <functional>
 #include <stdexcept>
 #include <type_traits>
 #include <vector>
@@ -108,7 +113,7 @@ class SynchronousTrainer {
                     const Step step = step_for(batch);
                     compute_row_derivatives(step, tid, team);
 #pragma omp barrier
-                    for (int part = tid; part < n_threads_; part += team) update_features(step, part);
+                    for (int part = tid; part < n_threads_; part += team) update_features(step, part, team);
                     if (tid == 0) update_intercept(step);
 #pragma omp barrier
                     // (not stop_requested(): thread 0 may set that before a
@@ -196,6 +201,7 @@ class SynchronousTrainer {
         intercept_ = *model_.intercept;
         gradient_.assign(static_cast<std::size_t>(n_features_), 0.0);
         split_features(count_feature_rows());
+        prepare_contributions();
         if (averaging_) start_averages();
     }
 
@@ -292,11 +298,71 @@ class SynchronousTrainer {
                 clipped(config_.loss.derivative(p, y)) * (class_weight * targets_.sample_weight[i]);
         }
         if (tid == 0) rows_since_interrupt_check_ += end - begin;
+        if (uses_contributions(team)) group_contributions(rows, begin, end, tid);
+    }
+
+    // Contributions are used where a thread of phase 1 can hold all of its
+    // rows' nonzeros (sized in prepare_contributions for the configured
+    // team; gd's batch is all the data, so it keeps the scan).
+    bool uses_contributions(int team) const { return !contributions_.empty() && team == n_threads_; }
+
+    void prepare_contributions() {
+        if constexpr (!kDense) {
+            if (batching_ != Batching::minibatch || n_threads_ < 2 || n_train_ == 0) return;
+            // a thread of phase 1 takes at most ceil(batch / threads) rows:
+            // room for that many of the longest training rows
+            std::vector<std::int64_t> lengths(training_rows_.size());
+            for (std::size_t r = 0; r < training_rows_.size(); ++r) lengths[r] = X_.row(training_rows_[r]).size();
+            const auto longest = static_cast<std::size_t>(
+                std::min<std::int64_t>((batch_size_ + n_threads_ - 1) / n_threads_, n_train_));
+            std::nth_element(lengths.begin(), lengths.begin() + static_cast<std::ptrdiff_t>(longest - 1), lengths.end(),
+                             std::greater<>());
+            std::int64_t capacity = 0;
+            for (std::size_t r = 0; r < longest; ++r) capacity += lengths[r];
+            part_of_feature_.resize(static_cast<std::size_t>(n_features_));
+            for (int part = 0; part < n_threads_; ++part)
+                for (std::int64_t j = part_begin_[static_cast<std::size_t>(part)];
+                     j < part_begin_[static_cast<std::size_t>(part) + 1]; ++j)
+                    part_of_feature_[static_cast<std::size_t>(j)] = part;
+            contributions_.assign(static_cast<std::size_t>(n_threads_),
+                                  std::vector<Contribution>(static_cast<std::size_t>(capacity)));
+            part_start_.assign(static_cast<std::size_t>(n_threads_),
+                               std::vector<std::int64_t>(static_cast<std::size_t>(n_threads_) + 2, 0));
+        }
+    }
+
+    // The nonzeros of this thread's rows [begin, end) as contributions
+    // d_k x_kj, sorted by owner part and, within a part, in row order (a
+    // counting sort: the rows are still in cache from phase 1).
+    void group_contributions(const std::int64_t* rows, std::int64_t begin, std::int64_t end, int tid) {
+        if constexpr (!kDense) {
+            if (stop_requested()) return;  // (phase 2 will not read them)
+            std::vector<std::int64_t>& start = part_start_[static_cast<std::size_t>(tid)];
+            std::fill(start.begin(), start.end(), 0);
+            for (std::int64_t k = begin; k < end; ++k) {
+                const auto row = X_.row(rows[k]);
+                for (std::int64_t e = 0; e < row.size(); ++e)
+                    ++start[static_cast<std::size_t>(part_of_feature_[static_cast<std::size_t>(row.index(e))]) + 2];
+            }
+            // start[p + 1] becomes where part p's contributions go; after the
+            // scatter it is where they end, and start[p] where they begin
+            for (std::size_t p = 2; p < start.size(); ++p) start[p] += start[p - 1];
+            Contribution* out = contributions_[static_cast<std::size_t>(tid)].data();
+            for (std::int64_t k = begin; k < end; ++k) {
+                const double d = row_derivative_[static_cast<std::size_t>(k)];
+                const auto row = X_.row(rows[k]);
+                for (std::int64_t e = 0; e < row.size(); ++e) {
+                    const std::int64_t j = row.index(e);
+                    const auto slot = static_cast<std::size_t>(part_of_feature_[static_cast<std::size_t>(j)]) + 1;
+                    out[start[slot]++] = Contribution{j, d * row.value(e)};
+                }
+            }
+        }
     }
 
     // Phase 2: the batch gradient of the features of range `part`, summed in
     // row order, and their optimizer steps.
-    void update_features(const Step& step, int part) {
+    void update_features(const Step& step, int part, int team) {
         const std::int64_t lo = part_begin_[static_cast<std::size_t>(part)];
         const std::int64_t hi = part_begin_[static_cast<std::size_t>(part) + 1];
         if (lo == hi) return;
@@ -317,7 +383,21 @@ class SynchronousTrainer {
         } else {
             // touched_[lo, hi) lists this range's features that the batch touches
             std::int64_t n_touched = 0;
-            for (std::int64_t k = 0; k < step.n_rows; ++k) {
+            if (uses_contributions(team)) {
+                if (stop_requested()) return;
+                // the threads of phase 1 in order: the batch's rows in order
+                for (int t = 0; t < team; ++t) {
+                    const Contribution* in = contributions_[static_cast<std::size_t>(t)].data();
+                    const std::vector<std::int64_t>& start = part_start_[static_cast<std::size_t>(t)];
+                    for (std::int64_t c = start[static_cast<std::size_t>(part)];
+                         c < start[static_cast<std::size_t>(part) + 1]; ++c) {
+                        const auto jj = static_cast<std::size_t>(in[c].feature);
+                        if (batch_count_[jj]++ == 0) touched_[static_cast<std::size_t>(lo + n_touched++)] = in[c].feature;
+                        gradient_[jj] += in[c].gradient;
+                    }
+                }
+            }
+            for (std::int64_t k = 0; !uses_contributions(team) && k < step.n_rows; ++k) {
                 if (k % kRowsBetweenStopChecks == 0 && stop_requested()) return;
                 const double d = row_derivative_[static_cast<std::size_t>(k)];
                 const auto row = X_.row(rows[k]);
@@ -497,6 +577,14 @@ class SynchronousTrainer {
     std::vector<double> regularization_scale_;  // n_train / training rows containing the feature
     std::vector<std::int64_t> batch_count_;     // rows of the batch containing the feature, zero between steps
     std::vector<std::int64_t> touched_;         // per range, the features the batch touches
+    // minibatch on sparse data with several threads: phase 1's hand-over
+    struct Contribution {
+        std::int64_t feature;
+        double gradient;  // d_k x_kj
+    };
+    std::vector<int> part_of_feature_;
+    std::vector<std::vector<Contribution>> contributions_;  // per thread of phase 1, by part
+    std::vector<std::vector<std::int64_t>> part_start_;     // per thread: part p is [start[p], start[p + 1])
     // averaging
     std::vector<double> average_sum_;
     std::vector<double> average_clock_;
