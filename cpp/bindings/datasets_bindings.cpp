@@ -34,7 +34,7 @@ py::tuple generate_sparse_problem(std::int64_t n_rows, std::int64_t n_features, 
     options.zipf = zipf;
     options.zipf_exponent = zipf_exponent;
     options.regression = regression;
-    options.label_noise = noise;
+    options.noise = noise;
     options.seed = seed;
     SyntheticProblem problem;
     {
@@ -48,7 +48,7 @@ py::tuple generate_sparse_problem(std::int64_t n_rows, std::int64_t n_features, 
 
 ParsedSvmlight parse_svmlight_buffer(const py::buffer& text, int n_threads) {
     const py::buffer_info info = text.request();
-    if (info.ndim != 1 || info.itemsize != 1 || (info.ndim == 1 && info.strides[0] != 1))
+    if (info.ndim != 1 || info.itemsize != 1 || info.strides[0] != 1)
         throw py::value_error("svmlight text must be a contiguous buffer of bytes");
     const std::string_view view(static_cast<const char*>(info.ptr), static_cast<std::size_t>(info.size));
     py::gil_scoped_release release;  // `text` stays referenced by the caller
@@ -95,7 +95,6 @@ void bind_datasets(py::module_& m) {
         .def_readonly("nnz", &ParsedSvmlight::nnz)
         .def_readonly("min_index", &ParsedSvmlight::min_index)
         .def_readonly("max_index", &ParsedSvmlight::max_index)
-        .def_readonly("has_qid", &ParsedSvmlight::has_qid)
         .def(
             "assemble",
             [](const ParsedSvmlight& parsed, bool float64, bool int64_indices, std::int64_t shift, bool want_qids,

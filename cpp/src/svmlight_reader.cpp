@@ -105,7 +105,6 @@ bool parse_integer(const char* begin, const char* end, std::int64_t& out) {
 struct ChunkSummary {
     std::int64_t min_index = std::numeric_limits<std::int64_t>::max();
     std::int64_t max_index = -1;
-    bool has_qid = false;
     std::int64_t error_line = 0;  // 0: parsed without error
     std::string error;
     std::exception_ptr failure;   // anything else (bad_alloc): rethrown after the parallel region
@@ -139,7 +138,6 @@ void parse_line(const char* p, const char* end, SvmlightChunk& chunk, ChunkSumma
         if (first_feature && colon - p == 3 && std::memcmp(p, "qid", 3) == 0) {
             if (!parse_integer(colon + 1, token_end, qid))
                 throw std::invalid_argument("the query id in " + quoted(p, token_end) + " is not an integer");
-            summary.has_qid = true;
             first_feature = false;
             p = token_end;
             continue;
@@ -236,7 +234,6 @@ ParsedSvmlight parse_svmlight(std::string_view text, int n_threads) {
         parsed.nnz += static_cast<std::int64_t>(parsed.chunks[k].indices.size());
         parsed.min_index = std::min(parsed.min_index, summary.min_index);
         parsed.max_index = std::max(parsed.max_index, summary.max_index);
-        parsed.has_qid = parsed.has_qid || summary.has_qid;
     }
     return parsed;
 }

@@ -75,10 +75,10 @@ SyntheticProblem make_sparse_problem(const SyntheticOptions& o, int n_threads) {
             for (std::int64_t k = 0; k < nnz; ++k) margin += truth[static_cast<std::size_t>(row[k])];
             double target;
             if (o.regression) {
-                target = margin * static_cast<double>(value) + o.label_noise * noise(rng);
+                target = margin * static_cast<double>(value) + o.noise * noise(rng);
             } else {
                 target = margin > 0.0 ? 1.0 : -1.0;
-                if (unit(rng) < o.label_noise) target = -target;
+                if (unit(rng) < o.noise) target = -target;
             }
             p.y[static_cast<std::size_t>(i)] = target;
             p.indptr[static_cast<std::size_t>(i + 1)] = static_cast<std::int32_t>((i + 1) * nnz);

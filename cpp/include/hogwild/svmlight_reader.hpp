@@ -39,7 +39,6 @@ struct ParsedSvmlight {
     std::int64_t nnz = 0;
     std::int64_t min_index = std::numeric_limits<std::int64_t>::max();  // over all rows; max() when nnz == 0
     std::int64_t max_index = -1;
-    bool has_qid = false;
 };
 
 // Parses `text` with up to n_threads threads. A malformed line throws

@@ -383,7 +383,8 @@ class SynchronousTrainer {
         } else {
             // touched_[lo, hi) lists this range's features that the batch touches
             std::int64_t n_touched = 0;
-            if (uses_contributions(team)) {
+            const bool handed_over = uses_contributions(team);
+            if (handed_over) {
                 if (stop_requested()) return;
                 // the threads of phase 1 in order: the batch's rows in order
                 for (int t = 0; t < team; ++t) {
@@ -397,7 +398,9 @@ class SynchronousTrainer {
                     }
                 }
             }
-            for (std::int64_t k = 0; !uses_contributions(team) && k < step.n_rows; ++k) {
+            // otherwise every thread scans the whole batch for its features
+            const std::int64_t rows_to_scan = handed_over ? 0 : step.n_rows;
+            for (std::int64_t k = 0; k < rows_to_scan; ++k) {
                 if (k % kRowsBetweenStopChecks == 0 && stop_requested()) return;
                 const double d = row_derivative_[static_cast<std::size_t>(k)];
                 const auto row = X_.row(rows[k]);

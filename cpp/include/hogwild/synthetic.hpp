@@ -13,7 +13,7 @@ struct SyntheticOptions {
     bool zipf = true;                // feature popularity: Zipf by rank, else uniform
     double zipf_exponent = 1.1;
     bool regression = false;         // real targets instead of -1/+1 labels
-    double label_noise = 0.05;       // classification: fraction of flipped labels;
+    double noise = 0.05;             // classification: fraction of flipped labels;
                                      // regression: standard deviation of Gaussian noise
     std::uint64_t seed = 0;
 };
