@@ -79,3 +79,18 @@ def test_passive_aggressive_rates_are_refused():
     X, y = make_sparse_classification(100, 10, 2, random_state=0)
     with pytest.raises(ValueError, match="learning_rate='pa1' .* not supported by solver='async'"):
         hogwild.SGDClassifier(solver="async", learning_rate="pa1", loss="hinge").fit(X, y)
+
+
+@pytest.mark.parametrize("n_centers", [2, 3])
+def test_class_weights_shift_predictions_towards_the_heavy_class(n_centers):
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(n_samples=200, centers=n_centers, random_state=0, cluster_std=20)
+    class_weight = {0: 10.0} | {c: 0.1 for c in range(1, n_centers)}
+    # one thread: the simulated delay makes the run deterministic
+    common = dict(solver="async", n_threads=1, batch_size=4, random_state=0, max_iter=200, tol=None,
+                  learning_rate="constant", eta0=0.001)
+    weighted = hogwild.SGDClassifier(class_weight=class_weight, **common).fit(X, y)
+    plain = hogwild.SGDClassifier(**common).fit(X, y)
+    assert np.mean(weighted.predict(X) == 0) > 0.85
+    assert np.mean(plain.predict(X) == 0) < 0.6
