@@ -1,7 +1,8 @@
 // Standalone benchmark of the C++ core on a generated sparse problem.
 //
-// For 1..N threads and each write policy it prints epoch seconds, nonzeros/s
-// and the speedup over one thread, next to a bare "speed of light" loop over
+// For 1..N threads, each write policy of the hogwild solver and every other
+// registered solver (solvers.hpp) it prints epoch seconds, nonzeros/s and
+// the speedup over one thread, next to a bare "speed of light" loop over
 // the same arrays (gather-dot, scatter-axpy; no loss, schedule or
 // regularization) in data order and in a shuffled order.
 //
@@ -131,9 +132,7 @@ double solver_epoch_seconds(const Problem& p, std::int64_t features, const Optio
     targets.sample_weight = p.sample_weight.data();
     auto X = p.view();
     X.n_cols = features;
-    const auto result = std::string(solver) == "sequential"
-                            ? hogwild::train_sequential(X, targets, config, model, {})
-                            : hogwild::train_hogwild(X, targets, config, model, {});
+    const auto result = hogwild::train_solver(solver, X, targets, config, model, {});
     std::vector<double> seconds;
     for (const auto& r : result.history) seconds.push_back(r.seconds);
     *objective = result.history.back().objective;
@@ -204,6 +203,18 @@ int main(int argc, char** argv) {
         double base = 0.0;
         for (int t = 1; t <= max_threads; ++t) {
             const double seconds = solver_epoch_seconds(p, o.features, o, "hogwild", write, t, &objective);
+            if (t == 1) base = seconds;
+            row(name, t, seconds, base, objective);
+        }
+    }
+    // every other solver of the registry, with its default knobs
+    for (const hogwild::SolverInfo& info : hogwild::kSolvers) {
+        const std::string name = info.name;
+        if (name == "sequential" || name == "hogwild") continue;
+        double base = 0.0;
+        for (int t = 1; t <= (info.parallel ? max_threads : 1); ++t) {
+            const double seconds = solver_epoch_seconds(p, o.features, o, info.name, hogwild::WritePolicyKind::racy, t,
+                                                        &objective);
             if (t == 1) base = seconds;
             row(name, t, seconds, base, objective);
         }

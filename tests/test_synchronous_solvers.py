@@ -196,8 +196,9 @@ def test_schedules_count_optimizer_steps(tiny_regression):
 
 @pytest.mark.parametrize("penalty, optimizer", [("l2", "sgd"), ("l1", "sgd"), ("elasticnet", "adam")])
 def test_dense_penalties(tiny_regression, penalty, optimizer):
-    """sgd: L2 as a shrink of the weights, L1 as a soft threshold after the
-    step; other optimizers take the penalty's (sub)gradient."""
+    """sgd: the penalty's proximal map after the loss's step (soft threshold
+    for L1, then division by 1 + eta alpha (1 - l1_ratio) for L2); other
+    optimizers take the penalty's (sub)gradient."""
     X, y = tiny_regression
     alpha, l1_ratio, eta = 0.3, 0.4, 0.05
     l1 = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
@@ -210,8 +211,9 @@ def test_dense_penalties(tiny_regression, penalty, optimizer):
         residual = X @ w + b - y
         gradient = np.concatenate([X.T @ residual, [residual.sum()]]) / n
         if optimizer == "sgd":
-            w = w * (1 - eta * alpha * (1 - l1)) - eta * gradient[:-1]
+            w = w - eta * gradient[:-1]
             w = np.sign(w) * np.maximum(np.abs(w) - eta * alpha * l1, 0.0)
+            w = w / (1 + eta * alpha * (1 - l1))
             b = b - eta * gradient[-1]
         else:
             gradient[:-1] += alpha * (1 - l1) * w + alpha * l1 * np.sign(w)
@@ -349,9 +351,10 @@ def test_bad_parameters(classification, params, message):
 
 @pytest.mark.parametrize("solver", SYNCHRONOUS)
 def test_divergence_is_a_clear_error(solver):
-    # (the first step of a mean gradient stays just finite: the overflow comes in epoch 2)
+    # (the first step of a mean gradient leaves the weights just finite, but the
+    # epoch's objective has overflowed already: that is divergence in epoch 1)
     X = np.random.RandomState(0).rand(20, 4) * 1e200
-    with pytest.raises(ValueError, match="Floating-point under-/overflow occurred at epoch #2"):
+    with pytest.raises(ValueError, match="Floating-point under-/overflow occurred at epoch #1"):
         hogwild.SGDRegressor(learning_rate="constant", eta0=1e100, max_iter=5, tol=None, solver=solver).fit(
             X, np.arange(20.0))
 

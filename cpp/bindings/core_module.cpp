@@ -8,6 +8,7 @@
 #include <bit>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -247,28 +248,27 @@ TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback) {
     return result;
 }
 
-template <class View>
-TrainResult dispatch_solver(const std::string& solver, const View& X, const Targets& targets,
-                            const TrainConfig& config, ModelState& model, const py::object& epoch_callback) {
-    return run_interruptibly(
-        [&](const TrainHooks& hooks) {
-            if (solver == "sequential") return train_sequential(X, targets, config, model, hooks);
-            if (solver == "local") return train_local(X, targets, config, model, hooks);
-            if (solver == "easgd") return train_easgd(X, targets, config, model, hooks);
-            if (solver == "async") return train_async(X, targets, config, model, hooks);
-            if (solver == "buckwild") return train_buckwild(X, targets, config, model, hooks);
-            if (solver == "minibatch") return train_minibatch(X, targets, config, model, hooks);
-            if (solver == "gd") return train_gd(X, targets, config, model, hooks);
-            return train_hogwild(X, targets, config, model, hooks);
-        },
-        epoch_callback);
+// The registry as the Python layer reads it: one dict per solver.
+py::list solvers() {
+    py::list out;
+    for (const SolverInfo& info : kSolvers) {
+        py::dict entry;
+        entry["name"] = info.name;
+        entry["parallel"] = info.parallel;
+        entry["optimizers"] = info.optimizers;
+        entry["passive_aggressive"] = info.passive_aggressive;
+        entry["deterministic"] = info.deterministic;
+        entry["summary"] = info.summary;
+        out.append(entry);
+    }
+    return out;
 }
 
 template <class Value>
-TrainResult train_csr_with_values(const std::string& solver, const py::array& data, const py::array& indices,
-                                  const py::array& indptr, std::int64_t n_rows, std::int64_t n_cols,
-                                  const Targets& targets, const TrainConfig& config, ModelState& model,
-                                  const py::object& epoch_callback) {
+std::unique_ptr<TrainingSession> csr_session(const std::string& solver, const py::array& data, const py::array& indices,
+                                             const py::array& indptr, std::int64_t n_rows, std::int64_t n_cols,
+                                             const Targets& targets, const TrainConfig& config,
+                                             const ModelState& model) {
     const std::int64_t nnz = static_cast<std::int64_t>(data.size());
     auto make = [&](auto index_tag) {
         using Index = decltype(index_tag);
@@ -278,79 +278,113 @@ TrainResult train_csr_with_values(const std::string& solver, const py::array& da
         view.indptr = checked_buffer<Index>(indptr, "X.indptr", n_rows + 1, false);
         view.n_rows = n_rows;
         view.n_cols = n_cols;
-        return dispatch_solver(solver, view, targets, config, model, epoch_callback);
+        return make_session(solver, view, targets, config, model);
     };
     if (has_dtype<std::int32_t>(indices)) return make(std::int32_t{});
     if (has_dtype<std::int64_t>(indices)) return make(std::int64_t{});
     throw py::type_error("X.indices must be int32 or int64");
 }
 
+// A training session over the caller's buffers (see runtime/session.hpp):
+// `run(epochs)` trains more epochs in place, continuing where the last run
+// stopped; between runs the caller may read and write coef, intercept and
+// the average buffers. The session holds references to every buffer.
+class Session {
+  public:
+    Session(const std::string& solver, py::object X, py::object y, py::object sample_weight,
+            py::object validation_mask, py::object coef, py::object intercept, py::object average_coef,
+            py::object average_intercept, const py::dict& options)
+        : buffers_(py::make_tuple(X, y, sample_weight, validation_mask, coef, intercept, average_coef,
+                                  average_intercept)) {
+        find_solver(solver);  // an unknown name: ValueError (pybind11 maps std::invalid_argument to it)
+        const TrainConfig config = config_from_dict(options);
+        max_iter_ = config.max_iter;
+
+        std::int64_t n_rows = 0, n_cols = 0;
+        const bool sparse = py::isinstance<py::tuple>(X);
+        if (sparse) {
+            auto parts = X.cast<py::tuple>();  // (data, indices, indptr, n_rows, n_cols)
+            if (parts.size() != 5) throw py::value_error("X must be (data, indices, indptr, n_rows, n_cols)");
+            n_rows = parts[3].cast<std::int64_t>();
+            n_cols = parts[4].cast<std::int64_t>();
+        } else {
+            auto array = X.cast<py::array>();
+            if (array.ndim() != 2) throw py::value_error("X must be 2-dimensional");
+            n_rows = array.shape(0);
+            n_cols = array.shape(1);
+        }
+
+        if (n_rows < 0 || n_cols < 0) throw py::value_error("X must have non-negative dimensions");
+        if (config.early_stopping && validation_mask.is_none())
+            throw py::value_error("early_stopping needs a validation_mask");
+        Targets targets;
+        targets.y = checked_buffer<double>(y, "y", n_rows, false);
+        targets.sample_weight = checked_buffer<double>(sample_weight, "sample_weight", n_rows, false);
+        if (!validation_mask.is_none())
+            targets.validation_mask = checked_buffer<std::uint8_t>(validation_mask, "validation_mask", n_rows, false);
+
+        ModelState model;
+        model.n_features = n_cols;
+        model.weights = checked_buffer<double>(coef, "coef", n_cols, true);
+        model.intercept = checked_buffer<double>(intercept, "intercept", 1, true);
+        if (config.average > 0) {
+            model.average_weights = checked_buffer<double>(average_coef, "average_coef", n_cols, true);
+            model.average_intercept = checked_buffer<double>(average_intercept, "average_intercept", 1, true);
+        }
+
+        if (sparse) {
+            auto parts = X.cast<py::tuple>();
+            auto data = parts[0].cast<py::array>();
+            auto indices = parts[1].cast<py::array>();
+            auto indptr = parts[2].cast<py::array>();
+            if (has_dtype<float>(data))
+                session_ = csr_session<float>(solver, data, indices, indptr, n_rows, n_cols, targets, config, model);
+            else if (has_dtype<double>(data))
+                session_ = csr_session<double>(solver, data, indices, indptr, n_rows, n_cols, targets, config, model);
+            else
+                throw py::type_error("X.data must be float32 or float64");
+        } else {
+            auto array = X.cast<py::array>();
+            if (has_dtype<float>(array)) {
+                DenseView<float> view{checked_buffer<float>(array, "X", n_rows * n_cols, false), n_rows, n_cols};
+                session_ = make_session(solver, view, targets, config, model);
+            } else if (has_dtype<double>(array)) {
+                DenseView<double> view{checked_buffer<double>(array, "X", n_rows * n_cols, false), n_rows, n_cols};
+                session_ = make_session(solver, view, targets, config, model);
+            } else {
+                throw py::type_error("X must be float32 or float64");
+            }
+        }
+    }
+
+    // Trains up to `epochs` more epochs (None: max_iter of the options).
+    py::dict run(const py::object& epochs, const py::object& epoch_callback) {
+        const int n = epochs.is_none() ? max_iter_ : epochs.cast<int>();
+        if (n < 1) throw py::value_error("epochs must be >= 1");
+        if (running_) throw std::runtime_error("this session is already running (on another thread)");
+        running_ = true;
+        struct Done {
+            bool& flag;
+            ~Done() { flag = false; }
+        } done{running_};
+        const TrainResult result =
+            run_interruptibly([&](const TrainHooks& hooks) { return session_->run(n, hooks); }, epoch_callback);
+        return result_to_dict(result);
+    }
+
+  private:
+    py::tuple buffers_;  // keeps every buffer the session points into alive
+    std::unique_ptr<TrainingSession> session_;
+    int max_iter_ = 1;
+    bool running_ = false;
+};
+
 py::dict train(const std::string& solver, py::object X, py::object y, py::object sample_weight,
                py::object validation_mask, py::object coef, py::object intercept, py::object average_coef,
                py::object average_intercept, const py::dict& options, const py::object& epoch_callback) {
-    const bool known = solver == "sequential" || solver == "hogwild" || solver == "local" || solver == "easgd" ||
-                       solver == "async" || solver == "buckwild" || solver == "minibatch" || solver == "gd";
-    if (!known) throw py::value_error("unknown solver: '" + solver + "'");
-    const TrainConfig config = config_from_dict(options);
-
-    std::int64_t n_rows = 0, n_cols = 0;
-    const bool sparse = py::isinstance<py::tuple>(X);
-    if (sparse) {
-        auto parts = X.cast<py::tuple>();  // (data, indices, indptr, n_rows, n_cols)
-        n_rows = parts[3].cast<std::int64_t>();
-        n_cols = parts[4].cast<std::int64_t>();
-    } else {
-        auto array = X.cast<py::array>();
-        if (array.ndim() != 2) throw py::value_error("X must be 2-dimensional");
-        n_rows = array.shape(0);
-        n_cols = array.shape(1);
-    }
-
-    if (n_rows < 0 || n_cols < 0) throw py::value_error("X must have non-negative dimensions");
-    if (config.early_stopping && validation_mask.is_none())
-        throw py::value_error("early_stopping needs a validation_mask");
-    Targets targets;
-    targets.y = checked_buffer<double>(y, "y", n_rows, false);
-    targets.sample_weight = checked_buffer<double>(sample_weight, "sample_weight", n_rows, false);
-    if (!validation_mask.is_none())
-        targets.validation_mask = checked_buffer<std::uint8_t>(validation_mask, "validation_mask", n_rows, false);
-
-    ModelState model;
-    model.n_features = n_cols;
-    model.weights = checked_buffer<double>(coef, "coef", n_cols, true);
-    model.intercept = checked_buffer<double>(intercept, "intercept", 1, true);
-    if (config.average > 0) {
-        model.average_weights = checked_buffer<double>(average_coef, "average_coef", n_cols, true);
-        model.average_intercept = checked_buffer<double>(average_intercept, "average_intercept", 1, true);
-    }
-
-    TrainResult result;
-    if (sparse) {
-        auto parts = X.cast<py::tuple>();
-        auto data = parts[0].cast<py::array>();
-        auto indices = parts[1].cast<py::array>();
-        auto indptr = parts[2].cast<py::array>();
-        if (has_dtype<float>(data))
-            result = train_csr_with_values<float>(solver, data, indices, indptr, n_rows, n_cols, targets, config, model,
-                                                     epoch_callback);
-        else if (has_dtype<double>(data))
-            result = train_csr_with_values<double>(solver, data, indices, indptr, n_rows, n_cols, targets, config, model,
-                                                     epoch_callback);
-        else
-            throw py::type_error("X.data must be float32 or float64");
-    } else {
-        auto array = X.cast<py::array>();
-        if (has_dtype<float>(array)) {
-            DenseView<float> view{checked_buffer<float>(array, "X", n_rows * n_cols, false), n_rows, n_cols};
-            result = dispatch_solver(solver, view, targets, config, model, epoch_callback);
-        } else if (has_dtype<double>(array)) {
-            DenseView<double> view{checked_buffer<double>(array, "X", n_rows * n_cols, false), n_rows, n_cols};
-            result = dispatch_solver(solver, view, targets, config, model, epoch_callback);
-        } else {
-            throw py::type_error("X must be float32 or float64");
-        }
-    }
-    return result_to_dict(result);
+    Session session(solver, X, y, sample_weight, validation_mask, coef, intercept, average_coef, average_intercept,
+                    options);
+    return session.run(py::none(), epoch_callback);
 }
 
 // For tests of buckwild's rounding: each value stochastically rounded to
@@ -382,6 +416,19 @@ PYBIND11_MODULE(_core, m) {
           "Train in place. X is a dense 2-D array or a tuple (data, indices, indptr, n_rows, n_cols).\n"
           "epoch_callback(record) is called after each epoch (record['coef'] is a read-only view valid\n"
           "during the call); returning False stops training.");
+    py::class_<Session>(m, "Session",
+                        "A training session over the caller's buffers: run(epochs) trains more epochs in place,\n"
+                        "continuing exactly where the last run stopped; coef, intercept and the average buffers\n"
+                        "may be read and written between runs (a written model is where the next run starts).")
+        .def(py::init<const std::string&, py::object, py::object, py::object, py::object, py::object, py::object,
+                      py::object, py::object, const py::dict&>(),
+             py::arg("solver"), py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("validation_mask"),
+             py::arg("coef"), py::arg("intercept"), py::arg("average_coef"), py::arg("average_intercept"),
+             py::arg("options"))
+        .def("run", &Session::run, py::arg("epochs") = py::none(), py::arg("epoch_callback") = py::none(),
+             "Train up to `epochs` more epochs (default: max_iter); returns the run's result dict.");
+    m.def("solvers", &solvers,
+          "The registered solvers: name, parallel, optimizers, passive_aggressive, deterministic, summary.");
     m.def("build_info", []() {
         py::dict info;
         for (const auto& [key, value] : hogwild::build_info()) info[py::str(key)] = value;
@@ -392,4 +439,18 @@ PYBIND11_MODULE(_core, m) {
           py::arg("seed"), "Values rounded as buckwild stores them (for tests).");
     m.def("usable_cpu_count", &hogwild::usable_cpu_count, "CPUs in this process's affinity mask.");
     m.def("allowed_cpus", &hogwild::allowed_cpus);
+    m.def(
+        "topology",
+        [](const std::string& sysfs_root) {
+            py::list nodes;
+            for (const auto& node : hogwild::numa_nodes(sysfs_root)) {
+                py::dict entry;
+                entry["node"] = node.id;
+                entry["cpus"] = node.cpus;
+                nodes.append(entry);
+            }
+            return nodes;
+        },
+        py::arg("sysfs_root") = "/sys/devices/system/node",
+        "NUMA nodes and the CPUs of each this process may use (one node where sysfs says nothing).");
 }

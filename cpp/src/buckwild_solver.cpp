@@ -2,11 +2,4 @@
 
 #include "data_layouts.hpp"
 
-namespace hogwild {
-
-#define HOGWILD_INSTANTIATE_BUCKWILD(View)                                                                  \
-    template TrainResult train_buckwild<View>(const View&, const Targets&, const TrainConfig&, ModelState&, \
-                                              const TrainHooks&);
-HOGWILD_FOR_EACH_LAYOUT(HOGWILD_INSTANTIATE_BUCKWILD)
-
-}  // namespace hogwild
+HOGWILD_INSTANTIATE_SOLVER(make_buckwild_session)

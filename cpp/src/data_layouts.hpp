@@ -1,9 +1,11 @@
 // Every data layout the solvers are compiled for: float32/float64 values,
-// int32/int64 CSR indices, or dense rows. Used to instantiate templates.
+// int32/int64 CSR indices, or dense rows. HOGWILD_INSTANTIATE_SOLVER(f)
+// instantiates the registered entry point f (see solvers.hpp) for each.
 #pragma once
 
 #include <cstdint>
 
+#include "hogwild/solvers.hpp"
 #include "hogwild/views.hpp"
 
 namespace hogwild::layouts {
@@ -15,10 +17,16 @@ using DenseF32 = DenseView<float>;
 using DenseF64 = DenseView<double>;
 }  // namespace hogwild::layouts
 
-#define HOGWILD_FOR_EACH_LAYOUT(MACRO)       \
-    MACRO(::hogwild::layouts::CsrF32I32)     \
-    MACRO(::hogwild::layouts::CsrF32I64)     \
-    MACRO(::hogwild::layouts::CsrF64I32)     \
-    MACRO(::hogwild::layouts::CsrF64I64)     \
-    MACRO(::hogwild::layouts::DenseF32)      \
-    MACRO(::hogwild::layouts::DenseF64)
+#define HOGWILD_INSTANTIATE_TRAIN(function, View) \
+    template std::unique_ptr<TrainingSession> function<View>(const View&, const Targets&, const TrainConfig&, \
+                                                             const ModelState&);
+
+#define HOGWILD_INSTANTIATE_SOLVER(function)                           \
+    namespace hogwild {                                                \
+    HOGWILD_INSTANTIATE_TRAIN(function, ::hogwild::layouts::CsrF32I32) \
+    HOGWILD_INSTANTIATE_TRAIN(function, ::hogwild::layouts::CsrF32I64) \
+    HOGWILD_INSTANTIATE_TRAIN(function, ::hogwild::layouts::CsrF64I32) \
+    HOGWILD_INSTANTIATE_TRAIN(function, ::hogwild::layouts::CsrF64I64) \
+    HOGWILD_INSTANTIATE_TRAIN(function, ::hogwild::layouts::DenseF32)  \
+    HOGWILD_INSTANTIATE_TRAIN(function, ::hogwild::layouts::DenseF64)  \
+    }

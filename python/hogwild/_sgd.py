@@ -29,12 +29,14 @@ MAX_INT = np.iinfo(np.int32).max
 MAX_THREADS_PER_CPU = 16
 SPARSE_INTERCEPT_DECAY = 0.01  # scikit-learn's: the intercept moves slower on sparse data
 
-# solvers of the C++ core, and those that take a per-coordinate optimizer
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
-SOLVERS = ("hogwild", "sequential", "local", "easgd", "async", "buckwild", "minibatch", "gd")
-OPTIMIZER_SOLVERS = ("hogwild", "local", "easgd", "async", "buckwild", "minibatch", "gd")
-# solvers that step along gradients only: no passive-aggressive rates
-GRADIENT_SOLVERS = ("async", "minibatch", "gd")
+# The solvers of the C++ core, from its registry (cpp/include/hogwild/solvers.hpp)
+SOLVER_INFO = {info["name"]: info for info in _core.solvers()}
+SOLVERS = tuple(SOLVER_INFO)
+# those that take a per-coordinate optimizer
+OPTIMIZER_SOLVERS = tuple(name for name, info in SOLVER_INFO.items() if info["optimizers"])
+# those that step along gradients only: no passive-aggressive rates
+GRADIENT_SOLVERS = tuple(name for name, info in SOLVER_INFO.items() if not info["passive_aggressive"])
 PASSIVE_AGGRESSIVE_RATES = ("pa1", "pa2")
 EPOCH_LEARNING_RATES = {"exponential", "step"}  # beyond scikit-learn's
 

@@ -260,18 +260,16 @@ def _demo(args):
     return 0
 
 
-def _numa_nodes():
-    """NUMA node -> CPU list, from Linux's sysfs (empty elsewhere)."""
-    root = "/sys/devices/system/node"
-    nodes = {}
-    try:
-        for entry in sorted(os.listdir(root)):
-            if entry.startswith("node") and entry[4:].isdigit():
-                with open(os.path.join(root, entry, "cpulist")) as f:
-                    nodes[int(entry[4:])] = f.read().strip()
-    except OSError:
-        pass
-    return nodes
+def _cpu_list(cpus):
+    """CPUs as sysfs writes them: "0-3,8"."""
+    ranges, start = [], None
+    for k, cpu in enumerate(cpus):
+        if start is None:
+            start = cpu
+        if k + 1 == len(cpus) or cpus[k + 1] != cpu + 1:
+            ranges.append(str(start) if start == cpu else f"{start}-{cpu}")
+            start = None
+    return ",".join(ranges)
 
 
 def _gpus():
@@ -295,10 +293,12 @@ def _info(args):
     print(f"{'python':>20}: {sys.version.split()[0]}")
     for key, value in build_info().items():
         print(f"{key:>20}: {value}")
-    nodes = _numa_nodes()
-    print(f"{'numa_nodes':>20}: {len(nodes) or 'unknown'}")
-    for node, cpus in nodes.items():
-        print(f"{'node ' + str(node):>20}: CPUs {cpus}")
+    from . import _core
+
+    nodes = _core.topology()  # the core's reading of the machine, as the solvers see it
+    print(f"{'numa_nodes':>20}: {len(nodes)}")
+    for node in nodes:
+        print(f"{'node ' + str(node['node']):>20}: CPUs {_cpu_list(node['cpus'])}")
     gpus = _gpus()
     print(f"{'gpus':>20}: {len(gpus)}" + ("" if gpus else " (none visible)"))
     for gpu in gpus:

@@ -19,29 +19,33 @@
 //    L1, division for L2), which cannot overshoot on rare features.
 #pragma once
 
+#pragma once
+
 #include <omp.h>
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <numeric>
 #include <type_traits>
 #include <vector>
 
-#include "hogwild/epoch_end.hpp"
+#include "hogwild/math/update_rule.hpp"
 #include "hogwild/optimizer.hpp"
 #include "hogwild/penalty.hpp"
 #include "hogwild/row_order.hpp"
+#include "hogwild/runtime/epoch_driver.hpp"
+#include "hogwild/runtime/iterate_average.hpp"
+#include "hogwild/runtime/session.hpp"
+#include "hogwild/runtime/training_rows.hpp"
 #include "hogwild/scaled_weights.hpp"
 #include "hogwild/schedule.hpp"
 #include "hogwild/solvers.hpp"
-#include "hogwild/stopping_rule.hpp"
-#include "hogwild/topology.hpp"
 #include "hogwild/views.hpp"
 #include "hogwild/write_policy.hpp"
 
 namespace hogwild {
+
 
 // What a row step needs to know about a feature besides its weight. Kept
 // apart from the shared weights: this array is only read during training,
@@ -92,101 +96,65 @@ inline constexpr double kFrequentFeatureMinFraction = 1.0 / 64.0;
 inline constexpr std::int64_t kMaxFrequentFeatures = 1024;
 inline constexpr double kRefreshWorkRatio = 16.0;
 
+
 template <class View, class Policy>
-class HogwildTrainer {
+class HogwildSolver {
   public:
-    HogwildTrainer(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
-                   const TrainHooks& hooks)
-        : X_(X), targets_(targets), config_(config), model_(model), hooks_(hooks),
-          n_threads_(std::max(1, config.n_threads)), n_features_(model.n_features),
-          l1_ratio_(effective_l1_ratio(config)), schedule_(StepSchedule::from(config)),
-          averaging_(config.average > 0), passive_aggressive_(is_passive_aggressive(config.learning_rate)),
-          optimizer_(config, config.optimizer == Optimizer::sgd ? 0 : model.n_features + 1) {}
-
-    TrainResult run() {
-        using Clock = std::chrono::steady_clock;
-        TrainResult result;
-        result.threads_used = n_threads_;
+    HogwildSolver(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model)
+        : X_(X), targets_(targets), config_(config), model_(model), n_threads_(std::max(1, config.n_threads)),
+          n_features_(model.n_features), strength_(penalty_strength(config)), schedule_(StepSchedule::from(config)),
+          passive_aggressive_(is_passive_aggressive(config.learning_rate)),
+          optimizer_(config, config.optimizer == Optimizer::sgd ? 0 : model.n_features + 1),
+          average_(config, model, X.nnz(), X.n_rows), loss_sum_(n_threads_), updates_(n_threads_) {
         const FeatureStats stats = feature_stats();
-        const std::int64_t n_train = count_training_rows();
-        build_slots(stats, n_train);
-        result.hot_features_used = static_cast<std::int64_t>(hot_features_.size());
-        if (averaging_) start_averages();
+        build_slots(stats, count_training_rows(targets, X.n_rows));
+        // allocated here, not in the parallel region, where an exception would terminate
+        replicas_.assign(static_cast<std::size_t>(n_threads_), Replica(replicas_on_ ? hot_features_.size() + 1 : 0));
+    }
 
-        const std::vector<int> cpus = allowed_cpus();
-        RowOrder order(X_.n_rows, config_.shuffle_block_size, config_.seed);
-        StoppingRule stopping(config_);
-        std::vector<PaddedDouble> thread_loss(static_cast<std::size_t>(n_threads_));
-        std::vector<PaddedDouble> thread_updates(static_cast<std::size_t>(n_threads_));
-        double t_epoch = config_.t_start;
-        bool stop = false;
-        Clock::time_point epoch_start;
+    std::int64_t hot_features_used() const { return static_cast<std::int64_t>(hot_features_.size()); }
 
-        // allocated before the parallel region, where an exception would terminate
-        std::vector<Replica> replicas(static_cast<std::size_t>(n_threads_),
-                                      Replica(replicas_on_ ? hot_features_.size() + 1 : 0));
+    // The caller wrote the model buffers: continue from them.
+    void reload() {
+        std::copy(model_.weights, model_.weights + n_features_, weights_.begin());
+        shared_intercept_.value = *model_.intercept;
+        average_ = IterateAverage(config_, model_, X_.nnz(), X_.n_rows, t_);
+    }
 
-#pragma omp parallel num_threads(n_threads_)
-        {
-            const int tid = omp_get_thread_num();
-            const int team = omp_get_num_threads();
-            ScopedThreadPin pin(config_.pin_threads && team > 1 ? cpus[static_cast<std::size_t>(tid) % cpus.size()]
-                                                                : -1);
-            Replica& replica = replicas[static_cast<std::size_t>(tid)];
+    int n_threads() const { return n_threads_; }
 
-            for (int epoch = 0; epoch < config_.max_iter; ++epoch) {
-#pragma omp single
-                {
-                    epoch_start = Clock::now();
-                    order.next_epoch(config_.shuffle);
-                }
-                if (replicas_on_) refresh_replica(replica);
-                const double epoch_eta = epoch_rate(config_, epoch, stopping.adaptive_eta());
-                const std::int64_t begin = X_.n_rows * tid / team;
-                const std::int64_t end = X_.n_rows * (tid + 1) / team;
-                double loss_sum = 0.0;
-                std::int64_t updates = 0;
-                run_rows(order.rows(), begin, end, tid, team, t_epoch, epoch_eta, replica, loss_sum, updates);
-                if (replicas_on_)
-                    merge_replica(replica, step_size(t_epoch + static_cast<double>(updates * team + tid), epoch_eta));
-                // the calling thread (0) also polls once per epoch, however few its rows
-                if (tid == 0 && hooks_.interrupted && hooks_.interrupted()) stop_requested_.store(true, std::memory_order_relaxed);
-                thread_loss[static_cast<std::size_t>(tid)].value = loss_sum;
-                thread_updates[static_cast<std::size_t>(tid)].value = static_cast<double>(updates);
-#pragma omp barrier
-                // the calling thread: it may call back into Python
-                if (tid == 0) {
-                    if (stop_requested_.load(std::memory_order_relaxed)) {
-                        result.interrupted = true;
-                        stop = true;
-                    } else {
-                        stop = finish_epoch(result, stopping, thread_loss, thread_updates, t_epoch, epoch,
-                                            std::chrono::duration<double>(Clock::now() - epoch_start).count());
-                    }
-                }
-#pragma omp barrier
-                if (stop) break;
-            }
+    void start_epoch(const Epoch&) {}
+
+    void work(int tid, int team_size, const Epoch& epoch, ThreadTeam& team) {
+        Replica& replica = replicas_[static_cast<std::size_t>(tid)];
+        if (replicas_on_) refresh_replica(replica);
+        const Share share = share_of(X_.n_rows, tid, team_size);
+        double loss_sum = 0.0;
+        std::int64_t updates = 0;
+        run_rows(epoch, share, tid, team_size, team, replica, loss_sum, updates);
+        if (replicas_on_)
+            merge_replica(replica, step_size(epoch.t_start + static_cast<double>(updates * team_size + tid), epoch.eta));
+        loss_sum_[tid] = loss_sum;
+        updates_[tid] = static_cast<double>(updates);
+    }
+
+    // The calling thread, between epochs: the shared weights become the model.
+    EpochOutcome publish(const Epoch& epoch) {
+        EpochOutcome outcome;
+        outcome.loss_sum = loss_sum_.sum();
+        outcome.updates = updates_.sum();
+        t_ = epoch.t_start + outcome.updates;
+        std::copy(weights_.begin(), weights_.end(), model_.weights);
+        *model_.intercept = shared_intercept_.value;
+        if (average_.on()) {
+            average_.snapshot(average_.clock_at(epoch.t_start + outcome.updates - 1.0),
+                              [&](std::size_t s) { return current_weight(s, nullptr); });
+            average_.publish(model_);
         }
-        result.t = t_epoch;
-        return result;
+        return outcome;
     }
 
   private:
-    static constexpr std::int64_t kRowsBetweenStopChecks = 256;
-    static constexpr std::int64_t kRowsBetweenInterruptChecks = 4096;
-
-    std::int64_t count_training_rows() const {
-        if (targets_.validation_mask == nullptr) return X_.n_rows;
-        std::int64_t n = 0;
-        for (std::int64_t i = 0; i < X_.n_rows; ++i) n += targets_.validation_mask[i] ? 0 : 1;
-        return n;
-    }
-
-    bool is_training_row(std::int64_t i) const {
-        return targets_.validation_mask == nullptr || !targets_.validation_mask[i];
-    }
-
     // How many training rows contain each feature, counted in parallel.
     // Private counters per thread are fastest but cost threads x features;
     // beyond this many counters in all, threads share one with atomic adds.
@@ -207,7 +175,7 @@ class HogwildTrainer {
             FeatureStats* mine = private_counters ? &per_thread[static_cast<std::size_t>(omp_get_thread_num())] : nullptr;
 #pragma omp for schedule(static)
             for (std::int64_t i = 0; i < n_rows; ++i) {
-                if (!is_training_row(i)) continue;
+                if (!is_training_row(targets_, i)) continue;
                 const auto row = X_.row(i);
                 for (std::int64_t k = 0; k < row.size(); ++k) {
                     const auto j = static_cast<std::size_t>(row.index(k));
@@ -229,6 +197,7 @@ class HogwildTrainer {
             }
         return stats;
     }
+
 
     void build_slots(const FeatureStats& stats, std::int64_t n_train) {
         const std::vector<std::uint32_t>& counts = stats.rows;
@@ -291,40 +260,14 @@ class HogwildTrainer {
         }
     }
 
-    // Averaged SGD by snapshots: the calling thread adds the current weights,
-    // weighted by the updates since its last snapshot, to a running sum every
-    // `snapshot_every_` of its rows (O(d) work spread over about 4d nonzeros
-    // of training, so the cost stays O(nnz)), and once more at each epoch's
-    // end. `averaging_clock(t)` counts the iterates averaged by update t.
-    double averaging_clock(double t) const { return std::max(0.0, t - static_cast<double>(config_.average) + 1.0); }
-
-    void start_averages() {
-        average_clock_ = averaging_clock(config_.t_start - 1.0);
-        average_sum_.resize(static_cast<std::size_t>(n_features_));
-        for (std::int64_t j = 0; j < n_features_; ++j)
-            average_sum_[static_cast<std::size_t>(j)] = model_.average_weights[j] * average_clock_;
-        average_intercept_sum_ = *model_.average_intercept * average_clock_;
-        const double nnz_per_row = X_.n_rows > 0 ? static_cast<double>(X_.nnz()) / X_.n_rows : 1.0;
-        snapshot_every_ = std::max<std::int64_t>(
-            16, static_cast<std::int64_t>(4.0 * static_cast<double>(n_features_) / std::max(1.0, nnz_per_row)));
-    }
-
     // Weight of feature j as this thread sees it.
-    double current_weight(std::int64_t j, Replica* replica) {
-        const std::int32_t slot = features_[static_cast<std::size_t>(j)].replica_slot;
+    // (j == n_features: the intercept)
+    double current_weight(std::size_t j, Replica* replica) {
+        if (j == static_cast<std::size_t>(n_features_))
+            return replica != nullptr ? replica->value(hot_features_.size()) : Policy::read(shared_intercept_.value);
+        const std::int32_t slot = features_[j].replica_slot;
         return slot >= 0 && replica != nullptr ? replica->value(static_cast<std::size_t>(slot))
-                                               : Policy::read(weights_[static_cast<std::size_t>(j)]);
-    }
-
-    void snapshot_average(double clock, Replica* replica) {
-        const double weight = clock - average_clock_;
-        if (weight <= 0.0) return;
-        for (std::int64_t j = 0; j < n_features_; ++j)
-            average_sum_[static_cast<std::size_t>(j)] += weight * current_weight(j, replica);
-        const double intercept =
-            replica != nullptr ? replica->value(hot_features_.size()) : Policy::read(shared_intercept_.value);
-        average_intercept_sum_ += weight * intercept;
-        average_clock_ = clock;
+                                               : Policy::read(weights_[j]);
     }
 
     double& shared_value(std::size_t slot) {
@@ -368,40 +311,33 @@ class HogwildTrainer {
             replica.value(slot) = replica.base[slot] = Policy::read(shared_value(slot));
     }
 
-    void run_rows(const std::int64_t* rows, std::int64_t begin, std::int64_t end, int tid, int team, double t_epoch,
-                  double epoch_eta, Replica& replica, double& loss_sum, std::int64_t& updates) {
+    void run_rows(const Epoch& epoch, Share share, int tid, int team_size, ThreadTeam& team, Replica& replica,
+                  double& loss_sum, std::int64_t& updates) {
         // Threads merge at staggered times so that they do not contend for the
         // same cache lines in the same moment.
-        std::int64_t since_merge = sync_every_ * tid / team;
-        std::int64_t since_refresh = refresh_every_ * tid / team;
+        std::int64_t since_merge = sync_every_ * tid / team_size;
+        std::int64_t since_refresh = refresh_every_ * tid / team_size;
         std::int64_t since_snapshot = 0;
-        for (std::int64_t position = begin; position < end; ++position) {
-            const std::int64_t local = position - begin;
-            if (local % kRowsBetweenStopChecks == 0) {
-                if (tid == 0 && local % kRowsBetweenInterruptChecks == 0 && local > 0 && hooks_.interrupted &&
-                    hooks_.interrupted())
-                    stop_requested_.store(true, std::memory_order_relaxed);
-                if (stop_requested_.load(std::memory_order_relaxed)) return;
-            }
-            prefetch_ahead(X_, rows, position, end);
-
-            const std::int64_t i = rows[position];
-            if (!is_training_row(i)) continue;
+        Replica* mine = replicas_on_ ? &replica : nullptr;
+        for (std::int64_t position = share.begin; position < share.end; ++position) {
+            if (team.stop_at(tid, position - share.begin)) return;
+            prefetch_ahead(X_, epoch.rows, position, share.end);
+            const std::int64_t i = epoch.rows[position];
+            if (!is_training_row(targets_, i)) continue;
             // The schedule runs on the global update count, estimated from
             // this thread's progress as if threads took turns.
-            const double t = t_epoch + static_cast<double>(updates * team + tid);
-            step(X_.row(i), targets_.y[i], targets_.sample_weight[i], t, epoch_eta,
-                 replicas_on_ ? &replica : nullptr, loss_sum);
+            const double t = epoch.t_start + static_cast<double>(updates * team_size + tid);
+            step(X_.row(i), targets_.y[i], targets_.sample_weight[i], t, epoch.eta, mine, loss_sum);
             ++updates;
-            if (averaging_ && tid == 0 && ++since_snapshot == snapshot_every_) {
-                snapshot_average(averaging_clock(t), replicas_on_ ? &replica : nullptr);
+            if (average_.on() && tid == 0 && ++since_snapshot == average_.snapshot_every()) {
+                average_.snapshot(average_.clock_at(t), [&](std::size_t s) { return current_weight(s, mine); });
                 since_snapshot = 0;
             }
             if (replicas_on_ && ++since_refresh == refresh_every_) {
-                merge_replica(replica, step_size(t, epoch_eta));
+                merge_replica(replica, step_size(t, epoch.eta));
                 since_refresh = since_merge = 0;
             } else if (replicas_on_ && ++since_merge == sync_every_) {
-                merge_frequent(replica, step_size(t, epoch_eta));
+                merge_frequent(replica, step_size(t, epoch.eta));
                 since_merge = 0;
             }
         }
@@ -409,6 +345,25 @@ class HogwildTrainer {
 
     double step_size(double t, double epoch_eta) const {
         return config_.learning_rate == LearningRate::constant ? config_.eta0 : schedule_.at(t, epoch_eta);
+    }
+
+    // The weight of feature j where this thread writes it: its replica slot,
+    // or the shared vector through the write policy.
+    template <class Next>
+    void write_feature(std::int64_t j, FeatureInfo info, Replica* replica, Next&& next) {
+        if (info.replica_slot >= 0) {
+            const auto slot = static_cast<std::size_t>(info.replica_slot);
+            replica->value(slot) = next(replica->value(slot));
+        } else {
+            Policy::modify(weights_[static_cast<std::size_t>(j)], next);
+        }
+    }
+
+    void write_intercept(Replica* replica, double change) {
+        if (replica != nullptr)
+            replica->value(hot_features_.size()) += change;
+        else
+            Policy::modify(shared_intercept_.value, [&](double b) { return b + change; });
     }
 
     template <class Row>
@@ -430,122 +385,57 @@ class HogwildTrainer {
         }
         const double row_squared_norm = passive_aggressive_ ? squared_norm(row) : 0.0;
         if (config_.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return;
-        const auto intercept_slot = static_cast<std::int32_t>(hot_features_.size());
-        p += replica != nullptr ? replica->value(static_cast<std::size_t>(intercept_slot))
-                                : Policy::read(shared_intercept_.value);
+        p += replica != nullptr ? replica->value(hot_features_.size()) : Policy::read(shared_intercept_.value);
 
         const double eta = step_size(t, epoch_eta);
         loss_sum += config_.loss.value(p, y);
-        const double class_weight = y > 0.0 ? config_.weight_pos : config_.weight_neg;
+        const double weight = example_weight(config_, y, sample_weight);
         if (config_.optimizer != Optimizer::sgd) {
-            // (update_step with a unit rate is -dloss/dp, clipped as scikit-learn clips it)
-            const double derivative = -update_step(config_, 1.0, p, y, 0.0) * (class_weight * sample_weight);
-            optimizer_step(row, derivative, optimizer_.at(eta, t), replica);
+            // a per-coordinate optimizer, its state shared by the threads Hogwild!-style
+            const double derivative = clipped(config_.loss.derivative(p, y)) * weight;
+            const OptimizerStep step = optimizer_.at(eta, t);
+            for (std::int64_t k = 0; k < row.size(); ++k) {
+                const std::int64_t j = row.index(k);
+                const FeatureInfo info = features_[static_cast<std::size_t>(j)];
+                write_feature(j, info, replica, [&](double w) {
+                    return w + optimizer_.change(j,
+                                                 regularized_gradient(w, derivative * row.value(k), strength_,
+                                                                      info.regularization_scale),
+                                                 step);
+                });
+            }
+            if (derivative != 0.0 && config_.fit_intercept)
+                write_intercept(replica, optimizer_.change(n_features_, derivative * config_.intercept_decay, step));
             return;
         }
-        const double update = update_step(config_, eta, p, y, row_squared_norm) * (class_weight * sample_weight);
-        const bool regularizes = config_.penalty != Penalty::none;
-        if (update == 0.0 && !regularizes) return;
-
-        const double l2_strength = eta * config_.alpha * (1.0 - l1_ratio_);
-        const double l1_strength = eta * config_.alpha * l1_ratio_;
+        const double update = update_step(config_, eta, p, y, row_squared_norm) * weight;
+        if (update == 0.0 && !strength_.any()) return;
+        const PenaltyStrength step_strength = strength_.times(eta);
         for (std::int64_t k = 0; k < row.size(); ++k) {
             const std::int64_t j = row.index(k);
             const FeatureInfo info = features_[static_cast<std::size_t>(j)];
-            const double gradient_step = update * row.value(k);
-            const double r = info.regularization_scale;
-            auto next = [&](double w) {
-                double v = w + gradient_step;
-                if (l1_strength > 0.0) {
-                    const double cut = l1_strength * r;
-                    v = v > cut ? v - cut : (v < -cut ? v + cut : 0.0);
-                }
-                if (l2_strength > 0.0) v /= 1.0 + l2_strength * r;
-                return v;
-            };
-            if (info.replica_slot >= 0) {
-                const auto slot = static_cast<std::size_t>(info.replica_slot);
-                replica->value(slot) = next(replica->value(slot));
-            } else {
-                Policy::modify(weights_[static_cast<std::size_t>(j)], next);
-            }
+            const double loss_step = update * row.value(k);
+            write_feature(j, info, replica, [&](double w) {
+                return sgd_coordinate(w, loss_step, step_strength, info.regularization_scale);
+            });
         }
-        if (update != 0.0 && config_.fit_intercept) {
-            const double intercept_step = update * config_.intercept_decay;
-            if (replica != nullptr)
-                replica->value(static_cast<std::size_t>(intercept_slot)) += intercept_step;
-            else
-                Policy::modify(shared_intercept_.value, [&](double b) { return b + intercept_step; });
-        }
-    }
-
-    // A per-coordinate optimizer's step (optimizer.hpp), its state shared by
-    // the threads Hogwild!-style; the penalty enters as its gradient.
-    template <class Row>
-    void optimizer_step(const Row& row, double derivative, const OptimizerStep& step, Replica* replica) {
-        for (std::int64_t k = 0; k < row.size(); ++k) {
-            const std::int64_t j = row.index(k);
-            const FeatureInfo info = features_[static_cast<std::size_t>(j)];
-            auto next = [&](double w) {
-                const double gradient =
-                    derivative * row.value(k) + penalty_gradient(config_, w, info.regularization_scale, l1_ratio_);
-                return w + optimizer_.change(j, gradient, step);
-            };
-            if (info.replica_slot >= 0) {
-                const auto slot = static_cast<std::size_t>(info.replica_slot);
-                replica->value(slot) = next(replica->value(slot));
-            } else {
-                Policy::modify(weights_[static_cast<std::size_t>(j)], next);
-            }
-        }
-        if (derivative != 0.0 && config_.fit_intercept) {
-            const double change = optimizer_.change(n_features_, derivative * config_.intercept_decay, step);
-            if (replica != nullptr)
-                replica->value(hot_features_.size()) += change;
-            else
-                Policy::modify(shared_intercept_.value, [&](double b) { return b + change; });
-        }
-    }
-
-    // Runs on one thread between epochs: publish the weights, record the
-    // epoch, decide whether to stop.
-    bool finish_epoch(TrainResult& result, StoppingRule& stopping, const std::vector<PaddedDouble>& thread_loss,
-                      const std::vector<PaddedDouble>& thread_updates, double& t_epoch, int epoch, double seconds) {
-        double summed_loss = 0.0, updates = 0.0;
-        for (const auto& v : thread_loss) summed_loss += v.value;
-        for (const auto& v : thread_updates) updates += v.value;
-        t_epoch += updates;
-        std::copy(weights_.begin(), weights_.end(), model_.weights);
-        *model_.intercept = shared_intercept_.value;
-        if (averaging_) publish_averages(averaging_clock(t_epoch - 1.0));
-        return finish_published_epoch(result, stopping, hooks_, X_, targets_, config_, model_, summed_loss, updates,
-                                      t_epoch, epoch, seconds);
-    }
-
-    void publish_averages(double clock) {
-        snapshot_average(clock, nullptr);  // the weights were just published: no replica needed
-        for (std::int64_t j = 0; j < n_features_; ++j)
-            model_.average_weights[j] =
-                average_clock_ > 0.0 ? average_sum_[static_cast<std::size_t>(j)] / average_clock_ : model_.weights[j];
-        *model_.average_intercept =
-            average_clock_ > 0.0 ? average_intercept_sum_ / average_clock_ : *model_.intercept;
+        if (update != 0.0 && config_.fit_intercept) write_intercept(replica, update * config_.intercept_decay);
     }
 
     const View& X_;
     const Targets& targets_;
     const TrainConfig& config_;
     ModelState& model_;
-    const TrainHooks& hooks_;
     const int n_threads_;
     const std::int64_t n_features_;
-    const double l1_ratio_;
+    const PenaltyStrength strength_;
     const StepSchedule schedule_;
-    const bool averaging_;
     const bool passive_aggressive_;
 
     std::vector<double> weights_;  // the shared weights (a copy: model_ is published per epoch)
     std::vector<FeatureInfo> features_;
     std::vector<std::int64_t> hot_features_;
+    std::vector<Replica> replicas_;  // one per thread
     bool replicas_on_ = false;
     std::int64_t n_frequent_ = 0;     // replica slots merged every sync_every_ rows
     std::vector<float> others_touch_probability_;  // per replica slot
@@ -555,24 +445,23 @@ class HogwildTrainer {
     PaddedDouble shared_intercept_;
     Policy policy_;
     CoordinateOptimizer<RacySharedOptimizerState> optimizer_;  // state only when not plain sgd
-    std::atomic<bool> stop_requested_{false};
-    std::vector<double> average_sum_;
-    double average_intercept_sum_ = 0.0;
-    double average_clock_ = 0.0;
-    std::int64_t snapshot_every_ = 1;
+    IterateAverage average_;
+    double t_ = 1.0;  // scikit-learn's t after the last published epoch
+    PerThread<double> loss_sum_;
+    PerThread<double> updates_;
 };
 
 template <class View>
-TrainResult train_hogwild(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
-                          const TrainHooks& hooks) {
+std::unique_ptr<TrainingSession> make_hogwild_session(const View& X, const Targets& targets, const TrainConfig& config,
+                                                      const ModelState& model) {
     switch (config.write) {
         case WritePolicyKind::atomic:
-            return HogwildTrainer<View, AtomicWrites>(X, targets, config, model, hooks).run();
+            return make_solver_session<View, HogwildSolver<View, AtomicWrites>>(X, targets, config, model);
         case WritePolicyKind::locked:
-            return HogwildTrainer<View, LockedWrites>(X, targets, config, model, hooks).run();
+            return make_solver_session<View, HogwildSolver<View, LockedWrites>>(X, targets, config, model);
         case WritePolicyKind::racy: break;
     }
-    return HogwildTrainer<View, RacyWrites>(X, targets, config, model, hooks).run();
+    return make_solver_session<View, HogwildSolver<View, RacyWrites>>(X, targets, config, model);
 }
 
 }  // namespace hogwild

@@ -1,153 +1,167 @@
 // The sequential solver: scikit-learn's _plain_sgd, step for step, so that
 // with the same data, hyper-parameters and seed it learns the same model.
+// It runs on the epoch driver with a team of one thread.
 #pragma once
 
 #include <algorithm>
-#include <chrono>
+#include <cmath>
 #include <vector>
 
 #include "hogwild/penalty.hpp"
 #include "hogwild/row_order.hpp"
+#include "hogwild/runtime/epoch_driver.hpp"
+#include "hogwild/runtime/session.hpp"
+#include "hogwild/runtime/training_rows.hpp"
 #include "hogwild/scaled_weights.hpp"
 #include "hogwild/schedule.hpp"
 #include "hogwild/solvers.hpp"
-#include "hogwild/stopping_rule.hpp"
 
 namespace hogwild {
 
 template <class View>
-TrainResult train_sequential(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
-                             const TrainHooks& hooks) {
-    using Clock = std::chrono::steady_clock;
-    constexpr std::int64_t kRowsBetweenInterruptChecks = 4096;
+class SequentialSolver {
+  public:
+    SequentialSolver(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model)
+        : X_(X), targets_(targets), config_(config), model_(model), l1_ratio_(effective_l1_ratio(config)),
+          shrinks_(config.penalty == Penalty::l2 || config.penalty == Penalty::elasticnet),
+          cumulative_l1_(config.penalty == Penalty::l1 || config.penalty == Penalty::elasticnet),
+          averaging_(config.average > 0), passive_aggressive_(is_passive_aggressive(config.learning_rate)),
+          schedule_(StepSchedule::from(config)), n_train_(count_training_rows(targets, X.n_rows)),
+          // the solver's own copy of the weights: scikit-learn's scaled vector, published unscaled
+          weights_(model.weights, model.weights + model.n_features),
+          average_(averaging_ ? std::vector<double>(model.average_weights, model.average_weights + model.n_features)
+                              : std::vector<double>()),
+          w_(weights_.data(), averaging_ ? average_.data() : nullptr, model.n_features),
+          l1_received_(cumulative_l1_ ? static_cast<std::size_t>(model.n_features) : 0, 0.0),
+          intercept_(*model.intercept), average_intercept_(averaging_ ? *model.average_intercept : 0.0),
+          t_(config.t_start), eta_(config.eta0) {}
 
-    const InterruptCheck& interrupted = hooks.interrupted;
-    TrainResult result;
-    const std::int64_t n_rows = X.n_rows;
-    const double l1_ratio = effective_l1_ratio(config);
-    const bool shrinks = config.penalty == Penalty::l2 || config.penalty == Penalty::elasticnet;
-    const bool cumulative_l1 = config.penalty == Penalty::l1 || config.penalty == Penalty::elasticnet;
-    const bool averaging = config.average > 0;
+    int n_threads() const { return 1; }
 
-    ScaledWeights w(model.weights, averaging ? model.average_weights : nullptr, model.n_features);
-    // the unscaled model for the epoch callback, if there is one
-    std::vector<double> snapshot_weights(hooks.after_epoch ? static_cast<std::size_t>(model.n_features) : 0);
-    std::vector<double> snapshot_average(hooks.after_epoch && averaging ? snapshot_weights.size() : 0);
-    std::vector<double> l1_received(cumulative_l1 ? static_cast<std::size_t>(model.n_features) : 0, 0.0);
-    double l1_total = 0.0;  // Tsuruoka's u
-    double intercept = *model.intercept;
-    double average_intercept = averaging ? *model.average_intercept : 0.0;
-
-    const StepSchedule schedule = StepSchedule::from(config);
-    const bool passive_aggressive = is_passive_aggressive(config.learning_rate);
-    StoppingRule stopping(config);
-    RowOrder order(n_rows, config.shuffle_block_size, config.seed);
-    double t = config.t_start;
-    double eta = config.eta0;
-    std::int64_t n_train = n_rows;
-    if (targets.validation_mask != nullptr)
-        for (std::int64_t i = 0; i < n_rows; ++i) n_train -= targets.validation_mask[i] ? 1 : 0;
-
-    for (int epoch = 0; epoch < config.max_iter; ++epoch) {
-        const auto epoch_start = Clock::now();
-        if (config.learning_rate == LearningRate::exponential || config.learning_rate == LearningRate::step)
-            eta = epoch_rate(config, epoch, eta);
-        order.next_epoch(config.shuffle);
-        const std::int64_t* rows = order.rows();
-        double objective_sum = 0.0;  // scikit-learn's, for its stopping rule
-        double loss_sum = 0.0;       // for the history
-        std::int64_t updates = 0;
-
-        for (std::int64_t position = 0; position < n_rows; ++position) {
-            if (position % kRowsBetweenInterruptChecks == 0 && position > 0 && interrupted && interrupted()) {
-                result.interrupted = true;
-                break;
-            }
-            prefetch_ahead(X, rows, position, n_rows);
-            const std::int64_t i = rows[position];
-            if (targets.validation_mask != nullptr && targets.validation_mask[i]) continue;
-            const auto row = X.row(i);
-            const double y = targets.y[i];
-            const double p = w.dot(row) + intercept;
-            if (config.learning_rate == LearningRate::optimal || config.learning_rate == LearningRate::invscaling)
-                eta = schedule.at(t, eta);
-            const double loss = config.loss.value(p, y);
-            loss_sum += loss;
-            if (!config.early_stopping) {
-                // scikit-learn's per-update objective, with its running norms
-                objective_sum += loss;
-                if (!passive_aggressive && config.penalty != Penalty::none)
-                    objective_sum += config.alpha * ((1.0 - l1_ratio) * 0.5 * std::pow(w.norm(), 2.0) +
-                                                     l1_ratio * w.l1_norm());
-            }
-            const double class_weight = y > 0.0 ? config.weight_pos : config.weight_neg;
-            double row_squared_norm = 0.0;
-            if (passive_aggressive) {
-                row_squared_norm = squared_norm(row);
-                // an empty row gives PA-I nothing to step on: skipped, t unchanged
-                if (config.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) continue;
-            }
-            double update = update_step(config, eta, p, y, row_squared_norm);
-            update = update * (class_weight * targets.sample_weight[i]);
-
-            if (shrinks) {
-                const double factor = 1.0 - (1.0 - l1_ratio) * eta * config.alpha;
-                w.scale(factor > 0.0 ? factor : 0.0);
-            }
-            if (update != 0.0) w.add(row, update);
-            if (config.fit_intercept && update != 0.0) intercept = intercept + update * config.intercept_decay;
-            if (averaging && static_cast<double>(config.average) <= t) {
-                const double count = (t - static_cast<double>(config.average)) + 1.0;
-                w.add_to_average(row, update, count);
-                average_intercept = average_intercept + (intercept - average_intercept) / count;
-            }
-            if (cumulative_l1) {
-                l1_total = l1_total + (l1_ratio * eta) * config.alpha;
-                w.apply_cumulative_l1(row, l1_received.data(), l1_total);
-            }
-            t += 1.0;
-            ++updates;
-        }
-        if (result.interrupted) break;
-        result.n_iter = epoch + 1;
-
-        EpochRecord record;
-        record.updates = updates;
-        record.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
-        record.examples_per_second = record.seconds > 0.0 ? updates / record.seconds : 0.0;
-        const double stopping_objective = n_train > 0 ? objective_sum / static_cast<double>(n_train) : 0.0;
-        record.objective = (updates > 0 ? loss_sum / static_cast<double>(updates) : 0.0) +
-                           penalty_value(config, w.raw(), model.n_features, w.weight_scale());
-        if (!std::isfinite(intercept) || !all_finite(w.raw(), model.n_features)) {
-            result.diverged = true;
-            result.history.push_back(record);
-            break;
-        }
-        if (config.early_stopping)
-            record.validation_score =
-                validation_score(X, targets, config.classifier, w.raw(), w.weight_scale(), intercept);
-        result.history.push_back(record);
-        if (hooks.after_epoch) {
-            w.copy_current(snapshot_weights.data(), snapshot_average.data());
-            EpochSnapshot snapshot{epoch + 1, &record, t, model.n_features, snapshot_weights.data(), intercept,
-                                   averaging ? snapshot_average.data() : nullptr, average_intercept};
-            if (!hooks.after_epoch(snapshot)) {
-                result.stopped_by_callback = true;
-                break;
-            }
-        }
-        if (stopping.after_epoch(stopping_objective, record.validation_score)) break;
-        if (interrupted && interrupted()) {  // also once per epoch, however small the data
-            result.interrupted = true;
-            break;
-        }
-        if (config.learning_rate == LearningRate::adaptive) eta = stopping.adaptive_eta();
+    // The caller wrote the model buffers: continue from them (with a fresh
+    // scale and the penalty received so far kept).
+    void reload() {
+        std::copy(model_.weights, model_.weights + model_.n_features, weights_.begin());
+        if (averaging_) std::copy(model_.average_weights, model_.average_weights + model_.n_features, average_.begin());
+        w_ = ScaledWeights(weights_.data(), averaging_ ? average_.data() : nullptr, model_.n_features);
+        intercept_ = *model_.intercept;
+        if (averaging_) average_intercept_ = *model_.average_intercept;
     }
-    w.reset_scale();
-    *model.intercept = intercept;
-    if (averaging) *model.average_intercept = average_intercept;
-    result.t = t;
-    return result;
+
+    void start_epoch(const Epoch& epoch) {
+        if (config_.learning_rate == LearningRate::exponential || config_.learning_rate == LearningRate::step ||
+            config_.learning_rate == LearningRate::adaptive)
+            eta_ = epoch.eta;
+    }
+
+    void work(int tid, int, const Epoch& epoch, ThreadTeam& team) {
+        if (tid != 0) return;
+        objective_sum_ = loss_sum_ = 0.0;
+        updates_ = 0;
+        const std::int64_t n_rows = X_.n_rows;
+        for (std::int64_t position = 0; position < n_rows; ++position) {
+            if (team.stop_at(tid, position)) return;
+            prefetch_ahead(X_, epoch.rows, position, n_rows);
+            const std::int64_t i = epoch.rows[position];
+            if (!is_training_row(targets_, i)) continue;
+            step(X_.row(i), targets_.y[i], targets_.sample_weight[i]);
+        }
+    }
+
+    // The scaled weights stay as they are (as scikit-learn keeps them);
+    // the caller's buffers get them unscaled, computed as scikit-learn's
+    // final reset of the scale computes them.
+    EpochOutcome publish(const Epoch&) {
+        w_.copy_current(model_.weights, averaging_ ? model_.average_weights : nullptr);
+        *model_.intercept = intercept_;
+        if (averaging_) *model_.average_intercept = average_intercept_;
+        EpochOutcome outcome;
+        outcome.loss_sum = loss_sum_;
+        outcome.updates = static_cast<double>(updates_);
+        // scikit-learn's stopping rule compares its own per-update objective,
+        // and it checks only the weights for overflow; it scores the
+        // validation rows on the scaled weights
+        outcome.stopping_objective = n_train_ > 0 ? objective_sum_ / static_cast<double>(n_train_) : 0.0;
+        outcome.objective_must_be_finite = false;
+        outcome.evaluated = PublishedModel{model_.n_features, w_.raw(), w_.weight_scale(), intercept_, model_.weights,
+                                           averaging_ ? model_.average_weights : nullptr, average_intercept_};
+        return outcome;
+    }
+
+  private:
+    template <class Row>
+    void step(const Row& row, double y, double sample_weight) {
+        const double p = w_.dot(row) + intercept_;
+        if (config_.learning_rate == LearningRate::optimal || config_.learning_rate == LearningRate::invscaling)
+            eta_ = schedule_.at(t_, eta_);
+        const double loss = config_.loss.value(p, y);
+        loss_sum_ += loss;
+        if (!config_.early_stopping) {
+            // scikit-learn's per-update objective, with its running norms
+            objective_sum_ += loss;
+            if (!passive_aggressive_ && config_.penalty != Penalty::none)
+                objective_sum_ += config_.alpha * ((1.0 - l1_ratio_) * 0.5 * std::pow(w_.norm(), 2.0) +
+                                                   l1_ratio_ * w_.l1_norm());
+        }
+        const double class_weight = y > 0.0 ? config_.weight_pos : config_.weight_neg;
+        double row_squared_norm = 0.0;
+        if (passive_aggressive_) {
+            row_squared_norm = squared_norm(row);
+            // an empty row gives PA-I nothing to step on: skipped, t unchanged
+            if (config_.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return;
+        }
+        double update = update_step(config_, eta_, p, y, row_squared_norm);
+        update = update * (class_weight * sample_weight);
+
+        if (shrinks_) {
+            const double factor = 1.0 - (1.0 - l1_ratio_) * eta_ * config_.alpha;
+            w_.scale(factor > 0.0 ? factor : 0.0);
+        }
+        if (update != 0.0) w_.add(row, update);
+        if (config_.fit_intercept && update != 0.0) intercept_ = intercept_ + update * config_.intercept_decay;
+        if (averaging_ && static_cast<double>(config_.average) <= t_) {
+            const double count = (t_ - static_cast<double>(config_.average)) + 1.0;
+            w_.add_to_average(row, update, count);
+            average_intercept_ = average_intercept_ + (intercept_ - average_intercept_) / count;
+        }
+        if (cumulative_l1_) {
+            l1_total_ = l1_total_ + (l1_ratio_ * eta_) * config_.alpha;
+            w_.apply_cumulative_l1(row, l1_received_.data(), l1_total_);
+        }
+        t_ += 1.0;
+        ++updates_;
+    }
+
+    const View& X_;
+    const Targets& targets_;
+    const TrainConfig& config_;
+    ModelState& model_;
+    const double l1_ratio_;
+    const bool shrinks_;
+    const bool cumulative_l1_;
+    const bool averaging_;
+    const bool passive_aggressive_;
+    const StepSchedule schedule_;
+    const std::int64_t n_train_;
+
+    std::vector<double> weights_;
+    std::vector<double> average_;
+    ScaledWeights w_;
+    std::vector<double> l1_received_;
+    double l1_total_ = 0.0;  // Tsuruoka's u
+    double intercept_;
+    double average_intercept_;
+    double t_;
+    double eta_;
+    double objective_sum_ = 0.0;  // scikit-learn's, for its stopping rule
+    double loss_sum_ = 0.0;       // for the history
+    std::int64_t updates_ = 0;
+};
+
+template <class View>
+std::unique_ptr<TrainingSession> make_sequential_session(const View& X, const Targets& targets,
+                                                         const TrainConfig& config, const ModelState& model) {
+    return make_solver_session<View, SequentialSolver<View>>(X, targets, config, model);
 }
 
 }  // namespace hogwild

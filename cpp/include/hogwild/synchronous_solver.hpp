@@ -29,32 +29,31 @@
 // exactly over a full gd batch) this is the penalty of the whole objective,
 // and a step costs O(nonzeros of its rows), not O(features). (A feature that
 // no training row contains is therefore never regularized; its gradient is
-// zero and it keeps its initial weight.) With the plain sgd optimizer, L2
-// shrinks the weight by 1 - eta * strength, clamped at 0 as scikit-learn
-// clamps its scale factor (a rare feature's scaled strength may be large),
-// and L1 is a proximal soft threshold after the step; the other optimizers
-// take the penalty's (sub)gradient with the loss gradient.
+// zero and it keeps its initial weight.) The step is the one update rule of
+// math/update_rule.hpp: with the plain sgd optimizer the penalty's proximal
+// map after the loss's step (it cannot overshoot, however large a rare
+// feature's scaled strength), with the other optimizers the penalty's
+// (sub)gradient added to the loss gradient.
 #pragma once
 
 #include <omp.h>
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cmath>
-#include <exception>
 #include <functional>
 #include <stdexcept>
 #include <type_traits>
 #include <vector>
 
+#include "hogwild/math/update_rule.hpp"
 #include "hogwild/optimizer.hpp"
-#include "hogwild/penalty.hpp"
 #include "hogwild/row_order.hpp"
+#include "hogwild/runtime/epoch_driver.hpp"
+#include "hogwild/runtime/iterate_average.hpp"
+#include "hogwild/runtime/session.hpp"
+#include "hogwild/runtime/training_rows.hpp"
 #include "hogwild/schedule.hpp"
 #include "hogwild/solvers.hpp"
-#include "hogwild/stopping_rule.hpp"
-#include "hogwild/topology.hpp"
 #include "hogwild/views.hpp"
 
 namespace hogwild {
@@ -65,92 +64,65 @@ enum class Batching {
     full,       // every training row, in data order: one step per epoch
 };
 
-template <class View>
-class SynchronousTrainer {
+template <class View, Batching batching>
+class SynchronousSolver {
   public:
-    SynchronousTrainer(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
-                       const TrainHooks& hooks, Batching batching)
-        : X_(X), targets_(targets), config_(config), model_(model), interrupted_(hooks.interrupted),
-          after_epoch_(hooks.after_epoch), batching_(batching), n_threads_(std::max(1, config.n_threads)),
-          n_features_(model.n_features), schedule_(StepSchedule::from(config)),
-          l2_strength_(config.penalty == Penalty::none ? 0.0 : config.alpha * (1.0 - effective_l1_ratio(config))),
-          l1_strength_(config.penalty == Penalty::none ? 0.0 : config.alpha * effective_l1_ratio(config)),
+    SynchronousSolver(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model)
+        : X_(X), targets_(targets), config_(config), model_(model), batching_(batching),
+          n_threads_(std::max(1, config.n_threads)), n_features_(model.n_features),
+          schedule_(StepSchedule::from(config)), strength_(penalty_strength(config)),
           averaging_(config.average > 0), optimizer_(config, model.n_features + 1) {
         if (is_passive_aggressive(config.learning_rate))
             throw std::invalid_argument("the minibatch and gd solvers do not support passive-aggressive steps");
         if (config.batch_size < 1) throw std::invalid_argument("batch_size must be >= 1");
+        prepare();
     }
 
-    TrainResult run() {
-        using Clock = std::chrono::steady_clock;
-        TrainResult result;
-        result.threads_used = n_threads_;
-        prepare();
-        const std::vector<int> cpus = allowed_cpus();
-        RowOrder order(X_.n_rows, config_.shuffle_block_size, config_.seed);
-        StoppingRule stopping(config_);
-        bool stop = false;
-        Clock::time_point epoch_start;
+    int n_threads() const { return n_threads_; }
 
-#pragma omp parallel num_threads(n_threads_)
-        {
-            const int tid = omp_get_thread_num();
-            const int team = omp_get_num_threads();
-            ScopedThreadPin pin(config_.pin_threads && team > 1 ? cpus[static_cast<std::size_t>(tid) % cpus.size()]
-                                                                : -1);
-            for (int epoch = 0; epoch < config_.max_iter; ++epoch) {
-#pragma omp single
-                {
-                    epoch_start = Clock::now();
-                    epoch_eta_ = epoch_rate(config_, epoch, stopping.adaptive_eta());
-                    epoch_loss_sum_ = 0.0;
-                    if (batching_ == Batching::minibatch) {
-                        order.next_epoch(config_.shuffle);
-                        collect_training_rows(order.rows());
-                    }
-                }  // (implicit barrier)
-                for (std::int64_t batch = 0; batch < batches_per_epoch_; ++batch) {
-                    const Step step = step_for(batch);
-                    compute_row_derivatives(step, tid, team);
+    // The caller wrote the model buffers: continue from them.
+    void reload() {
+        std::copy(model_.weights, model_.weights + n_features_, weights_.begin());
+        intercept_ = *model_.intercept;
+        if (averaging_) start_averages(samples_at_epoch_start_);
+    }
+
+    void start_epoch(const Epoch& epoch) {
+        epoch_eta_ = epoch.eta;
+        epoch_loss_sum_ = 0.0;
+        if (batching_ == Batching::minibatch) collect_training_rows(epoch.rows);
+    }
+
+    void work(int tid, int team_size, const Epoch&, ThreadTeam& team) {
+        for (std::int64_t batch = 0; batch < batches_per_epoch_; ++batch) {
+            const Step step = step_for(batch);
+            compute_row_derivatives(step, tid, team_size, team);
 #pragma omp barrier
-                    for (int part = tid; part < n_threads_; part += team) update_features(step, part, team);
-                    if (tid == 0) update_intercept(step);
+            for (int part = tid; part < n_threads_; part += team_size) update_features(step, part, team_size, team);
+            if (tid == 0) update_intercept(step, team);
 #pragma omp barrier
-                    // (not stop_requested(): thread 0 may set that before a
-                    // slower thread reads it here, and the threads would
-                    // then meet different barriers)
-                    if (stop_after_batch_) break;
-                }
-                // the calling thread (0): it may call back into Python
-                if (tid == 0) {
-                    if (!stop_requested()) poll_interrupt();
-                    if (stop_requested()) {
-                        result.interrupted = error_ == nullptr;  // (else an exception ends it)
-                        stop = true;
-                    } else {
-                        // an exception must not leave the parallel region: kept, rethrown after it
-                        try {
-                            stop = finish_epoch(result, stopping, epoch,
-                                                std::chrono::duration<double>(Clock::now() - epoch_start).count());
-                        } catch (...) {
-                            error_ = std::current_exception();
-                            stop = true;
-                        }
-                    }
-                }
-#pragma omp barrier
-                if (stop) break;
-            }
+            // (not team.stop_requested(): thread 0 may set that before a
+            // slower thread reads it here, and the threads would then meet
+            // different barriers)
+            if (stop_after_batch_) break;
         }
-        if (error_) std::rethrow_exception(error_);
-        result.t = samples_at_epoch_start_;
-        return result;
+    }
+
+    // The calling thread, between epochs: the model becomes the caller's.
+    EpochOutcome publish(const Epoch&) {
+        steps_at_epoch_start_ += batches_per_epoch_;
+        samples_at_epoch_start_ += static_cast<double>(n_train_);
+        std::copy(weights_.begin(), weights_.end(), model_.weights);
+        *model_.intercept = intercept_;
+        if (averaging_) publish_averages(averaging_clock(samples_at_epoch_start_ - 1.0));
+        EpochOutcome outcome;
+        outcome.loss_sum = epoch_loss_sum_;
+        outcome.updates = static_cast<double>(n_train_);  // rows (examples) processed, as in the other solvers
+        return outcome;
     }
 
   private:
     static constexpr bool kDense = std::is_same_v<typename View::Row, DenseRow<typename View::value_type>>;
-    static constexpr std::int64_t kRowsBetweenStopChecks = 256;
-    static constexpr std::int64_t kRowsBetweenInterruptChecks = 4096;
 
     // What every thread knows about the step it is taking, computed by each
     // thread from the batch number alone (no shared counters in an epoch).
@@ -162,21 +134,7 @@ class SynchronousTrainer {
         double average_clock_after = 0.0;
     };
 
-    bool is_training_row(std::int64_t i) const {
-        return targets_.validation_mask == nullptr || !targets_.validation_mask[i];
-    }
-    bool stop_requested() const { return stop_requested_.load(std::memory_order_relaxed); }
-    void request_stop() { stop_requested_.store(true, std::memory_order_relaxed); }
-
-    // On the calling thread only (the check may take the GIL).
-    void poll_interrupt() {
-        try {
-            if (interrupted_ && interrupted_()) request_stop();
-        } catch (...) {
-            error_ = std::current_exception();
-            request_stop();
-        }
-    }
+    bool is_training_row(std::int64_t i) const { return hogwild::is_training_row(targets_, i); }
 
     // Everything is allocated here, before the parallel region, where an
     // exception would terminate the process.
@@ -202,7 +160,7 @@ class SynchronousTrainer {
         gradient_.assign(static_cast<std::size_t>(n_features_), 0.0);
         split_features(count_feature_rows());
         prepare_contributions();
-        if (averaging_) start_averages();
+        if (averaging_) start_averages(config_.t_start);
     }
 
     // The epoch's training rows in visiting order (data order when `order`
@@ -273,18 +231,12 @@ class SynchronousTrainer {
     }
 
     // Phase 1: the rows' loss derivatives, the batch's rows split among threads.
-    void compute_row_derivatives(const Step& step, int tid, int team) {
-        const std::int64_t begin = step.n_rows * tid / team;
-        const std::int64_t end = step.n_rows * (tid + 1) / team;
+    void compute_row_derivatives(const Step& step, int tid, int team_size, ThreadTeam& team) {
+        const std::int64_t begin = step.n_rows * tid / team_size;
+        const std::int64_t end = step.n_rows * (tid + 1) / team_size;
         const std::int64_t* rows = training_rows_.data() + step.first;
         for (std::int64_t k = begin; k < end; ++k) {
-            if ((k - begin) % kRowsBetweenStopChecks == 0) {
-                if (tid == 0 && rows_since_interrupt_check_ >= kRowsBetweenInterruptChecks) {
-                    rows_since_interrupt_check_ = 0;
-                    poll_interrupt();
-                }
-                if (stop_requested()) return;
-            }
+            if ((k - begin) % ThreadTeam::kRowsBetweenStopChecks == 0 && team.stop_requested()) return;
             prefetch_ahead(X_, rows, k, end);
             const std::int64_t i = rows[k];
             const auto row = X_.row(i);
@@ -297,8 +249,8 @@ class SynchronousTrainer {
             row_derivative_[static_cast<std::size_t>(k)] =
                 clipped(config_.loss.derivative(p, y)) * (class_weight * targets_.sample_weight[i]);
         }
-        if (tid == 0) rows_since_interrupt_check_ += end - begin;
-        if (uses_contributions(team)) group_contributions(rows, begin, end, tid);
+        team.stop_after(tid, end - begin);  // (the calling thread polls the interrupt hook every so many rows)
+        if (uses_contributions(team_size)) group_contributions(rows, begin, end, tid, team);
     }
 
     // Contributions are used where a thread of phase 1 can hold all of its
@@ -334,9 +286,10 @@ class SynchronousTrainer {
     // The nonzeros of this thread's rows [begin, end) as contributions
     // d_k x_kj, sorted by owner part and, within a part, in row order (a
     // counting sort: the rows are still in cache from phase 1).
-    void group_contributions(const std::int64_t* rows, std::int64_t begin, std::int64_t end, int tid) {
+    void group_contributions(const std::int64_t* rows, std::int64_t begin, std::int64_t end, int tid,
+                             const ThreadTeam& team) {
         if constexpr (!kDense) {
-            if (stop_requested()) return;  // (phase 2 will not read them)
+            if (team.stop_requested()) return;  // (phase 2 will not read them)
             std::vector<std::int64_t>& start = part_start_[static_cast<std::size_t>(tid)];
             std::fill(start.begin(), start.end(), 0);
             for (std::int64_t k = begin; k < end; ++k) {
@@ -362,7 +315,7 @@ class SynchronousTrainer {
 
     // Phase 2: the batch gradient of the features of range `part`, summed in
     // row order, and their optimizer steps.
-    void update_features(const Step& step, int part, int team) {
+    void update_features(const Step& step, int part, int team_size, const ThreadTeam& team) {
         const std::int64_t lo = part_begin_[static_cast<std::size_t>(part)];
         const std::int64_t hi = part_begin_[static_cast<std::size_t>(part) + 1];
         if (lo == hi) return;
@@ -370,7 +323,7 @@ class SynchronousTrainer {
         const double inverse_rows = 1.0 / static_cast<double>(step.n_rows);
         if constexpr (kDense) {
             for (std::int64_t k = 0; k < step.n_rows; ++k) {
-                if (k % kRowsBetweenStopChecks == 0 && stop_requested()) return;
+                if (k % ThreadTeam::kRowsBetweenStopChecks == 0 && team.stop_requested()) return;
                 const double d = row_derivative_[static_cast<std::size_t>(k)];
                 const auto row = X_.row(rows[k]);
                 for (std::int64_t j = lo; j < hi; ++j) gradient_[static_cast<std::size_t>(j)] += d * row.value(j);
@@ -383,11 +336,11 @@ class SynchronousTrainer {
         } else {
             // touched_[lo, hi) lists this range's features that the batch touches
             std::int64_t n_touched = 0;
-            const bool handed_over = uses_contributions(team);
+            const bool handed_over = uses_contributions(team_size);
             if (handed_over) {
-                if (stop_requested()) return;
+                if (team.stop_requested()) return;
                 // the threads of phase 1 in order: the batch's rows in order
-                for (int t = 0; t < team; ++t) {
+                for (int t = 0; t < team_size; ++t) {
                     const Contribution* in = contributions_[static_cast<std::size_t>(t)].data();
                     const std::vector<std::int64_t>& start = part_start_[static_cast<std::size_t>(t)];
                     for (std::int64_t c = start[static_cast<std::size_t>(part)];
@@ -401,7 +354,7 @@ class SynchronousTrainer {
             // otherwise every thread scans the whole batch for its features
             const std::int64_t rows_to_scan = handed_over ? 0 : step.n_rows;
             for (std::int64_t k = 0; k < rows_to_scan; ++k) {
-                if (k % kRowsBetweenStopChecks == 0 && stop_requested()) return;
+                if (k % ThreadTeam::kRowsBetweenStopChecks == 0 && team.stop_requested()) return;
                 const double d = row_derivative_[static_cast<std::size_t>(k)];
                 const auto row = X_.row(rows[k]);
                 for (std::int64_t e = 0; e < row.size(); ++e) {
@@ -430,19 +383,11 @@ class SynchronousTrainer {
         const auto jj = static_cast<std::size_t>(j);
         const double before = weights_[jj];
         double w = before;
-        const double l2 = l2_strength_ * penalty_weight;
-        const double l1 = l1_strength_ * penalty_weight;
-        if (optimizer_.kind() == Optimizer::sgd) {
-            const double shrink = 1.0 - step.optimizer.eta * l2;
-            w = w * (shrink > 0.0 ? shrink : 0.0) + optimizer_.change(j, gradient, step.optimizer);
-            if (l1 > 0.0) {
-                const double cut = step.optimizer.eta * l1;
-                w = w > cut ? w - cut : (w < -cut ? w + cut : 0.0);
-            }
-        } else {
-            const double sign = w > 0.0 ? 1.0 : (w < 0.0 ? -1.0 : 0.0);
-            w += optimizer_.change(j, gradient + l2 * w + l1 * sign, step.optimizer);
-        }
+        if (optimizer_.kind() == Optimizer::sgd)
+            w = sgd_coordinate(w, optimizer_.change(j, gradient, step.optimizer), strength_.times(step.optimizer.eta),
+                               penalty_weight);
+        else
+            w += optimizer_.change(j, regularized_gradient(w, gradient, strength_, penalty_weight), step.optimizer);
         weights_[jj] = w;
         if (averaging_) accumulate_average(jj, before, w, step);
     }
@@ -453,8 +398,8 @@ class SynchronousTrainer {
     // the intercept's gradient: a smaller step for sgd and momentum, while
     // the adaptive optimizers normalize it away as they do every coordinate's
     // scale.
-    void update_intercept(const Step& step) {
-        stop_after_batch_ = stop_requested();
+    void update_intercept(const Step& step, const ThreadTeam& team) {
+        stop_after_batch_ = team.stop_requested();
         if (stop_after_batch_) return;
         double derivative_sum = 0.0, loss_sum = 0.0;
         for (std::int64_t k = 0; k < step.n_rows; ++k) {
@@ -474,10 +419,11 @@ class SynchronousTrainer {
     // last) holds the sum of its past values weighted by the rows each
     // stood for, up to clock average_clock_[s]; a value that did not change
     // is added when the slot next changes, or when the averages are published.
-    double averaging_clock(double t) const { return std::max(0.0, t - static_cast<double>(config_.average) + 1.0); }
+    double averaging_clock(double t) const { return hogwild::averaging_clock(config_, t); }
 
-    void start_averages() {
-        const double clock = averaging_clock(config_.t_start - 1.0);
+    // The average in the caller's buffers stands for the iterates before update t.
+    void start_averages(double t) {
+        const double clock = averaging_clock(t - 1.0);
         average_sum_.resize(static_cast<std::size_t>(n_features_) + 1);
         for (std::int64_t j = 0; j < n_features_; ++j)
             average_sum_[static_cast<std::size_t>(j)] = model_.average_weights[j] * clock;
@@ -503,60 +449,15 @@ class SynchronousTrainer {
         }
     }
 
-    // Runs on the calling thread between epochs: publish the model, record
-    // the epoch, decide whether to stop.
-    bool finish_epoch(TrainResult& result, StoppingRule& stopping, int epoch, double seconds) {
-        steps_at_epoch_start_ += batches_per_epoch_;
-        samples_at_epoch_start_ += static_cast<double>(n_train_);
-        std::copy(weights_.begin(), weights_.end(), model_.weights);
-        *model_.intercept = intercept_;
-        if (averaging_) publish_averages(averaging_clock(samples_at_epoch_start_ - 1.0));
-        result.n_iter = epoch + 1;
-
-        EpochRecord record;
-        record.updates = n_train_;  // rows (examples) processed, as in the other solvers
-        record.seconds = seconds;
-        record.examples_per_second = seconds > 0.0 ? static_cast<double>(n_train_) / seconds : 0.0;
-        record.objective = (n_train_ > 0 ? epoch_loss_sum_ / static_cast<double>(n_train_) : 0.0) +
-                           penalty_value(config_, model_.weights, n_features_);
-        if (!std::isfinite(intercept_) || !all_finite(model_.weights, n_features_)) {
-            result.diverged = true;
-            result.history.push_back(record);
-            return true;
-        }
-        if (config_.early_stopping)
-            record.validation_score =
-                validation_score(X_, targets_, config_.classifier, model_.weights, 1.0, *model_.intercept);
-        result.history.push_back(record);
-        if (after_epoch_) {
-            const EpochSnapshot snapshot{epoch + 1,
-                                         &record,
-                                         samples_at_epoch_start_,
-                                         n_features_,
-                                         model_.weights,
-                                         *model_.intercept,
-                                         averaging_ ? model_.average_weights : nullptr,
-                                         averaging_ ? *model_.average_intercept : 0.0};
-            if (!after_epoch_(snapshot)) {
-                result.stopped_by_callback = true;
-                return true;
-            }
-        }
-        return stopping.after_epoch(record.objective, record.validation_score);
-    }
-
     const View& X_;
     const Targets& targets_;
     const TrainConfig& config_;
     ModelState& model_;
-    const InterruptCheck& interrupted_;
-    const EpochCallback& after_epoch_;
     const Batching batching_;
     const int n_threads_;
     const std::int64_t n_features_;
     const StepSchedule schedule_;
-    const double l2_strength_;  // alpha * (1 - l1_ratio), 0 without penalty
-    const double l1_strength_;  // alpha * l1_ratio
+    const PenaltyStrength strength_;
     const bool averaging_;
     CoordinateOptimizer<PrivateOptimizerState> optimizer_;  // one owner per coordinate: no sharing
 
@@ -592,22 +493,19 @@ class SynchronousTrainer {
     std::vector<double> average_sum_;
     std::vector<double> average_clock_;
 
-    std::atomic<bool> stop_requested_{false};  // Ctrl-C: skip the rest of the work
-    bool stop_after_batch_ = false;  // the same, sampled before the batch's last barrier
-    std::int64_t rows_since_interrupt_check_ = 0;  // the calling thread's
-    std::exception_ptr error_;  // thrown on the calling thread in the parallel region
+    bool stop_after_batch_ = false;  // the team's stop request, sampled before the batch's last barrier
 };
 
 template <class View>
-TrainResult train_minibatch(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
-                            const TrainHooks& hooks) {
-    return SynchronousTrainer<View>(X, targets, config, model, hooks, Batching::minibatch).run();
+std::unique_ptr<TrainingSession> make_minibatch_session(const View& X, const Targets& targets,
+                                                        const TrainConfig& config, const ModelState& model) {
+    return make_solver_session<View, SynchronousSolver<View, Batching::minibatch>>(X, targets, config, model);
 }
 
 template <class View>
-TrainResult train_gd(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model,
-                     const TrainHooks& hooks) {
-    return SynchronousTrainer<View>(X, targets, config, model, hooks, Batching::full).run();
+std::unique_ptr<TrainingSession> make_gd_session(const View& X, const Targets& targets, const TrainConfig& config,
+                                                 const ModelState& model) {
+    return make_solver_session<View, SynchronousSolver<View, Batching::full>>(X, targets, config, model);
 }
 
 }  // namespace hogwild

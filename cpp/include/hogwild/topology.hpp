@@ -1,9 +1,28 @@
 // The CPUs this process may run on, and pinning threads to them.
 #pragma once
 
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace hogwild {
+
+// A NUMA node and the CPUs of it this process may run on.
+struct NumaNode {
+    int id = 0;
+    std::vector<int> cpus;
+};
+
+// The NUMA nodes of this machine as Linux's sysfs lists them (below
+// `sysfs_root`, normally /sys/devices/system/node), each with the CPUs of it
+// in the process's affinity mask (taskset, cgroups); nodes left without an
+// allowed CPU are dropped. Where sysfs says nothing (no such folder, another
+// OS), one node 0 holding every allowed CPU.
+std::vector<NumaNode> numa_nodes(const std::string& sysfs_root = "/sys/devices/system/node");
+
+// The CPUs of a sysfs cpulist such as "0-3,8,10-11" (std::invalid_argument
+// when malformed).
+std::vector<int> parse_cpu_list(std::string_view list);
 
 // CPUs in the process's affinity mask (respects taskset / cgroups).
 std::vector<int> allowed_cpus();

@@ -1,0 +1,79 @@
+// The one update rule of every parallel solver, per coordinate:
+//
+//   plain SGD    w <- prox(w + s),  s the loss's step (-eta dloss/dp x_j, or a
+//                passive-aggressive step), prox the penalty's proximal map:
+//                soft threshold by eta alpha l1_ratio k, then division by
+//                1 + eta alpha (1 - l1_ratio) k (exactly the proximal operator
+//                of the elastic net; it cannot overshoot however large eta is)
+//   optimizers   w <- w + change(g + k alpha ((1 - l1_ratio) w + l1_ratio sign w)),
+//                the penalty's (sub)gradient added to the loss gradient g
+//
+// k, the penalty weight, is how many times the step applies the penalty: on
+// sparse data each row regularizes the features it touches with strength
+// scaled by n_train / (rows containing the feature), so that an epoch sums
+// to the full penalty at O(nnz) cost (the Hogwild! paper's rule); a batch
+// step applies it once per row of the batch that contains the feature,
+// divided by the batch's rows.
+//
+// Written once, as HOGWILD_HD functions, for the CPU solvers and the CUDA
+// kernels alike.
+#pragma once
+
+#include <cmath>
+
+#include "hogwild/config.hpp"
+#include "hogwild/platform.hpp"
+
+namespace hogwild {
+
+HOGWILD_HD inline double soft_threshold(double v, double cut) {
+    return v > cut ? v - cut : (v < -cut ? v + cut : 0.0);
+}
+
+HOGWILD_HD inline double sign_of(double w) { return w > 0.0 ? 1.0 : (w < 0.0 ? -1.0 : 0.0); }
+
+// The penalty of one unit of penalty weight: alpha l1_ratio and alpha (1 - l1_ratio).
+struct PenaltyStrength {
+    double l1 = 0.0;
+    double l2 = 0.0;
+
+    HOGWILD_HD bool any() const { return l1 > 0.0 || l2 > 0.0; }
+    // The strengths of a step of size eta.
+    HOGWILD_HD PenaltyStrength times(double eta) const { return PenaltyStrength{l1 * eta, l2 * eta}; }
+};
+
+inline PenaltyStrength penalty_strength(const TrainConfig& config) {
+    if (config.penalty == Penalty::none) return {};
+    const double l1_ratio = config.penalty == Penalty::l1           ? 1.0
+                            : config.penalty == Penalty::elasticnet ? config.l1_ratio
+                                                                    : 0.0;
+    return PenaltyStrength{config.alpha * l1_ratio, config.alpha * (1.0 - l1_ratio)};
+}
+
+// The penalty's proximal map at a step whose strengths are `step_strength`
+// (already times eta), applied `penalty_weight` times.
+HOGWILD_HD inline double penalty_prox(double v, const PenaltyStrength& step_strength, double penalty_weight) {
+    if (step_strength.l1 > 0.0) v = soft_threshold(v, step_strength.l1 * penalty_weight);
+    if (step_strength.l2 > 0.0) v /= 1.0 + step_strength.l2 * penalty_weight;
+    return v;
+}
+
+// Plain SGD on one coordinate: the loss's step, then the penalty's prox.
+HOGWILD_HD inline double sgd_coordinate(double w, double loss_step, const PenaltyStrength& step_strength,
+                                        double penalty_weight) {
+    return penalty_prox(w + loss_step, step_strength, penalty_weight);
+}
+
+// The gradient an optimizer sees on one coordinate: the loss's gradient plus
+// the penalty's (sub)gradient, applied `penalty_weight` times.
+HOGWILD_HD inline double regularized_gradient(double w, double loss_gradient, const PenaltyStrength& strength,
+                                              double penalty_weight) {
+    return loss_gradient + penalty_weight * (strength.l2 * w + strength.l1 * sign_of(w));
+}
+
+// The weight of the example's class (y > 0: positive) times its sample weight.
+HOGWILD_HD inline double example_weight(const TrainConfig& config, double y, double sample_weight) {
+    return (y > 0.0 ? config.weight_pos : config.weight_neg) * sample_weight;
+}
+
+}  // namespace hogwild

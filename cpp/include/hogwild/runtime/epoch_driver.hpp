@@ -1,0 +1,234 @@
+// The one epoch loop of the parallel solvers, and the one epoch end of all
+// of them.
+//
+// A parallel solver implements only its share of an epoch and how it
+// publishes the model; the driver owns the rest: the thread team (pinning,
+// interruption, exceptions), the row order, the epoch-wise learning rate,
+// the clock of scikit-learn's t, and after each epoch the record, the
+// divergence check, the validation score, the callback and the stopping rule.
+//
+// A solver type S provides
+//   int n_threads() const;             the threads it runs on
+//   void start_epoch(const Epoch&);    thread 0, before the epoch's work (all threads wait)
+//   void work(int tid, int team, const Epoch&, ThreadTeam&);
+//                                      every thread: its share of the epoch; it looks at
+//                                      team.stop_at / stop_after as it goes
+//   EpochOutcome publish(const Epoch&);
+//                                      thread 0, after every thread's work: writes the model
+//                                      (weights, intercept, averages) into the caller's buffers
+// and may provide
+//   void finish_run();                 the calling thread, after the last epoch of a run that
+//                                      ended normally: complete pending work (e.g. queued
+//                                      gradients) and publish again (solvers complete it in
+//                                      the epoch marked `last` already, so that the last
+//                                      callback sees the final model; this is for runs the
+//                                      stopping rule or a callback ended sooner)
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "hogwild/config.hpp"
+#include "hogwild/penalty.hpp"
+#include "hogwild/row_order.hpp"
+#include "hogwild/runtime/thread_team.hpp"
+#include "hogwild/schedule.hpp"
+#include "hogwild/stopping_rule.hpp"
+
+namespace hogwild {
+
+// What a solver is told about the epoch it runs.
+struct Epoch {
+    int index = 0;                     // 0-based, within this training run
+    double eta = 0.0;                  // the epoch-wise rate (exponential, step, adaptive; else eta0)
+    double t_start = 1.0;              // scikit-learn's t at the epoch's first update
+    bool last = false;                 // the run's last by max_iter (the stopping rule may end it sooner)
+    const std::int64_t* rows = nullptr;  // the epoch's row order (X.n_rows positions)
+};
+
+
+// The model as it stands after an epoch: `weights` times `scale` are the
+// coefficients (the sequential solver keeps a scale factor);
+// `callback_weights` are the same coefficients unscaled, for the callback.
+struct PublishedModel {
+    std::int64_t n_features = 0;
+    const double* weights = nullptr;
+    double scale = 1.0;
+    double intercept = 0.0;
+    const double* callback_weights = nullptr;
+    const double* average_weights = nullptr;  // null unless averaging
+    double average_intercept = 0.0;
+
+    static PublishedModel of(const ModelState& model, bool averaging) {
+        return PublishedModel{model.n_features, model.weights, 1.0, *model.intercept, model.weights,
+                              averaging ? model.average_weights : nullptr, averaging ? *model.average_intercept : 0.0};
+    }
+};
+
+// What a solver reports once its epoch is published.
+struct EpochOutcome {
+    double loss_sum = 0.0;  // summed loss of the epoch's updates, each taken before its step
+    double updates = 0.0;   // examples processed (scikit-learn's t advances by this)
+    EpochRecord record;     // solver-specific figures (e.g. staleness); the rest is filled in
+    // what the stopping rule compares (NaN: the epoch's objective)
+    double stopping_objective = std::numeric_limits<double>::quiet_NaN();
+    bool objective_must_be_finite = true;  // (see EpochFigures)
+    // the model the epoch end evaluates, when not the caller's buffers as published
+    PublishedModel evaluated;
+};
+
+// Figures of a finished epoch besides the model.
+struct EpochFigures {
+    int index = 0;
+    double loss_sum = 0.0;
+    double updates = 0.0;
+    double seconds = 0.0;
+    double t = 1.0;  // scikit-learn's t after the epoch
+    // what the stopping rule compares (NaN: the epoch's objective)
+    double stopping_objective = std::numeric_limits<double>::quiet_NaN();
+    // an objective that overflowed means divergence (the parallel solvers);
+    // the sequential solver checks the weights only, as scikit-learn does
+    bool objective_must_be_finite = true;
+};
+
+// Record the epoch, detect divergence, score the validation rows, call the
+// epoch callback and apply the stopping rule. Returns true when training
+// stops after this epoch.
+template <class View>
+bool end_epoch(TrainResult& result, StoppingRule& stopping, const TrainHooks& hooks, const View& X,
+               const Targets& targets, const TrainConfig& config, const PublishedModel& model,
+               const EpochFigures& figures, EpochRecord record = {}) {
+    result.n_iter = figures.index + 1;
+    record.updates = static_cast<std::int64_t>(figures.updates);
+    record.seconds = figures.seconds;
+    record.examples_per_second = figures.seconds > 0.0 ? figures.updates / figures.seconds : 0.0;
+    record.objective = (figures.updates > 0 ? figures.loss_sum / figures.updates : 0.0) +
+                       penalty_value(config, model.weights, model.n_features, model.scale);
+    const bool finite_model = std::isfinite(model.intercept) && all_finite(model.weights, model.n_features);
+    if (!finite_model || (figures.objective_must_be_finite && !std::isfinite(record.objective))) {
+        result.diverged = true;
+        result.history.push_back(record);
+        return true;
+    }
+    if (config.early_stopping)
+        record.validation_score =
+            validation_score(X, targets, config.classifier, model.weights, model.scale, model.intercept);
+    result.history.push_back(record);
+    if (hooks.after_epoch) {
+        const EpochSnapshot snapshot{figures.index + 1,     &result.history.back(), figures.t,
+                                     model.n_features,      model.callback_weights, model.intercept,
+                                     model.average_weights, model.average_intercept};
+        if (!hooks.after_epoch(snapshot)) {
+            result.stopped_by_callback = true;
+            return true;
+        }
+    }
+    const double compared =
+        std::isnan(figures.stopping_objective) ? record.objective : figures.stopping_objective;
+    return stopping.after_epoch(compared, record.validation_score);
+}
+
+// Runs a solver's epochs. It keeps what continues from one run to the next
+// (the row order, the stopping rule, the epochs done and scikit-learn's t), so
+// that a training session can run some epochs, hand its model over, and go
+// on exactly as one longer run would.
+template <class View, class Solver>
+class EpochDriver {
+  public:
+    EpochDriver(Solver& solver, const View& X, const Targets& targets, const TrainConfig& config, ModelState& model)
+        : solver_(solver), X_(X), targets_(targets), config_(config), model_(model),
+          order_(X.n_rows, config.shuffle_block_size, config.seed), stopping_(config), t_(config.t_start) {}
+
+    // Runs up to `max_epochs` epochs on the solver's threads; the stopping
+    // rule, the callback, divergence or an interrupt may end the run sooner.
+    TrainResult run(int max_epochs, const TrainHooks& hooks) {
+        using Clock = std::chrono::steady_clock;
+        ThreadTeam team(solver_.n_threads(), config_.pin_threads, hooks.interrupted);
+        TrainResult result;
+        result.threads_used = team.size();
+        Epoch epoch;
+        bool stop = false;
+        Clock::time_point started;
+
+        team.run([&](int tid, int team_size) {
+            for (int e = 0; e < max_epochs; ++e) {
+#pragma omp single
+                {
+                    started = Clock::now();
+                    order_.next_epoch(config_.shuffle);
+                    epoch.index = e;
+                    epoch.eta = epoch_rate(config_, epochs_done_, stopping_.adaptive_eta());
+                    epoch.t_start = t_;
+                    epoch.rows = order_.rows();
+                    epoch.last = e + 1 == max_epochs;
+                    team.guarded([&] { solver_.start_epoch(epoch); });
+                }  // (implicit barrier)
+                solver_.work(tid, team_size, epoch, team);
+                if (tid == 0) team.poll_interrupt();  // at least once an epoch, however short
+#pragma omp barrier
+                if (tid == 0) {
+                    if (team.stop_requested()) {
+                        result.interrupted = !team.failed();  // (else the exception ends training)
+                        stop = true;
+                    } else {
+                        team.guarded([&] { stop = end_of_epoch(result, epoch, hooks, started); });
+                        stop = stop || team.failed();
+                    }
+                }
+#pragma omp barrier
+                if (stop) break;
+            }
+        });
+        if constexpr (requires { solver_.finish_run(); }) {
+            if (!result.interrupted && !result.diverged && result.n_iter > 0) {
+                solver_.finish_run();
+                if (!std::isfinite(*model_.intercept) || !all_finite(model_.weights, model_.n_features))
+                    result.diverged = true;
+            }
+        }
+        if constexpr (requires { solver_.hot_features_used(); }) result.hot_features_used = solver_.hot_features_used();
+        result.t = t_;
+        return result;
+    }
+
+  private:
+    template <class TimePoint>
+    bool end_of_epoch(TrainResult& result, const Epoch& epoch, const TrainHooks& hooks, TimePoint started) {
+        const EpochOutcome outcome = solver_.publish(epoch);
+        t_ += outcome.updates;
+        ++epochs_done_;
+        EpochFigures figures;
+        figures.index = epoch.index;
+        figures.loss_sum = outcome.loss_sum;
+        figures.updates = outcome.updates;
+        figures.seconds = std::chrono::duration<double>(decltype(started)::clock::now() - started).count();
+        figures.t = t_;
+        figures.stopping_objective = outcome.stopping_objective;
+        figures.objective_must_be_finite = outcome.objective_must_be_finite;
+        const PublishedModel published =
+            outcome.evaluated.weights != nullptr ? outcome.evaluated : PublishedModel::of(model_, config_.average > 0);
+        return end_epoch(result, stopping_, hooks, X_, targets_, config_, published, figures, outcome.record);
+    }
+
+    Solver& solver_;
+    const View& X_;
+    const Targets& targets_;
+    const TrainConfig& config_;
+    ModelState& model_;
+    RowOrder order_;
+    StoppingRule stopping_;
+    double t_;             // scikit-learn's t: updates so far + 1
+    int epochs_done_ = 0;  // by earlier runs too (epoch-wise rates continue)
+};
+
+// Runs `solver`'s epochs until max_iter, the stopping rule, the callback,
+// divergence or an interrupt ends training.
+template <class View, class Solver>
+TrainResult run_epochs(Solver& solver, const View& X, const Targets& targets, const TrainConfig& config,
+                       ModelState& model, const TrainHooks& hooks) {
+    return EpochDriver<View, Solver>(solver, X, targets, config, model).run(config.max_iter, hooks);
+}
+
+}  // namespace hogwild

@@ -1,0 +1,80 @@
+// A training session: a solver, its data and the caller's model buffers,
+// kept between runs. `run(n)` trains n more epochs and continues exactly
+// where the last run stopped (row order, schedules, optimizer state, queued
+// work), so that 3 runs of 2 epochs give the model of 1 run of 6, bit for
+// bit, for the deterministic solvers. Between runs the caller may read the
+// model buffers and write them (an all-reduce over MPI, say): a session
+// that finds them changed starts its next run from them.
+//
+// `fit` is one session run to the end (train_solver); the MPI driver keeps
+// one session per rank.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "hogwild/config.hpp"
+#include "hogwild/runtime/epoch_driver.hpp"
+#include "hogwild/solvers.hpp"
+
+namespace hogwild {
+
+// A solver type S for a session also provides
+//   S(const View&, const Targets&, const TrainConfig&, ModelState&)
+//   void reload();    continue from the caller's buffers, which the caller wrote
+template <class View, class Solver>
+class SolverSession final : public TrainingSession {
+  public:
+    // The session keeps copies of the views and of the configuration; the
+    // buffers they point to must outlive it.
+    SolverSession(const View& X, const Targets& targets, const TrainConfig& config, const ModelState& model)
+        : X_(X), targets_(targets), config_(config), model_(model), solver_(X_, targets_, config_, model_),
+          driver_(solver_, X_, targets_, config_, model_) {
+        remember_model();
+    }
+
+    TrainResult run(int epochs, const TrainHooks& hooks) override {
+        if (model_written_by_caller()) solver_.reload();
+        TrainResult result = driver_.run(epochs, hooks);
+        remember_model();
+        return result;
+    }
+
+  private:
+    // The model buffers as they are, in one vector: weights, intercept and
+    // (when averaging) the average weights and intercept.
+    std::vector<double> model_values() const {
+        std::vector<double> values(model_.weights, model_.weights + model_.n_features);
+        values.push_back(*model_.intercept);
+        if (config_.average > 0) {
+            values.insert(values.end(), model_.average_weights, model_.average_weights + model_.n_features);
+            values.push_back(*model_.average_intercept);
+        }
+        return values;
+    }
+    void remember_model() { published_ = model_values(); }
+    bool model_written_by_caller() const {
+        const std::vector<double> now = model_values();
+        // (compared as bits: NaN == NaN, and -0.0 differs from 0.0)
+        return now.size() != published_.size() ||
+               std::memcmp(now.data(), published_.data(), now.size() * sizeof(double)) != 0;
+    }
+
+    const View X_;
+    const Targets targets_;
+    const TrainConfig config_;
+    ModelState model_;
+    Solver solver_;
+    EpochDriver<View, Solver> driver_;
+    std::vector<double> published_;
+};
+
+template <class View, class Solver>
+std::unique_ptr<TrainingSession> make_solver_session(const View& X, const Targets& targets, const TrainConfig& config,
+                                                     const ModelState& model) {
+    return std::make_unique<SolverSession<View, Solver>>(X, targets, config, model);
+}
+
+}  // namespace hogwild

@@ -1,0 +1,127 @@
+"""The core's resumable training session (hogwild._core.Session): runs of a
+few epochs continue exactly where the last stopped, and a model written
+between runs is where the next starts (what the MPI driver builds on)."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import hogwild
+from hogwild import _core
+from hogwild._sgd import SOLVERS
+
+
+def problem(sparse):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 12)) * (rng.rand(300, 12) < 0.5)
+    y = np.where(X @ rng.normal(size=12) + 0.1 * rng.normal(size=300) > 0, 1.0, -1.0)
+    return (sp.csr_matrix(X) if sparse else X), y
+
+
+def make_session(estimator, X, y, coef=None, solver=None):
+    """A session of `estimator`'s binary problem over new model buffers."""
+    estimator._validate_params()
+    n_features = X.shape[1]
+    buffers = {
+        "coef": np.zeros(n_features) if coef is None else coef,
+        "intercept": np.zeros(1),
+        "average_coef": np.zeros(n_features),
+        "average_intercept": np.zeros(1),
+    }
+    options = estimator._core_options(
+        loss="log_loss", alpha=estimator.alpha, learning_rate=estimator.learning_rate,
+        max_iter=estimator.max_iter, seed=1, weight_pos=1.0, weight_neg=1.0, classifier=True,
+        sparse=sp.issparse(X), n_samples=X.shape[0])
+    if sp.issparse(X):
+        view = (X.data, X.indices, X.indptr, X.shape[0], X.shape[1])
+    else:
+        view = np.ascontiguousarray(X)
+    session = _core.Session(solver or estimator.solver, view, y, np.ones(len(y)), None, buffers["coef"], buffers["intercept"],
+                            buffers["average_coef"], buffers["average_intercept"], options)
+    return session, buffers
+
+
+# the solvers and settings that are deterministic (README: "deterministic")
+DETERMINISTIC = [
+    dict(solver="sequential"),
+    dict(solver="minibatch", n_threads=2, batch_size=32),
+    dict(solver="gd", n_threads=2, learning_rate="constant", eta0=0.5),
+    dict(solver="local", n_threads=2, sync_every=50),
+    dict(solver="easgd", n_threads=2, sync_every=50),
+    dict(solver="hogwild", n_threads=1),
+    dict(solver="buckwild", n_threads=1),
+    dict(solver="async", n_threads=1, batch_size=16, max_staleness=0),
+]
+SETTINGS = [
+    dict(),
+    dict(average=True),
+    dict(learning_rate="exponential", eta0=0.05, gamma=0.8),
+    dict(optimizer="adam", learning_rate="constant", eta0=0.01),
+]
+
+
+def settings_for(solver, setting):
+    if setting.get("optimizer") and solver["solver"] == "sequential":
+        pytest.skip("the sequential solver takes no optimizer")
+    return {**solver, **setting}
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: "-".join(f"{k}={v}" for k, v in s.items()) or "default")
+@pytest.mark.parametrize("solver", DETERMINISTIC, ids=lambda s: "-".join(str(v) for v in s.values()))
+def test_three_runs_of_two_epochs_are_one_run_of_six(solver, setting, sparse):
+    X, y = problem(sparse)
+    estimator = hogwild.SGDClassifier(max_iter=6, tol=None, random_state=0, **settings_for(solver, setting))
+    long_session, long_model = make_session(estimator, X, y)
+    long_result = long_session.run(6)
+    short_session, short_model = make_session(estimator, X, y)
+    histories = [short_session.run(2)["history"]["objective"] for _ in range(3)]
+    assert long_result["n_iter"] == 6
+    for name in long_model:
+        np.testing.assert_array_equal(short_model[name], long_model[name], err_msg=name)
+    np.testing.assert_array_equal(np.concatenate(histories), long_result["history"]["objective"])
+    assert np.any(long_model["coef"] != 0.0)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_model_written_between_runs_is_where_the_next_run_starts(solver):
+    """After two epochs the caller replaces the model (as an all-reduce
+    would); one more epoch on it equals one epoch of a fresh session started
+    from it, for plain SGD at a constant rate (nothing else carries over)."""
+    X, y = problem(sparse=False)
+    estimator = hogwild.SGDClassifier(solver=solver, n_threads=1, learning_rate="constant", eta0=0.01,
+                                      max_iter=1, tol=None, shuffle=False, random_state=0, batch_size=16,
+                                      max_staleness=0, precision="bfloat16")
+    start = np.linspace(-0.5, 0.5, X.shape[1])
+    session, model = make_session(estimator, X, y)
+    session.run(2)
+    model["coef"][:] = start
+    model["intercept"][:] = 0.0
+    session.run(1)
+    fresh, fresh_model = make_session(estimator, X, y, coef=start.copy())
+    fresh.run(1)
+    # (buckwild rounds stochastically, from a random stream that a fresh session starts anew)
+    tolerance = 0.05 if solver == "buckwild" else 1e-12
+    np.testing.assert_allclose(model["coef"], fresh_model["coef"], rtol=tolerance, atol=tolerance)
+    assert not np.allclose(model["coef"], start)
+
+
+def test_an_unknown_solver_is_refused_naming_the_known_ones():
+    X, y = problem(sparse=False)
+    with pytest.raises(ValueError, match=r"unknown solver 'nope'; the solvers are 'hogwild', 'sequential'"):
+        make_session(hogwild.SGDClassifier(), X, y, solver="nope")
+
+
+def test_a_run_of_no_epochs_is_refused():
+    X, y = problem(sparse=False)
+    session, _ = make_session(hogwild.SGDClassifier(solver="gd"), X, y)
+    with pytest.raises(ValueError, match="epochs must be >= 1"):
+        session.run(0)
+
+
+def test_the_registry_is_what_the_estimators_accept():
+    names = [info["name"] for info in _core.solvers()]
+    assert names == list(SOLVERS)
+    assert {"sequential", "hogwild", "minibatch", "gd"} <= set(names)
+    for name in names:
+        hogwild.SGDClassifier(solver=name, max_iter=1, tol=None).fit([[0.0], [1.0]], [0, 1])
