@@ -1,7 +1,9 @@
 // Random and mutated svmlight text through the reader's parse and assemble,
-// built with -fsanitize=address,undefined by tests/test_reader_sanitized.py:
-// any out-of-bounds access or undefined behaviour aborts. Each input is an
-// exact-size heap copy, so a read one byte past the end is caught.
+// built with -fsanitize=address,undefined by tests/cpp/CMakeLists.txt and run
+// by ctest (svmlight_reader_fuzz_asan_ubsan): any out-of-bounds access or
+// undefined behaviour aborts. Each input is an exact-size heap copy, so a
+// read one byte past the end is caught. Exits with 1 unless both outcomes
+// (parsed, rejected) were each at least 1% of the inputs.
 //
 //     fuzz_svmlight_reader [iterations]
 #include <cstdio>
@@ -47,4 +49,10 @@ int main(int argc, char** argv) {
         }
     }
     std::printf("parsed %ld, errors %ld\n", parsed, errors);
+    if (parsed * 100 < iterations || errors * 100 < iterations) {
+        std::fprintf(stderr, "too few inputs %s: the mutations no longer exercise both outcomes\n",
+                     parsed * 100 < iterations ? "parsed" : "rejected");
+        return 1;
+    }
+    return 0;
 }

@@ -1,0 +1,174 @@
+// row_order.hpp: scikit-learn's generator and shuffle (reference values
+// taken from scikit-learn 1.9.1 itself: sklearn.utils._random._our_rand_r_py
+// and ArrayDataset64._shuffle_py / _next_py), and RowOrder's invariants:
+// every epoch is a permutation, the same seed gives the same orders, a block
+// shuffle keeps blocks contiguous, shuffle=false keeps the data order.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <numeric>
+#include <set>
+#include <vector>
+
+#include "hogwild/row_order.hpp"
+
+using namespace hogwild;
+
+namespace {
+
+std::vector<std::int64_t> epoch_rows(const RowOrder& order) {
+    return std::vector<std::int64_t>(order.rows(), order.rows() + order.size());
+}
+
+std::vector<std::int64_t> iota(std::int64_t n) {
+    std::vector<std::int64_t> rows(static_cast<std::size_t>(n));
+    std::iota(rows.begin(), rows.end(), std::int64_t{0});
+    return rows;
+}
+
+bool is_permutation_of_rows(std::vector<std::int64_t> rows, std::int64_t n) {
+    std::sort(rows.begin(), rows.end());
+    return rows == iota(n);
+}
+
+}  // namespace
+
+TEST_CASE("sklearn_rand_r matches scikit-learn's our_rand_r") {
+    // (seed, first value) from sklearn.utils._random._our_rand_r_py
+    const std::uint32_t cases[][2] = {{0, 270369}, {1, 270369}, {42, 11355432}, {12345, 1189442682},
+                                      {4294967295u, 253983}};
+    for (const auto& c : cases) {
+        std::uint32_t state = c[0];
+        CAPTURE(c[0]);
+        const std::uint32_t value = sklearn_rand_r(state);
+        CHECK(value == c[1]);
+        CHECK(value < (1u << 31));
+    }
+}
+
+TEST_CASE("sklearn_shuffle visits rows in scikit-learn's order epoch after epoch") {
+    // scikit-learn shuffles its index in place with the same seed every
+    // epoch: epoch 2 permutes epoch 1's order
+    struct Case {
+        std::int64_t n;
+        std::uint32_t seed;
+        std::vector<std::int64_t> epoch1, epoch2;
+    };
+    const Case cases[] = {
+        {10, 42, {2, 6, 5, 7, 8, 9, 1, 0, 3, 4}, {5, 1, 9, 0, 3, 4, 6, 2, 7, 8}},
+        {7, 3, {3, 6, 1, 4, 5, 2, 0}, {4, 0, 6, 5, 2, 1, 3}},
+        {25, 2024,
+         {0, 22, 17, 4, 12, 18, 24, 13, 19, 6, 23, 14, 3, 8, 21, 11, 5, 9, 20, 15, 1, 16, 2, 10, 7},
+         {0, 2, 9, 12, 3, 20, 7, 8, 15, 24, 10, 21, 4, 19, 16, 14, 18, 6, 1, 11, 22, 5, 17, 23, 13}},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.n);
+        std::vector<std::int64_t> rows = iota(c.n);
+        sklearn_shuffle(rows, c.seed);
+        CHECK(rows == c.epoch1);
+        sklearn_shuffle(rows, c.seed);
+        CHECK(rows == c.epoch2);
+
+        // RowOrder with single-row blocks is the same sequence
+        RowOrder order(c.n, 1, c.seed);
+        order.next_epoch(true);
+        CHECK(epoch_rows(order) == c.epoch1);
+        order.next_epoch(true);
+        CHECK(epoch_rows(order) == c.epoch2);
+    }
+}
+
+TEST_CASE("sklearn_shuffle leaves 0 and 1 items alone") {
+    std::vector<int> none;
+    sklearn_shuffle(none, 5);
+    CHECK(none.empty());
+    std::vector<int> one{7};
+    sklearn_shuffle(one, 5);
+    CHECK(one == std::vector<int>{7});
+}
+
+TEST_CASE("RowOrder: every shuffled epoch is a permutation and the seed fixes the sequence") {
+    for (const std::int64_t block : {1, 3, 16}) {
+        CAPTURE(block);
+        const std::int64_t n = 1000;
+        RowOrder a(n, block, 17), b(n, block, 17), c(n, block, 18);
+        std::set<std::vector<std::int64_t>> seen;
+        for (int epoch = 0; epoch < 4; ++epoch) {
+            a.next_epoch(true);
+            b.next_epoch(true);
+            c.next_epoch(true);
+            const auto rows = epoch_rows(a);
+            CHECK(a.size() == n);
+            CHECK(is_permutation_of_rows(rows, n));
+            CHECK(rows == epoch_rows(b));   // same seed: same order
+            CHECK(rows != epoch_rows(c));   // another seed: another order
+            CHECK(rows != iota(n));         // actually shuffled
+            seen.insert(rows);
+        }
+        CHECK(seen.size() == 4);  // each epoch differs from the others
+    }
+}
+
+TEST_CASE("RowOrder block shuffle keeps each block's rows together and in order") {
+    const std::int64_t n = 103, block = 10;  // 10 full blocks and one of 3 rows
+    RowOrder order(n, block, 99);
+    for (int epoch = 0; epoch < 3; ++epoch) {
+        order.next_epoch(true);
+        const auto rows = epoch_rows(order);
+        REQUIRE(is_permutation_of_rows(rows, n));
+        std::vector<std::int64_t> block_sequence;
+        std::size_t position = 0;
+        while (position < rows.size()) {
+            const std::int64_t first = rows[position];
+            REQUIRE(first % block == 0);  // a block starts at its first row
+            const std::int64_t length = std::min(block, n - first);
+            for (std::int64_t k = 0; k < length; ++k) REQUIRE(rows[position + static_cast<std::size_t>(k)] == first + k);
+            block_sequence.push_back(first / block);
+            position += static_cast<std::size_t>(length);
+        }
+        CHECK(block_sequence.size() == 11);
+        CHECK(block_sequence != iota(11));
+    }
+}
+
+TEST_CASE("RowOrder block shuffle permutes blocks with scikit-learn's shuffle of the block numbers") {
+    // 70 rows in blocks of 7 are 10 blocks: their order is the (n = 10, seed 42)
+    // reference, epoch after epoch
+    RowOrder order(70, 7, 42);
+    const std::vector<std::int64_t> epochs[] = {{2, 6, 5, 7, 8, 9, 1, 0, 3, 4}, {5, 1, 9, 0, 3, 4, 6, 2, 7, 8}};
+    for (const auto& blocks : epochs) {
+        order.next_epoch(true);
+        const auto rows = epoch_rows(order);
+        for (std::size_t b = 0; b < blocks.size(); ++b)
+            for (std::int64_t k = 0; k < 7; ++k) CHECK(rows[b * 7 + static_cast<std::size_t>(k)] == blocks[b] * 7 + k);
+    }
+}
+
+TEST_CASE("RowOrder without shuffle keeps the data order") {
+    for (const std::int64_t block : {1, 4, 1000}) {
+        CAPTURE(block);
+        RowOrder order(37, block, 5);
+        for (int epoch = 0; epoch < 3; ++epoch) {
+            order.next_epoch(false);
+            CHECK(epoch_rows(order) == iota(37));
+        }
+    }
+}
+
+TEST_CASE("RowOrder clamps the block size and handles empty and tiny inputs") {
+    RowOrder zero_block(5, 0, 1), negative_block(5, -3, 1), single(5, 1, 1);
+    zero_block.next_epoch(true);
+    negative_block.next_epoch(true);
+    single.next_epoch(true);
+    CHECK(epoch_rows(zero_block) == epoch_rows(single));
+    CHECK(epoch_rows(negative_block) == epoch_rows(single));
+
+    RowOrder huge_block(5, 100, 1);  // one block: shuffling it changes nothing
+    huge_block.next_epoch(true);
+    CHECK(epoch_rows(huge_block) == iota(5));
+
+    RowOrder empty(0, 8, 1);
+    empty.next_epoch(true);
+    CHECK(empty.size() == 0);
+}

@@ -1,0 +1,59 @@
+// topology.hpp: the CPUs this process may run on, and thread pinning.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <set>
+#include <thread>
+#include <vector>
+
+#if defined(__linux__)
+#include <sched.h>
+#include <sys/sysinfo.h>
+#endif
+
+#include "hogwild/topology.hpp"
+
+using namespace hogwild;
+
+TEST_CASE("allowed_cpus is non-empty sorted and unique and usable_cpu_count is its size") {
+    const std::vector<int> cpus = allowed_cpus();
+    REQUIRE_FALSE(cpus.empty());
+    CHECK(std::is_sorted(cpus.begin(), cpus.end()));
+    CHECK(std::set<int>(cpus.begin(), cpus.end()).size() == cpus.size());
+    CHECK(cpus.front() >= 0);
+    CHECK(usable_cpu_count() == static_cast<int>(cpus.size()));
+#if defined(__linux__)
+    // the same set as the affinity mask, read here independently
+    cpu_set_t mask;
+    CPU_ZERO(&mask);
+    REQUIRE(sched_getaffinity(0, sizeof mask, &mask) == 0);
+    CHECK(CPU_COUNT(&mask) == usable_cpu_count());
+    for (const int cpu : cpus) CHECK(CPU_ISSET(cpu, &mask));
+    CHECK(cpus.back() < get_nprocs_conf());
+#endif
+}
+
+#if defined(__linux__)
+TEST_CASE("ScopedThreadPin pins the calling thread and allowed_cpus follows it and the old mask comes back") {
+    const std::vector<int> before = allowed_cpus();
+    const int target = before.back();
+    {
+        ScopedThreadPin pin(target);
+        REQUIRE(pin.pinned());
+        CHECK(allowed_cpus() == std::vector<int>{target});  // respects the (thread's) affinity mask
+        CHECK(usable_cpu_count() == 1);
+        CHECK(sched_getcpu() == target);
+    }
+    CHECK(allowed_cpus() == before);
+}
+
+TEST_CASE("ScopedThreadPin with a negative cpu leaves the thread alone") {
+    const std::vector<int> before = allowed_cpus();
+    {
+        ScopedThreadPin pin(-1);
+        CHECK_FALSE(pin.pinned());
+        CHECK(allowed_cpus() == before);
+    }
+    CHECK(allowed_cpus() == before);
+}
+#endif
