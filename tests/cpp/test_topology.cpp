@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <set>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -57,3 +58,19 @@ TEST_CASE("ScopedThreadPin with a negative cpu leaves the thread alone") {
     CHECK(allowed_cpus() == before);
 }
 #endif
+
+TEST_CASE("parse_cpu_list reads sysfs cpulists and refuses malformed ones") {
+    CHECK(hogwild::parse_cpu_list("0-3,8,10-11\n") == std::vector<int>{0, 1, 2, 3, 8, 10, 11});
+    CHECK(hogwild::parse_cpu_list("5") == std::vector<int>{5});
+    CHECK(hogwild::parse_cpu_list("").empty());
+    CHECK_THROWS_AS(hogwild::parse_cpu_list("3-1"), std::invalid_argument);
+    CHECK_THROWS_AS(hogwild::parse_cpu_list("a-b"), std::invalid_argument);
+    CHECK_THROWS_AS(hogwild::parse_cpu_list("1,,2"), std::invalid_argument);
+}
+
+TEST_CASE("numa_nodes: one node of every allowed CPU where sysfs says nothing") {
+    const auto nodes = hogwild::numa_nodes("/nonexistent/sysfs/node");
+    REQUIRE(nodes.size() == 1);
+    CHECK(nodes[0].id == 0);
+    CHECK(nodes[0].cpus == hogwild::allowed_cpus());
+}
