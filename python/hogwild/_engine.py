@@ -1,0 +1,229 @@
+"""The engine glue: how an estimator hands one binary (or regression)
+problem to the C++ core and takes its result back. The options the core
+takes, the training call with its progress and callbacks, the per-epoch
+history. The estimators (``_sgd.py``) call it for every problem they fit.
+"""
+
+from contextlib import contextmanager
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _core
+from ._parameters import OPTIMIZERS  # noqa: F401 (re-exported for the CLI)
+from ._progress import EpochReporter
+from ._validation import core_view
+
+
+MAX_INT = np.iinfo(np.int32).max
+MAX_THREADS_PER_CPU = 16
+SPARSE_INTERCEPT_DECAY = 0.01  # scikit-learn's: the intercept moves slower on sparse data
+
+# The solvers of the C++ core, from its registry (cpp/include/hogwild/solvers.hpp)
+SOLVER_INFO = {info["name"]: info for info in _core.solvers()}
+SOLVERS = tuple(SOLVER_INFO)
+# those that take a per-coordinate optimizer
+OPTIMIZER_SOLVERS = tuple(name for name, info in SOLVER_INFO.items() if info["optimizers"])
+# those that step along gradients only: no passive-aggressive rates
+GRADIENT_SOLVERS = tuple(name for name, info in SOLVER_INFO.items() if not info["passive_aggressive"])
+PASSIVE_AGGRESSIVE_RATES = ("pa1", "pa2")
+EPOCH_LEARNING_RATES = {"exponential", "step"}  # beyond scikit-learn's
+
+_COEF_NAMES = ("coef_", "_standard_coef", "_average_coef")
+
+
+class _HogwildTraining:
+    """Training through the C++ core, shared by both estimators."""
+
+    def save(self, path):
+        """Write this fitted model to one file (see :func:`hogwild.load`).
+
+        The file is a NumPy ``.npz`` archive: the fitted arrays bit for bit
+        and, as JSON, the hyper-parameters, ``t_``, ``n_iter_``,
+        ``history_``, the package version and checksums. It loads without
+        executing code. ``path`` may also be a binary file object.
+        """
+        from ._model_file import save_model
+
+        save_model(self, path)
+
+    def _cast_coefficients(self, dtype):
+        """Give the coefficient arrays `dtype`, converting each array once.
+
+        The core trains float64 weights; like scikit-learn, the fitted coef_
+        then takes the dtype of X (so float32 models stay float32, which
+        scipy's sparse products with a sparsified coef_ require).
+        """
+        converted = {}
+        for name in _COEF_NAMES:
+            value = getattr(self, name, None)
+            if isinstance(value, np.ndarray) and value.dtype != dtype:
+                if id(value) not in converted:
+                    converted[id(value)] = np.ascontiguousarray(value, dtype=dtype)
+                setattr(self, name, converted[id(value)])
+
+    def _get_learning_rate_type(self, learning_rate):
+        # scikit-learn maps its rates to its Cython codes; the core takes names
+        if learning_rate in EPOCH_LEARNING_RATES:
+            return -1
+        return super()._get_learning_rate_type(learning_rate)
+
+    def _more_validate_params(self, for_partial_fit=False):
+        super()._more_validate_params(for_partial_fit=for_partial_fit)
+        if self.optimizer != "sgd" and self.solver not in OPTIMIZER_SOLVERS:
+            raise ValueError(
+                f"optimizer={self.optimizer!r} needs one of the solvers {list(OPTIMIZER_SOLVERS)}, "
+                f"not solver={self.solver!r}"
+            )
+        if self.optimizer != "sgd" and self.learning_rate in PASSIVE_AGGRESSIVE_RATES:
+            raise ValueError(f"optimizer={self.optimizer!r} does not combine with learning_rate={self.learning_rate!r}")
+        if self.solver in GRADIENT_SOLVERS and self.learning_rate in PASSIVE_AGGRESSIVE_RATES:
+            raise ValueError(
+                f"learning_rate={self.learning_rate!r} (passive-aggressive steps, one example at a time) is not "
+                f"supported by solver={self.solver!r}; use solver='hogwild' or 'sequential'"
+            )
+
+    def _threads(self):
+        if self.solver == "sequential":
+            return 1
+        usable = _core.usable_cpu_count()
+        if self.n_threads is not None and self.n_threads > MAX_THREADS_PER_CPU * usable:
+            # OpenMP ends the process when it cannot create threads: refuse first
+            raise ValueError(
+                f"n_threads={self.n_threads} is more than {MAX_THREADS_PER_CPU} threads for each of "
+                f"the {usable} CPUs this process may use"
+            )
+        return self.n_threads if self.n_threads is not None else usable
+
+    def _core_options(self, *, loss, alpha, learning_rate, max_iter, seed, weight_pos, weight_neg,
+                      classifier, sparse, n_samples):
+        """The plain configuration the C++ core takes (see config.hpp)."""
+        return dict(
+            loss=loss,
+            epsilon=float(self.epsilon),
+            classifier=classifier,
+            penalty=str(self.penalty).lower(),
+            alpha=float(alpha),
+            l1_ratio=float(self._get_l1_ratio()),
+            fit_intercept=bool(self.fit_intercept),
+            max_iter=int(max_iter),
+            tol=float(self.tol) if self.tol is not None else -np.inf,
+            n_iter_no_change=int(self.n_iter_no_change),
+            shuffle=bool(self.shuffle),
+            shuffle_block_size=int(self.shuffle_block_size),
+            seed=int(seed),
+            learning_rate=learning_rate,
+            eta0=float(self.eta0),
+            power_t=float(self.power_t),
+            early_stopping=bool(self.early_stopping),
+            average=int(self.average),
+            t_start=float(getattr(self, "t_", 1.0)),
+            weight_pos=float(weight_pos),
+            weight_neg=float(weight_neg),
+            intercept_decay=SPARSE_INTERCEPT_DECAY if sparse else 1.0,
+            n_threads=int(self._threads()),
+            write=self.write,
+            hot_features=-1 if self.hot_features == "auto" else int(self.hot_features),
+            sync_every=-1 if self.sync_every == "auto" else int(self.sync_every),
+            pin_threads=bool(self.pin_threads),
+            gamma=float(self.gamma),
+            step_epochs=int(self.step_epochs),
+            epoch_start=int(round((getattr(self, "t_", 1.0) - 1.0) / max(1, n_samples))),
+            optimizer=self.optimizer,
+            momentum=float(self.momentum),
+            beta1=float(self.beta1),
+            beta2=float(self.beta2),
+            optimizer_eps=float(self.optimizer_eps),
+            batch_size=int(self.batch_size),
+            elasticity=float(self.elasticity),
+            max_staleness=int(self.max_staleness),
+            staleness_aware=bool(self.staleness_aware),
+            precision=self.precision,
+        )
+
+    def _train_in_place(self, X, y, sample_weight, validation_mask, coef, intercept,
+                        average_coef, average_intercept, *, loss, alpha, learning_rate,
+                        max_iter, seed, weight_pos, weight_neg, classifier, problem=None):
+        """Run the core on one binary (or regression) problem.
+
+        `problem` names the class of a one-vs-rest problem in the history.
+
+        coef, intercept (a length-1 view) and the average buffers are float64
+        arrays the core updates in place.
+        """
+        options = self._core_options(
+            loss=loss, alpha=alpha, learning_rate=learning_rate, max_iter=max_iter, seed=seed,
+            weight_pos=weight_pos, weight_neg=weight_neg, classifier=classifier,
+            sparse=sp.issparse(X), n_samples=X.shape[0],
+        )
+        mask = None
+        if validation_mask is not None and validation_mask.any():
+            mask = np.ascontiguousarray(validation_mask, dtype=np.uint8)
+        reporter = EpochReporter(
+            callbacks=getattr(self, "_fit_callbacks", ()), verbose=self.verbose, progress=self.verbose > 0,
+            max_iter=max_iter, problem=problem, epoch_offset=len(self.history_) if problem is None else 0,
+            use_average=lambda t: 0 < self.average <= t - 1,
+        )
+        try:
+            result = _core.train(
+                self.solver, core_view(X), y, sample_weight, mask, coef, intercept,
+                average_coef, average_intercept, options,
+                epoch_callback=reporter.after_epoch if reporter.needed else None,
+            )
+        finally:
+            reporter.close()
+        if result["diverged"]:
+            raise ValueError(
+                "Floating-point under-/overflow occurred at epoch #%d. Scaling input "
+                "data with StandardScaler or MinMaxScaler might help." % result["n_iter"]
+            )
+        self._record_history(result, problem)
+        return result["n_iter"]
+
+    def _record_history(self, result, problem):
+        history = result["history"]
+        start = len(self.history_)
+        earlier = [r["elapsed"] for r in self.history_ if r.get("class") == problem]
+        elapsed = earlier[-1] if earlier else 0.0
+        for e in range(len(history["objective"])):
+            elapsed += float(history["seconds"][e])
+            record = {
+                "epoch": start + e + 1 if problem is None else e + 1,
+                "objective": float(history["objective"][e]),
+                "seconds": float(history["seconds"][e]),
+                "elapsed": elapsed,
+                "updates": int(history["updates"][e]),
+                "examples_per_second": float(history["examples_per_second"][e]),
+            }
+            if self.early_stopping:
+                record["validation_score"] = float(history["validation_score"][e])
+            if "staleness" in history:
+                record["staleness"] = [int(c) for c in history["staleness"][e]]
+                record["stale_dropped"] = int(history["stale_dropped"][e])
+            if problem is not None:
+                record["class"] = problem
+            self.history_.append(record)
+
+    @contextmanager
+    def _callbacks_during_fit(self, callbacks):
+        """Makes `callbacks` visible to the training calls of one fit."""
+        if callbacks is None:
+            callbacks = []
+        elif callable(callbacks):
+            callbacks = [callbacks]
+        else:
+            try:
+                callbacks = list(callbacks)
+            except TypeError:
+                callbacks = [callbacks]
+            for callback in callbacks:
+                if not callable(callback):
+                    raise TypeError(f"callbacks must be a list of callables, got an element {callback!r}")
+        self._fit_callbacks = callbacks
+        try:
+            yield
+        finally:
+            del self._fit_callbacks
+
+    def _reset_history(self):
+        self.history_ = []

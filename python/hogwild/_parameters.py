@@ -1,0 +1,254 @@
+"""The parameters hogwild's estimators have beyond scikit-learn's.
+
+One table (PARAMETERS) gives each its name, default, accepted values and
+documentation; it feeds both estimators' ``__init__`` signatures, their
+parameter validation and their docstrings. Adding a knob is one row here
+(and, when the core needs it, one field of the core's configuration and one
+line of the options `_engine.core_options` hands it).
+"""
+
+import inspect
+import textwrap
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from . import _core
+
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+
+
+def solver_names():
+    """The solvers of the C++ core's registry, in its order."""
+    return tuple(info["name"] for info in _core.solvers())
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: Any
+    constraints: list  # scikit-learn's parameter validation
+    kind: str          # the numpydoc type, without the default
+    doc: str           # the numpydoc description
+
+
+PARAMETERS = (
+
+    Parameter(
+        "solver", "hogwild", [StrOptions(set(solver_names()))],
+        '{"hogwild", "sequential", "local", "easgd", "async", "buckwild", "minibatch", "gd"}',
+        """\
+        How ``n_threads`` threads share SGD (the README compares them):
+        ``"hogwild"``: threads update one shared weight vector without
+        locks. ``"sequential"``: one thread running scikit-learn's algorithm
+        step for step (the reference; with ``shuffle=False`` or the same
+        ``random_state`` it learns scikit-learn's model). ``"local"``: each
+        thread trains a private replica, and the replicas are replaced by
+        their mean every ``sync_every`` rows of each thread (model
+        averaging). ``"easgd"``: elastic averaging SGD (Zhang, Choromanska &
+        LeCun 2015, synchronous): every ``sync_every`` rows each replica
+        moves a fraction ``elasticity`` towards a center variable and the
+        center by the same forces towards the replicas; the model is the
+        center. ``"async"``: asynchronous mini-batch SGD: workers compute a
+        batch's mean gradient on the shared weights as they read them and
+        apply it later; a gradient more than ``max_staleness`` updates old
+        is recomputed, and with ``staleness_aware`` its step is divided by
+        its staleness (Zhang, Gupta, Lian & Liu 2016); the staleness of
+        every update is counted in ``history_``. ``"buckwild"``: Hogwild!
+        on ``precision`` (int8 / int16 fixed point or bfloat16) shared
+        weights with unbiased stochastic rounding (De Sa et al. 2015).
+        ``"minibatch"``: synchronous parallel mini-batch SGD, one step per
+        ``batch_size`` rows of the shuffled order on the batch's mean
+        gradient. ``"gd"``: full-batch gradient descent, one step per epoch
+        on the mean gradient over all training rows. ``minibatch`` and
+        ``gd`` reduce the gradient in a fixed order: the model is bit for
+        bit the same for any number of threads; ``local`` and ``easgd`` are
+        deterministic for a given thread count. ``async``, ``minibatch`` and
+        ``gd`` do not support ``learning_rate="pa1"``/``"pa2"``.""",
+    ),
+    Parameter(
+        "n_threads", None, [Interval(Integral, 1, None, closed="left"), None],
+        'int',
+        """\
+        Threads of every solver but ``"sequential"``; None uses every CPU
+        this process may run on.""",
+    ),
+    Parameter(
+        "write", "racy", [StrOptions({"racy", "atomic", "locked"})],
+        '{"racy", "atomic", "locked"}',
+        """\
+        How Hogwild! threads write shared weights: plain (relaxed atomic)
+        stores that may occasionally overwrite a concurrent update, atomic
+        compare-and-swap updates, or one lock around each row (a baseline).""",
+    ),
+    Parameter(
+        "hot_features", "auto", [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
+        '"auto" or int',
+        """\
+        How many of the most frequent features each Hogwild! thread keeps in
+        a private replica whose changes are merged into the shared weights
+        (see the README). "auto": every feature that occurs (at most 2**20)
+        when more than one thread runs, none with one thread; 0: none
+        (textbook Hogwild!, every write goes to the shared weights).""",
+    ),
+    Parameter(
+        "sync_every", "auto", [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        '"auto" or int',
+        """\
+        ``"hogwild"``: rows between merges of the replicas' frequent features
+        ("auto": 256; all replicated features are merged every ~16 x
+        n_features / nonzeros-per-row rows). ``"local"`` / ``"easgd"``: rows
+        of each thread between synchronizations of the replicas ("auto":
+        256).""",
+    ),
+    Parameter(
+        "shuffle_block_size", 1, [Interval(Integral, 1, None, closed="left")],
+        'int',
+        """\
+        With ``shuffle=True``, permute blocks of this many consecutive rows
+        instead of single rows. Blocks keep memory access sequential (faster
+        epochs on large data) at the price of a less random order.""",
+    ),
+    Parameter(
+        "pin_threads", True, ["boolean"],
+        'bool',
+        """\
+        Pin each thread to its own CPU while training.""",
+    ),
+    Parameter(
+        "gamma", 0.9, [Interval(Real, 0, 1, closed="right")],
+        'float in (0, 1]',
+        """\
+        Decay of ``learning_rate="exponential"`` (``eta0 * gamma**epoch``)
+        and ``"step"`` (``eta0 * gamma**(epoch // step_epochs)``).""",
+    ),
+    Parameter(
+        "step_epochs", 10, [Interval(Integral, 1, None, closed="left")],
+        'int',
+        """\
+        Epochs between the decays of ``learning_rate="step"``.""",
+    ),
+    Parameter(
+        "optimizer", "sgd", [StrOptions(set(OPTIMIZERS))],
+        '{"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}',
+        """\
+        How a coordinate's gradient g becomes its step, for every solver but
+        ``"sequential"`` (eta is the learning rate of the schedule, t the
+        optimizer step): ``"sgd"``: ``-eta g``;
+        ``"momentum"``: ``v = momentum v + g``, ``-eta v``; ``"nesterov"``:
+        the same velocity, ``-eta (g + momentum v)``; ``"adagrad"``:
+        ``-eta g / (sqrt(sum of g**2) + optimizer_eps)``; ``"rmsprop"``: the
+        same with a moving average of g**2 (decay ``beta2``); ``"adam"``:
+        Adam with bias correction. On sparse data the state is updated
+        lazily, only for the features a step's rows contain. Under
+        ``"hogwild"`` and ``"buckwild"`` the per-coordinate state is shared
+        by the threads as the weights are (lock-free); ``"local"`` and
+        ``"easgd"`` keep it per replica. The state starts afresh with each
+        ``fit`` / ``partial_fit`` call.""",
+    ),
+    Parameter(
+        "momentum", 0.9, [Interval(Real, 0, 1, closed="left")],
+        'float in [0, 1)',
+        """\
+        Momentum of ``optimizer="momentum"`` and ``"nesterov"``.""",
+    ),
+    Parameter(
+        "beta1", 0.9, [Interval(Real, 0, 1, closed="left")],
+        'float in [0, 1)',
+        """\
+        Decay of Adam's moving average of the gradient.""",
+    ),
+    Parameter(
+        "beta2", 0.999, [Interval(Real, 0, 1, closed="left")],
+        'float in [0, 1)',
+        """\
+        Decay of the moving average of the squared gradient (Adam, RMSprop).""",
+    ),
+    Parameter(
+        "optimizer_eps", 1e-8, [Interval(Real, 0, None, closed="neither")],
+        'float > 0',
+        """\
+        Added to the root of the squared-gradient statistic (Adagrad,
+        RMSprop, Adam) so that steps stay finite.""",
+    ),
+    Parameter(
+        "batch_size", 256, [Interval(Integral, 1, None, closed="left")],
+        'int >= 1',
+        """\
+        Rows per step of ``solver="minibatch"`` and ``"async"`` (the last
+        batch of an epoch may be smaller). Their learning-rate schedules
+        count optimizer steps, not rows.""",
+    ),
+    Parameter(
+        "elasticity", 0.1, [Interval(Real, 0, 1, closed="neither")],
+        'float in (0, 1)',
+        """\
+        ``solver="easgd"``: the fraction of its distance to the center a
+        replica moves at each synchronization.""",
+    ),
+    Parameter(
+        "max_staleness", 8, [Interval(Integral, 0, None, closed="left")],
+        'int >= 0',
+        """\
+        ``solver="async"``: updates a gradient's snapshot may lag behind the
+        weights it is applied to; staler gradients are recomputed. With one
+        thread, every gradient is applied this many updates late (simulated
+        asynchrony).""",
+    ),
+    Parameter(
+        "staleness_aware", True, ["boolean"],
+        'bool',
+        """\
+        ``solver="async"``: divide each step by its staleness (at least 1).""",
+    ),
+    Parameter(
+        "precision", "int16", [StrOptions({"int8", "int16", "bfloat16"})],
+        '{"int8", "int16", "bfloat16"}',
+        """\
+        ``solver="buckwild"``: the type of the shared weights. Fixed-point
+        ranges start at max(1, 2 x the largest initial weight) and double
+        after an epoch in which a write saturated; the intercept stays
+        float64.""",
+    ),
+)
+
+
+def parameter_constraints():
+    """scikit-learn's `_parameter_constraints` entries of the table."""
+    return {p.name: p.constraints for p in PARAMETERS}
+
+
+def numpydoc():
+    """The table as the entries of a numpydoc Parameters section, indented
+    for a class docstring."""
+    entries = []
+    for p in PARAMETERS:
+        entry = f"{p.name} : {p.kind}, default={p.default!r}\n" + textwrap.indent(textwrap.dedent(p.doc), "    ")
+        entries.append(entry)
+    return textwrap.indent("\n".join(entries), "    ")
+
+
+def with_parameters(sklearn_class):
+    """An ``__init__`` taking scikit-learn's parameters of `sklearn_class`,
+    then the table's (keyword-only), under one explicit signature:
+    scikit-learn finds an estimator's parameters by reading it (get_params,
+    clone, the repr)."""
+    base = inspect.signature(sklearn_class.__init__)
+    ours = [inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=p.default) for p in PARAMETERS]
+    signature = base.replace(parameters=list(base.parameters.values()) + ours)
+    own_names = [p.name for p in PARAMETERS]
+
+    def __init__(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        del arguments["self"]
+        own = {name: arguments.pop(name) for name in own_names}
+        sklearn_class.__init__(self, **arguments)
+        for name, value in own.items():
+            setattr(self, name, value)
+
+    __init__.__signature__ = signature
+    return __init__
