@@ -269,13 +269,17 @@ class AsyncSolver {
         const double inverse_rows = 1.0 / batch.rows;
         const PenaltyStrength step_strength = strength_.times(eta);
         const OptimizerStep step = optimizer_.at(eta, step_count);
+        if (cumulative_l1_) l1_total_ += eta * strength_.l1;
         for (std::size_t k = 0; k < batch.n; ++k) {
             const std::int64_t j = batch.features[k];
             const std::size_t at = batch.dense ? static_cast<std::size_t>(j) : k;
             const double gradient = batch.values[at] * inverse_rows;
             const double penalty_weight = scales_[static_cast<std::size_t>(j)] * batch.rows_with[at] * inverse_rows;
             double& w = weights_[static_cast<std::size_t>(j)];
-            if (config_.optimizer == Optimizer::sgd) {
+            if (cumulative_l1_) {  // (one thread: no other writer)
+                w = sgd_coordinate_cumulative(w, -eta * gradient, PenaltyStrength{0.0, step_strength.l2}, penalty_weight,
+                                              l1_total_, l1_received_[static_cast<std::size_t>(j)]);
+            } else if (config_.optimizer == Optimizer::sgd) {
                 // (no update of another worker is lost: compare-and-swap)
                 AtomicWrites::modify(w, [&](double current) {
                     return sgd_coordinate(current, -eta * gradient, step_strength, penalty_weight);
@@ -359,6 +363,10 @@ class AsyncSolver {
     IterateAverage average_;
     double rows_since_snapshot_ = 0.0;
     double published_t_end_ = 1.0;
+    // plain sgd with an L1 part on one thread: the cumulative L1 penalty (as in hogwild_solver.hpp)
+    const bool cumulative_l1_ = config_.optimizer == Optimizer::sgd && strength_.l1 > 0.0 && n_threads_ == 1;
+    double l1_total_ = 0.0;            // u
+    std::vector<double> l1_received_ = std::vector<double>(cumulative_l1_ ? static_cast<std::size_t>(n_features_) : 0);
 };
 
 template <class View>

@@ -41,10 +41,13 @@ class BuckwildSolver {
         : X_(X), targets_(targets), config_(config), model_(model), n_threads_(std::max(1, config.n_threads)),
           n_features_(model.n_features), strength_(penalty_strength(config)), schedule_(StepSchedule::from(config)),
           optimizer_(config, config.optimizer == Optimizer::sgd ? 0 : model.n_features + 1),
-          average_(config, model, X.nnz(), X.n_rows), loss_sum_(n_threads_), updates_(n_threads_),
+          average_(config, model, X.nnz(), X.n_rows),
+          cumulative_l1_(config.optimizer == Optimizer::sgd && strength_.l1 > 0.0 && n_threads_ == 1),
+          loss_sum_(n_threads_), updates_(n_threads_),
           saturated_here_(n_threads_, false) {
         scales_ = regularization_scales(X_, targets_, count_training_rows(targets, X.n_rows));
         load_weights(config_.seed);
+        if (cumulative_l1_) l1_received_.assign(static_cast<std::size_t>(n_features_), 0.0);
         for (int tid = 0; tid < n_threads_; ++tid) randoms_.emplace_back(config_.seed + 7919ull * (tid + 1));
     }
 
@@ -72,6 +75,7 @@ class BuckwildSolver {
             const double t = epoch.t_start + updates * team_size + tid;
             const double eta =
                 config_.learning_rate == LearningRate::constant ? config_.eta0 : schedule_.at(t, epoch.eta);
+            if (cumulative_l1_) l1_total_ += eta * strength_.l1;
             loss_sum += step(X_.row(i), targets_.y[i], targets_.sample_weight[i], eta, t, random, saturated);
             updates += 1.0;
             if (average_.on() && tid == 0 && ++since_snapshot == average_.snapshot_every()) {
@@ -161,7 +165,14 @@ class BuckwildSolver {
         const PenaltyStrength step_strength = strength_.times(eta);
         for (std::int64_t k = 0; k < row.size(); ++k) {
             const std::int64_t j = row.index(k);
-            store(j, sgd_coordinate(weight(j), update * row.value(k), step_strength, scales_[static_cast<std::size_t>(j)]),
+            const double scale = scales_[static_cast<std::size_t>(j)];
+            if (!cumulative_l1_) {
+                store(j, sgd_coordinate(weight(j), update * row.value(k), step_strength, scale), random, saturated);
+                continue;
+            }
+            store(j,
+                  sgd_coordinate_cumulative(weight(j), update * row.value(k), PenaltyStrength{0.0, step_strength.l2},
+                                            scale, l1_total_, l1_received_[static_cast<std::size_t>(j)]),
                   random, saturated);
         }
         if (update != 0.0 && config_.fit_intercept) {
@@ -198,6 +209,10 @@ class BuckwildSolver {
     std::vector<FastRandom> randoms_;  // one per thread
     IterateAverage average_;
     double t_ = 1.0;  // scikit-learn's t after the last published epoch
+    // plain sgd with an L1 part on one thread: the cumulative L1 penalty (as in hogwild_solver.hpp)
+    const bool cumulative_l1_;
+    std::vector<double> l1_received_;  // q, per feature
+    double l1_total_ = 0.0;            // u
     PerThread<double> loss_sum_;
     PerThread<double> updates_;
     PerThread<bool> saturated_here_;  // a write saturated this epoch

@@ -105,7 +105,10 @@ class HogwildSolver {
           n_features_(model.n_features), strength_(penalty_strength(config)), schedule_(StepSchedule::from(config)),
           passive_aggressive_(is_passive_aggressive(config.learning_rate)),
           optimizer_(config, config.optimizer == Optimizer::sgd ? 0 : model.n_features + 1),
-          average_(config, model, X.nnz(), X.n_rows), loss_sum_(n_threads_), updates_(n_threads_) {
+          average_(config, model, X.nnz(), X.n_rows),
+          cumulative_l1_(config.optimizer == Optimizer::sgd && strength_.l1 > 0.0 && n_threads_ == 1),
+          loss_sum_(n_threads_), updates_(n_threads_) {
+        if (cumulative_l1_) l1_received_.assign(static_cast<std::size_t>(n_features_), 0.0);
         const FeatureStats stats = feature_stats();
         build_slots(stats, count_training_rows(targets, X.n_rows));
         // allocated here, not in the parallel region, where an exception would terminate
@@ -327,6 +330,7 @@ class HogwildSolver {
             // The schedule runs on the global update count, estimated from
             // this thread's progress as if threads took turns.
             const double t = epoch.t_start + static_cast<double>(updates * team_size + tid);
+            if (cumulative_l1_) l1_total_ += step_size(t, epoch.eta) * strength_.l1;
             step(X_.row(i), targets_.y[i], targets_.sample_weight[i], t, epoch.eta, mine, loss_sum);
             ++updates;
             if (average_.on() && tid == 0 && ++since_snapshot == average_.snapshot_every()) {
@@ -415,8 +419,16 @@ class HogwildSolver {
             const std::int64_t j = row.index(k);
             const FeatureInfo info = features_[static_cast<std::size_t>(j)];
             const double loss_step = update * row.value(k);
+            if (!cumulative_l1_) {
+                write_feature(j, info, replica, [&](double w) {
+                    return sgd_coordinate(w, loss_step, step_strength, info.regularization_scale);
+                });
+                continue;
+            }
+            double& q = l1_received_[static_cast<std::size_t>(j)];
             write_feature(j, info, replica, [&](double w) {
-                return sgd_coordinate(w, loss_step, step_strength, info.regularization_scale);
+                return sgd_coordinate_cumulative(w, loss_step, PenaltyStrength{0.0, step_strength.l2},
+                                                 info.regularization_scale, l1_total_, q);
             });
         }
         if (update != 0.0 && config_.fit_intercept) write_intercept(replica, update * config_.intercept_decay);
@@ -447,6 +459,12 @@ class HogwildSolver {
     CoordinateOptimizer<RacySharedOptimizerState> optimizer_;  // state only when not plain sgd
     IterateAverage average_;
     double t_ = 1.0;  // scikit-learn's t after the last published epoch
+    // plain sgd with an L1 part on one thread: the cumulative L1 penalty
+    // (update_rule.hpp), whose exact zeros need exact bookkeeping; several
+    // threads take the proximal step (they would race for q and u)
+    const bool cumulative_l1_;
+    std::vector<double> l1_received_;  // q, per feature
+    double l1_total_ = 0.0;            // u
     PerThread<double> loss_sum_;
     PerThread<double> updates_;
 };

@@ -71,11 +71,13 @@ class SynchronousSolver {
         : X_(X), targets_(targets), config_(config), model_(model), batching_(batching),
           n_threads_(std::max(1, config.n_threads)), n_features_(model.n_features),
           schedule_(StepSchedule::from(config)), strength_(penalty_strength(config)),
+          cumulative_l1_(config.optimizer == Optimizer::sgd && strength_.l1 > 0.0),
           averaging_(config.average > 0), optimizer_(config, model.n_features + 1) {
         if (is_passive_aggressive(config.learning_rate))
             throw std::invalid_argument("the minibatch and gd solvers do not support passive-aggressive steps");
         if (config.batch_size < 1) throw std::invalid_argument("batch_size must be >= 1");
         prepare();
+        if (cumulative_l1_) l1_received_.assign(static_cast<std::size_t>(n_features_), 0.0);
     }
 
     int n_threads() const { return n_threads_; }
@@ -94,8 +96,11 @@ class SynchronousSolver {
     }
 
     void work(int tid, int team_size, const Epoch&, ThreadTeam& team) {
+        double l1_total = l1_total_;  // (the same sums, in the same order, on every thread)
         for (std::int64_t batch = 0; batch < batches_per_epoch_; ++batch) {
-            const Step step = step_for(batch);
+            Step step = step_for(batch);
+            l1_total += step.optimizer.eta * strength_.l1;
+            step.l1_total = l1_total;
             compute_row_derivatives(step, tid, team_size, team);
 #pragma omp barrier
             for (int part = tid; part < n_threads_; part += team_size) update_features(step, part, team_size, team);
@@ -106,10 +111,12 @@ class SynchronousSolver {
             // different barriers)
             if (stop_after_batch_) break;
         }
+        if (tid == 0) l1_total_at_epoch_end_ = l1_total;
     }
 
     // The calling thread, between epochs: the model becomes the caller's.
     EpochOutcome publish(const Epoch&) {
+        l1_total_ = l1_total_at_epoch_end_;
         steps_at_epoch_start_ += batches_per_epoch_;
         samples_at_epoch_start_ += static_cast<double>(n_train_);
         std::copy(weights_.begin(), weights_.end(), model_.weights);
@@ -132,6 +139,7 @@ class SynchronousSolver {
         OptimizerStep optimizer;
         double average_clock_before = 0.0;  // averaging clocks before and after the step
         double average_clock_after = 0.0;
+        double l1_total = 0.0;  // the cumulative L1 penalty's u after this step
     };
 
     bool is_training_row(std::int64_t i) const { return hogwild::is_training_row(targets_, i); }
@@ -383,7 +391,11 @@ class SynchronousSolver {
         const auto jj = static_cast<std::size_t>(j);
         const double before = weights_[jj];
         double w = before;
-        if (optimizer_.kind() == Optimizer::sgd)
+        if (optimizer_.kind() == Optimizer::sgd && cumulative_l1_)
+            w = sgd_coordinate_cumulative(w, optimizer_.change(j, gradient, step.optimizer),
+                                          PenaltyStrength{0.0, strength_.l2 * step.optimizer.eta}, penalty_weight,
+                                          step.l1_total, l1_received_[jj]);
+        else if (optimizer_.kind() == Optimizer::sgd)
             w = sgd_coordinate(w, optimizer_.change(j, gradient, step.optimizer), strength_.times(step.optimizer.eta),
                                penalty_weight);
         else
@@ -458,6 +470,11 @@ class SynchronousSolver {
     const std::int64_t n_features_;
     const StepSchedule schedule_;
     const PenaltyStrength strength_;
+    // plain sgd with an L1 part: the cumulative L1 penalty (update_rule.hpp)
+    const bool cumulative_l1_;
+    double l1_total_ = 0.0;  // u at the start of the epoch
+    double l1_total_at_epoch_end_ = 0.0;
+    std::vector<double> l1_received_;  // q, per feature (each written by its owner only)
     const bool averaging_;
     CoordinateOptimizer<PrivateOptimizerState> optimizer_;  // one owner per coordinate: no sharing
 

@@ -1,10 +1,15 @@
 // The one update rule of every parallel solver, per coordinate:
 //
-//   plain SGD    w <- prox(w + s),  s the loss's step (-eta dloss/dp x_j, or a
-//                passive-aggressive step), prox the penalty's proximal map:
-//                soft threshold by eta alpha l1_ratio k, then division by
-//                1 + eta alpha (1 - l1_ratio) k (exactly the proximal operator
-//                of the elastic net; it cannot overshoot however large eta is)
+//   plain SGD    w <- l1(l2(w + s)),  s the loss's step (-eta dloss/dp x_j, or a
+//                passive-aggressive step); l2 the L2 penalty's proximal map,
+//                division by 1 + eta alpha (1 - l1_ratio) k (it cannot
+//                overshoot however large eta is); l1 Tsuruoka, Tsujii &
+//                Ananiadou's cumulative L1 penalty (ACL 2009), as scikit-learn
+//                applies it: the weight is pulled toward zero, never across,
+//                by the L1 penalty it has not received yet, u - q_j, where u
+//                sums eta alpha l1_ratio over every update so far and q_j what
+//                feature j took. A pull left unused at zero is owed, not lost,
+//                so weights the penalty outweighs end at exactly zero.
 //   optimizers   w <- w + change(g + k alpha ((1 - l1_ratio) w + l1_ratio sign w)),
 //                the penalty's (sub)gradient added to the loss gradient g
 //
@@ -58,10 +63,36 @@ HOGWILD_HD inline double penalty_prox(double v, const PenaltyStrength& step_stre
     return v;
 }
 
-// Plain SGD on one coordinate: the loss's step, then the penalty's prox.
+// Plain SGD on one coordinate with a soft-thresholded L1 step: the loss's
+// step, then the penalty's prox.
 HOGWILD_HD inline double sgd_coordinate(double w, double loss_step, const PenaltyStrength& step_strength,
                                         double penalty_weight) {
     return penalty_prox(w + loss_step, step_strength, penalty_weight);
+}
+
+// The cumulative L1 penalty: `w` pulled toward zero (never across) by the
+// penalty not yet received, `owed` = u - q_j for a positive weight, u + q_j
+// for a negative one; returns the new weight and adds the pull taken to q_j.
+HOGWILD_HD inline double cumulative_l1(double w, double u, double& q) {
+    double pulled = w;
+    if (w > 0.0) {
+        pulled = w - (u + q);
+        if (pulled < 0.0) pulled = 0.0;
+    } else if (w < 0.0) {
+        pulled = w + (u - q);
+        if (pulled > 0.0) pulled = 0.0;
+    }
+    q += pulled - w;
+    return pulled;
+}
+
+// Plain SGD on one coordinate: the loss's step, the L2 prox, then the
+// cumulative L1 penalty up to `u` (see above; q_j is the feature's).
+HOGWILD_HD inline double sgd_coordinate_cumulative(double w, double loss_step, const PenaltyStrength& step_strength,
+                                                   double penalty_weight, double u, double& q) {
+    double v = w + loss_step;
+    if (step_strength.l2 > 0.0) v /= 1.0 + step_strength.l2 * penalty_weight;
+    return step_strength.l1 > 0.0 || u > 0.0 ? cumulative_l1(v, u, q) : v;
 }
 
 // The gradient an optimizer sees on one coordinate: the loss's gradient plus
