@@ -43,6 +43,15 @@ DELAYED_GRADIENTS_AT_1000X_STEPS = {
 }
 
 
+# The same check under two Hogwild! threads: 1000x steps on 50 dense rows of
+# 2 features, where every row writes the weights the other thread is
+# writing; in 2 of 25 reruns (1 of 30 with hot_features=0, none of 30 with
+# write="locked" or one thread) the model fell under the check's 0.87.
+RACING_1000X_STEPS = {
+    "check_class_weight_classifiers": "two Hogwild! threads racing on 1000x steps (2 features, 50 rows)",
+}
+
+
 def expected_failures(estimator):
     failures = dict(SAMPLE_WEIGHT_IS_NOT_REPETITION_IN_BATCHES if estimator.solver in ("minibatch", "gd")
                     else SAMPLE_WEIGHT_IS_NOT_REPETITION)
@@ -50,6 +59,8 @@ def expected_failures(estimator):
         failures.update(NOT_BIT_REPRODUCIBLE_WITH_THREADS)
     if estimator.solver == "async":
         failures.update(DELAYED_GRADIENTS_AT_1000X_STEPS)
+    if estimator.solver == "hogwild" and (estimator.n_threads or 2) > 1:
+        failures.update(RACING_1000X_STEPS)
     return failures
 
 
