@@ -1,18 +1,36 @@
-"""Shared fixtures: the real data sets in ../shared/data beside the project."""
+"""Shared fixtures: the real data sets in ../shared/data beside the project.
 
+a9a is also shipped with the package (hogwild.datasets.load_a9a()): where
+../shared/data is absent, the a9a fixtures use the shipped copy instead of
+skipping. The other real data sets (dna, ...) are skipped when absent, with
+the reason; with the environment variable CI set (.ci/run sets it) such a
+skip is a failure, so that CI never passes without having run them.
+(HOGWILD_SHARED_DATA names another folder to read them from.)
+"""
+
+import os
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 import pytest
 from sklearn.datasets import load_svmlight_file
 
-DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA_DIR = Path(os.environ.get("HOGWILD_SHARED_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
+# every skip for a missing data set says this, so that CI can refuse it
+MISSING_DATA = "real data set absent"
+A9A_FEATURES = 123
+
+
+def skip_without(path):
+    """Skip the calling test when the data file `path` is absent."""
+    if not Path(path).exists():
+        pytest.skip(f"{MISSING_DATA}: {path} (real data sets live in ../shared/data beside the project)")
+    return Path(path)
 
 
 def load_shared(name, n_features=None, dtype=np.float64):
-    path = DATA_DIR / name
-    if not path.exists():
-        pytest.skip(f"{path} is absent (real data sets live in ../shared/data beside the project)")
+    path = skip_without(DATA_DIR / name)
     X, y = load_svmlight_file(str(path), n_features=n_features, dtype=dtype)
     # scikit-learn's own SGD accepts only int32 indices
     X.indices = X.indices.astype(np.int32)
@@ -20,12 +38,30 @@ def load_shared(name, n_features=None, dtype=np.float64):
     return X, y
 
 
+def load_a9a_arrays(data_dir=None):
+    """(X_train, y_train, X_test, y_test), float64 CSR with int32 indices:
+    ../shared/data's a9a where present, else the copy shipped with the package."""
+    data_dir = DATA_DIR if data_dir is None else Path(data_dir)
+    if (data_dir / "a9a").exists() and (data_dir / "a9a.t").exists():
+        out = []
+        for name in ("a9a", "a9a.t"):
+            X, y = load_svmlight_file(str(data_dir / name), n_features=A9A_FEATURES, dtype=np.float64)
+            out += [X, y]
+    else:
+        from hogwild.datasets import load_a9a
+
+        out = list(load_a9a())  # float32 CSR, int32 indices, float64 labels
+        out[0], out[2] = out[0].astype(np.float64), out[2].astype(np.float64)
+    for X in out[0::2]:
+        X.indices = X.indices.astype(np.int32)
+        X.indptr = X.indptr.astype(np.int32)
+    return tuple(out)
+
+
 @pytest.fixture(scope="session")
 def a9a():
     """(X_train, y_train, X_test, y_test), float64 CSR."""
-    X, y = load_shared("a9a", n_features=123)
-    X_test, y_test = load_shared("a9a.t", n_features=123)
-    return X, y, X_test, y_test
+    return load_a9a_arrays()
 
 
 @pytest.fixture(scope="session")
@@ -35,11 +71,34 @@ def dna():
     return X, y
 
 
-@pytest.fixture(scope="session")
-def a9a_files():
-    """Paths of the a9a training and test files."""
-    paths = [DATA_DIR / "a9a", DATA_DIR / "a9a.t"]
-    for path in paths:
-        if not path.exists():
-            pytest.skip(f"{path} is absent (real data sets live in ../shared/data beside the project)")
+def packaged_a9a_files(folder):
+    """The shipped a9a train / test files (gzipped svmlight), copied to `folder`."""
+    paths = []
+    for name in ("a9a.gz", "a9a.t.gz"):
+        path = Path(folder) / name
+        path.write_bytes((files("hogwild") / "data" / name).read_bytes())
+        paths.append(path)
     return paths
+
+
+@pytest.fixture(scope="session")
+def a9a_files(tmp_path_factory):
+    """Paths of the a9a training and test files (the shipped .gz copies where
+    ../shared/data is absent)."""
+    paths = [DATA_DIR / "a9a", DATA_DIR / "a9a.t"]
+    if all(path.exists() for path in paths):
+        return paths
+    return packaged_a9a_files(tmp_path_factory.mktemp("a9a"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI, a test skipped for a missing data set fails instead."""
+    outcome = yield
+    report = outcome.get_result()
+    if not (os.environ.get("CI") and report.skipped) or hasattr(report, "wasxfail"):
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if MISSING_DATA in reason:
+        report.outcome = "failed"
+        report.longrepr = f"skipped for missing data while CI is set (CI must run every data test): {reason}"

@@ -152,7 +152,12 @@ def test_bench_prints_threads_by_policies():
     assert out.returncode == 0, out.stderr
     rows = [line.split() for line in out.stdout.splitlines() if line.split()[:1] in (["1"], ["2"])]
     assert [(r[0], r[1]) for r in rows] == [("1", "racy"), ("1", "atomic"), ("2", "racy"), ("2", "atomic")]
-    assert rows[0][4] == "1.00x"
+    # speedup: examples/s against the first row's (both printed to 3 digits: ~1%)
+    for row in rows:
+        ratio = float(row[3]) / float(rows[0][3])
+        assert abs(float(row[4].rstrip("x")) - ratio) <= 0.011 * ratio + 0.005
+    # one thread is deterministic, whatever the write policy: the same objective
+    assert rows[0][5] == rows[1][5]
 
 
 def test_info_reports_cpus_numa_and_gpus():

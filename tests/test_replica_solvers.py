@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 import hogwild
 from hogwild.datasets import make_sparse_classification
@@ -31,17 +32,28 @@ def test_deterministic_for_a_thread_count(problem, solver, threads, params):
 
 
 def test_local_sgd_with_one_thread_is_plain_sgd(problem):
-    """One replica averaged with itself: the hogwild solver's one-thread model."""
+    """With one replica there is nothing to average: the hogwild solver's
+    one-thread model (both are checked against a NumPy SGD in
+    test_oracles_per_row.py; two replicas below and there)."""
     X, y = problem
     np.testing.assert_array_equal(fit(X, y, solver="local", n_threads=1).coef_,
                                   fit(X, y, solver="hogwild", n_threads=1).coef_)
 
 
-def test_local_sgd_synchronizing_every_row_matches_any_interval_at_one_thread(problem):
+@pytest.mark.parametrize("sync_every", [1, 5, 10000])
+def test_two_replicas_on_the_same_rows_average_to_one(problem, sync_every):
+    """The data twice over: each of 2 threads takes one copy as its share, so
+    the replicas step through the same rows from the same start and stay
+    equal, and their mean is the one-thread model, bit for bit, however
+    often they meet (a sum, or a mean over the wrong count, would not be).
+    (With one thread, the mean of one replica could not fail.)"""
     X, y = problem
-    a = fit(X, y, solver="local", n_threads=1, sync_every=1)
-    b = fit(X, y, solver="local", n_threads=1, sync_every=1000)
-    np.testing.assert_array_equal(a.coef_, b.coef_)
+    X, y = X[:2000], y[:2000]
+    twice = fit(sp.vstack([X, X]).tocsr(), np.concatenate([y, y]), solver="local", n_threads=2,
+                sync_every=sync_every, shuffle=False, learning_rate="constant", eta0=0.05)
+    once = fit(X, y, solver="local", n_threads=1, shuffle=False, learning_rate="constant", eta0=0.05)
+    np.testing.assert_array_equal(twice.coef_, once.coef_)
+    np.testing.assert_array_equal(twice.intercept_, once.intercept_)
 
 
 def test_averaging_interval_changes_the_multi_thread_model(problem):

@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.datasets import dump_svmlight_file, load_svmlight_file, load_svmlight_files
 
-from conftest import DATA_DIR
+from conftest import DATA_DIR, skip_without
 from hogwild.datasets import load_a9a, load_svmlight
 from hogwild.datasets import load_svmlight_files as hogwild_load_files
 
@@ -28,10 +28,7 @@ def assert_same(X, y, X_ref, y_ref):
 
 
 def shared(name):
-    path = DATA_DIR / name
-    if not path.exists():
-        pytest.skip(f"{path} is absent (real data sets live in ../shared/data beside the project)")
-    return path
+    return skip_without(DATA_DIR / name)
 
 
 @pytest.mark.parametrize("name", SHARED_FILES)
@@ -45,8 +42,8 @@ def test_every_shared_data_set_reads_as_scikit_learn_reads_it(name, dtype):
     assert_same(X1, y1, X, y)
 
 
-def test_files_share_one_feature_count():
-    train, test = shared("a9a"), shared("a9a.t")
+def test_files_share_one_feature_count(a9a_files):
+    train, test = a9a_files
     ours = hogwild_load_files([train, test])
     reference = load_svmlight_files([str(train), str(test)], dtype=np.float32)
     assert ours[0].shape[1] == ours[2].shape[1] == 123
