@@ -9,8 +9,8 @@ What the README documents and the references implement:
   order with shuffle=False, the schedule at the global 1-based row count
   (async: its step count);
 * L2 per touched feature with strength alpha * n / (rows containing the
-  feature): hogwild, local, easgd and buckwild apply it as a proximal step
-  (w + step) / (1 + eta alpha r); async adds its gradient alpha r w;
+  feature), applied as a proximal step (w + step) / (1 + eta alpha r) by
+  every solver (the one update rule, math/update_rule.hpp);
 * local SGD: each thread trains a private replica on its contiguous share
   of the epoch, and every `sync_every` rows of each thread the replicas are
   replaced by their mean; EASGD (Zhang, Choromanska & LeCun 2015): each
@@ -86,7 +86,7 @@ PLAIN_ONE_THREAD = {
     "hogwild": (dict(solver="hogwild", n_threads=1), "proximal"),
     "local": (dict(solver="local", n_threads=1), "proximal"),
     # one thread without simulated delay (max_staleness=0), batches of one row
-    "async": (dict(solver="async", n_threads=1, max_staleness=0, batch_size=1), "gradient"),
+    "async": (dict(solver="async", n_threads=1, max_staleness=0, batch_size=1), "proximal"),
 }
 
 SCHEDULES = {
@@ -295,14 +295,9 @@ def test_one_thread_optimizer_follows_its_paper(solver, optimizer):
     np.testing.assert_allclose(model.coef_, paper_row_steps(optimizer, X, y, 3, 0.03), rtol=RTOL)
 
 
-HOGWILD_PENALTY_NONE = pytest.mark.xfail(
-    strict=True, reason="hogwild_solver.hpp's plain-sgd step computes l2_strength = eta * alpha * (1 - l1_ratio) "
-    "without checking penalty == none, so penalty=None still applies L2 of strength alpha (the model is the "
-    "penalty='l2' one); the other solvers check it")
-
-
-@pytest.mark.parametrize("solver", [
-    pytest.param("hogwild", marks=HOGWILD_PENALTY_NONE), "local", "async", "buckwild"])
+# (found by this test: hogwild applied L2 of strength alpha with penalty=None
+# until the update rule took its strengths from one place, penalty_strength)
+@pytest.mark.parametrize("solver", ["hogwild", "local", "async", "buckwild"])
 def test_penalty_none_does_not_regularize(dense_problem, solver):
     """penalty=None with a large alpha is plain, unregularized SGD.
 
@@ -320,5 +315,5 @@ def test_penalty_none_does_not_regularize(dense_problem, solver):
         np.testing.assert_allclose(model.coef_, coef, atol=2e-3)
     else:
         np.testing.assert_allclose(model.coef_, coef, rtol=RTOL)
-    regularized, _ = row_steps(X, y, epochs=3, eta=eta, alpha=0.5, l2="gradient" if solver == "async" else "proximal")
+    regularized, _ = row_steps(X, y, epochs=3, eta=eta, alpha=0.5, l2="proximal")
     assert np.max(np.abs(regularized - coef)) > 0.01  # what applying the penalty would have given

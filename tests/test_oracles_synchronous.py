@@ -10,8 +10,9 @@ the C++ (see the README and synchronous_solver.hpp's header comment):
 * a step's gradient is the mean over its rows of loss'(x.w + b, y) x;
 * the schedule counts steps (batches) from 1, continuing across epochs and
   partial_fit calls; the epoch-wise schedules use the 0-based epoch;
-* plain sgd on dense data applies L2 as a multiplication by
-  1 - eta * alpha (clamped at 0) before adding -eta * gradient;
+* plain sgd on dense data applies L2 as its proximal step: the weights
+  after adding -eta * gradient divided by 1 + eta * alpha (the one update
+  rule of every solver, math/update_rule.hpp);
 * average=k averages the iterate after each step, weighted by how many of
   the step's rows have a 1-based sample count t >= k (average=True is k=1);
   coef_ is that average once at least k rows were seen.
@@ -58,7 +59,7 @@ def schedule(name, *, eta0=0.0, power_t=0.5, alpha=1e-4, gamma=0.9, step_epochs=
 
 def reference(X, y, *, epochs, eta, alpha=0.0, batch_size=None, average=0, fit_intercept=True,
               epoch_offset=0, step_offset=0):
-    """Mean-gradient steps on 1/2 (x.w + b - y)^2 with L2 as a shrink.
+    """Mean-gradient steps on 1/2 (x.w + b - y)^2 with L2's proximal step.
 
     Returns (coef, intercept) as scikit-learn's estimators report them:
     the average when averaging has started, else the last iterate.
@@ -73,7 +74,7 @@ def reference(X, y, *, epochs, eta, alpha=0.0, batch_size=None, average=0, fit_i
             t += 1
             rate = eta(t, epoch_offset + epoch)
             residual = X[rows] @ w + b - y[rows]
-            w = w * max(0.0, 1.0 - rate * alpha) - rate * (X[rows].T @ residual) / len(rows)
+            w = (w - rate * (X[rows].T @ residual) / len(rows)) / (1.0 + rate * alpha)
             if fit_intercept:
                 b = b - rate * residual.mean()
             sample_counts = rows_seen + 1 + np.arange(len(rows))  # scikit-learn's t of each row
@@ -271,7 +272,7 @@ def test_integer_sample_weights_are_duplicated_rows_in_a_full_batch(regression, 
     gradient over the data with row i repeated c_i times, but for the
     denominator (n rows against sum c_i): the duplicated fit takes eta
     scaled by sum c_i / n and alpha by the inverse (so that eta * alpha, the
-    L2 shrink, is the same). Weight 0 is a removed row. scikit-learn exempts
+    L2 step, is the same). Weight 0 is a removed row. scikit-learn exempts
     SGD from this check because a weight-2 row there is one larger step; a
     full batch has no such difference. (minibatch with a batch of all rows
     is gd.)
