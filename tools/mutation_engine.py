@@ -221,15 +221,18 @@ class Slot:
 
     def apply(self, mutant: Mutant) -> dict[str, str]:
         """Apply the mutant's edits; returns the original texts to restore."""
-        saved = {}
-        for edit in mutant.edits:
-            path = self.tree / edit.file
-            text = saved.get(edit.file) or path.read_text(encoding="utf-8")
-            saved.setdefault(edit.file, text)
-            current = path.read_text(encoding="utf-8")
-            if current.count(edit.original) != 1:
-                raise MutantListError(f"{mutant.name}: {edit.file}: the snippet does not occur exactly once")
-            path.write_text(current.replace(edit.original, edit.replacement), encoding="utf-8")
+        saved: dict[str, str] = {}
+        try:
+            for edit in mutant.edits:
+                path = self.tree / edit.file
+                current = path.read_text(encoding="utf-8")
+                saved.setdefault(edit.file, current)
+                if current.count(edit.original) != 1:
+                    raise MutantListError(f"{mutant.name}: {edit.file}: the snippet does not occur exactly once")
+                path.write_text(current.replace(edit.original, edit.replacement), encoding="utf-8")
+        except BaseException:
+            self.restore(saved)
+            raise
         return saved
 
     def restore(self, saved: dict[str, str]) -> None:
@@ -316,9 +319,9 @@ def print_table(results: list[Result], mutants: list[Mutant], total_seconds: flo
     counts = {v: sum(r.verdict == v for r in results) for v in ("killed", "timeout", "survived", "build-failed",
                                                                  "error")}
     judged = counts["killed"] + counts["timeout"] + counts["survived"]
-    score = (counts["killed"] + counts["timeout"]) / judged if judged else float("nan")
+    score = f"{(counts['killed'] + counts['timeout']) / judged:.0%}" if judged else "n/a"
     print(f"\n{len(results)} mutants: " + ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-          + f"; mutation score {counts['killed'] + counts['timeout']}/{judged} = {score:.0%}"
+          + f"; mutation score {counts['killed'] + counts['timeout']}/{judged} = {score}"
           + f"; {total_seconds:.0f} s in all" + ("  (* planted: a bug the suite was known to miss)" if planted else ""))
     survivors = [r for r in results if r.verdict in ("survived", "build-failed", "error")]
     for r in survivors:
