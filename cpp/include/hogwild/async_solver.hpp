@@ -38,9 +38,11 @@
 #include "hogwild/math/update_rule.hpp"
 #include "hogwild/optimizer.hpp"
 #include "hogwild/row_order.hpp"
+#include "hogwild/runtime/cumulative_l1.hpp"
 #include "hogwild/runtime/epoch_driver.hpp"
 #include "hogwild/runtime/iterate_average.hpp"
 #include "hogwild/runtime/session.hpp"
+#include "hogwild/runtime/solver_problem.hpp"
 #include "hogwild/runtime/training_rows.hpp"
 #include "hogwild/schedule.hpp"
 #include "hogwild/solvers.hpp"
@@ -54,37 +56,37 @@ struct PendingGradient {
     std::vector<double> values;
     std::vector<double> rows_with;  // rows of the batch containing each feature
     double intercept = 0.0;
-    double rows = 0.0;             // rows it averages over
-    std::int64_t version = 0;      // shared version its weights were read at
+    double rows = 0.0;         // rows it averages over
+    std::int64_t version = 0;  // shared version its weights were read at
 };
 
 template <class View>
 class AsyncSolver {
   public:
     AsyncSolver(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model)
-        : X_(X), targets_(targets), config_(config), model_(model), n_threads_(std::max(1, config.n_threads)),
-          n_features_(model.n_features), batch_(std::max<std::int64_t>(1, config.batch_size)),
-          strength_(penalty_strength(config)), schedule_(StepSchedule::from(config)),
-          simulated_(n_threads_ == 1 && config.max_staleness > 0),
+        : problem_(X, targets, config, model),
+          batch_(std::max<std::int64_t>(1, config.batch_size)),
+          simulated_(problem_.n_threads == 1 && config.max_staleness > 0),
           optimizer_(config, config.optimizer == Optimizer::sgd ? 0 : model.n_features + 1),
           average_(config, model, X.nnz(), X.n_rows) {
-        scales_ = regularization_scales(X_, targets_, count_training_rows(targets, X.n_rows));
-        weights_.assign(model_.weights, model_.weights + n_features_);
-        weights_.push_back(*model_.intercept);
-        steps_before_ = static_cast<std::int64_t>((config_.t_start - 1.0) / static_cast<double>(batch_));
+        scales_ = regularization_scales(problem_.X, problem_.targets, count_training_rows(targets, X.n_rows));
+        weights_.assign(problem_.model.weights, problem_.model.weights + problem_.n_features);
+        weights_.push_back(*problem_.model.intercept);
+        steps_before_ = static_cast<std::int64_t>((problem_.config.t_start - 1.0) / static_cast<double>(batch_));
         // per-thread buffers, allocated before the parallel region (an exception there terminates)
-        const std::size_t histogram = static_cast<std::size_t>(config_.max_staleness) + 1;
-        workers_.assign(static_cast<std::size_t>(n_threads_), Worker(n_features_ + 1, histogram));
+        const std::size_t histogram = static_cast<std::size_t>(problem_.config.max_staleness) + 1;
+        workers_.assign(static_cast<std::size_t>(problem_.n_threads), Worker(problem_.n_features + 1, histogram));
         if (simulated_) queue_capacity_reserve(workers_[0]);
     }
 
-    int n_threads() const { return n_threads_; }
+    int n_threads() const { return problem_.n_threads; }
 
     // The caller wrote the model buffers: continue from them.
     void reload() {
-        std::copy(model_.weights, model_.weights + n_features_, weights_.begin());
-        weights_.back() = *model_.intercept;
-        average_ = IterateAverage(config_, model_, X_.nnz(), X_.n_rows, published_t_end_);
+        std::copy(problem_.model.weights, problem_.model.weights + problem_.n_features, weights_.begin());
+        weights_.back() = *problem_.model.intercept;
+        average_ =
+            IterateAverage(problem_.config, problem_.model, problem_.X.nnz(), problem_.X.n_rows, published_t_end_);
     }
 
     void start_epoch(const Epoch&) {}
@@ -92,7 +94,7 @@ class AsyncSolver {
     void work(int tid, int team_size, const Epoch& epoch, ThreadTeam& team) {
         Worker& me = workers_[static_cast<std::size_t>(tid)];
         me.start_epoch();
-        const Share share = share_of(X_.n_rows, tid, team_size);
+        const Share share = share_of(problem_.X.n_rows, tid, team_size);
         for (std::int64_t from = share.begin; from < share.end; from += batch_) {
             const std::int64_t to = std::min(share.end, from + batch_);
             process_batch(me, epoch.rows, from, to, epoch.eta, team_size);
@@ -114,7 +116,7 @@ class AsyncSolver {
     EpochOutcome publish(const Epoch& epoch) {
         EpochOutcome outcome;
         EpochRecord& record = outcome.record;
-        record.staleness_counts.assign(static_cast<std::size_t>(config_.max_staleness) + 1, 0);
+        record.staleness_counts.assign(static_cast<std::size_t>(problem_.config.max_staleness) + 1, 0);
         for (const Worker& worker : workers_) {
             outcome.loss_sum += worker.loss_sum;
             outcome.updates += worker.rows;
@@ -129,27 +131,30 @@ class AsyncSolver {
   private:
     // `t_end`: scikit-learn's t after the last update published.
     void publish_model(double t_end) {
-        for (std::int64_t j = 0; j < n_features_; ++j) model_.weights[j] = weights_[static_cast<std::size_t>(j)];
-        *model_.intercept = weights_.back();
+        for (std::int64_t j = 0; j < problem_.n_features; ++j)
+            problem_.model.weights[j] = weights_[static_cast<std::size_t>(j)];
+        *problem_.model.intercept = weights_.back();
         if (average_.on()) {
-            average_.snapshot(average_.clock_at(t_end - 1.0), [&](std::size_t s) { return RacyWrites::read(weights_[s]); });
-            average_.publish(model_);
+            average_.snapshot(average_.clock_at(t_end - 1.0),
+                              [&](std::size_t s) { return RacyWrites::read(weights_[s]); });
+            average_.publish(problem_.model);
         }
     }
 
     struct Worker {
-        std::vector<double> gradient;             // dense accumulator, zero between batches
-        std::vector<double> rows_with;            // rows containing each feature, zero between batches
-        std::vector<std::int64_t> touched;        // the features the batch's rows contain
-        std::vector<std::int64_t> staleness;      // this epoch's histogram
+        std::vector<double> gradient;         // dense accumulator, zero between batches
+        std::vector<double> rows_with;        // rows containing each feature, zero between batches
+        std::vector<std::int64_t> touched;    // the features the batch's rows contain
+        std::vector<std::int64_t> staleness;  // this epoch's histogram
         std::int64_t dropped = 0;
         double loss_sum = 0.0;
         double rows = 0.0;
-        std::deque<PendingGradient> queue;        // simulated asynchrony (one thread)
-        std::vector<PendingGradient> spare;       // recycled queue entries
+        std::deque<PendingGradient> queue;   // simulated asynchrony (one thread)
+        std::vector<PendingGradient> spare;  // recycled queue entries
 
         Worker(std::int64_t size, std::size_t histogram)
-            : gradient(static_cast<std::size_t>(size), 0.0), rows_with(static_cast<std::size_t>(size), 0.0),
+            : gradient(static_cast<std::size_t>(size), 0.0),
+              rows_with(static_cast<std::size_t>(size), 0.0),
               staleness(histogram, 0) {
             touched.reserve(static_cast<std::size_t>(size));
         }
@@ -162,11 +167,11 @@ class AsyncSolver {
     };
 
     void queue_capacity_reserve(Worker& worker) {
-        worker.spare.resize(static_cast<std::size_t>(config_.max_staleness) + 1);
+        worker.spare.resize(static_cast<std::size_t>(problem_.config.max_staleness) + 1);
         for (auto& entry : worker.spare) {
-            entry.features.reserve(static_cast<std::size_t>(n_features_) + 1);
-            entry.values.reserve(static_cast<std::size_t>(n_features_) + 1);
-            entry.rows_with.reserve(static_cast<std::size_t>(n_features_) + 1);
+            entry.features.reserve(static_cast<std::size_t>(problem_.n_features) + 1);
+            entry.values.reserve(static_cast<std::size_t>(problem_.n_features) + 1);
+            entry.rows_with.reserve(static_cast<std::size_t>(problem_.n_features) + 1);
         }
     }
 
@@ -177,16 +182,16 @@ class AsyncSolver {
     double accumulate(Worker& me, const std::int64_t* rows, std::int64_t from, std::int64_t to, double& loss_sum) {
         double count = 0.0, intercept_gradient = 0.0;
         for (std::int64_t position = from; position < to; ++position) {
-            prefetch_ahead(X_, rows, position, to);
+            prefetch_ahead(problem_.X, rows, position, to);
             const std::int64_t i = rows[position];
-            if (!is_training_row(targets_, i)) continue;
-            const auto row = X_.row(i);
-            double p = read(n_features_);
+            if (!is_training_row(problem_.targets, i)) continue;
+            const auto row = problem_.X.row(i);
+            double p = read(problem_.n_features);
             for (std::int64_t k = 0; k < row.size(); ++k) p += read(row.index(k)) * row.value(k);
-            const double y = targets_.y[i];
-            loss_sum += config_.loss.value(p, y);
-            const double derivative =
-                clipped(config_.loss.derivative(p, y)) * example_weight(config_, y, targets_.sample_weight[i]);
+            const double y = problem_.targets.y[i];
+            loss_sum += problem_.config.loss.value(p, y);
+            const double derivative = clipped(problem_.config.loss.derivative(p, y)) *
+                                      example_weight(problem_.config, y, problem_.targets.sample_weight[i]);
             for (std::int64_t k = 0; k < row.size(); ++k) {
                 const auto j = static_cast<std::size_t>(row.index(k));
                 if (me.rows_with[j]++ == 0.0) me.touched.push_back(row.index(k));
@@ -195,7 +200,7 @@ class AsyncSolver {
             intercept_gradient += derivative;
             count += 1.0;
         }
-        me.gradient[static_cast<std::size_t>(n_features_)] = intercept_gradient;
+        me.gradient[static_cast<std::size_t>(problem_.n_features)] = intercept_gradient;
         return count;
     }
 
@@ -205,13 +210,13 @@ class AsyncSolver {
             me.rows_with[static_cast<std::size_t>(j)] = 0.0;
         }
         me.touched.clear();
-        me.gradient[static_cast<std::size_t>(n_features_)] = 0.0;
+        me.gradient[static_cast<std::size_t>(problem_.n_features)] = 0.0;
     }
 
     double step_size(std::int64_t version, double epoch_eta, std::int64_t staleness) const {
         const double t = static_cast<double>(steps_before_ + version + 1);
-        const double eta = config_.learning_rate == LearningRate::constant ? config_.eta0 : schedule_.at(t, epoch_eta);
-        return config_.staleness_aware && staleness > 1 ? eta / static_cast<double>(staleness) : eta;
+        const double eta = problem_.step_size(t, epoch_eta);
+        return problem_.config.staleness_aware && staleness > 1 ? eta / static_cast<double>(staleness) : eta;
     }
 
     void process_batch(Worker& me, const std::int64_t* rows, std::int64_t from, std::int64_t to, double epoch_eta,
@@ -232,13 +237,18 @@ class AsyncSolver {
                 return;
             }
             const std::int64_t staleness = version_.load(std::memory_order_acquire) - read_version;
-            if (staleness > config_.max_staleness) {  // too stale: recompute on fresh weights
+            if (staleness > problem_.config.max_staleness) {  // too stale: recompute on fresh weights
                 ++me.dropped;
                 clear(me);
                 continue;
             }
-            const BatchGradient gradient{me.touched.data(), me.touched.size(), me.gradient.data(),
-                                         me.rows_with.data(), true, me.gradient.back(), count};
+            const BatchGradient gradient{me.touched.data(),
+                                         me.touched.size(),
+                                         me.gradient.data(),
+                                         me.rows_with.data(),
+                                         true,
+                                         me.gradient.back(),
+                                         count};
             apply(gradient, step_size(read_version, epoch_eta, staleness), static_cast<double>(read_version + 1));
             clear(me);
             version_.fetch_add(1, std::memory_order_acq_rel);
@@ -267,35 +277,35 @@ class AsyncSolver {
     // Adds a batch's step to the shared weights, through the update rule.
     void apply(const BatchGradient& batch, double eta, double step_count) {
         const double inverse_rows = 1.0 / batch.rows;
-        const PenaltyStrength step_strength = strength_.times(eta);
+        const PenaltyStrength step_strength = problem_.strength.times(eta);
         const OptimizerStep step = optimizer_.at(eta, step_count);
-        if (cumulative_l1_) l1_total_ += eta * strength_.l1;
+        if (l1_.on()) l1_.advance(eta);
         for (std::size_t k = 0; k < batch.n; ++k) {
             const std::int64_t j = batch.features[k];
             const std::size_t at = batch.dense ? static_cast<std::size_t>(j) : k;
             const double gradient = batch.values[at] * inverse_rows;
             const double penalty_weight = scales_[static_cast<std::size_t>(j)] * batch.rows_with[at] * inverse_rows;
             double& w = weights_[static_cast<std::size_t>(j)];
-            if (cumulative_l1_) {  // (one thread: no other writer)
-                w = sgd_coordinate_cumulative(w, -eta * gradient, PenaltyStrength{0.0, step_strength.l2}, penalty_weight,
-                                              l1_total_, l1_received_[static_cast<std::size_t>(j)]);
-            } else if (config_.optimizer == Optimizer::sgd) {
+            if (l1_.on()) {  // (one thread: no other writer)
+                w = l1_.step(j, w, -eta * gradient, step_strength.l2, penalty_weight);
+            } else if (problem_.config.optimizer == Optimizer::sgd) {
                 // (no update of another worker is lost: compare-and-swap)
                 AtomicWrites::modify(w, [&](double current) {
                     return sgd_coordinate(current, -eta * gradient, step_strength, penalty_weight);
                 });
             } else {
                 // (the optimizer's state changes once, outside the compare-and-swap loop)
-                atomic_add(w, optimizer_.change(j, regularized_gradient(RacyWrites::read(w), gradient, strength_,
-                                                                        penalty_weight),
-                                                step));
+                atomic_add(
+                    w, optimizer_.change(
+                           j, regularized_gradient(RacyWrites::read(w), gradient, problem_.strength, penalty_weight),
+                           step));
             }
         }
-        if (!config_.fit_intercept) return;
-        const double intercept_gradient = batch.intercept_sum * inverse_rows * config_.intercept_decay;
-        atomic_add(weights_.back(), config_.optimizer == Optimizer::sgd
+        if (!problem_.config.fit_intercept) return;
+        const double intercept_gradient = batch.intercept_sum * inverse_rows * problem_.config.intercept_decay;
+        atomic_add(weights_.back(), problem_.config.optimizer == Optimizer::sgd
                                         ? -eta * intercept_gradient
-                                        : optimizer_.change(n_features_, intercept_gradient, step));
+                                        : optimizer_.change(problem_.n_features, intercept_gradient, step));
     }
 
     void enqueue(Worker& me, double count, std::int64_t read_version) {
@@ -313,7 +323,7 @@ class AsyncSolver {
         entry.version = read_version;
         clear(me);
         me.queue.push_back(std::move(entry));
-        if (static_cast<std::int64_t>(me.queue.size()) > config_.max_staleness) apply_oldest(me);
+        if (static_cast<std::int64_t>(me.queue.size()) > problem_.config.max_staleness) apply_oldest(me);
     }
 
     void apply_oldest(Worker& me) {
@@ -321,11 +331,16 @@ class AsyncSolver {
         me.queue.pop_front();
         const std::int64_t version = version_.load(std::memory_order_relaxed);
         const std::int64_t staleness = version - entry.version;
-        const BatchGradient gradient{entry.features.data(), entry.features.size(), entry.values.data(),
-                                     entry.rows_with.data(), false, entry.intercept, entry.rows};
+        const BatchGradient gradient{entry.features.data(),
+                                     entry.features.size(),
+                                     entry.values.data(),
+                                     entry.rows_with.data(),
+                                     false,
+                                     entry.intercept,
+                                     entry.rows};
         apply(gradient, step_size(entry.version, epoch_eta_, staleness), static_cast<double>(entry.version + 1));
         version_.store(version + 1, std::memory_order_relaxed);
-        ++me.staleness[static_cast<std::size_t>(std::min<std::int64_t>(staleness, config_.max_staleness))];
+        ++me.staleness[static_cast<std::size_t>(std::min<std::int64_t>(staleness, problem_.config.max_staleness))];
         if (average_.on()) maybe_snapshot(entry.rows);
         me.spare.push_back(std::move(entry));
     }
@@ -338,19 +353,12 @@ class AsyncSolver {
         rows_since_snapshot_ = 0.0;
         const double applied_rows =
             static_cast<double>(version_.load(std::memory_order_relaxed)) * static_cast<double>(batch_);
-        average_.snapshot(average_.clock_at(config_.t_start + applied_rows - 1.0),
+        average_.snapshot(average_.clock_at(problem_.config.t_start + applied_rows - 1.0),
                           [&](std::size_t s) { return RacyWrites::read(weights_[s]); });
     }
 
-    const View& X_;
-    const Targets& targets_;
-    const TrainConfig& config_;
-    ModelState& model_;
-    const int n_threads_;
-    const std::int64_t n_features_;
+    const SolverProblem<View> problem_;
     const std::int64_t batch_;
-    const PenaltyStrength strength_;
-    const StepSchedule schedule_;
     const bool simulated_;
 
     std::vector<double> weights_;  // shared: n_features weights, then the intercept
@@ -358,15 +366,13 @@ class AsyncSolver {
     std::vector<Worker> workers_;
     std::atomic<std::int64_t> version_{0};
     std::int64_t steps_before_ = 0;
-    double epoch_eta_ = 0.0;  // (read by the simulated queue, one thread)
+    double epoch_eta_ = 0.0;                                   // (read by the simulated queue, one thread)
     CoordinateOptimizer<RacySharedOptimizerState> optimizer_;  // state only when not plain sgd
     IterateAverage average_;
     double rows_since_snapshot_ = 0.0;
     double published_t_end_ = 1.0;
-    // plain sgd with an L1 part on one thread: the cumulative L1 penalty (as in hogwild_solver.hpp)
-    const bool cumulative_l1_ = config_.optimizer == Optimizer::sgd && strength_.l1 > 0.0 && n_threads_ == 1;
-    double l1_total_ = 0.0;            // u
-    std::vector<double> l1_received_ = std::vector<double>(cumulative_l1_ ? static_cast<std::size_t>(n_features_) : 0);
+    // on one thread only, as in hogwild_solver.hpp
+    CumulativeL1 l1_{problem_.config, problem_.strength, problem_.n_features, problem_.n_threads == 1};
 };
 
 template <class View>

@@ -34,9 +34,12 @@
 #include "hogwild/optimizer.hpp"
 #include "hogwild/penalty.hpp"
 #include "hogwild/row_order.hpp"
+#include "hogwild/row_step.hpp"
+#include "hogwild/runtime/cumulative_l1.hpp"
 #include "hogwild/runtime/epoch_driver.hpp"
 #include "hogwild/runtime/iterate_average.hpp"
 #include "hogwild/runtime/session.hpp"
+#include "hogwild/runtime/solver_problem.hpp"
 #include "hogwild/runtime/training_rows.hpp"
 #include "hogwild/scaled_weights.hpp"
 #include "hogwild/schedule.hpp"
@@ -45,7 +48,6 @@
 #include "hogwild/write_policy.hpp"
 
 namespace hogwild {
-
 
 // What a row step needs to know about a feature besides its weight. Kept
 // apart from the shared weights: this array is only read during training,
@@ -96,47 +98,46 @@ inline constexpr double kFrequentFeatureMinFraction = 1.0 / 64.0;
 inline constexpr std::int64_t kMaxFrequentFeatures = 1024;
 inline constexpr double kRefreshWorkRatio = 16.0;
 
-
 template <class View, class Policy>
 class HogwildSolver {
   public:
     HogwildSolver(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model)
-        : X_(X), targets_(targets), config_(config), model_(model), n_threads_(std::max(1, config.n_threads)),
-          n_features_(model.n_features), strength_(penalty_strength(config)), schedule_(StepSchedule::from(config)),
-          passive_aggressive_(is_passive_aggressive(config.learning_rate)),
+        : problem_(X, targets, config, model),
           optimizer_(config, config.optimizer == Optimizer::sgd ? 0 : model.n_features + 1),
           average_(config, model, X.nnz(), X.n_rows),
-          cumulative_l1_(config.optimizer == Optimizer::sgd && strength_.l1 > 0.0 && n_threads_ == 1),
-          loss_sum_(n_threads_), updates_(n_threads_) {
-        if (cumulative_l1_) l1_received_.assign(static_cast<std::size_t>(n_features_), 0.0);
+          l1_(config, problem_.strength, model.n_features, problem_.n_threads == 1),
+          loss_sum_(problem_.n_threads),
+          updates_(problem_.n_threads) {
         const FeatureStats stats = feature_stats();
         build_slots(stats, count_training_rows(targets, X.n_rows));
         // allocated here, not in the parallel region, where an exception would terminate
-        replicas_.assign(static_cast<std::size_t>(n_threads_), Replica(replicas_on_ ? hot_features_.size() + 1 : 0));
+        replicas_.assign(static_cast<std::size_t>(problem_.n_threads),
+                         Replica(replicas_on_ ? hot_features_.size() + 1 : 0));
     }
 
     std::int64_t hot_features_used() const { return static_cast<std::int64_t>(hot_features_.size()); }
 
     // The caller wrote the model buffers: continue from them.
     void reload() {
-        std::copy(model_.weights, model_.weights + n_features_, weights_.begin());
-        shared_intercept_.value = *model_.intercept;
-        average_ = IterateAverage(config_, model_, X_.nnz(), X_.n_rows, t_);
+        std::copy(problem_.model.weights, problem_.model.weights + problem_.n_features, weights_.begin());
+        shared_intercept_.value = *problem_.model.intercept;
+        average_ = IterateAverage(problem_.config, problem_.model, problem_.X.nnz(), problem_.X.n_rows, t_);
     }
 
-    int n_threads() const { return n_threads_; }
+    int n_threads() const { return problem_.n_threads; }
 
     void start_epoch(const Epoch&) {}
 
     void work(int tid, int team_size, const Epoch& epoch, ThreadTeam& team) {
         Replica& replica = replicas_[static_cast<std::size_t>(tid)];
         if (replicas_on_) refresh_replica(replica);
-        const Share share = share_of(X_.n_rows, tid, team_size);
+        const Share share = share_of(problem_.X.n_rows, tid, team_size);
         double loss_sum = 0.0;
         std::int64_t updates = 0;
         run_rows(epoch, share, tid, team_size, team, replica, loss_sum, updates);
         if (replicas_on_)
-            merge_replica(replica, step_size(epoch.t_start + static_cast<double>(updates * team_size + tid), epoch.eta));
+            merge_replica(
+                replica, problem_.step_size(epoch.t_start + static_cast<double>(updates * team_size + tid), epoch.eta));
         loss_sum_[tid] = loss_sum;
         updates_[tid] = static_cast<double>(updates);
     }
@@ -147,12 +148,12 @@ class HogwildSolver {
         outcome.loss_sum = loss_sum_.sum();
         outcome.updates = updates_.sum();
         t_ = epoch.t_start + outcome.updates;
-        std::copy(weights_.begin(), weights_.end(), model_.weights);
-        *model_.intercept = shared_intercept_.value;
+        std::copy(weights_.begin(), weights_.end(), problem_.model.weights);
+        *problem_.model.intercept = shared_intercept_.value;
         if (average_.on()) {
             average_.snapshot(average_.clock_at(epoch.t_start + outcome.updates - 1.0),
                               [&](std::size_t s) { return current_weight(s, nullptr); });
-            average_.publish(model_);
+            average_.publish(problem_.model);
         }
         return outcome;
     }
@@ -164,22 +165,24 @@ class HogwildSolver {
     static constexpr std::int64_t kMaxPrivateCounters = std::int64_t{1} << 22;
 
     FeatureStats feature_stats() const {
-        FeatureStats stats{std::vector<std::uint32_t>(static_cast<std::size_t>(n_features_), 0),
-                           std::vector<double>(static_cast<std::size_t>(n_features_), 0.0)};
-        const std::int64_t n_rows = X_.n_rows;
-        const bool private_counters = n_threads_ == 1 || n_features_ * n_threads_ <= kMaxPrivateCounters;
+        FeatureStats stats{std::vector<std::uint32_t>(static_cast<std::size_t>(problem_.n_features), 0),
+                           std::vector<double>(static_cast<std::size_t>(problem_.n_features), 0.0)};
+        const std::int64_t n_rows = problem_.X.n_rows;
+        const bool private_counters =
+            problem_.n_threads == 1 || problem_.n_features * problem_.n_threads <= kMaxPrivateCounters;
         // allocated here, not in the parallel region, where an exception would terminate
-        const std::size_t private_size = private_counters ? static_cast<std::size_t>(n_features_) : 0;
+        const std::size_t private_size = private_counters ? static_cast<std::size_t>(problem_.n_features) : 0;
         std::vector<FeatureStats> per_thread(
-            private_counters ? static_cast<std::size_t>(n_threads_) : 0,
+            private_counters ? static_cast<std::size_t>(problem_.n_threads) : 0,
             FeatureStats{std::vector<std::uint32_t>(private_size, 0), std::vector<double>(private_size, 0.0)});
-#pragma omp parallel num_threads(n_threads_)
+#pragma omp parallel num_threads(problem_.n_threads)
         {
-            FeatureStats* mine = private_counters ? &per_thread[static_cast<std::size_t>(omp_get_thread_num())] : nullptr;
+            FeatureStats* mine =
+                private_counters ? &per_thread[static_cast<std::size_t>(omp_get_thread_num())] : nullptr;
 #pragma omp for schedule(static)
             for (std::int64_t i = 0; i < n_rows; ++i) {
-                if (!is_training_row(targets_, i)) continue;
-                const auto row = X_.row(i);
+                if (!is_training_row(problem_.targets, i)) continue;
+                const auto row = problem_.X.row(i);
                 for (std::int64_t k = 0; k < row.size(); ++k) {
                     const auto j = static_cast<std::size_t>(row.index(k));
                     const double square = row.value(k) * row.value(k);
@@ -201,30 +204,29 @@ class HogwildSolver {
         return stats;
     }
 
-
     void build_slots(const FeatureStats& stats, std::int64_t n_train) {
         const std::vector<std::uint32_t>& counts = stats.rows;
-        weights_.assign(model_.weights, model_.weights + n_features_);
-        features_.resize(static_cast<std::size_t>(n_features_));
-        for (std::int64_t j = 0; j < n_features_; ++j) {
+        weights_.assign(problem_.model.weights, problem_.model.weights + problem_.n_features);
+        features_.resize(static_cast<std::size_t>(problem_.n_features));
+        for (std::int64_t j = 0; j < problem_.n_features; ++j) {
             const auto c = counts[static_cast<std::size_t>(j)];
             features_[static_cast<std::size_t>(j)] =
                 FeatureInfo{c > 0 ? static_cast<float>(static_cast<double>(n_train) / c) : 0.0f, -1};
         }
-        shared_intercept_.value = *model_.intercept;
+        shared_intercept_.value = *problem_.model.intercept;
 
         // The locked baseline serializes whole rows on the shared weights:
         // private replicas would bypass its lock, so it has none.
         const bool locked = std::is_same_v<Policy, LockedWrites>;
         std::int64_t n_hot = 0;
         if (locked) {
-        } else if (config_.hot_features >= 0) {
-            n_hot = std::min(config_.hot_features, n_features_);
-        } else if (n_threads_ > 1) {
+        } else if (problem_.config.hot_features >= 0) {
+            n_hot = std::min(problem_.config.hot_features, problem_.n_features);
+        } else if (problem_.n_threads > 1) {
             for (const auto c : counts) n_hot += c > 0 ? 1 : 0;
             n_hot = std::min(n_hot, kMaxAutoReplicatedFeatures);
         }
-        std::vector<std::int64_t> by_count(static_cast<std::size_t>(n_features_));
+        std::vector<std::int64_t> by_count(static_cast<std::size_t>(problem_.n_features));
         std::iota(by_count.begin(), by_count.end(), std::int64_t{0});
         std::partial_sort(by_count.begin(), by_count.begin() + n_hot, by_count.end(),
                           [&](std::int64_t a, std::int64_t b) {
@@ -233,26 +235,29 @@ class HogwildSolver {
         hot_features_.assign(by_count.begin(), by_count.begin() + n_hot);
         for (std::size_t s = 0; s < hot_features_.size(); ++s)
             features_[static_cast<std::size_t>(hot_features_[s])].replica_slot = static_cast<std::int32_t>(s);
-        replicas_on_ = !locked && (n_threads_ > 1 || n_hot > 0);
+        replicas_on_ = !locked && (problem_.n_threads > 1 || n_hot > 0);
         n_frequent_ = 0;
         while (n_frequent_ < std::min<std::int64_t>(n_hot, kMaxFrequentFeatures) &&
                counts[static_cast<std::size_t>(hot_features_[static_cast<std::size_t>(n_frequent_)])] >=
                    kFrequentFeatureMinFraction * static_cast<double>(n_train))
             ++n_frequent_;
-        sync_every_ = std::clamp<std::int64_t>(config_.sync_every > 0 ? config_.sync_every : kDefaultSyncRows, 1,
-                                               std::max<std::int64_t>(1, X_.n_rows));
-        const double nnz_per_row = X_.n_rows > 0 ? static_cast<double>(X_.nnz()) / X_.n_rows : 1.0;
-        refresh_every_ = std::clamp<std::int64_t>(
-            static_cast<std::int64_t>(kRefreshWorkRatio * n_hot / std::max(1.0, nnz_per_row)), sync_every_,
-            std::max<std::int64_t>(sync_every_, X_.n_rows));
+        sync_every_ =
+            std::clamp<std::int64_t>(problem_.config.sync_every > 0 ? problem_.config.sync_every : kDefaultSyncRows, 1,
+                                     std::max<std::int64_t>(1, problem_.X.n_rows));
+        const double nnz_per_row =
+            problem_.X.n_rows > 0 ? static_cast<double>(problem_.X.nnz()) / problem_.X.n_rows : 1.0;
+        refresh_every_ =
+            std::clamp<std::int64_t>(static_cast<std::int64_t>(kRefreshWorkRatio * n_hot / std::max(1.0, nnz_per_row)),
+                                     sync_every_, std::max<std::int64_t>(sync_every_, problem_.X.n_rows));
 
         // For the merge weights (see merge_slots), per slot and tier interval:
         // the probability that one other thread updated the slot too, and the
         // expected sum of x^2 over this thread's updates of it.
         const double n = std::max<double>(1.0, static_cast<double>(n_train));
         others_touch_probability_.assign(static_cast<std::size_t>(n_hot) + 1, 1.0f);  // last: intercept
-        stiffness_per_step_.assign(static_cast<std::size_t>(n_hot) + 1,
-                                   static_cast<float>(config_.intercept_decay * static_cast<double>(sync_every_)));
+        stiffness_per_step_.assign(
+            static_cast<std::size_t>(n_hot) + 1,
+            static_cast<float>(problem_.config.intercept_decay * static_cast<double>(sync_every_)));
         for (std::int64_t slot = 0; slot < n_hot; ++slot) {
             const auto j = static_cast<std::size_t>(hot_features_[static_cast<std::size_t>(slot)]);
             const double rows = static_cast<double>(slot < n_frequent_ ? sync_every_ : refresh_every_);
@@ -266,7 +271,7 @@ class HogwildSolver {
     // Weight of feature j as this thread sees it.
     // (j == n_features: the intercept)
     double current_weight(std::size_t j, Replica* replica) {
-        if (j == static_cast<std::size_t>(n_features_))
+        if (j == static_cast<std::size_t>(problem_.n_features))
             return replica != nullptr ? replica->value(hot_features_.size()) : Policy::read(shared_intercept_.value);
         const std::int32_t slot = features_[j].replica_slot;
         return slot >= 0 && replica != nullptr ? replica->value(static_cast<std::size_t>(slot))
@@ -289,7 +294,7 @@ class HogwildSolver {
         // the number of threads (measured: 2-thread a9a fits diverging under
         // CPU contention). Such changes are averaged instead, smoothly in
         // between.
-        const double others = static_cast<double>(n_threads_ - 1);
+        const double others = static_cast<double>(problem_.n_threads - 1);
         auto merge_one = [&](std::size_t slot) {
             double& shared = shared_value(slot);
             const double settled = std::min(1.0, eta * static_cast<double>(stiffness_per_step_[slot]));
@@ -324,31 +329,27 @@ class HogwildSolver {
         Replica* mine = replicas_on_ ? &replica : nullptr;
         for (std::int64_t position = share.begin; position < share.end; ++position) {
             if (team.stop_at(tid, position - share.begin)) return;
-            prefetch_ahead(X_, epoch.rows, position, share.end);
+            prefetch_ahead(problem_.X, epoch.rows, position, share.end);
             const std::int64_t i = epoch.rows[position];
-            if (!is_training_row(targets_, i)) continue;
+            if (!is_training_row(problem_.targets, i)) continue;
             // The schedule runs on the global update count, estimated from
             // this thread's progress as if threads took turns.
             const double t = epoch.t_start + static_cast<double>(updates * team_size + tid);
-            if (cumulative_l1_) l1_total_ += step_size(t, epoch.eta) * strength_.l1;
-            step(X_.row(i), targets_.y[i], targets_.sample_weight[i], t, epoch.eta, mine, loss_sum);
+            loss_sum +=
+                step(problem_.X.row(i), problem_.targets.y[i], problem_.targets.sample_weight[i], t, epoch.eta, mine);
             ++updates;
             if (average_.on() && tid == 0 && ++since_snapshot == average_.snapshot_every()) {
                 average_.snapshot(average_.clock_at(t), [&](std::size_t s) { return current_weight(s, mine); });
                 since_snapshot = 0;
             }
             if (replicas_on_ && ++since_refresh == refresh_every_) {
-                merge_replica(replica, step_size(t, epoch.eta));
+                merge_replica(replica, problem_.step_size(t, epoch.eta));
                 since_refresh = since_merge = 0;
             } else if (replicas_on_ && ++since_merge == sync_every_) {
-                merge_frequent(replica, step_size(t, epoch.eta));
+                merge_frequent(replica, problem_.step_size(t, epoch.eta));
                 since_merge = 0;
             }
         }
-    }
-
-    double step_size(double t, double epoch_eta) const {
-        return config_.learning_rate == LearningRate::constant ? config_.eta0 : schedule_.at(t, epoch_eta);
     }
 
     // The weight of feature j where this thread writes it: its replica slot,
@@ -370,101 +371,60 @@ class HogwildSolver {
             Policy::modify(shared_intercept_.value, [&](double b) { return b + change; });
     }
 
-    template <class Row>
-    void step(const Row& row, double y, double sample_weight, double t, double epoch_eta, Replica* replica,
-              double& loss_sum) {
-        typename Policy::RowGuard guard(policy_);
-        double p = 0.0;
-        if (replica == nullptr) {
-            for (std::int64_t k = 0; k < row.size(); ++k)
-                p += Policy::read(weights_[static_cast<std::size_t>(row.index(k))]) * row.value(k);
-        } else {
-            for (std::int64_t k = 0; k < row.size(); ++k) {
-                const std::int64_t j = row.index(k);
-                const std::int32_t slot = features_[static_cast<std::size_t>(j)].replica_slot;
-                const double w = slot >= 0 ? replica->value(static_cast<std::size_t>(slot))
-                                           : Policy::read(weights_[static_cast<std::size_t>(j)]);
-                p += w * row.value(k);
-            }
-        }
-        const double row_squared_norm = passive_aggressive_ ? squared_norm(row) : 0.0;
-        if (config_.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return;
-        p += replica != nullptr ? replica->value(hot_features_.size()) : Policy::read(shared_intercept_.value);
+    // The weights as one thread reads and writes them (see row_step.hpp):
+    // its replica's slots, the shared vector through the write policy.
+    struct ThreadWeights {
+        HogwildSolver& solver;
+        Replica* replica;
 
-        const double eta = step_size(t, epoch_eta);
-        loss_sum += config_.loss.value(p, y);
-        const double weight = example_weight(config_, y, sample_weight);
-        if (config_.optimizer != Optimizer::sgd) {
-            // a per-coordinate optimizer, its state shared by the threads Hogwild!-style
-            const double derivative = clipped(config_.loss.derivative(p, y)) * weight;
-            const OptimizerStep step = optimizer_.at(eta, t);
-            for (std::int64_t k = 0; k < row.size(); ++k) {
-                const std::int64_t j = row.index(k);
-                const FeatureInfo info = features_[static_cast<std::size_t>(j)];
-                write_feature(j, info, replica, [&](double w) {
-                    return w + optimizer_.change(j,
-                                                 regularized_gradient(w, derivative * row.value(k), strength_,
-                                                                      info.regularization_scale),
-                                                 step);
-                });
-            }
-            if (derivative != 0.0 && config_.fit_intercept)
-                write_intercept(replica, optimizer_.change(n_features_, derivative * config_.intercept_decay, step));
-            return;
+        double read(std::int64_t j) const {
+            const std::int32_t slot = solver.features_[static_cast<std::size_t>(j)].replica_slot;
+            return slot >= 0 && replica != nullptr ? replica->value(static_cast<std::size_t>(slot))
+                                                   : Policy::read(solver.weights_[static_cast<std::size_t>(j)]);
         }
-        const double update = update_step(config_, eta, p, y, row_squared_norm) * weight;
-        if (update == 0.0 && !strength_.any()) return;
-        const PenaltyStrength step_strength = strength_.times(eta);
-        for (std::int64_t k = 0; k < row.size(); ++k) {
-            const std::int64_t j = row.index(k);
-            const FeatureInfo info = features_[static_cast<std::size_t>(j)];
-            const double loss_step = update * row.value(k);
-            if (!cumulative_l1_) {
-                write_feature(j, info, replica, [&](double w) {
-                    return sgd_coordinate(w, loss_step, step_strength, info.regularization_scale);
-                });
-                continue;
-            }
-            double& q = l1_received_[static_cast<std::size_t>(j)];
-            write_feature(j, info, replica, [&](double w) {
-                return sgd_coordinate_cumulative(w, loss_step, PenaltyStrength{0.0, step_strength.l2},
-                                                 info.regularization_scale, l1_total_, q);
-            });
+        template <class Next>
+        void write(std::int64_t j, Next&& next) {
+            solver.write_feature(j, solver.features_[static_cast<std::size_t>(j)], replica, next);
         }
-        if (update != 0.0 && config_.fit_intercept) write_intercept(replica, update * config_.intercept_decay);
+        double intercept() const {
+            return replica != nullptr ? replica->value(solver.hot_features_.size())
+                                      : Policy::read(solver.shared_intercept_.value);
+        }
+        void add_to_intercept(double change) { solver.write_intercept(replica, change); }
+        double penalty_weight(std::int64_t j) const {
+            return solver.features_[static_cast<std::size_t>(j)].regularization_scale;
+        }
+    };
+
+    template <class Row>
+    double step(const Row& row, double y, double sample_weight, double t, double epoch_eta, Replica* replica) {
+        typename Policy::RowGuard guard(policy_);
+        ThreadWeights weights{*this, replica};
+        return linear_row_step(problem_.config, problem_.strength, row, y, sample_weight,
+                               problem_.step_size(t, epoch_eta), t, problem_.n_features, weights, optimizer_, l1_);
     }
 
-    const View& X_;
-    const Targets& targets_;
-    const TrainConfig& config_;
-    ModelState& model_;
-    const int n_threads_;
-    const std::int64_t n_features_;
-    const PenaltyStrength strength_;
-    const StepSchedule schedule_;
-    const bool passive_aggressive_;
+    const SolverProblem<View> problem_;
 
-    std::vector<double> weights_;  // the shared weights (a copy: model_ is published per epoch)
+    std::vector<double> weights_;  // the shared weights (a copy: problem_.model is published per epoch)
     std::vector<FeatureInfo> features_;
     std::vector<std::int64_t> hot_features_;
     std::vector<Replica> replicas_;  // one per thread
     bool replicas_on_ = false;
-    std::int64_t n_frequent_ = 0;     // replica slots merged every sync_every_ rows
+    std::int64_t n_frequent_ = 0;                  // replica slots merged every sync_every_ rows
     std::vector<float> others_touch_probability_;  // per replica slot
-    std::vector<float> stiffness_per_step_;         // expected sum of x^2 per merge interval
-    std::int64_t sync_every_ = 1;     // rows between merges of the frequent slots
-    std::int64_t refresh_every_ = 1;  // rows between merges of all slots
+    std::vector<float> stiffness_per_step_;        // expected sum of x^2 per merge interval
+    std::int64_t sync_every_ = 1;                  // rows between merges of the frequent slots
+    std::int64_t refresh_every_ = 1;               // rows between merges of all slots
     PaddedDouble shared_intercept_;
     Policy policy_;
     CoordinateOptimizer<RacySharedOptimizerState> optimizer_;  // state only when not plain sgd
     IterateAverage average_;
     double t_ = 1.0;  // scikit-learn's t after the last published epoch
-    // plain sgd with an L1 part on one thread: the cumulative L1 penalty
-    // (update_rule.hpp), whose exact zeros need exact bookkeeping; several
-    // threads take the proximal step (they would race for q and u)
-    const bool cumulative_l1_;
-    std::vector<double> l1_received_;  // q, per feature
-    double l1_total_ = 0.0;            // u
+    // plain sgd with an L1 part on one thread: the cumulative L1 penalty,
+    // whose exact zeros need exact books; several threads take the proximal
+    // step (they would race for the books)
+    CumulativeL1 l1_;
     PerThread<double> loss_sum_;
     PerThread<double> updates_;
 };
@@ -477,7 +437,8 @@ std::unique_ptr<TrainingSession> make_hogwild_session(const View& X, const Targe
             return make_solver_session<View, HogwildSolver<View, AtomicWrites>>(X, targets, config, model);
         case WritePolicyKind::locked:
             return make_solver_session<View, HogwildSolver<View, LockedWrites>>(X, targets, config, model);
-        case WritePolicyKind::racy: break;
+        case WritePolicyKind::racy:
+            break;
     }
     return make_solver_session<View, HogwildSolver<View, RacyWrites>>(X, targets, config, model);
 }

@@ -21,9 +21,11 @@
 #include "hogwild/math/update_rule.hpp"
 #include "hogwild/row_order.hpp"
 #include "hogwild/row_step.hpp"
+#include "hogwild/runtime/cumulative_l1.hpp"
 #include "hogwild/runtime/epoch_driver.hpp"
 #include "hogwild/runtime/iterate_average.hpp"
 #include "hogwild/runtime/session.hpp"
+#include "hogwild/runtime/solver_problem.hpp"
 #include "hogwild/runtime/training_rows.hpp"
 #include "hogwild/schedule.hpp"
 #include "hogwild/solvers.hpp"
@@ -34,8 +36,7 @@ namespace hogwild {
 struct ModelAveraging {
     static ModelAveraging from(const TrainConfig&) { return {}; }
     // Combines coordinate j of all replicas; returns the model's value.
-    double combine(std::vector<std::vector<double>>& replicas, std::vector<double>& /*center*/,
-                   std::size_t j) const {
+    double combine(std::vector<std::vector<double>>& replicas, std::vector<double>& /*center*/, std::size_t j) const {
         double sum = 0.0;
         for (const auto& replica : replicas) sum += replica[j];
         const double mean = sum / static_cast<double>(replicas.size());
@@ -74,37 +75,39 @@ template <class View, class Combine>
 class ReplicaSolver {
   public:
     ReplicaSolver(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model)
-        : X_(X), targets_(targets), config_(config), model_(model), combine_(Combine::from(config)),
-          n_threads_(std::max(1, config.n_threads)), n_features_(model.n_features),
-          strength_(penalty_strength(config)), schedule_(StepSchedule::from(config)),
-          n_train_(count_training_rows(targets, X.n_rows)), scales_(regularization_scales(X, targets, n_train_)),
-          sync_rows_(sync_every(n_train_)), average_(config, model, X.nnz(), X.n_rows), loss_sum_(n_threads_),
-          updates_(n_threads_) {
+        : problem_(X, targets, config, model),
+          combine_(Combine::from(config)),
+          n_train_(count_training_rows(targets, X.n_rows)),
+          scales_(regularization_scales(X, targets, n_train_)),
+          sync_rows_(sync_every(n_train_)),
+          average_(config, model, X.nnz(), X.n_rows),
+          loss_sum_(problem_.n_threads),
+          updates_(problem_.n_threads) {
         // everything is allocated here, before the parallel region, where an exception would terminate
         load_model();
         // each replica has its own optimizer state (none for plain sgd)
-        const std::int64_t optimizer_slots = config_.optimizer == Optimizer::sgd ? 0 : n_features_ + 1;
-        optimizers_.assign(static_cast<std::size_t>(n_threads_),
-                           CoordinateOptimizer<PrivateOptimizerState>(config_, optimizer_slots));
+        const std::int64_t optimizer_slots = problem_.config.optimizer == Optimizer::sgd ? 0 : problem_.n_features + 1;
+        optimizers_.assign(static_cast<std::size_t>(problem_.n_threads),
+                           CoordinateOptimizer<PrivateOptimizerState>(problem_.config, optimizer_slots));
     }
 
     // The caller wrote the model buffers: every replica (and the center) continues from them.
     void reload() {
         load_model();
-        average_ = IterateAverage(config_, model_, X_.nnz(), X_.n_rows, t_);
+        average_ = IterateAverage(problem_.config, problem_.model, problem_.X.nnz(), problem_.X.n_rows, t_);
     }
 
-    int n_threads() const { return n_threads_; }
+    int n_threads() const { return problem_.n_threads; }
 
     void start_epoch(const Epoch&) {}
 
     // Rounds of sync_rows rows per thread, each ended by a synchronization
     // that every thread joins (the same number of rounds on every thread).
     void work(int tid, int team_size, const Epoch& epoch, ThreadTeam& team) {
-        double* replica = replicas_[static_cast<std::size_t>(tid)].data();
+        ReplicaWeights replica{replicas_[static_cast<std::size_t>(tid)].data(), problem_.n_features, scales_.data()};
         auto& optimizer = optimizers_[static_cast<std::size_t>(tid)];
-        const Share share = share_of(X_.n_rows, tid, team_size);
-        const std::int64_t longest_share = (X_.n_rows + team_size - 1) / team_size;
+        const Share share = share_of(problem_.X.n_rows, tid, team_size);
+        const std::int64_t longest_share = (problem_.X.n_rows + team_size - 1) / team_size;
         const std::int64_t rounds = std::max<std::int64_t>(1, (longest_share + sync_rows_ - 1) / sync_rows_);
         double& loss_sum = loss_sum_[tid];
         double& updates = updates_[tid];
@@ -116,15 +119,15 @@ class ReplicaSolver {
             const std::int64_t to = std::min(share.end, from + sync_rows_);
             double round_updates = 0.0;
             for (std::int64_t position = from; position < to; ++position) {
-                prefetch_ahead(X_, epoch.rows, position, share.end);
+                prefetch_ahead(problem_.X, epoch.rows, position, share.end);
                 const std::int64_t i = epoch.rows[position];
-                if (!is_training_row(targets_, i)) continue;
+                if (!is_training_row(problem_.targets, i)) continue;
                 // the schedule runs on the global update count, as if threads took turns
                 const double t = epoch.t_start + updates_before_round + round_updates * team_size + tid;
-                const double eta =
-                    config_.learning_rate == LearningRate::constant ? config_.eta0 : schedule_.at(t, epoch.eta);
-                loss_sum += private_row_step(config_, X_.row(i), targets_.y[i], targets_.sample_weight[i], eta,
-                                             replica, n_features_, scales_.data(), strength_, optimizer, t);
+                const double eta = problem_.step_size(t, epoch.eta);
+                loss_sum += linear_row_step(problem_.config, problem_.strength, problem_.X.row(i),
+                                            problem_.targets.y[i], problem_.targets.sample_weight[i], eta, t,
+                                            problem_.n_features, replica, optimizer, no_cumulative_l1_);
                 updates += 1.0;
                 round_updates += 1.0;
             }
@@ -145,34 +148,52 @@ class ReplicaSolver {
         outcome.loss_sum = loss_sum_.sum();
         outcome.updates = updates_.sum();
         t_ = epoch.t_start + outcome.updates;
-        std::copy(published_.begin(), published_.end() - 1, model_.weights);
-        *model_.intercept = published_.back();
-        average_.publish(model_);
+        std::copy(published_.begin(), published_.end() - 1, problem_.model.weights);
+        *problem_.model.intercept = published_.back();
+        average_.publish(problem_.model);
         return outcome;
     }
 
   private:
+    // A private replica (see row_step.hpp): n_features weights, then the intercept.
+    struct ReplicaWeights {
+        double* values;
+        std::int64_t n_features;
+        const float* scales;
+
+        double read(std::int64_t j) const { return values[j]; }
+        template <class Next>
+        void write(std::int64_t j, Next&& next) {
+            values[j] = next(values[j]);
+        }
+        double intercept() const { return values[n_features]; }
+        void add_to_intercept(double change) { values[n_features] += change; }
+        double penalty_weight(std::int64_t j) const { return scales[j]; }
+    };
+
     void load_model() {
-        std::vector<double> start(model_.weights, model_.weights + n_features_);
-        start.push_back(*model_.intercept);
-        replicas_.assign(static_cast<std::size_t>(n_threads_), start);
+        std::vector<double> start(problem_.model.weights, problem_.model.weights + problem_.n_features);
+        start.push_back(*problem_.model.intercept);
+        replicas_.assign(static_cast<std::size_t>(problem_.n_threads), start);
         center_ = Combine::has_center ? start : std::vector<double>();
         published_ = start;
     }
 
     std::int64_t sync_every(std::int64_t n_train) const {
-        if (config_.sync_every > 0) return std::max<std::int64_t>(1, config_.sync_every);
-        const double nnz_per_row = X_.n_rows > 0 ? static_cast<double>(X_.nnz()) / X_.n_rows : 1.0;
-        const auto rows = static_cast<std::int64_t>(kReplicaSyncWorkRatio * static_cast<double>(n_features_) /
+        if (problem_.config.sync_every > 0) return std::max<std::int64_t>(1, problem_.config.sync_every);
+        const double nnz_per_row =
+            problem_.X.n_rows > 0 ? static_cast<double>(problem_.X.nnz()) / problem_.X.n_rows : 1.0;
+        const auto rows = static_cast<std::int64_t>(kReplicaSyncWorkRatio * static_cast<double>(problem_.n_features) /
                                                     std::max(1.0, nnz_per_row));
-        return std::clamp<std::int64_t>(rows, kMinReplicaSyncRows, std::max<std::int64_t>(kMinReplicaSyncRows, n_train));
+        return std::clamp<std::int64_t>(rows, kMinReplicaSyncRows,
+                                        std::max<std::int64_t>(kMinReplicaSyncRows, n_train));
     }
 
     // Called by every thread between barriers: each combines its share of
     // the coordinates and, when averaging, adds the combined model, weighted
     // by the updates since the last synchronization, to the running sum.
     void synchronize(double clock) {
-        const std::int64_t size = n_features_ + 1;
+        const std::int64_t size = problem_.n_features + 1;
         const double weight = average_.on() ? average_.weight_until(clock) : 0.0;
 #pragma omp for schedule(static)
         for (std::int64_t j = 0; j < size; ++j) {
@@ -185,15 +206,8 @@ class ReplicaSolver {
         if (average_.on()) average_.advance_to(clock);
     }
 
-    const View& X_;
-    const Targets& targets_;
-    const TrainConfig& config_;
-    ModelState& model_;
+    const SolverProblem<View> problem_;
     const Combine combine_;
-    const int n_threads_;
-    const std::int64_t n_features_;
-    const PenaltyStrength strength_;
-    const StepSchedule schedule_;
     const std::int64_t n_train_;
     const std::vector<float> scales_;
     const std::int64_t sync_rows_;
@@ -202,6 +216,8 @@ class ReplicaSolver {
     std::vector<CoordinateOptimizer<PrivateOptimizerState>> optimizers_;
     std::vector<double> center_;     // EASGD only
     std::vector<double> published_;  // the model after the last synchronization
+    // (averaged replicas would spoil the cumulative L1 penalty's books: the proximal step)
+    CumulativeL1 no_cumulative_l1_{problem_.config, problem_.strength, problem_.n_features, false};
     IterateAverage average_;
     double t_ = 1.0;  // scikit-learn's t after the last published epoch
     PerThread<double> loss_sum_;

@@ -1,31 +1,39 @@
-// One SGD step of a linear model on one row, on weights that only the
-// calling thread writes (a private replica): the step of the local and
-// elastic-averaging solvers, with the one update rule of
-// math/update_rule.hpp (penalty per touched feature, weighted by
-// n_train / rows containing the feature).
+// One SGD step of a linear model on one row: the step of every per-row
+// solver (hogwild, buckwild, local, easgd), written once over how a solver
+// holds its weights, with the one update rule of math/update_rule.hpp
+// (the penalty per touched feature, weighted by n_train / rows containing
+// the feature; L1 cumulative where its books are exact).
+//
+// `Weights` says how the solver reads and writes its weights:
+//   double read(std::int64_t j)                 feature j's weight as this thread sees it
+//   template <class Next> void write(j, Next)   w_j = next(w_j) (atomically where shared)
+//   double intercept()
+//   void add_to_intercept(double change)
+//   double penalty_weight(std::int64_t j)       n_train / training rows containing j
 #pragma once
 
 #include <cstdint>
 
 #include "hogwild/config.hpp"
+#include "hogwild/loss.hpp"
 #include "hogwild/math/update_rule.hpp"
 #include "hogwild/optimizer.hpp"
+#include "hogwild/runtime/cumulative_l1.hpp"
 #include "hogwild/scaled_weights.hpp"
 #include "hogwild/schedule.hpp"
 
 namespace hogwild {
 
-// `weights` holds n_features weights and then the intercept. With a
-// per-coordinate optimizer (not plain sgd) the step is the optimizer's, at
-// step count t. Returns the row's loss before the step (for the epoch's
+// The step of update t at step size eta; with a per-coordinate optimizer
+// (not plain sgd) the optimizer's step, the penalty's subgradient with the
+// loss gradient. Returns the row's loss before the step (for the epoch's
 // objective).
-template <class Row>
-double private_row_step(const TrainConfig& config, const Row& row, double y, double sample_weight, double eta,
-                        double* weights, std::int64_t n_features, const float* regularization_scale,
-                        const PenaltyStrength& strength, CoordinateOptimizer<PrivateOptimizerState>& optimizer,
-                        double t) {
-    double p = weights[n_features];
-    for (std::int64_t k = 0; k < row.size(); ++k) p += weights[row.index(k)] * row.value(k);
+template <class Row, class Weights, class OptimizerState>
+double linear_row_step(const TrainConfig& config, const PenaltyStrength& strength, const Row& row, double y,
+                       double sample_weight, double eta, double t, std::int64_t intercept_slot, Weights& weights,
+                       CoordinateOptimizer<OptimizerState>& optimizer, CumulativeL1& l1) {
+    double p = weights.intercept();
+    for (std::int64_t k = 0; k < row.size(); ++k) p += weights.read(row.index(k)) * row.value(k);
     const double loss = config.loss.value(p, y);
     const double weight = example_weight(config, y, sample_weight);
     if (config.optimizer != Optimizer::sgd) {
@@ -33,25 +41,33 @@ double private_row_step(const TrainConfig& config, const Row& row, double y, dou
         const OptimizerStep step = optimizer.at(eta, t);
         for (std::int64_t k = 0; k < row.size(); ++k) {
             const std::int64_t j = row.index(k);
-            weights[j] += optimizer.change(
-                j, regularized_gradient(weights[j], derivative * row.value(k), strength, regularization_scale[j]),
-                step);
+            const double penalty_weight = weights.penalty_weight(j);
+            weights.write(j, [&](double w) {
+                return w + optimizer.change(
+                               j, regularized_gradient(w, derivative * row.value(k), strength, penalty_weight), step);
+            });
         }
         if (derivative != 0.0 && config.fit_intercept)
-            weights[n_features] += optimizer.change(n_features, derivative * config.intercept_decay, step);
+            weights.add_to_intercept(optimizer.change(intercept_slot, derivative * config.intercept_decay, step));
         return loss;
     }
-    const bool passive_aggressive = is_passive_aggressive(config.learning_rate);
-    const double row_squared_norm = passive_aggressive ? squared_norm(row) : 0.0;
+    const double row_squared_norm = is_passive_aggressive(config.learning_rate) ? squared_norm(row) : 0.0;
+    // an empty row gives PA-I nothing to step on (as in the sequential solver)
     if (config.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return loss;
+    if (l1.on()) l1.advance(eta);
     const double update = update_step(config, eta, p, y, row_squared_norm) * weight;
     if (update == 0.0 && !strength.any()) return loss;
     const PenaltyStrength step_strength = strength.times(eta);
     for (std::int64_t k = 0; k < row.size(); ++k) {
         const std::int64_t j = row.index(k);
-        weights[j] = sgd_coordinate(weights[j], update * row.value(k), step_strength, regularization_scale[j]);
+        const double loss_step = update * row.value(k);
+        const double penalty_weight = weights.penalty_weight(j);
+        weights.write(j, [&](double w) {
+            return l1.on() ? l1.step(j, w, loss_step, step_strength.l2, penalty_weight)
+                           : sgd_coordinate(w, loss_step, step_strength, penalty_weight);
+        });
     }
-    if (config.fit_intercept) weights[n_features] += update * config.intercept_decay;
+    if (update != 0.0 && config.fit_intercept) weights.add_to_intercept(update * config.intercept_decay);
     return loss;
 }
 

@@ -48,9 +48,11 @@
 #include "hogwild/math/update_rule.hpp"
 #include "hogwild/optimizer.hpp"
 #include "hogwild/row_order.hpp"
+#include "hogwild/runtime/cumulative_l1.hpp"
 #include "hogwild/runtime/epoch_driver.hpp"
 #include "hogwild/runtime/iterate_average.hpp"
 #include "hogwild/runtime/session.hpp"
+#include "hogwild/runtime/solver_problem.hpp"
 #include "hogwild/runtime/training_rows.hpp"
 #include "hogwild/schedule.hpp"
 #include "hogwild/solvers.hpp"
@@ -68,24 +70,23 @@ template <class View, Batching batching>
 class SynchronousSolver {
   public:
     SynchronousSolver(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model)
-        : X_(X), targets_(targets), config_(config), model_(model), batching_(batching),
-          n_threads_(std::max(1, config.n_threads)), n_features_(model.n_features),
-          schedule_(StepSchedule::from(config)), strength_(penalty_strength(config)),
-          cumulative_l1_(config.optimizer == Optimizer::sgd && strength_.l1 > 0.0),
-          averaging_(config.average > 0), optimizer_(config, model.n_features + 1) {
+        : problem_(X, targets, config, model),
+          batching_(batching),
+          l1_(config, problem_.strength, model.n_features, true),
+          averaging_(config.average > 0),
+          optimizer_(config, model.n_features + 1) {
         if (is_passive_aggressive(config.learning_rate))
             throw std::invalid_argument("the minibatch and gd solvers do not support passive-aggressive steps");
         if (config.batch_size < 1) throw std::invalid_argument("batch_size must be >= 1");
         prepare();
-        if (cumulative_l1_) l1_received_.assign(static_cast<std::size_t>(n_features_), 0.0);
     }
 
-    int n_threads() const { return n_threads_; }
+    int n_threads() const { return problem_.n_threads; }
 
     // The caller wrote the model buffers: continue from them.
     void reload() {
-        std::copy(model_.weights, model_.weights + n_features_, weights_.begin());
-        intercept_ = *model_.intercept;
+        std::copy(problem_.model.weights, problem_.model.weights + problem_.n_features, weights_.begin());
+        intercept_ = *problem_.model.intercept;
         if (averaging_) start_averages(samples_at_epoch_start_);
     }
 
@@ -96,14 +97,15 @@ class SynchronousSolver {
     }
 
     void work(int tid, int team_size, const Epoch&, ThreadTeam& team) {
-        double l1_total = l1_total_;  // (the same sums, in the same order, on every thread)
+        double l1_total = l1_.total();  // (the same sums, in the same order, on every thread)
         for (std::int64_t batch = 0; batch < batches_per_epoch_; ++batch) {
             Step step = step_for(batch);
-            l1_total += step.optimizer.eta * strength_.l1;
+            l1_total += l1_.pull_of(step.optimizer.eta);
             step.l1_total = l1_total;
             compute_row_derivatives(step, tid, team_size, team);
 #pragma omp barrier
-            for (int part = tid; part < n_threads_; part += team_size) update_features(step, part, team_size, team);
+            for (int part = tid; part < problem_.n_threads; part += team_size)
+                update_features(step, part, team_size, team);
             if (tid == 0) update_intercept(step, team);
 #pragma omp barrier
             // (not team.stop_requested(): thread 0 may set that before a
@@ -116,11 +118,11 @@ class SynchronousSolver {
 
     // The calling thread, between epochs: the model becomes the caller's.
     EpochOutcome publish(const Epoch&) {
-        l1_total_ = l1_total_at_epoch_end_;
+        l1_.set_total(l1_total_at_epoch_end_);
         steps_at_epoch_start_ += batches_per_epoch_;
         samples_at_epoch_start_ += static_cast<double>(n_train_);
-        std::copy(weights_.begin(), weights_.end(), model_.weights);
-        *model_.intercept = intercept_;
+        std::copy(weights_.begin(), weights_.end(), problem_.model.weights);
+        *problem_.model.intercept = intercept_;
         if (averaging_) publish_averages(averaging_clock(samples_at_epoch_start_ - 1.0));
         EpochOutcome outcome;
         outcome.loss_sum = epoch_loss_sum_;
@@ -142,40 +144,42 @@ class SynchronousSolver {
         double l1_total = 0.0;  // the cumulative L1 penalty's u after this step
     };
 
-    bool is_training_row(std::int64_t i) const { return hogwild::is_training_row(targets_, i); }
+    bool is_training_row(std::int64_t i) const { return hogwild::is_training_row(problem_.targets, i); }
 
     // Everything is allocated here, before the parallel region, where an
     // exception would terminate the process.
     void prepare() {
-        n_train_ = X_.n_rows;
-        if (targets_.validation_mask != nullptr)
-            for (std::int64_t i = 0; i < X_.n_rows; ++i) n_train_ -= targets_.validation_mask[i] ? 1 : 0;
+        n_train_ = problem_.X.n_rows;
+        if (problem_.targets.validation_mask != nullptr)
+            for (std::int64_t i = 0; i < problem_.X.n_rows; ++i)
+                n_train_ -= problem_.targets.validation_mask[i] ? 1 : 0;
         training_rows_.resize(static_cast<std::size_t>(n_train_));
         collect_training_rows(nullptr);  // data order: gd's for good, minibatch's until the first shuffle
-        batch_size_ = batching_ == Batching::full ? std::max<std::int64_t>(1, n_train_)
-                                                  : std::min(config_.batch_size, std::max<std::int64_t>(1, n_train_));
+        batch_size_ = batching_ == Batching::full
+                          ? std::max<std::int64_t>(1, n_train_)
+                          : std::min(problem_.config.batch_size, std::max<std::int64_t>(1, n_train_));
         batches_per_epoch_ = (n_train_ + batch_size_ - 1) / batch_size_;
         // The schedule counts optimizer steps, continuing from earlier
         // partial_fit calls on data of this size; the optimizer's own state
         // (and Adam's bias correction) starts afresh with each call.
-        steps_before_call_ = static_cast<double>(config_.epoch_start) * static_cast<double>(batches_per_epoch_);
-        samples_at_epoch_start_ = config_.t_start;
+        steps_before_call_ = static_cast<double>(problem_.config.epoch_start) * static_cast<double>(batches_per_epoch_);
+        samples_at_epoch_start_ = problem_.config.t_start;
 
         row_derivative_.assign(static_cast<std::size_t>(batch_size_), 0.0);
         row_loss_.assign(static_cast<std::size_t>(batch_size_), 0.0);
-        weights_.assign(model_.weights, model_.weights + n_features_);
-        intercept_ = *model_.intercept;
-        gradient_.assign(static_cast<std::size_t>(n_features_), 0.0);
+        weights_.assign(problem_.model.weights, problem_.model.weights + problem_.n_features);
+        intercept_ = *problem_.model.intercept;
+        gradient_.assign(static_cast<std::size_t>(problem_.n_features), 0.0);
         split_features(count_feature_rows());
         prepare_contributions();
-        if (averaging_) start_averages(config_.t_start);
+        if (averaging_) start_averages(problem_.config.t_start);
     }
 
     // The epoch's training rows in visiting order (data order when `order`
     // is null), written in place: called in the parallel region too.
     void collect_training_rows(const std::int64_t* order) {
         std::size_t n = 0;
-        for (std::int64_t position = 0; position < X_.n_rows; ++position) {
+        for (std::int64_t position = 0; position < problem_.X.n_rows; ++position) {
             const std::int64_t i = order != nullptr ? order[position] : position;
             if (is_training_row(i)) training_rows_[n++] = i;
         }
@@ -186,16 +190,16 @@ class SynchronousSolver {
     std::vector<std::int64_t> count_feature_rows() {
         std::vector<std::int64_t> counts;
         if constexpr (!kDense) {
-            counts.assign(static_cast<std::size_t>(n_features_), 0);
+            counts.assign(static_cast<std::size_t>(problem_.n_features), 0);
             for (const std::int64_t i : training_rows_) {
-                const auto row = X_.row(i);
+                const auto row = problem_.X.row(i);
                 for (std::int64_t k = 0; k < row.size(); ++k) ++counts[static_cast<std::size_t>(row.index(k))];
             }
-            regularization_scale_.resize(static_cast<std::size_t>(n_features_));
+            regularization_scale_.resize(static_cast<std::size_t>(problem_.n_features));
             for (std::size_t j = 0; j < counts.size(); ++j)
                 regularization_scale_[j] = counts[j] > 0 ? static_cast<double>(n_train_) / counts[j] : 0.0;
-            batch_count_.assign(static_cast<std::size_t>(n_features_), 0);
-            touched_.assign(static_cast<std::size_t>(n_features_), 0);
+            batch_count_.assign(static_cast<std::size_t>(problem_.n_features), 0);
+            touched_.assign(static_cast<std::size_t>(problem_.n_features), 0);
         }
         return counts;
     }
@@ -203,19 +207,19 @@ class SynchronousSolver {
     // Feature ranges [part_begin_[p], part_begin_[p + 1]), one per thread,
     // with about equal numbers of nonzeros (equal widths on dense data).
     void split_features(const std::vector<std::int64_t>& counts) {
-        part_begin_.assign(static_cast<std::size_t>(n_threads_) + 1, n_features_);
+        part_begin_.assign(static_cast<std::size_t>(problem_.n_threads) + 1, problem_.n_features);
         part_begin_[0] = 0;
         if constexpr (kDense) {
-            for (int p = 1; p < n_threads_; ++p)
-                part_begin_[static_cast<std::size_t>(p)] = n_features_ * p / n_threads_;
+            for (int p = 1; p < problem_.n_threads; ++p)
+                part_begin_[static_cast<std::size_t>(p)] = problem_.n_features * p / problem_.n_threads;
         } else {
             std::int64_t total = 0;
             for (const auto c : counts) total += c;
             std::int64_t so_far = 0;
             int next = 1;
-            for (std::int64_t j = 0; j < n_features_ && next < n_threads_; ++j) {
+            for (std::int64_t j = 0; j < problem_.n_features && next < problem_.n_threads; ++j) {
                 so_far += counts[static_cast<std::size_t>(j)];
-                while (next < n_threads_ && so_far * n_threads_ >= total * next)
+                while (next < problem_.n_threads && so_far * problem_.n_threads >= total * next)
                     part_begin_[static_cast<std::size_t>(next++)] = j + 1;
             }
         }
@@ -226,7 +230,7 @@ class SynchronousSolver {
         step.first = batch * batch_size_;
         step.n_rows = std::min(batch_size_, n_train_ - step.first);
         const double steps_done = static_cast<double>(steps_at_epoch_start_ + batch);
-        const double eta = schedule_.at(steps_before_call_ + steps_done + 1.0, epoch_eta_);
+        const double eta = problem_.schedule.at(steps_before_call_ + steps_done + 1.0, epoch_eta_);
         step.optimizer = optimizer_.at(eta, steps_done + 1.0);
         if (averaging_) {
             // a row's t is its sample count; the iterate after a step stands
@@ -245,17 +249,17 @@ class SynchronousSolver {
         const std::int64_t* rows = training_rows_.data() + step.first;
         for (std::int64_t k = begin; k < end; ++k) {
             if ((k - begin) % ThreadTeam::kRowsBetweenStopChecks == 0 && team.stop_requested()) return;
-            prefetch_ahead(X_, rows, k, end);
+            prefetch_ahead(problem_.X, rows, k, end);
             const std::int64_t i = rows[k];
-            const auto row = X_.row(i);
+            const auto row = problem_.X.row(i);
             double p = intercept_;
             for (std::int64_t e = 0; e < row.size(); ++e)
                 p += weights_[static_cast<std::size_t>(row.index(e))] * row.value(e);
-            const double y = targets_.y[i];
-            const double class_weight = y > 0.0 ? config_.weight_pos : config_.weight_neg;
-            row_loss_[static_cast<std::size_t>(k)] = config_.loss.value(p, y);
+            const double y = problem_.targets.y[i];
+            const double class_weight = y > 0.0 ? problem_.config.weight_pos : problem_.config.weight_neg;
+            row_loss_[static_cast<std::size_t>(k)] = problem_.config.loss.value(p, y);
             row_derivative_[static_cast<std::size_t>(k)] =
-                clipped(config_.loss.derivative(p, y)) * (class_weight * targets_.sample_weight[i]);
+                clipped(problem_.config.loss.derivative(p, y)) * (class_weight * problem_.targets.sample_weight[i]);
         }
         team.stop_after(tid, end - begin);  // (the calling thread polls the interrupt hook every so many rows)
         if (uses_contributions(team_size)) group_contributions(rows, begin, end, tid, team);
@@ -264,30 +268,31 @@ class SynchronousSolver {
     // Contributions are used where a thread of phase 1 can hold all of its
     // rows' nonzeros (sized in prepare_contributions for the configured
     // team; gd's batch is all the data, so it keeps the scan).
-    bool uses_contributions(int team) const { return !contributions_.empty() && team == n_threads_; }
+    bool uses_contributions(int team) const { return !contributions_.empty() && team == problem_.n_threads; }
 
     void prepare_contributions() {
         if constexpr (!kDense) {
-            if (batching_ != Batching::minibatch || n_threads_ < 2 || n_train_ == 0) return;
+            if (batching_ != Batching::minibatch || problem_.n_threads < 2 || n_train_ == 0) return;
             // a thread of phase 1 takes at most ceil(batch / threads) rows:
             // room for that many of the longest training rows
             std::vector<std::int64_t> lengths(training_rows_.size());
-            for (std::size_t r = 0; r < training_rows_.size(); ++r) lengths[r] = X_.row(training_rows_[r]).size();
+            for (std::size_t r = 0; r < training_rows_.size(); ++r)
+                lengths[r] = problem_.X.row(training_rows_[r]).size();
             const auto longest = static_cast<std::size_t>(
-                std::min<std::int64_t>((batch_size_ + n_threads_ - 1) / n_threads_, n_train_));
+                std::min<std::int64_t>((batch_size_ + problem_.n_threads - 1) / problem_.n_threads, n_train_));
             std::nth_element(lengths.begin(), lengths.begin() + static_cast<std::ptrdiff_t>(longest - 1), lengths.end(),
                              std::greater<>());
             std::int64_t capacity = 0;
             for (std::size_t r = 0; r < longest; ++r) capacity += lengths[r];
-            part_of_feature_.resize(static_cast<std::size_t>(n_features_));
-            for (int part = 0; part < n_threads_; ++part)
+            part_of_feature_.resize(static_cast<std::size_t>(problem_.n_features));
+            for (int part = 0; part < problem_.n_threads; ++part)
                 for (std::int64_t j = part_begin_[static_cast<std::size_t>(part)];
                      j < part_begin_[static_cast<std::size_t>(part) + 1]; ++j)
                     part_of_feature_[static_cast<std::size_t>(j)] = part;
-            contributions_.assign(static_cast<std::size_t>(n_threads_),
+            contributions_.assign(static_cast<std::size_t>(problem_.n_threads),
                                   std::vector<Contribution>(static_cast<std::size_t>(capacity)));
-            part_start_.assign(static_cast<std::size_t>(n_threads_),
-                               std::vector<std::int64_t>(static_cast<std::size_t>(n_threads_) + 2, 0));
+            part_start_.assign(static_cast<std::size_t>(problem_.n_threads),
+                               std::vector<std::int64_t>(static_cast<std::size_t>(problem_.n_threads) + 2, 0));
         }
     }
 
@@ -301,7 +306,7 @@ class SynchronousSolver {
             std::vector<std::int64_t>& start = part_start_[static_cast<std::size_t>(tid)];
             std::fill(start.begin(), start.end(), 0);
             for (std::int64_t k = begin; k < end; ++k) {
-                const auto row = X_.row(rows[k]);
+                const auto row = problem_.X.row(rows[k]);
                 for (std::int64_t e = 0; e < row.size(); ++e)
                     ++start[static_cast<std::size_t>(part_of_feature_[static_cast<std::size_t>(row.index(e))]) + 2];
             }
@@ -311,7 +316,7 @@ class SynchronousSolver {
             Contribution* out = contributions_[static_cast<std::size_t>(tid)].data();
             for (std::int64_t k = begin; k < end; ++k) {
                 const double d = row_derivative_[static_cast<std::size_t>(k)];
-                const auto row = X_.row(rows[k]);
+                const auto row = problem_.X.row(rows[k]);
                 for (std::int64_t e = 0; e < row.size(); ++e) {
                     const std::int64_t j = row.index(e);
                     const auto slot = static_cast<std::size_t>(part_of_feature_[static_cast<std::size_t>(j)]) + 1;
@@ -333,7 +338,7 @@ class SynchronousSolver {
             for (std::int64_t k = 0; k < step.n_rows; ++k) {
                 if (k % ThreadTeam::kRowsBetweenStopChecks == 0 && team.stop_requested()) return;
                 const double d = row_derivative_[static_cast<std::size_t>(k)];
-                const auto row = X_.row(rows[k]);
+                const auto row = problem_.X.row(rows[k]);
                 for (std::int64_t j = lo; j < hi; ++j) gradient_[static_cast<std::size_t>(j)] += d * row.value(j);
             }
             for (std::int64_t j = lo; j < hi; ++j) {
@@ -354,7 +359,8 @@ class SynchronousSolver {
                     for (std::int64_t c = start[static_cast<std::size_t>(part)];
                          c < start[static_cast<std::size_t>(part) + 1]; ++c) {
                         const auto jj = static_cast<std::size_t>(in[c].feature);
-                        if (batch_count_[jj]++ == 0) touched_[static_cast<std::size_t>(lo + n_touched++)] = in[c].feature;
+                        if (batch_count_[jj]++ == 0)
+                            touched_[static_cast<std::size_t>(lo + n_touched++)] = in[c].feature;
                         gradient_[jj] += in[c].gradient;
                     }
                 }
@@ -364,7 +370,7 @@ class SynchronousSolver {
             for (std::int64_t k = 0; k < rows_to_scan; ++k) {
                 if (k % ThreadTeam::kRowsBetweenStopChecks == 0 && team.stop_requested()) return;
                 const double d = row_derivative_[static_cast<std::size_t>(k)];
-                const auto row = X_.row(rows[k]);
+                const auto row = problem_.X.row(rows[k]);
                 for (std::int64_t e = 0; e < row.size(); ++e) {
                     const std::int64_t j = row.index(e);
                     if (j < lo || j >= hi) continue;
@@ -391,15 +397,15 @@ class SynchronousSolver {
         const auto jj = static_cast<std::size_t>(j);
         const double before = weights_[jj];
         double w = before;
-        if (optimizer_.kind() == Optimizer::sgd && cumulative_l1_)
-            w = sgd_coordinate_cumulative(w, optimizer_.change(j, gradient, step.optimizer),
-                                          PenaltyStrength{0.0, strength_.l2 * step.optimizer.eta}, penalty_weight,
-                                          step.l1_total, l1_received_[jj]);
+        if (l1_.on())  // (each feature has one owner: exact books)
+            w = l1_.step_at(step.l1_total, j, w, optimizer_.change(j, gradient, step.optimizer),
+                            problem_.strength.l2 * step.optimizer.eta, penalty_weight);
         else if (optimizer_.kind() == Optimizer::sgd)
-            w = sgd_coordinate(w, optimizer_.change(j, gradient, step.optimizer), strength_.times(step.optimizer.eta),
-                               penalty_weight);
+            w = sgd_coordinate(w, optimizer_.change(j, gradient, step.optimizer),
+                               problem_.strength.times(step.optimizer.eta), penalty_weight);
         else
-            w += optimizer_.change(j, regularized_gradient(w, gradient, strength_, penalty_weight), step.optimizer);
+            w += optimizer_.change(j, regularized_gradient(w, gradient, problem_.strength, penalty_weight),
+                                   step.optimizer);
         weights_[jj] = w;
         if (averaging_) accumulate_average(jj, before, w, step);
     }
@@ -420,26 +426,26 @@ class SynchronousSolver {
         }
         epoch_loss_sum_ += loss_sum;
         const double before = intercept_;
-        if (config_.fit_intercept)
+        if (problem_.config.fit_intercept)
             intercept_ += optimizer_.change(
-                n_features_, config_.intercept_decay * derivative_sum / static_cast<double>(step.n_rows),
-                step.optimizer);
-        if (averaging_) accumulate_average(static_cast<std::size_t>(n_features_), before, intercept_, step);
+                problem_.n_features,
+                problem_.config.intercept_decay * derivative_sum / static_cast<double>(step.n_rows), step.optimizer);
+        if (averaging_) accumulate_average(static_cast<std::size_t>(problem_.n_features), before, intercept_, step);
     }
 
     // Averaged iterates, kept lazily: slot s (a feature, or the intercept
     // last) holds the sum of its past values weighted by the rows each
     // stood for, up to clock average_clock_[s]; a value that did not change
     // is added when the slot next changes, or when the averages are published.
-    double averaging_clock(double t) const { return hogwild::averaging_clock(config_, t); }
+    double averaging_clock(double t) const { return hogwild::averaging_clock(problem_.config, t); }
 
     // The average in the caller's buffers stands for the iterates before update t.
     void start_averages(double t) {
         const double clock = averaging_clock(t - 1.0);
-        average_sum_.resize(static_cast<std::size_t>(n_features_) + 1);
-        for (std::int64_t j = 0; j < n_features_; ++j)
-            average_sum_[static_cast<std::size_t>(j)] = model_.average_weights[j] * clock;
-        average_sum_.back() = *model_.average_intercept * clock;
+        average_sum_.resize(static_cast<std::size_t>(problem_.n_features) + 1);
+        for (std::int64_t j = 0; j < problem_.n_features; ++j)
+            average_sum_[static_cast<std::size_t>(j)] = problem_.model.average_weights[j] * clock;
+        average_sum_.back() = *problem_.model.average_intercept * clock;
         average_clock_.assign(average_sum_.size(), clock);
     }
 
@@ -450,31 +456,24 @@ class SynchronousSolver {
     }
 
     void publish_averages(double clock) {
-        const auto n = static_cast<std::size_t>(n_features_);
+        const auto n = static_cast<std::size_t>(problem_.n_features);
         for (std::size_t s = 0; s <= n; ++s) {
             const double value = s < n ? weights_[s] : intercept_;
             average_sum_[s] += value * (clock - average_clock_[s]);
             average_clock_[s] = clock;
             const double average = clock > 0.0 ? average_sum_[s] / clock : value;
-            if (s < n) model_.average_weights[s] = average;
-            else *model_.average_intercept = average;
+            if (s < n)
+                problem_.model.average_weights[s] = average;
+            else
+                *problem_.model.average_intercept = average;
         }
     }
 
-    const View& X_;
-    const Targets& targets_;
-    const TrainConfig& config_;
-    ModelState& model_;
+    const SolverProblem<View> problem_;
     const Batching batching_;
-    const int n_threads_;
-    const std::int64_t n_features_;
-    const StepSchedule schedule_;
-    const PenaltyStrength strength_;
-    // plain sgd with an L1 part: the cumulative L1 penalty (update_rule.hpp)
-    const bool cumulative_l1_;
-    double l1_total_ = 0.0;  // u at the start of the epoch
+    // plain sgd with an L1 part: the cumulative L1 penalty (runtime/cumulative_l1.hpp)
+    CumulativeL1 l1_;  // its total: u at the start of the epoch
     double l1_total_at_epoch_end_ = 0.0;
-    std::vector<double> l1_received_;  // q, per feature (each written by its owner only)
     const bool averaging_;
     CoordinateOptimizer<PrivateOptimizerState> optimizer_;  // one owner per coordinate: no sharing
 
@@ -492,7 +491,7 @@ class SynchronousSolver {
     double intercept_ = 0.0;
     std::vector<double> row_derivative_;  // per row of the current batch
     std::vector<double> row_loss_;
-    std::vector<double> gradient_;        // per feature, zero between steps
+    std::vector<double> gradient_;  // per feature, zero between steps
     std::vector<std::int64_t> part_begin_;
     // sparse data only
     std::vector<double> regularization_scale_;  // n_train / training rows containing the feature
