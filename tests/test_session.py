@@ -125,3 +125,20 @@ def test_the_registry_is_what_the_estimators_accept():
     assert {"sequential", "hogwild", "minibatch", "gd"} <= set(names)
     for name in names:
         hogwild.SGDClassifier(solver=name, max_iter=1, tol=None).fit([[0.0], [1.0]], [0, 1])
+
+
+def test_the_options_table_refuses_unknown_and_missing_options():
+    """The core parses the options dict by one table: a key the core does not
+    know (a misspelt knob) and a missing one are errors, not silently ignored."""
+    X, y = problem(sparse=False)
+    estimator = hogwild.SGDClassifier(solver="gd")
+    estimator._validate_params()
+    options = estimator._core_options(loss="log_loss", alpha=1e-4, learning_rate="optimal", max_iter=1, seed=1,
+                                      weight_pos=1.0, weight_neg=1.0, classifier=True, sparse=False,
+                                      n_samples=X.shape[0])
+    buffers = [np.zeros(X.shape[1]), np.zeros(1), np.zeros(X.shape[1]), np.zeros(1)]
+    with pytest.raises(ValueError, match="unknown option 'batchsize'"):
+        _core.Session("gd", X, y, np.ones(len(y)), None, *buffers, {**options, "batchsize": 4})
+    del options["elasticity"]
+    with pytest.raises(ValueError, match="the options lack 'elasticity'"):
+        _core.Session("gd", X, y, np.ones(len(y)), None, *buffers, options)

@@ -25,94 +25,6 @@ using namespace hogwild;
 
 namespace {
 
-template <class Enum>
-Enum parse_choice(const py::dict& options, const char* key,
-                  std::initializer_list<std::pair<const char*, Enum>> choices) {
-    const std::string value = py::cast<std::string>(options[key]);
-    for (const auto& [name, choice] : choices)
-        if (value == name) return choice;
-    throw py::value_error(std::string("unknown ") + key + ": '" + value + "'");
-}
-
-TrainConfig config_from_dict(const py::dict& options) {
-    TrainConfig c;
-    c.loss.kind = parse_choice<Loss>(options, "loss",
-                                     {{"hinge", Loss::hinge},
-                                      {"log_loss", Loss::log_loss},
-                                      {"modified_huber", Loss::modified_huber},
-                                      {"squared_hinge", Loss::squared_hinge},
-                                      {"perceptron", Loss::perceptron},
-                                      {"squared_error", Loss::squared_error},
-                                      {"huber", Loss::huber},
-                                      {"epsilon_insensitive", Loss::epsilon_insensitive},
-                                      {"squared_epsilon_insensitive", Loss::squared_epsilon_insensitive}});
-    c.loss.epsilon = py::cast<double>(options["epsilon"]);
-    c.classifier = py::cast<bool>(options["classifier"]);
-    c.penalty = parse_choice<Penalty>(
-        options, "penalty",
-        {{"none", Penalty::none}, {"l2", Penalty::l2}, {"l1", Penalty::l1}, {"elasticnet", Penalty::elasticnet}});
-    c.alpha = py::cast<double>(options["alpha"]);
-    c.l1_ratio = py::cast<double>(options["l1_ratio"]);
-    c.fit_intercept = py::cast<bool>(options["fit_intercept"]);
-    c.max_iter = py::cast<int>(options["max_iter"]);
-    c.tol = py::cast<double>(options["tol"]);
-    c.n_iter_no_change = py::cast<int>(options["n_iter_no_change"]);
-    c.shuffle = py::cast<bool>(options["shuffle"]);
-    c.shuffle_block_size = py::cast<std::int64_t>(options["shuffle_block_size"]);
-    c.seed = py::cast<std::uint32_t>(options["seed"]);
-    c.learning_rate = parse_choice<LearningRate>(options, "learning_rate",
-                                                 {{"constant", LearningRate::constant},
-                                                  {"optimal", LearningRate::optimal},
-                                                  {"invscaling", LearningRate::invscaling},
-                                                  {"adaptive", LearningRate::adaptive},
-                                                  {"pa1", LearningRate::pa1},
-                                                  {"pa2", LearningRate::pa2},
-                                                  {"exponential", LearningRate::exponential},
-                                                  {"step", LearningRate::step}});
-    c.eta0 = py::cast<double>(options["eta0"]);
-    c.power_t = py::cast<double>(options["power_t"]);
-    c.early_stopping = py::cast<bool>(options["early_stopping"]);
-    c.average = py::cast<std::int64_t>(options["average"]);
-    c.t_start = py::cast<double>(options["t_start"]);
-    c.weight_pos = py::cast<double>(options["weight_pos"]);
-    c.weight_neg = py::cast<double>(options["weight_neg"]);
-    c.intercept_decay = py::cast<double>(options["intercept_decay"]);
-    c.n_threads = py::cast<int>(options["n_threads"]);
-    c.write = parse_choice<WritePolicyKind>(
-        options, "write",
-        {{"racy", WritePolicyKind::racy}, {"atomic", WritePolicyKind::atomic}, {"locked", WritePolicyKind::locked}});
-    c.hot_features = py::cast<std::int64_t>(options["hot_features"]);
-    c.sync_every = py::cast<std::int64_t>(options["sync_every"]);
-    c.pin_threads = py::cast<bool>(options["pin_threads"]);
-    c.gamma = py::cast<double>(options["gamma"]);
-    c.step_epochs = py::cast<int>(options["step_epochs"]);
-    c.epoch_start = py::cast<int>(options["epoch_start"]);
-    c.optimizer = parse_choice<Optimizer>(options, "optimizer",
-                                          {{"sgd", Optimizer::sgd},
-                                           {"momentum", Optimizer::momentum},
-                                           {"nesterov", Optimizer::nesterov},
-                                           {"adagrad", Optimizer::adagrad},
-                                           {"rmsprop", Optimizer::rmsprop},
-                                           {"adam", Optimizer::adam}});
-    c.momentum = py::cast<double>(options["momentum"]);
-    c.beta1 = py::cast<double>(options["beta1"]);
-    c.beta2 = py::cast<double>(options["beta2"]);
-    c.optimizer_eps = py::cast<double>(options["optimizer_eps"]);
-    c.batch_size = py::cast<std::int64_t>(options["batch_size"]);
-    c.elasticity = py::cast<double>(options["elasticity"]);
-    c.max_staleness = py::cast<int>(options["max_staleness"]);
-    c.staleness_aware = py::cast<bool>(options["staleness_aware"]);
-    c.precision = parse_choice<Precision>(
-        options, "precision",
-        {{"int8", Precision::int8}, {"int16", Precision::int16}, {"bfloat16", Precision::bfloat16}});
-    if (c.max_iter < 1 || c.n_threads < 1 || c.sync_every == 0 || c.shuffle_block_size < 1 || c.batch_size < 1 ||
-        c.step_epochs < 1 || c.max_staleness < 0 || c.epoch_start < 0)
-        throw py::value_error(
-            "max_iter, n_threads, shuffle_block_size, batch_size and step_epochs must be >= 1, sync_every >= 1 or "
-            "-1 (auto), max_staleness and epoch_start >= 0");
-    return c;
-}
-
 // NumPy may describe one type with several dtype objects (memmaps,
 // unpickled arrays): compare type numbers and require native byte order.
 template <class T>
@@ -297,7 +209,7 @@ class Session {
         : buffers_(py::make_tuple(X, y, sample_weight, validation_mask, coef, intercept, average_coef,
                                   average_intercept)) {
         find_solver(solver);  // an unknown name: ValueError (pybind11 maps std::invalid_argument to it)
-        const TrainConfig config = config_from_dict(options);
+        const TrainConfig config = bindings::config_from_dict(options);
         max_iter_ = config.max_iter;
 
         std::int64_t n_rows = 0, n_cols = 0;

@@ -77,7 +77,7 @@ class BuckwildSolver {
             if (!is_training_row(problem_.targets, i)) continue;
             const double t = epoch.t_start + updates * team_size + tid;
             const double eta = problem_.step_size(t, epoch.eta);
-            ThreadWeights weights{*this, random, saturated};
+            const ThreadWeights weights{stored_.data(), format_, scales_.data(), &intercept_, &random, &saturated};
             loss_sum += linear_row_step(problem_.config, problem_.strength, problem_.X.row(i), problem_.targets.y[i],
                                         problem_.targets.sample_weight[i], eta, t, problem_.n_features, weights,
                                         optimizer_, l1_);
@@ -142,21 +142,27 @@ class BuckwildSolver {
 
     // The shared low-precision weights as a thread reads and writes them
     // (see row_step.hpp): every write rounded stochastically.
+    // (plain pointers and a copy of the format, so that they stay in registers)
     struct ThreadWeights {
-        BuckwildSolver& solver;
-        FastRandom& random;
-        bool& saturated;
+        Stored* stored;
+        Format format;
+        const float* scales;
+        double* intercept_value;
+        FastRandom* random;
+        bool* saturated;
 
-        double read(std::int64_t j) { return solver.weight(j); }
+        double read(std::int64_t j) const {
+            return format.decode(std::atomic_ref<Stored>(stored[j]).load(std::memory_order_relaxed));
+        }
         template <class Next>
-        void write(std::int64_t j, Next&& next) {
-            solver.store(j, next(solver.weight(j)), random, saturated);
+        void update(std::int64_t j, Next&& next) {
+            const double w = next(read(j), static_cast<double>(scales[j]));
+            std::atomic_ref<Stored>(stored[j]).store(format.encode(w, *random, *saturated), std::memory_order_relaxed);
         }
-        double intercept() const { return RacyWrites::read(solver.intercept_); }
+        double intercept() const { return RacyWrites::read(*intercept_value); }
         void add_to_intercept(double change) {
-            RacyWrites::modify(solver.intercept_, [&](double b) { return b + change; });
+            RacyWrites::modify(*intercept_value, [&](double b) { return b + change; });
         }
-        double penalty_weight(std::int64_t j) const { return solver.scales_[static_cast<std::size_t>(j)]; }
     };
 
     // Double the fixed-point range (no-op for bfloat16), re-rounding the weights.

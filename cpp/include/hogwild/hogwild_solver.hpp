@@ -352,54 +352,47 @@ class HogwildSolver {
         }
     }
 
-    // The weight of feature j where this thread writes it: its replica slot,
-    // or the shared vector through the write policy.
-    template <class Next>
-    void write_feature(std::int64_t j, FeatureInfo info, Replica* replica, Next&& next) {
-        if (info.replica_slot >= 0) {
-            const auto slot = static_cast<std::size_t>(info.replica_slot);
-            replica->value(slot) = next(replica->value(slot));
-        } else {
-            Policy::modify(weights_[static_cast<std::size_t>(j)], next);
-        }
-    }
-
-    void write_intercept(Replica* replica, double change) {
-        if (replica != nullptr)
-            replica->value(hot_features_.size()) += change;
-        else
-            Policy::modify(shared_intercept_.value, [&](double b) { return b + change; });
-    }
-
     // The weights as one thread reads and writes them (see row_step.hpp):
     // its replica's slots, the shared vector through the write policy.
+    // Plain pointers, copied into the step, so that they stay in registers.
     struct ThreadWeights {
-        HogwildSolver& solver;
-        Replica* replica;
+        double* shared;
+        const FeatureInfo* features;
+        Replica* replica;  // null: every feature is shared
+        std::size_t intercept_slot;
+        double* shared_intercept;
 
         double read(std::int64_t j) const {
-            const std::int32_t slot = solver.features_[static_cast<std::size_t>(j)].replica_slot;
-            return slot >= 0 && replica != nullptr ? replica->value(static_cast<std::size_t>(slot))
-                                                   : Policy::read(solver.weights_[static_cast<std::size_t>(j)]);
+            if (replica == nullptr) return Policy::read(shared[j]);
+            const std::int32_t slot = features[j].replica_slot;
+            return slot >= 0 ? replica->value(static_cast<std::size_t>(slot)) : Policy::read(shared[j]);
         }
         template <class Next>
-        void write(std::int64_t j, Next&& next) {
-            solver.write_feature(j, solver.features_[static_cast<std::size_t>(j)], replica, next);
+        void update(std::int64_t j, Next&& next) {
+            const FeatureInfo info = features[j];
+            if (info.replica_slot >= 0) {
+                double& value = replica->value(static_cast<std::size_t>(info.replica_slot));
+                value = next(value, static_cast<double>(info.regularization_scale));
+            } else {
+                Policy::modify(shared[j], [&](double w) { return next(w, info.regularization_scale); });
+            }
         }
         double intercept() const {
-            return replica != nullptr ? replica->value(solver.hot_features_.size())
-                                      : Policy::read(solver.shared_intercept_.value);
+            return replica != nullptr ? replica->value(intercept_slot) : Policy::read(*shared_intercept);
         }
-        void add_to_intercept(double change) { solver.write_intercept(replica, change); }
-        double penalty_weight(std::int64_t j) const {
-            return solver.features_[static_cast<std::size_t>(j)].regularization_scale;
+        void add_to_intercept(double change) {
+            if (replica != nullptr)
+                replica->value(intercept_slot) += change;
+            else
+                Policy::modify(*shared_intercept, [&](double b) { return b + change; });
         }
     };
 
     template <class Row>
     double step(const Row& row, double y, double sample_weight, double t, double epoch_eta, Replica* replica) {
         typename Policy::RowGuard guard(policy_);
-        ThreadWeights weights{*this, replica};
+        const ThreadWeights weights{weights_.data(), features_.data(), replica, hot_features_.size(),
+                                    &shared_intercept_.value};
         return linear_row_step(problem_.config, problem_.strength, row, y, sample_weight,
                                problem_.step_size(t, epoch_eta), t, problem_.n_features, weights, optimizer_, l1_);
     }

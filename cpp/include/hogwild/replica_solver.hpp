@@ -163,12 +163,11 @@ class ReplicaSolver {
 
         double read(std::int64_t j) const { return values[j]; }
         template <class Next>
-        void write(std::int64_t j, Next&& next) {
-            values[j] = next(values[j]);
+        void update(std::int64_t j, Next&& next) {
+            values[j] = next(values[j], scales[j]);
         }
         double intercept() const { return values[n_features]; }
         void add_to_intercept(double change) { values[n_features] += change; }
-        double penalty_weight(std::int64_t j) const { return scales[j]; }
     };
 
     void load_model() {

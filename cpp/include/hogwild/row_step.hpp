@@ -4,12 +4,13 @@
 // (the penalty per touched feature, weighted by n_train / rows containing
 // the feature; L1 cumulative where its books are exact).
 //
-// `Weights` says how the solver reads and writes its weights:
-//   double read(std::int64_t j)                 feature j's weight as this thread sees it
-//   template <class Next> void write(j, Next)   w_j = next(w_j) (atomically where shared)
+// `Weights` says how the solver reads and writes its weights (a small
+// struct of pointers, taken by value so that they stay in registers):
+//   double read(std::int64_t j)                  feature j's weight as this thread sees it
+//   template <class Next> void update(j, Next)   w_j = next(w_j, k_j) (atomically where shared),
+//                                                k_j = n_train / training rows containing j
 //   double intercept()
 //   void add_to_intercept(double change)
-//   double penalty_weight(std::int64_t j)       n_train / training rows containing j
 #pragma once
 
 #include <cstdint>
@@ -30,7 +31,7 @@ namespace hogwild {
 // objective).
 template <class Row, class Weights, class OptimizerState>
 double linear_row_step(const TrainConfig& config, const PenaltyStrength& strength, const Row& row, double y,
-                       double sample_weight, double eta, double t, std::int64_t intercept_slot, Weights& weights,
+                       double sample_weight, double eta, double t, std::int64_t intercept_slot, Weights weights,
                        CoordinateOptimizer<OptimizerState>& optimizer, CumulativeL1& l1) {
     double p = weights.intercept();
     for (std::int64_t k = 0; k < row.size(); ++k) p += weights.read(row.index(k)) * row.value(k);
@@ -41,8 +42,7 @@ double linear_row_step(const TrainConfig& config, const PenaltyStrength& strengt
         const OptimizerStep step = optimizer.at(eta, t);
         for (std::int64_t k = 0; k < row.size(); ++k) {
             const std::int64_t j = row.index(k);
-            const double penalty_weight = weights.penalty_weight(j);
-            weights.write(j, [&](double w) {
+            weights.update(j, [&](double w, double penalty_weight) {
                 return w + optimizer.change(
                                j, regularized_gradient(w, derivative * row.value(k), strength, penalty_weight), step);
             });
@@ -58,14 +58,21 @@ double linear_row_step(const TrainConfig& config, const PenaltyStrength& strengt
     const double update = update_step(config, eta, p, y, row_squared_norm) * weight;
     if (update == 0.0 && !strength.any()) return loss;
     const PenaltyStrength step_strength = strength.times(eta);
-    for (std::int64_t k = 0; k < row.size(); ++k) {
-        const std::int64_t j = row.index(k);
-        const double loss_step = update * row.value(k);
-        const double penalty_weight = weights.penalty_weight(j);
-        weights.write(j, [&](double w) {
-            return l1.on() ? l1.step(j, w, loss_step, step_strength.l2, penalty_weight)
-                           : sgd_coordinate(w, loss_step, step_strength, penalty_weight);
-        });
+    if (l1.on()) {
+        for (std::int64_t k = 0; k < row.size(); ++k) {
+            const std::int64_t j = row.index(k);
+            const double loss_step = update * row.value(k);
+            weights.update(j, [&](double w, double penalty_weight) {
+                return l1.step(j, w, loss_step, step_strength.l2, penalty_weight);
+            });
+        }
+    } else {
+        for (std::int64_t k = 0; k < row.size(); ++k) {
+            const double loss_step = update * row.value(k);
+            weights.update(row.index(k), [&](double w, double penalty_weight) {
+                return sgd_coordinate(w, loss_step, step_strength, penalty_weight);
+            });
+        }
     }
     if (update != 0.0 && config.fit_intercept) weights.add_to_intercept(update * config.intercept_decay);
     return loss;

@@ -90,6 +90,8 @@ class SynchronousSolver {
         if (averaging_) start_averages(samples_at_epoch_start_);
     }
 
+    bool uses_row_order() const { return batching_ == Batching::minibatch; }
+
     void start_epoch(const Epoch& epoch) {
         epoch_eta_ = epoch.eta;
         epoch_loss_sum_ = 0.0;
@@ -141,7 +143,8 @@ class SynchronousSolver {
         OptimizerStep optimizer;
         double average_clock_before = 0.0;  // averaging clocks before and after the step
         double average_clock_after = 0.0;
-        double l1_total = 0.0;  // the cumulative L1 penalty's u after this step
+        double l1_total = 0.0;    // the cumulative L1 penalty's u after this step
+        PenaltyStrength penalty;  // the penalty's strengths times the step's eta
     };
 
     bool is_training_row(std::int64_t i) const { return hogwild::is_training_row(problem_.targets, i); }
@@ -232,6 +235,7 @@ class SynchronousSolver {
         const double steps_done = static_cast<double>(steps_at_epoch_start_ + batch);
         const double eta = problem_.schedule.at(steps_before_call_ + steps_done + 1.0, epoch_eta_);
         step.optimizer = optimizer_.at(eta, steps_done + 1.0);
+        step.penalty = problem_.strength.times(eta);
         if (averaging_) {
             // a row's t is its sample count; the iterate after a step stands
             // for each of the step's rows from t = average on
@@ -398,11 +402,10 @@ class SynchronousSolver {
         const double before = weights_[jj];
         double w = before;
         if (l1_.on())  // (each feature has one owner: exact books)
-            w = l1_.step_at(step.l1_total, j, w, optimizer_.change(j, gradient, step.optimizer),
-                            problem_.strength.l2 * step.optimizer.eta, penalty_weight);
+            w = l1_.step_at(step.l1_total, j, w, optimizer_.change(j, gradient, step.optimizer), step.penalty.l2,
+                            penalty_weight);
         else if (optimizer_.kind() == Optimizer::sgd)
-            w = sgd_coordinate(w, optimizer_.change(j, gradient, step.optimizer),
-                               problem_.strength.times(step.optimizer.eta), penalty_weight);
+            w = sgd_coordinate(w, optimizer_.change(j, gradient, step.optimizer), step.penalty, penalty_weight);
         else
             w += optimizer_.change(j, regularized_gradient(w, gradient, problem_.strength, penalty_weight),
                                    step.optimizer);

@@ -17,6 +17,7 @@
 //                                      thread 0, after every thread's work: writes the model
 //                                      (weights, intercept, averages) into the caller's buffers
 // and may provide
+//   bool uses_row_order() const;       false: its epochs need no (shuffled) row order
 //   void finish_run();                 the calling thread, after the last epoch of a run that
 //                                      ended normally: complete pending work (e.g. queued
 //                                      gradients) and publish again (solvers complete it in
@@ -41,13 +42,12 @@ namespace hogwild {
 
 // What a solver is told about the epoch it runs.
 struct Epoch {
-    int index = 0;                     // 0-based, within this training run
-    double eta = 0.0;                  // the epoch-wise rate (exponential, step, adaptive; else eta0)
-    double t_start = 1.0;              // scikit-learn's t at the epoch's first update
-    bool last = false;                 // the run's last by max_iter (the stopping rule may end it sooner)
+    int index = 0;                       // 0-based, within this training run
+    double eta = 0.0;                    // the epoch-wise rate (exponential, step, adaptive; else eta0)
+    double t_start = 1.0;                // scikit-learn's t at the epoch's first update
+    bool last = false;                   // the run's last by max_iter (the stopping rule may end it sooner)
     const std::int64_t* rows = nullptr;  // the epoch's row order (X.n_rows positions)
 };
-
 
 // The model as it stands after an epoch: `weights` times `scale` are the
 // coefficients (the sequential solver keeps a scale factor);
@@ -62,8 +62,13 @@ struct PublishedModel {
     double average_intercept = 0.0;
 
     static PublishedModel of(const ModelState& model, bool averaging) {
-        return PublishedModel{model.n_features, model.weights, 1.0, *model.intercept, model.weights,
-                              averaging ? model.average_weights : nullptr, averaging ? *model.average_intercept : 0.0};
+        return PublishedModel{model.n_features,
+                              model.weights,
+                              1.0,
+                              *model.intercept,
+                              model.weights,
+                              averaging ? model.average_weights : nullptr,
+                              averaging ? *model.average_intercept : 0.0};
     }
 };
 
@@ -125,8 +130,7 @@ bool end_epoch(TrainResult& result, StoppingRule& stopping, const TrainHooks& ho
             return true;
         }
     }
-    const double compared =
-        std::isnan(figures.stopping_objective) ? record.objective : figures.stopping_objective;
+    const double compared = std::isnan(figures.stopping_objective) ? record.objective : figures.stopping_objective;
     return stopping.after_epoch(compared, record.validation_score);
 }
 
@@ -138,8 +142,14 @@ template <class View, class Solver>
 class EpochDriver {
   public:
     EpochDriver(Solver& solver, const View& X, const Targets& targets, const TrainConfig& config, ModelState& model)
-        : solver_(solver), X_(X), targets_(targets), config_(config), model_(model),
-          order_(X.n_rows, config.shuffle_block_size, config.seed), stopping_(config), t_(config.t_start) {}
+        : solver_(solver),
+          X_(X),
+          targets_(targets),
+          config_(config),
+          model_(model),
+          order_(X.n_rows, config.shuffle_block_size, config.seed),
+          stopping_(config),
+          t_(config.t_start) {}
 
     // Runs up to `max_epochs` epochs on the solver's threads; the stopping
     // rule, the callback, divergence or an interrupt may end the run sooner.
@@ -157,7 +167,7 @@ class EpochDriver {
 #pragma omp single
                 {
                     started = Clock::now();
-                    order_.next_epoch(config_.shuffle);
+                    if (uses_row_order()) order_.next_epoch(config_.shuffle);
                     epoch.index = e;
                     epoch.eta = epoch_rate(config_, epochs_done_, stopping_.adaptive_eta());
                     epoch.t_start = t_;
@@ -194,6 +204,12 @@ class EpochDriver {
     }
 
   private:
+    // (gd visits every row in data order: its epochs need no shuffle)
+    bool uses_row_order() const {
+        if constexpr (requires { solver_.uses_row_order(); }) return solver_.uses_row_order();
+        return true;
+    }
+
     template <class TimePoint>
     bool end_of_epoch(TrainResult& result, const Epoch& epoch, const TrainHooks& hooks, TimePoint started) {
         const EpochOutcome outcome = solver_.publish(epoch);
