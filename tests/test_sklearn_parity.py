@@ -135,3 +135,18 @@ def test_warm_start_and_coef_init_match_sklearn(a9a):
     reference.set_params(warm_start=True, max_iter=3).fit(X, y)
     ours.set_params(warm_start=True, max_iter=3).fit(X, y)
     assert_same_model(reference, ours)
+
+
+def test_averaging_from_the_last_update_is_scikit_learns(a9a):
+    """average = n x max_iter: averaging starts at the very last update
+    (t_ - 1 == average), so coef_ is the averaged model, as scikit-learn
+    keeps it: coef_ and intercept_ are (views of) its averaged arrays."""
+    X, y, _, _ = a9a
+    X, y = X[:2000], y[:2000]
+    reference, ours = fit_both(sk.SGDClassifier, hogwild.SGDClassifier, X, y, average=3 * 2000, max_iter=3,
+                               tol=None, random_state=4)
+    assert_same_model(reference, ours)
+    assert ours.t_ - 1 == ours.average
+    for model in (reference, ours):
+        assert np.shares_memory(model.coef_, model._average_coef)
+        assert np.shares_memory(model.intercept_, model._average_intercept)
