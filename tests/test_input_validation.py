@@ -198,3 +198,18 @@ def test_n_threads_may_be_16_per_usable_cpu_and_no_more(Estimator, monkeypatch):
     Estimator(n_threads=16, max_iter=2, tol=None).fit(X, y)
     with pytest.raises(ValueError, match="n_threads=17 is more than 16 threads for each of the 1 CPUs"):
         Estimator(n_threads=17, max_iter=2, tol=None).fit(X, y)
+
+
+def test_big_endian_csr_arrays_train_the_same_model():
+    """CSR arrays in non-native byte order (read from a file written on
+    another machine, say; SciPy keeps index arrays assigned after
+    construction as they are) are converted, not refused by the core, and
+    train the native arrays' model."""
+    X, y = small_problem()
+    X = sp.csr_matrix(X)
+    swapped = X.copy()
+    swapped.indices = swapped.indices.astype(">i4")
+    swapped.indptr = swapped.indptr.astype(">i4")
+    common = dict(max_iter=3, tol=None, n_threads=1, random_state=0)
+    native = hogwild.SGDClassifier(**common).fit(X, y)
+    np.testing.assert_array_equal(hogwild.SGDClassifier(**common).fit(swapped, y).coef_, native.coef_)

@@ -238,3 +238,16 @@ def test_a_save_that_fails_part_way_leaves_the_old_file(saved, problem, monkeypa
     monkeypatch.undo()
     assert saved.read_bytes() == before
     assert hogwild.load(saved).coef_.shape == newer.coef_.shape
+
+
+@pytest.mark.parametrize("params", [dict(average=10), dict(solver="sequential", average=True)])
+def test_a_loaded_model_shares_its_arrays_as_the_saved_one_did(problem, tmp_path, params):
+    """With averaging, coef_ and intercept_ are views of the averaged arrays
+    (scikit-learn's bookkeeping); they come back as views, not copies."""
+    X, y = problem
+    model = hogwild.SGDClassifier(max_iter=2, tol=None, random_state=0, **params).fit(X.astype(np.float64), y)
+    model.save(tmp_path / "m.hwm")
+    loaded = hogwild.load(tmp_path / "m.hwm")
+    for fitted, kept in [("coef_", "_average_coef"), ("intercept_", "_average_intercept")]:
+        assert np.shares_memory(getattr(model, fitted), getattr(model, kept)), fitted
+        assert np.shares_memory(getattr(loaded, fitted), getattr(loaded, kept)), fitted
