@@ -150,3 +150,16 @@ def test_averaging_from_the_last_update_is_scikit_learns(a9a):
     for model in (reference, ours):
         assert np.shares_memory(model.coef_, model._average_coef)
         assert np.shares_memory(model.intercept_, model._average_intercept)
+
+
+@pytest.mark.parametrize("params", [dict(loss="log_loss", alpha=0.01), dict(loss="hinge", alpha=0.1, tol=1e-4),
+                                    dict(loss="modified_huber", alpha=0.1)])
+def test_stopping_epoch_under_a_strong_penalty_is_scikit_learns(a9a, params):
+    """scikit-learn's stopping rule compares its own per-update objective
+    (each update's loss plus the penalty of the weights at that update), not
+    the epoch's mean loss plus the penalty at its end (the history's
+    objective); under a strong penalty the two stop at different epochs
+    (here 12 instead of 14, 28 instead of 18, 18 instead of 14)."""
+    X, y, _, _ = a9a
+    reference, ours = fit_both(sk.SGDClassifier, hogwild.SGDClassifier, X[:2000], y[:2000], random_state=7, **params)
+    assert_same_model(reference, ours)
