@@ -160,3 +160,33 @@ def test_no_output_without_verbose(problem, capsys):
     hogwild.SGDClassifier(max_iter=3, tol=None, n_threads=1).fit(X, y)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def plateau():
+    """Noisy least squares at a constant step: after a few epochs the
+    objective wanders on a plateau, where 5 epochs in a row without a new
+    best come soon."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 5)
+    return X, X @ rng.randn(5) + rng.randn(300)
+
+
+@pytest.mark.parametrize("solver", ["sequential", "hogwild"])
+def test_tol_none_runs_max_iter_epochs_on_a_plateau(solver):
+    X, y = plateau()
+    common = dict(learning_rate="constant", eta0=0.05, max_iter=20, n_threads=1, random_state=0, solver=solver)
+    model = hogwild.SGDRegressor(tol=None, **common).fit(X, y)
+    assert model.n_iter_ == 20 and len(model.history_) == 20
+    # any tolerance, even 0, stops sooner on this problem
+    assert hogwild.SGDRegressor(tol=0.0, **common).fit(X, y).n_iter_ < 20
+
+
+def test_history_numbers_epochs_on_and_elapsed_accumulates_across_partial_fit(problem):
+    X, y = problem
+    model = hogwild.SGDClassifier(n_threads=1, random_state=0)
+    for _ in range(3):
+        model.partial_fit(X, y, classes=[-1.0, 1.0])
+    assert [r["epoch"] for r in model.history_] == [1, 2, 3]
+    seconds = [r["seconds"] for r in model.history_]
+    assert min(seconds) > 0
+    assert [r["elapsed"] for r in model.history_] == pytest.approx(np.cumsum(seconds), rel=1e-12)

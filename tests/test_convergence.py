@@ -132,3 +132,17 @@ def test_replica_merges_do_not_overshoot_when_threads_fall_behind(a9a, n_threads
         competitor.wait()
     # (the bug gave 0.4-0.8; a sound 5-epoch last iterate under contention: 0.82-0.85)
     assert min(scores) > 0.8
+
+
+def test_oversubscribed_threads_merge_without_overshoot(a9a):
+    """8 threads on a machine of 2 cores: threads are descheduled in the
+    middle of their merge intervals all the time, so merges often carry
+    changes computed from old shared weights. Averaging the stiff slots'
+    changes (instead of adding the same correction once per thread) keeps
+    the fits sound: on this project's 2-core machine the median test
+    accuracy of 20 default fits was 0.848-0.849; with every change added as
+    it is, 0.832-0.839, and single fits fell to 0.51."""
+    X, y, X_test, y_test = a9a
+    scores = [hogwild.SGDClassifier(loss="log_loss", n_threads=8, max_iter=5, tol=None, random_state=seed)
+              .fit(X, y).score(X_test, y_test) for seed in range(20)]
+    assert np.median(scores) > 0.844

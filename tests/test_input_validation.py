@@ -157,3 +157,59 @@ def test_core_rejects_buffers_that_would_be_copied():
         _core.train("hogwild", X, y, w, None, coef, np.zeros(1), None, None, options)
     with pytest.raises(ValueError, match="y has 3 elements, expected 4"):
         _core.train("hogwild", X, y[:3], w, None, np.zeros(3), np.zeros(1), None, None, options)
+
+
+def malformed_indptrs(X):
+    """(what is wrong, X) pairs: an indptr that does not start at 0, and one
+    with more than n_rows + 1 entries."""
+    shifted = X.copy()
+    shifted.indptr = shifted.indptr.copy()
+    shifted.indptr[0] = 1
+    longer = X.copy()
+    longer.indptr = np.append(longer.indptr, longer.indptr[-1])
+    return [("starts at 1", shifted), ("one entry too many", longer)]
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_indptr_must_start_at_zero_and_have_n_rows_plus_one_entries(Estimator):
+    X, y = small_problem()
+    for what, bad in malformed_indptrs(sp.csr_matrix(X)):
+        with pytest.raises(ValueError, match="X.indptr"):
+            Estimator(max_iter=2, tol=None).fit(bad, y)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "predict, decision_function and score are scikit-learn's own (hogwild overrides only training): they run "
+    "no check_csr_structure, so an indptr starting at 1 or one entry too long gives silently wrong predictions "
+    "(scikit-learn 1.9's SGDClassifier accepts both, in fit too)"))
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_a_malformed_indptr_is_refused_at_predict(Estimator):
+    X, y = small_problem()
+    fitted = Estimator(max_iter=2, tol=None).fit(sp.csr_matrix(X), y)
+    for what, bad in malformed_indptrs(sp.csr_matrix(X)):
+        with pytest.raises(ValueError, match="indptr"):
+            fitted.predict(bad)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_n_threads_may_be_16_per_usable_cpu_and_no_more(Estimator, monkeypatch):
+    monkeypatch.setattr(_core, "usable_cpu_count", lambda: 1)
+    X, y = small_problem()
+    Estimator(n_threads=16, max_iter=2, tol=None).fit(X, y)
+    with pytest.raises(ValueError, match="n_threads=17 is more than 16 threads for each of the 1 CPUs"):
+        Estimator(n_threads=17, max_iter=2, tol=None).fit(X, y)
+
+
+def test_big_endian_csr_arrays_train_the_same_model():
+    """CSR arrays in non-native byte order (read from a file written on
+    another machine, say; SciPy keeps index arrays assigned after
+    construction as they are) are converted, not refused by the core, and
+    train the native arrays' model."""
+    X, y = small_problem()
+    X = sp.csr_matrix(X)
+    swapped = X.copy()
+    swapped.indices = swapped.indices.astype(">i4")
+    swapped.indptr = swapped.indptr.astype(">i4")
+    common = dict(max_iter=3, tol=None, n_threads=1, random_state=0)
+    native = hogwild.SGDClassifier(**common).fit(X, y)
+    np.testing.assert_array_equal(hogwild.SGDClassifier(**common).fit(swapped, y).coef_, native.coef_)

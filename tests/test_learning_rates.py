@@ -62,3 +62,22 @@ def test_bad_parameters(problem, params, message):
     X, y = problem
     with pytest.raises(ValueError, match=message):
         fit(X, y, **params)
+
+
+@pytest.mark.parametrize("learning_rate", ["exponential", "step"])
+@pytest.mark.parametrize("solver", ["sequential", "hogwild"])
+def test_partial_fit_on_one_row_at_a_time_continues_the_decay(solver, learning_rate):
+    """Online learning, one example per call: call k (from 0) is epoch k of
+    the epoch-wise rates, i.e. a constant-rate call at eta0 * gamma**k
+    (step: gamma**(k // step_epochs))."""
+    X, y = np.array([[1.0, -0.5, 2.0]]), np.array([0.7])
+    common = dict(shuffle=False, solver=solver, n_threads=1, random_state=0)
+    decayed = hogwild.SGDRegressor(learning_rate=learning_rate, eta0=0.1, gamma=0.5, step_epochs=2, **common)
+    constant = hogwild.SGDRegressor(learning_rate="constant", **common)
+    for k in range(5):
+        decayed.partial_fit(X, y)
+        constant.set_params(eta0=0.1 * 0.5 ** (k if learning_rate == "exponential" else k // 2))
+        constant.partial_fit(X, y)
+    np.testing.assert_allclose(decayed.coef_, constant.coef_, rtol=1e-12)
+    np.testing.assert_allclose(decayed.intercept_, constant.intercept_, rtol=1e-12)
+    assert decayed.t_ == 6

@@ -215,3 +215,39 @@ def test_random_bytes_and_other_zip_files_are_refused(tmp_path):
         z.writestr("readme.txt", "hello")
     with pytest.raises(ValueError, match="junk.hwm"):
         hogwild.load(path)
+
+
+def test_an_older_format_version_is_refused(saved):
+    rewrite(saved, lambda e, m: m.update(format_version=0))
+    with pytest.raises(ValueError, match="format version 0"):
+        hogwild.load(saved)
+
+
+def test_a_save_that_fails_part_way_leaves_the_old_file(saved, problem, monkeypatch):
+    X, y = problem
+    before = saved.read_bytes()
+    newer = hogwild.SGDClassifier(max_iter=3, tol=None, random_state=1).fit(X, y)
+
+    def fail_part_way(file, **entries):
+        file.write(b"PK\x03\x04 half a model")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", fail_part_way)
+    with pytest.raises(OSError, match="disk full"):
+        newer.save(saved)
+    monkeypatch.undo()
+    assert saved.read_bytes() == before
+    assert hogwild.load(saved).coef_.shape == newer.coef_.shape
+
+
+@pytest.mark.parametrize("params", [dict(average=10), dict(solver="sequential", average=True)])
+def test_a_loaded_model_shares_its_arrays_as_the_saved_one_did(problem, tmp_path, params):
+    """With averaging, coef_ and intercept_ are views of the averaged arrays
+    (scikit-learn's bookkeeping); they come back as views, not copies."""
+    X, y = problem
+    model = hogwild.SGDClassifier(max_iter=2, tol=None, random_state=0, **params).fit(X.astype(np.float64), y)
+    model.save(tmp_path / "m.hwm")
+    loaded = hogwild.load(tmp_path / "m.hwm")
+    for fitted, kept in [("coef_", "_average_coef"), ("intercept_", "_average_intercept")]:
+        assert np.shares_memory(getattr(model, fitted), getattr(model, kept)), fitted
+        assert np.shares_memory(getattr(loaded, fitted), getattr(loaded, kept)), fitted

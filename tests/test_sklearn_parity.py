@@ -135,3 +135,31 @@ def test_warm_start_and_coef_init_match_sklearn(a9a):
     reference.set_params(warm_start=True, max_iter=3).fit(X, y)
     ours.set_params(warm_start=True, max_iter=3).fit(X, y)
     assert_same_model(reference, ours)
+
+
+def test_averaging_from_the_last_update_is_scikit_learns(a9a):
+    """average = n x max_iter: averaging starts at the very last update
+    (t_ - 1 == average), so coef_ is the averaged model, as scikit-learn
+    keeps it: coef_ and intercept_ are (views of) its averaged arrays."""
+    X, y, _, _ = a9a
+    X, y = X[:2000], y[:2000]
+    reference, ours = fit_both(sk.SGDClassifier, hogwild.SGDClassifier, X, y, average=3 * 2000, max_iter=3,
+                               tol=None, random_state=4)
+    assert_same_model(reference, ours)
+    assert ours.t_ - 1 == ours.average
+    for model in (reference, ours):
+        assert np.shares_memory(model.coef_, model._average_coef)
+        assert np.shares_memory(model.intercept_, model._average_intercept)
+
+
+@pytest.mark.parametrize("params", [dict(loss="log_loss", alpha=0.01), dict(loss="hinge", alpha=0.1, tol=1e-4),
+                                    dict(loss="modified_huber", alpha=0.1)])
+def test_stopping_epoch_under_a_strong_penalty_is_scikit_learns(a9a, params):
+    """scikit-learn's stopping rule compares its own per-update objective
+    (each update's loss plus the penalty of the weights at that update), not
+    the epoch's mean loss plus the penalty at its end (the history's
+    objective); under a strong penalty the two stop at different epochs
+    (here 12 instead of 14, 28 instead of 18, 18 instead of 14)."""
+    X, y, _, _ = a9a
+    reference, ours = fit_both(sk.SGDClassifier, hogwild.SGDClassifier, X[:2000], y[:2000], random_state=7, **params)
+    assert_same_model(reference, ours)

@@ -278,3 +278,21 @@ def test_load_a9a_is_the_shared_a9a():
     assert X.dtype == np.float32 and X.indices.dtype == np.int32
     assert set(np.unique(y)) == {-1.0, 1.0}
     assert_same(X, y, *load_svmlight(shared("a9a"), n_features=123))
+
+
+def test_one_based_index_int32_max_keeps_int32_indices(tmp_path):
+    """One-based index 2^31 - 1 is column 2^31 - 2 of 2^31 - 1 columns: int32
+    indices still hold every index and the column count."""
+    path = tmp_path / "edge.svm"
+    path.write_bytes(b"1 2147483647:1.5\n-1 1:2\n")
+    X, y = load_svmlight(path)
+    assert X.shape == (2, 2_147_483_647)
+    assert X.indices.dtype == np.int32 and X.indptr.dtype == np.int32
+    assert X[0, 2_147_483_646] == 1.5 and X[1, 0] == 2
+
+
+def test_only_a_dot_gz_suffix_means_gzip(tmp_path):
+    path = tmp_path / "x.svmgz"
+    path.write_bytes(b"1 1:1\n-1 2:1\n")
+    X, y = load_svmlight(path)
+    assert X.shape == (2, 2) and list(y) == [1.0, -1.0]
