@@ -102,3 +102,25 @@ def pytest_runtest_makereport(item, call):
     if MISSING_DATA in reason:
         report.outcome = "failed"
         report.longrepr = f"skipped for missing data while CI is set (CI must run every data test): {reason}"
+
+
+def dense_regression(seed, n_rows, coef, intercept=0.0, noise=0.1):
+    """Rows with every entry nonzero (|x| in [0.2, 1], random signs), so that
+    dense and CSR layouts hold the same rows; y = X coef + intercept + noise."""
+    rng = np.random.RandomState(seed)
+    coef = np.asarray(coef, dtype=float)
+    X = rng.uniform(0.2, 1.0, size=(n_rows, len(coef))) * rng.choice([-1.0, 1.0], size=(n_rows, len(coef)))
+    y = X @ coef + intercept + noise * rng.randn(n_rows)
+    return X, y
+
+
+def sparse_regression(seed, n_rows, coef, density, filler, noise=0.1):
+    """Feature j present in a row with probability density[j] (so the
+    per-feature scales n / rows(j) differ), one entry set to `filler` in
+    every row (no empty row); y = X coef + noise."""
+    rng = np.random.RandomState(seed)
+    coef = np.asarray(coef, dtype=float)
+    X = rng.uniform(0.2, 1.0, size=(n_rows, len(coef))) * (rng.rand(n_rows, len(coef)) < np.asarray(density))
+    X[np.arange(n_rows), rng.randint(0, len(coef), n_rows)] = filler
+    y = X @ coef + noise * rng.randn(n_rows)
+    return X, y

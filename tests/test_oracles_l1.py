@@ -28,6 +28,7 @@ import pytest
 import scipy.sparse as sp
 
 import hogwild
+from conftest import dense_regression, sparse_regression
 from test_oracles_synchronous import paper_steps
 
 RTOL = 1e-10
@@ -37,20 +38,13 @@ RTOL = 1e-10
 def dense_problem():
     """Every entry nonzero (so dense and CSR layouts are the same rows), and
     two of the five true weights zero: L1 zeroes them."""
-    rng = np.random.RandomState(4)
-    X = rng.uniform(0.2, 1.0, size=(30, 5)) * rng.choice([-1.0, 1.0], size=(30, 5))
-    y = X @ np.array([1.5, 0.0, -1.0, 0.0, 0.8]) + 0.2 + 0.1 * rng.randn(30)
-    return X, y
+    return dense_regression(4, 30, [1.5, 0.0, -1.0, 0.0, 0.8], intercept=0.2)
 
 
 @pytest.fixture(scope="module")
 def sparse_problem():
     """Rows with 1-5 of 6 features: the scales n / rows(j) differ."""
-    rng = np.random.RandomState(9)
-    X = rng.uniform(0.2, 1.0, size=(40, 6)) * (rng.rand(40, 6) < np.linspace(0.2, 0.9, 6))
-    X[np.arange(40), rng.randint(0, 6, 40)] = 0.7  # no empty row
-    y = X @ np.array([1.0, 0.0, -1.5, 0.5, 0.0, 2.0]) + 0.1 * rng.randn(40)
-    return X, y
+    return sparse_regression(9, 40, [1.0, 0.0, -1.5, 0.5, 0.0, 2.0], np.linspace(0.2, 0.9, 6), filler=0.7)
 
 
 def pull(v, u, q):

@@ -26,6 +26,7 @@ import pytest
 import scipy.sparse as sp
 
 import hogwild
+from conftest import dense_regression, sparse_regression
 
 RTOL = 1e-10
 
@@ -33,20 +34,13 @@ RTOL = 1e-10
 @pytest.fixture(scope="module")
 def dense_problem():
     """Every entry nonzero, so that dense and CSR layouts are the same rows."""
-    rng = np.random.RandomState(3)
-    X = rng.uniform(0.2, 1.0, size=(40, 4)) * rng.choice([-1.0, 1.0], size=(40, 4))
-    y = X @ np.array([1.0, -2.0, 0.5, 1.5]) + 0.3 + 0.1 * rng.randn(40)
-    return X, y
+    return dense_regression(3, 40, [1.0, -2.0, 0.5, 1.5], intercept=0.3)
 
 
 @pytest.fixture(scope="module")
 def sparse_problem():
     """Rows with 1-4 of 6 features: the per-feature L2 scales n / rows(j) differ."""
-    rng = np.random.RandomState(8)
-    X = rng.uniform(0.2, 1.0, size=(50, 6)) * (rng.rand(50, 6) < np.linspace(0.15, 0.9, 6))
-    X[np.arange(50), rng.randint(0, 6, 50)] = 0.5  # no empty row
-    y = X @ np.array([1.0, -2.0, 0.5, 1.5, 0.0, -1.0]) + 0.1 * rng.randn(50)
-    return X, y
+    return sparse_regression(8, 50, [1.0, -2.0, 0.5, 1.5, 0.0, -1.0], np.linspace(0.15, 0.9, 6), filler=0.5)
 
 
 def row_steps(X, y, *, epochs, eta, alpha=0.0, l2="proximal", average=0, fit_intercept=True,

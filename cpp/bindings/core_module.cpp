@@ -163,16 +163,11 @@ TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback) {
 // The registry as the Python layer reads it: one dict per solver.
 py::list solvers() {
     py::list out;
-    for (const SolverInfo& info : kSolvers) {
-        py::dict entry;
-        entry["name"] = info.name;
-        entry["parallel"] = info.parallel;
-        entry["optimizers"] = info.optimizers;
-        entry["passive_aggressive"] = info.passive_aggressive;
-        entry["deterministic"] = info.deterministic;
-        entry["summary"] = info.summary;
-        out.append(entry);
-    }
+    using namespace pybind11::literals;
+    for (const SolverInfo& info : kSolvers)
+        out.append(py::dict("name"_a = info.name, "parallel"_a = info.parallel, "optimizers"_a = info.optimizers,
+                            "passive_aggressive"_a = info.passive_aggressive,
+                            "deterministic"_a = info.deterministic, "summary"_a = info.summary));
     return out;
 }
 

@@ -42,11 +42,7 @@ class BuckwildSolver {
 
     BuckwildSolver(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model)
         : problem_(X, targets, config, model),
-          optimizer_(config, config.optimizer == Optimizer::sgd ? 0 : model.n_features + 1),
-          average_(config, model, X.nnz(), X.n_rows),
-          l1_(config, problem_.strength, model.n_features, problem_.n_threads == 1),
-          loss_sum_(problem_.n_threads),
-          updates_(problem_.n_threads),
+          state_(config, model, problem_.strength, problem_.n_threads, X.nnz(), X.n_rows),
           saturated_here_(problem_.n_threads, false) {
         scales_ = regularization_scales(problem_.X, problem_.targets, count_training_rows(targets, X.n_rows));
         load_weights(problem_.config.seed);
@@ -57,7 +53,7 @@ class BuckwildSolver {
     // The caller wrote the model buffers: continue from them.
     void reload() {
         load_weights(randoms_.front().next());
-        average_ = IterateAverage(problem_.config, problem_.model, problem_.X.nnz(), problem_.X.n_rows, t_);
+        state_.average = IterateAverage(problem_.config, problem_.model, problem_.X.nnz(), problem_.X.n_rows, t_);
     }
 
     int n_threads() const { return problem_.n_threads; }
@@ -80,29 +76,29 @@ class BuckwildSolver {
             const ThreadWeights weights{stored_.data(), format_, scales_.data(), &intercept_, &random, &saturated};
             loss_sum += linear_row_step(problem_.config, problem_.strength, problem_.X.row(i), problem_.targets.y[i],
                                         problem_.targets.sample_weight[i], eta, t, problem_.n_features, weights,
-                                        optimizer_, l1_);
+                                        state_.optimizer, state_.l1);
             updates += 1.0;
-            if (average_.on() && tid == 0 && ++since_snapshot == average_.snapshot_every()) {
-                average_.snapshot(average_.clock_at(t), [&](std::size_t s) { return value(s); });
+            if (state_.average.on() && tid == 0 && ++since_snapshot == state_.average.snapshot_every()) {
+                state_.average.snapshot(state_.average.clock_at(t), [&](std::size_t s) { return value(s); });
                 since_snapshot = 0;
             }
         }
-        loss_sum_[tid] = loss_sum;
-        updates_[tid] = updates;
+        state_.loss_sum[tid] = loss_sum;
+        state_.updates[tid] = updates;
         saturated_here_[tid] = saturated;
     }
 
     EpochOutcome publish(const Epoch& epoch) {
         EpochOutcome outcome;
-        outcome.loss_sum = loss_sum_.sum();
-        outcome.updates = updates_.sum();
+        outcome.loss_sum = state_.loss_sum.sum();
+        outcome.updates = state_.updates.sum();
         t_ = epoch.t_start + outcome.updates;
         for (std::int64_t j = 0; j < problem_.n_features; ++j) problem_.model.weights[j] = weight(j);
         *problem_.model.intercept = intercept_;
-        if (average_.on()) {
-            average_.snapshot(average_.clock_at(epoch.t_start + outcome.updates - 1.0),
-                              [&](std::size_t s) { return value(s); });
-            average_.publish(problem_.model);
+        if (state_.average.on()) {
+            state_.average.snapshot(state_.average.clock_at(epoch.t_start + outcome.updates - 1.0),
+                                    [&](std::size_t s) { return value(s); });
+            state_.average.publish(problem_.model);
         }
         bool saturated = false;
         for (int tid = 0; tid < problem_.n_threads; ++tid) saturated = saturated || saturated_here_[tid];
@@ -177,18 +173,14 @@ class BuckwildSolver {
 
     const SolverProblem<View> problem_;
 
-    CoordinateOptimizer<RacySharedOptimizerState> optimizer_;  // state only when not plain sgd
+    SharedRowsState state_;  // optimizer state, averages, L1 books, epoch sums
     Format format_;
     std::vector<Stored> stored_;  // the shared low-precision weights
     double intercept_ = 0.0;
     std::vector<float> scales_;
     std::vector<FastRandom> randoms_;  // one per thread
-    IterateAverage average_;
-    double t_ = 1.0;   // scikit-learn's t after the last published epoch
-    CumulativeL1 l1_;  // on one thread only, as in hogwild_solver.hpp
-    PerThread<double> loss_sum_;
-    PerThread<double> updates_;
-    PerThread<bool> saturated_here_;  // a write saturated this epoch
+    double t_ = 1.0;                   // scikit-learn's t after the last published epoch
+    PerThread<bool> saturated_here_;   // a write saturated this epoch
 };
 
 template <class View>

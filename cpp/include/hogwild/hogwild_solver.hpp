@@ -103,11 +103,7 @@ class HogwildSolver {
   public:
     HogwildSolver(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model)
         : problem_(X, targets, config, model),
-          optimizer_(config, config.optimizer == Optimizer::sgd ? 0 : model.n_features + 1),
-          average_(config, model, X.nnz(), X.n_rows),
-          l1_(config, problem_.strength, model.n_features, problem_.n_threads == 1),
-          loss_sum_(problem_.n_threads),
-          updates_(problem_.n_threads) {
+          state_(config, model, problem_.strength, problem_.n_threads, X.nnz(), X.n_rows) {
         const FeatureStats stats = feature_stats();
         build_slots(stats, count_training_rows(targets, X.n_rows));
         // allocated here, not in the parallel region, where an exception would terminate
@@ -121,7 +117,7 @@ class HogwildSolver {
     void reload() {
         std::copy(problem_.model.weights, problem_.model.weights + problem_.n_features, weights_.begin());
         shared_intercept_.value = *problem_.model.intercept;
-        average_ = IterateAverage(problem_.config, problem_.model, problem_.X.nnz(), problem_.X.n_rows, t_);
+        state_.average = IterateAverage(problem_.config, problem_.model, problem_.X.nnz(), problem_.X.n_rows, t_);
     }
 
     int n_threads() const { return problem_.n_threads; }
@@ -138,22 +134,22 @@ class HogwildSolver {
         if (replicas_on_)
             merge_replica(
                 replica, problem_.step_size(epoch.t_start + static_cast<double>(updates * team_size + tid), epoch.eta));
-        loss_sum_[tid] = loss_sum;
-        updates_[tid] = static_cast<double>(updates);
+        state_.loss_sum[tid] = loss_sum;
+        state_.updates[tid] = static_cast<double>(updates);
     }
 
     // The calling thread, between epochs: the shared weights become the model.
     EpochOutcome publish(const Epoch& epoch) {
         EpochOutcome outcome;
-        outcome.loss_sum = loss_sum_.sum();
-        outcome.updates = updates_.sum();
+        outcome.loss_sum = state_.loss_sum.sum();
+        outcome.updates = state_.updates.sum();
         t_ = epoch.t_start + outcome.updates;
         std::copy(weights_.begin(), weights_.end(), problem_.model.weights);
         *problem_.model.intercept = shared_intercept_.value;
-        if (average_.on()) {
-            average_.snapshot(average_.clock_at(epoch.t_start + outcome.updates - 1.0),
-                              [&](std::size_t s) { return current_weight(s, nullptr); });
-            average_.publish(problem_.model);
+        if (state_.average.on()) {
+            state_.average.snapshot(state_.average.clock_at(epoch.t_start + outcome.updates - 1.0),
+                                    [&](std::size_t s) { return current_weight(s, nullptr); });
+            state_.average.publish(problem_.model);
         }
         return outcome;
     }
@@ -338,8 +334,9 @@ class HogwildSolver {
             loss_sum +=
                 step(problem_.X.row(i), problem_.targets.y[i], problem_.targets.sample_weight[i], t, epoch.eta, mine);
             ++updates;
-            if (average_.on() && tid == 0 && ++since_snapshot == average_.snapshot_every()) {
-                average_.snapshot(average_.clock_at(t), [&](std::size_t s) { return current_weight(s, mine); });
+            if (state_.average.on() && tid == 0 && ++since_snapshot == state_.average.snapshot_every()) {
+                state_.average.snapshot(state_.average.clock_at(t),
+                                        [&](std::size_t s) { return current_weight(s, mine); });
                 since_snapshot = 0;
             }
             if (replicas_on_ && ++since_refresh == refresh_every_) {
@@ -394,7 +391,8 @@ class HogwildSolver {
         const ThreadWeights weights{weights_.data(), features_.data(), replica, hot_features_.size(),
                                     &shared_intercept_.value};
         return linear_row_step(problem_.config, problem_.strength, row, y, sample_weight,
-                               problem_.step_size(t, epoch_eta), t, problem_.n_features, weights, optimizer_, l1_);
+                               problem_.step_size(t, epoch_eta), t, problem_.n_features, weights, state_.optimizer,
+                               state_.l1);
     }
 
     const SolverProblem<View> problem_;
@@ -411,15 +409,8 @@ class HogwildSolver {
     std::int64_t refresh_every_ = 1;               // rows between merges of all slots
     PaddedDouble shared_intercept_;
     Policy policy_;
-    CoordinateOptimizer<RacySharedOptimizerState> optimizer_;  // state only when not plain sgd
-    IterateAverage average_;
-    double t_ = 1.0;  // scikit-learn's t after the last published epoch
-    // plain sgd with an L1 part on one thread: the cumulative L1 penalty,
-    // whose exact zeros need exact books; several threads take the proximal
-    // step (they would race for the books)
-    CumulativeL1 l1_;
-    PerThread<double> loss_sum_;
-    PerThread<double> updates_;
+    SharedRowsState state_;  // optimizer state, averages, L1 books, epoch sums
+    double t_ = 1.0;         // scikit-learn's t after the last published epoch
 };
 
 template <class View>

@@ -31,15 +31,6 @@ inline double penalty_value(const TrainConfig& config, const double* weights, st
     return config.alpha * (0.5 * (1.0 - l1_ratio) * squares + l1_ratio * absolutes);
 }
 
-// The (sub)gradient of the penalty at weight w, for a feature whose share of
-// the penalty is scaled by `scale` (see the parallel solvers): what the
-// adaptive optimizers add to the loss gradient.
-inline double penalty_gradient(const TrainConfig& config, double w, double scale, double l1_ratio) {
-    if (config.penalty == Penalty::none) return 0.0;
-    const double sign = w > 0.0 ? 1.0 : (w < 0.0 ? -1.0 : 0.0);
-    return config.alpha * scale * ((1.0 - l1_ratio) * w + l1_ratio * sign);
-}
-
 inline bool all_finite(const double* values, std::int64_t n) {
     for (std::int64_t j = 0; j < n; ++j)
         if (!std::isfinite(values[j])) return false;

@@ -65,12 +65,6 @@ struct ElasticAveraging {
     static constexpr bool has_center = true;
 };
 
-// Synchronizing all coordinates costs O(n_features) per thread; by default
-// threads synchronize every max(256, 16 x n_features / nonzeros-per-row)
-// rows, so that it stays about a sixteenth of the rows' own work.
-inline constexpr std::int64_t kMinReplicaSyncRows = 256;
-inline constexpr double kReplicaSyncWorkRatio = 16.0;
-
 template <class View, class Combine>
 class ReplicaSolver {
   public:
@@ -155,6 +149,12 @@ class ReplicaSolver {
     }
 
   private:
+    // Synchronizing all coordinates costs O(n_features) per thread; by default
+    // threads synchronize every max(256, 16 x n_features / nonzeros-per-row)
+    // rows, so that it stays about a sixteenth of the rows' own work.
+    static constexpr std::int64_t kMinReplicaSyncRows = 256;
+    static constexpr double kReplicaSyncWorkRatio = 16.0;
+
     // A private replica (see row_step.hpp): n_features weights, then the intercept.
     struct ReplicaWeights {
         double* values;

@@ -20,10 +20,33 @@
 #include "hogwild/math/update_rule.hpp"
 #include "hogwild/optimizer.hpp"
 #include "hogwild/runtime/cumulative_l1.hpp"
+#include "hogwild/runtime/iterate_average.hpp"
+#include "hogwild/runtime/thread_team.hpp"
 #include "hogwild/scaled_weights.hpp"
 #include "hogwild/schedule.hpp"
 
 namespace hogwild {
+
+// What a per-row solver over weights its threads share (hogwild, buckwild)
+// keeps besides them: the optimizer state, shared Hogwild!-style (none for
+// plain sgd); the averaged iterates; the cumulative L1 books, kept on one
+// thread only (several threads take the proximal L1 step: they would race
+// for the books); each thread's epoch sums.
+struct SharedRowsState {
+    SharedRowsState(const TrainConfig& config, const ModelState& model, const PenaltyStrength& strength, int n_threads,
+                    std::int64_t nnz, std::int64_t n_rows)
+        : optimizer(config, config.optimizer == Optimizer::sgd ? 0 : model.n_features + 1),
+          average(config, model, nnz, n_rows),
+          l1(config, strength, model.n_features, n_threads == 1),
+          loss_sum(n_threads),
+          updates(n_threads) {}
+
+    CoordinateOptimizer<RacySharedOptimizerState> optimizer;
+    IterateAverage average;
+    CumulativeL1 l1;
+    PerThread<double> loss_sum;  // the epoch's summed loss, per thread
+    PerThread<double> updates;   // the epoch's rows, per thread
+};
 
 // The step of update t at step size eta; with a per-coordinate optimizer
 // (not plain sgd) the optimizer's step, the penalty's subgradient with the
