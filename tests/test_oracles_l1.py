@@ -6,15 +6,14 @@ What the README documents and the references implement, for plain SGD on
 1/2 (x.w + b - y)^2 in data order (shuffle=False), one step per row (gd:
 per epoch, minibatch: per batch, on the mean gradient):
 
-* where its books are exact (one thread of hogwild and async; gd and
-  minibatch), L1 is Tsuruoka et al.'s cumulative penalty, as scikit-learn
-  applies it: u sums eta alpha l1_ratio over every step so far; after the
-  loss's step and the L2 prox (division by 1 + eta alpha (1 - l1_ratio) r_j)
-  a touched weight is pulled toward zero, never across, by the penalty it
-  has not received yet, u - q_j, and q_j books what it took;
-* local and easgd (and several per-row threads) take the soft threshold:
-  after the loss's step, soft-threshold by eta alpha l1_ratio r_j, then
-  divide by 1 + eta alpha (1 - l1_ratio) r_j;
+* L1 is Tsuruoka et al.'s cumulative penalty, as scikit-learn applies it:
+  u sums eta alpha l1_ratio over every step so far; after the loss's step
+  and the L2 prox (division by 1 + eta alpha (1 - l1_ratio) r_j) a touched
+  weight is pulled toward zero, never across, by the penalty it has not
+  received yet, u - q_j, and q_j books what it took (one thread of hogwild
+  and async, gd and minibatch);
+* local SGD takes the same pull at its synchronizations, on every weight of
+  the combined model, its rows stepping with the L2 prox only;
 * r_j = n / (rows containing feature j) on sparse data (1 on dense data):
   each row regularizes only the features it touches;
 * the optimizers (not plain sgd) add the penalty's (sub)gradient
@@ -61,14 +60,28 @@ def soft_threshold(v, cut):
     return np.sign(v) * np.maximum(np.abs(v) - cut, 0.0)
 
 
-def row_steps(X, y, *, epochs, eta, alpha, l1_ratio, rule, intercept_decay=1.0, fit_intercept=True):
+def row_steps(X, y, *, epochs, eta, alpha, l1_ratio, rule, intercept_decay=1.0, fit_intercept=True, sync_every=None):
     """Plain SGD, one row at a time in data order, with the L1 `rule`
-    ("cumulative" or "soft") on the row's touched features."""
+    ("cumulative" or "soft") on the row's touched features, or ("at sync")
+    the cumulative pull on every weight after each `sync_every` rows and at
+    the end of each epoch."""
     n, d = X.shape
     scale = n / np.maximum(1, np.count_nonzero(X, axis=0))
     w, b, u, q = np.zeros(d), 0.0, 0.0, np.zeros(d)
     for _ in range(epochs):
         for i in range(n):
+            if rule == "at sync":
+                x = X[i]
+                touched = x != 0
+                d_loss = x @ w + b - y[i]
+                w[touched] = (w[touched] - eta * d_loss * x[touched]) / (
+                    1 + eta * alpha * (1 - l1_ratio) * scale[touched])
+                u += eta * alpha * l1_ratio
+                if (i + 1) % sync_every == 0 or i + 1 == n:
+                    w, q = pull(w, u, q)
+                if fit_intercept:
+                    b -= eta * d_loss * intercept_decay
+                continue
             x = X[i]
             touched = x != 0
             r = scale[touched]
@@ -103,11 +116,11 @@ def batch_steps(X, y, *, epochs, eta, alpha, l1_ratio, batch_size=None):
     return w, b
 
 
-# one thread: the cumulative penalty (exact books); local: the soft threshold
+# the cumulative penalty: per touched feature, or on the synchronized model
 PER_ROW = {
     "hogwild": (dict(solver="hogwild", n_threads=1), "cumulative"),
     "async": (dict(solver="async", n_threads=1, max_staleness=0, batch_size=1), "cumulative"),
-    "local": (dict(solver="local", n_threads=1), "soft"),
+    "local": (dict(solver="local", n_threads=1, sync_every=7), "at sync"),
 }
 PENALTIES = {"l1": ("l1", 1.0), "elasticnet": ("elasticnet", 0.4)}
 
@@ -132,7 +145,7 @@ def test_per_row_l1_follows_its_rule(dense_problem, solver, layout, penalty):
     model = fit(data, y, penalty=name, l1_ratio=l1_ratio, **params)
     decay = 0.01 if layout == "csr" else 1.0
     coef, intercept = row_steps(X, y, epochs=6, eta=0.05, alpha=0.2, l1_ratio=l1_ratio, rule=rule,
-                                intercept_decay=decay)
+                                intercept_decay=decay, sync_every=7)
     np.testing.assert_allclose(model.coef_, coef, rtol=RTOL, atol=1e-14)
     np.testing.assert_allclose(model.intercept_[0], intercept, rtol=RTOL)
     if penalty == "l1":
@@ -150,7 +163,8 @@ def test_sparse_rows_take_l1_scaled_by_their_frequency(sparse_problem, solver):
     params, rule = PER_ROW[solver]
     model = fit(sp.csr_matrix(X), y, penalty="elasticnet", l1_ratio=0.5, alpha=0.1, max_iter=4,
                 fit_intercept=False, **params)
-    coef, _ = row_steps(X, y, epochs=4, eta=0.05, alpha=0.1, l1_ratio=0.5, rule=rule, fit_intercept=False)
+    coef, _ = row_steps(X, y, epochs=4, eta=0.05, alpha=0.1, l1_ratio=0.5, rule=rule, fit_intercept=False,
+                        sync_every=7)
     # (the per-row solvers keep n / rows(j) in single precision)
     np.testing.assert_allclose(model.coef_, coef, rtol=1e-7, atol=1e-12)
     assert np.ptp(len(y) / np.count_nonzero(X, axis=0)) > 1.0  # the scales differ from feature to feature

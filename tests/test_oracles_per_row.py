@@ -147,14 +147,25 @@ def test_local_sgd_averages_exactly_from_row_k(dense_problem, average):
 
 # --- local SGD and EASGD with two threads, synchronization by synchronization --
 
-def replica_reference(X, y, *, threads, sync_every, epochs, eta, alpha, combine, elasticity=0.1, average=0):
+def replica_reference(X, y, *, threads, sync_every, epochs, eta, alpha, combine, elasticity=0.1, average=0,
+                      l1_ratio=0.0):
     """Each thread steps its replica through its contiguous share of the
     rows; after every `sync_every` rows of each thread the replicas meet:
     "mean" (local SGD) or "elastic" (EASGD's symmetric forces on replicas
     and center). Returns the model: the mean / the center, averaged over
     the rows t >= average (each synchronized model stands for the rows
-    since the previous synchronization)."""
+    since the previous synchronization).
+
+    The L1 part (`l1_ratio`, dense rows): the cumulative pull (u sums
+    eta alpha l1_ratio, q_j books what feature j took), local SGD's on the
+    mean after each meeting with u grown by the mean of the replicas'
+    pulls; EASGD's per replica on every row, its own books, and a weight
+    every replica holds at zero is zero in the center."""
+    from test_oracles_l1 import pull
     n, d = X.shape
+    l2 = alpha * (1 - l1_ratio)
+    consensus_u, consensus_q = 0.0, np.zeros(d)
+    replica_u, replica_q = [0.0] * threads, [np.zeros(d) for _ in range(threads)]
     shares = [np.arange(n * k // threads, n * (k + 1) // threads) for k in range(threads)]
     replicas = [np.zeros(d + 1) for _ in range(threads)]
     center = np.zeros(d + 1)
@@ -163,21 +174,31 @@ def replica_reference(X, y, *, threads, sync_every, epochs, eta, alpha, combine,
     for epoch in range(epochs):
         rounds = -(-max(len(s) for s in shares) // sync_every)
         for r in range(rounds):
+            round_pulls = 0.0
             for k, share in enumerate(shares):
                 for i in share[r * sync_every:(r + 1) * sync_every]:
                     v = replicas[k]
                     rate = eta(rows_done + 1, epoch)  # constant rates only: t does not matter
                     d_loss = X[i] @ v[:-1] + v[-1] - y[i]
-                    v[:-1] = (v[:-1] - rate * d_loss * X[i]) / (1 + rate * alpha)
+                    v[:-1] = (v[:-1] - rate * d_loss * X[i]) / (1 + rate * l2)
                     v[-1] -= rate * d_loss
+                    round_pulls += rate * alpha * l1_ratio
+                    if l1_ratio and combine == "elastic":
+                        replica_u[k] += rate * alpha * l1_ratio
+                        v[:-1], replica_q[k] = pull(v[:-1], replica_u[k], replica_q[k])
             done_now = sum(len(s[r * sync_every:(r + 1) * sync_every]) for s in shares)
             if combine == "mean":
                 model = sum(replicas) / threads
+                if l1_ratio:
+                    consensus_u += round_pulls / threads
+                    model[:-1], consensus_q = pull(model[:-1], consensus_u, consensus_q)
                 replicas = [model.copy() for _ in range(threads)]
             else:
-                forces = [elasticity * (v - center) for v in replicas]
+                agreed_zero = np.all([v == 0.0 for v in replicas], axis=0) & (l1_ratio > 0)
+                agreed_zero[-1] = False
+                forces = [elasticity * (v - center) * ~agreed_zero for v in replicas]
                 replicas = [v - f for v, f in zip(replicas, forces)]
-                center = center + sum(forces)
+                center = np.where(agreed_zero, 0.0, center + sum(forces))
                 model = center.copy()
             if average:
                 counts = rows_done + 1 + np.arange(done_now)
@@ -207,6 +228,28 @@ def test_two_replicas_meet_as_the_papers_say(dense_problem, solver, combine, ave
                                         combine=combine, elasticity=0.3, average=int(average))
     np.testing.assert_allclose(model.coef_, coef, rtol=RTOL)
     np.testing.assert_allclose(model.intercept_[0], intercept, rtol=RTOL)
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("solver, combine", [("local", "mean"), ("easgd", "elastic")])
+def test_two_replicas_take_l1_where_their_changes_meet(dense_problem, solver, combine, l1_ratio):
+    """The L1 part with 2 threads (see replica_reference), which gives the
+    model exact zeros where the mean of separately clipped replicas would
+    not.
+
+    catches: local SGD's pull growing by the sum of the replicas' pulls
+    instead of their mean, the pull skipped at a meeting, EASGD's replicas
+    sharing one set of books, the center not taking the replicas' zeros."""
+    X, y = dense_problem
+    model = hogwild.SGDRegressor(solver=solver, n_threads=2, sync_every=7, elasticity=0.3, alpha=0.4,
+                                 penalty="elasticnet", l1_ratio=l1_ratio, learning_rate="constant", eta0=0.05,
+                                 max_iter=3, tol=None, shuffle=False).fit(X, y)
+    coef, intercept = replica_reference(X, y, threads=2, sync_every=7, epochs=3, eta=lambda t, e: 0.05, alpha=0.4,
+                                        combine=combine, elasticity=0.3, l1_ratio=l1_ratio)
+    np.testing.assert_allclose(model.coef_, coef, rtol=RTOL, atol=1e-15)
+    np.testing.assert_allclose(model.intercept_[0], intercept, rtol=RTOL)
+    if l1_ratio == 1.0:
+        assert np.count_nonzero(coef == 0.0) >= 1  # the zeros are exercised
 
 
 # --- averaging in the solvers that average by snapshots ------------------------

@@ -18,8 +18,9 @@ def problem(sparse):
     return (sp.csr_matrix(X) if sparse else X), y
 
 
-def make_session(estimator, X, y, coef=None, solver=None):
-    """A session of `estimator`'s binary problem over new model buffers."""
+def make_session(estimator, X, y, coef=None, solver=None, t_start=None):
+    """A session of `estimator`'s binary problem over new model buffers
+    (`t_start`: scikit-learn's t of a model trained before)."""
     estimator._validate_params()
     n_features = X.shape[1]
     buffers = {
@@ -32,6 +33,9 @@ def make_session(estimator, X, y, coef=None, solver=None):
         loss="log_loss", alpha=estimator.alpha, learning_rate=estimator.learning_rate,
         max_iter=estimator.max_iter, seed=1, weight_pos=1.0, weight_neg=1.0, classifier=True,
         sparse=sp.issparse(X), n_samples=X.shape[0])
+    if t_start is not None:
+        options["t_start"] = t_start
+        options["epoch_start"] = int(round((t_start - 1.0) / X.shape[0]))
     if sp.issparse(X):
         view = (X.data, X.indices, X.indptr, X.shape[0], X.shape[1])
     else:
@@ -142,3 +146,90 @@ def test_the_options_table_refuses_unknown_and_missing_options():
     del options["elasticity"]
     with pytest.raises(ValueError, match="the options lack 'elasticity'"):
         _core.Session("gd", X, y, np.ones(len(y)), None, *buffers, options)
+
+
+# (not local: its state is the mean of its replicas'; not async: a new
+# session estimates its step count from t as (t - 1) / batch_size, which
+# a partial last batch of each epoch puts off; not buckwild: its rounding's
+# random stream starts anew)
+OPTIMIZER_SOLVERS = [dict(solver="minibatch", n_threads=2, batch_size=32), dict(solver="gd", n_threads=2),
+                     dict(solver="hogwild", n_threads=1)]
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adagrad", "adam"])
+@pytest.mark.parametrize("solver", OPTIMIZER_SOLVERS, ids=lambda s: s["solver"])
+def test_optimizer_state_read_and_written_carries_a_run_over_to_a_new_session(solver, optimizer):
+    """A new session given the model, t and the optimizer's state of a run
+    of 2 epochs goes on as the first session does, bit for bit; without the
+    state it does not (the state matters)."""
+    X, y = problem(sparse=True)
+    estimator = hogwild.SGDClassifier(max_iter=2, tol=None, shuffle=False, random_state=0, optimizer=optimizer,
+                                      learning_rate="constant", eta0=0.01, **solver)
+    first, first_model = make_session(estimator, X, y)
+    result = first.run(2)
+    state = first.optimizer_state()
+    n_moments = {"momentum": ("first",), "adagrad": ("second",), "adam": ("first", "second")}[optimizer]
+    for name in ("first", "second"):
+        assert state[name].shape == ((X.shape[1] + 1,) if name in n_moments else (0,))
+    assert np.any(state[n_moments[0]] != 0.0)
+    coef, intercept = first_model["coef"].copy(), first_model["intercept"].copy()
+
+    def continued(with_state):
+        session, model = make_session(estimator, X, y, coef=coef.copy(), t_start=result["t"])
+        model["intercept"][:] = intercept
+        if with_state:
+            session.optimizer_state()  # (reading does not disturb)
+            session.set_optimizer_state(state)
+        session.run(2)
+        return model
+
+    first.run(2)
+    np.testing.assert_array_equal(continued(True)["coef"], first_model["coef"])
+    assert np.any(continued(False)["coef"] != first_model["coef"])
+
+
+def test_optimizer_state_of_other_sizes_is_refused():
+    X, y = problem(sparse=False)
+    session, _ = make_session(hogwild.SGDClassifier(solver="gd", optimizer="adam"), X, y)
+    n = X.shape[1] + 1
+    with pytest.raises(ValueError, match=r"optimizer state 'first' has 3 values; this session's optimizer keeps 13"):
+        session.set_optimizer_state({"first": np.zeros(3), "second": np.zeros(n)})
+    with pytest.raises(ValueError, match="optimizer state needs 'second'"):
+        session.set_optimizer_state({"first": np.zeros(n)})
+    with pytest.raises(ValueError, match="optimizer state has 'first' and 'second', not 'velocity'"):
+        session.set_optimizer_state({"velocity": np.zeros(n)})
+    plain, _ = make_session(hogwild.SGDClassifier(solver="gd"), X, y)
+    assert plain.optimizer_state()["first"].shape == (0,)
+    with pytest.raises(ValueError, match="keeps 0"):
+        plain.set_optimizer_state({"first": np.zeros(n), "second": np.zeros(0)})
+
+
+def test_local_sgds_optimizer_state_is_its_replicas_mean_and_written_to_each():
+    X, y = problem(sparse=False)
+    estimator = hogwild.SGDClassifier(solver="local", n_threads=2, sync_every=50, optimizer="adagrad", max_iter=2,
+                                      tol=None, random_state=0)
+    session, _ = make_session(estimator, X, y)
+    session.run(2)
+    n = X.shape[1] + 1
+    written = {"first": np.zeros(0), "second": np.linspace(0.1, 2.0, n)}
+    session.set_optimizer_state(written)
+    np.testing.assert_array_equal(session.optimizer_state()["second"], written["second"])
+
+
+@pytest.mark.parametrize("solver", ["minibatch", "hogwild", "local"])
+def test_partial_fit_carries_the_optimizers_state_over(solver):
+    """Two partial_fit calls of one epoch each are one call of two epochs
+    (shuffle off; one-thread hogwild, minibatch on any): the momenta go on."""
+    X, y = problem(sparse=False)
+    params = dict(solver=solver, n_threads=1 if solver != "minibatch" else 2, optimizer="adam", batch_size=32,
+                  learning_rate="constant", eta0=0.01, shuffle=False, random_state=0, tol=None)
+    twice = hogwild.SGDClassifier(max_iter=1, **params)
+    twice.partial_fit(X, y, classes=[-1.0, 1.0])
+    twice.partial_fit(X, y)
+    once = hogwild.SGDClassifier(max_iter=2, **params).fit(X, y)
+    np.testing.assert_array_equal(twice.coef_, once.coef_)
+    restarted = hogwild.SGDClassifier(max_iter=1, **params)
+    restarted.partial_fit(X, y, classes=[-1.0, 1.0])
+    restarted._optimizer_states.clear()
+    restarted.partial_fit(X, y)
+    assert np.any(restarted.coef_ != once.coef_)

@@ -279,6 +279,33 @@ class Session {
         return result_to_dict(result);
     }
 
+    // {"first": ..., "second": ...}: copies of the optimizer's state (see
+    // TrainingSession::optimizer_state).
+    py::dict optimizer_state() const {
+        const OptimizerMoments moments = session_->optimizer_state();
+        py::dict state;
+        state["first"] = py::array_t<double>(static_cast<py::ssize_t>(moments.first.size()), moments.first.data());
+        state["second"] = py::array_t<double>(static_cast<py::ssize_t>(moments.second.size()), moments.second.data());
+        return state;
+    }
+
+    void set_optimizer_state(const py::dict& state) {
+        if (running_) throw std::runtime_error("this session is running (on another thread)");
+        for (const auto& item : state) {
+            const std::string key = py::str(item.first);
+            if (key != "first" && key != "second")
+                throw py::value_error("optimizer state has 'first' and 'second', not '" + key + "'");
+        }
+        auto moment = [&](const char* key) {
+            if (!state.contains(key)) throw py::value_error(std::string("optimizer state needs '") + key + "'");
+            const auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(state[key]);
+            if (!values || values.ndim() != 1)
+                throw py::value_error(std::string("optimizer state '") + key + "' must be a 1-D float array");
+            return std::vector<double>(values.data(), values.data() + values.size());
+        };
+        session_->set_optimizer_state(OptimizerMoments{moment("first"), moment("second")});
+    }
+
   private:
     py::tuple buffers_;  // keeps every buffer the session points into alive
     std::unique_ptr<TrainingSession> session_;
@@ -333,7 +360,15 @@ PYBIND11_MODULE(_core, m) {
              py::arg("coef"), py::arg("intercept"), py::arg("average_coef"), py::arg("average_intercept"),
              py::arg("options"))
         .def("run", &Session::run, py::arg("epochs") = py::none(), py::arg("epoch_callback") = py::none(),
-             "Train up to `epochs` more epochs (default: max_iter); returns the run's result dict.");
+             "Train up to `epochs` more epochs (default: max_iter); returns the run's result dict.")
+        .def("optimizer_state", &Session::optimizer_state,
+             "Copies of the per-coordinate optimizer's state: {'first': velocity or Adam's first moment,\n"
+             "'second': sum or moving average of squared gradients}, n_features + 1 values each (the\n"
+             "intercept's last), empty where the optimizer keeps none (plain sgd); local/easgd: the\n"
+             "replicas' mean.")
+        .def("set_optimizer_state", &Session::set_optimizer_state, py::arg("state"),
+             "Write the optimizer's state (as optimizer_state() gives it; other sizes: ValueError);\n"
+             "the next run continues from it.");
     m.def("solvers", &solvers,
           "The registered solvers: name, parallel, optimizers, passive_aggressive, deterministic, summary.");
     m.def("build_info", []() {

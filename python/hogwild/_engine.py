@@ -165,11 +165,11 @@ class _HogwildTraining:
             use_average=lambda t: 0 < self.average <= t - 1,
         )
         try:
-            result = _core.train(
-                self.solver, core_view(X), y, sample_weight, mask, coef, intercept,
-                average_coef, average_intercept, options,
-                epoch_callback=reporter.after_epoch if reporter.needed else None,
-            )
+            session = _core.Session(self.solver, core_view(X), y, sample_weight, mask, coef, intercept,
+                                    average_coef, average_intercept, options)
+            self._continue_optimizer(session, problem, options["t_start"])
+            result = session.run(epoch_callback=reporter.after_epoch if reporter.needed else None)
+            self._keep_optimizer(session, problem)
         finally:
             reporter.close()
         if result["diverged"]:
@@ -179,6 +179,26 @@ class _HogwildTraining:
             )
         self._record_history(result, problem)
         return result["n_iter"]
+
+    # A per-coordinate optimizer's state (momenta, squared-gradient sums)
+    # carries over from one partial_fit call to the next, as the model does;
+    # fit starts it anew (t_ = 1). Kept per binary problem (class of a
+    # one-vs-rest fit, None otherwise), with the optimizer it belongs to.
+    def _continue_optimizer(self, session, problem, t_start):
+        if not hasattr(self, "_optimizer_states"):
+            self._optimizer_states = {}
+        if t_start <= 1.0:
+            return
+        kept = self._optimizer_states.get(problem)
+        if kept is not None and kept[0] == self.optimizer:
+            try:
+                session.set_optimizer_state(kept[1])
+            except ValueError:  # another solver keeps it otherwise (e.g. no intercept slot): start anew
+                pass
+
+    def _keep_optimizer(self, session, problem):
+        if self.optimizer != "sgd":
+            self._optimizer_states[problem] = (self.optimizer, session.optimizer_state())
 
     def _record_history(self, result, problem):
         history = result["history"]

@@ -1,6 +1,7 @@
-// math/update_rule.hpp: the one per-coordinate rule. The proximal map of
-// the elastic net against its definition (argmin of 1/2 (x - v)^2 + the
-// penalty), and the optimizers' gradient with the penalty's subgradient.
+// math/update_rule.hpp: the one per-coordinate rule. The L2 proximal map
+// against its definition (argmin of 1/2 (x - v)^2 + the penalty), the
+// cumulative L1 pull and its books, and the optimizers' gradient with the
+// penalty's subgradient.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -50,31 +51,52 @@ TEST_CASE("penalty_strength: alpha l1_ratio and alpha (1 - l1_ratio), nothing wi
     CHECK_FALSE(penalty_strength(none).any());
 }
 
-TEST_CASE("penalty_prox is the elastic net's proximal operator") {
+TEST_CASE("l2_prox is the L2 penalty's proximal operator") {
     for (const double v : {-2.0, -0.3, -0.05, 0.0, 0.04, 0.7, 3.0}) {
         for (const double weight : {0.5, 1.0, 3.0}) {
-            const PenaltyStrength step{0.1, 0.8};  // eta alpha l1_ratio, eta alpha (1 - l1_ratio)
-            const double expected = prox_by_search(v, step.l1 * weight, step.l2 * weight);
-            CHECK(penalty_prox(v, step, weight) == doctest::Approx(expected).epsilon(1e-4).scale(1.0));
+            const double l2_step = 0.8;  // eta alpha (1 - l1_ratio)
+            const double expected = prox_by_search(v, 0.0, l2_step * weight);
+            CHECK(l2_prox(v, l2_step, weight) == doctest::Approx(expected).epsilon(1e-4).scale(1.0));
         }
     }
 }
 
-TEST_CASE("penalty_prox: exact zeros inside the L1 threshold, and no overshoot however strong") {
-    const PenaltyStrength step{0.2, 0.0};
-    CHECK(penalty_prox(0.19, step, 1.0) == 0.0);
-    CHECK(penalty_prox(-0.19, step, 1.0) == 0.0);
-    CHECK(penalty_prox(0.5, step, 1.0) == doctest::Approx(0.3));
+TEST_CASE("l2_prox: no overshoot however strong") {
     // a plain gradient step w - eta alpha w with eta alpha = 10 would give -9 w
-    const PenaltyStrength strong{0.0, 10.0};
-    CHECK(penalty_prox(1.0, strong, 1.0) == doctest::Approx(1.0 / 11.0));
-    CHECK(penalty_prox(-1.0, strong, 1.0) < 0.0);
+    CHECK(l2_prox(1.0, 10.0, 1.0) == doctest::Approx(1.0 / 11.0));
+    CHECK(l2_prox(-1.0, 10.0, 1.0) < 0.0);
+    CHECK(l2_prox(0.7, 0.0, 3.0) == 0.7);
 }
 
-TEST_CASE("sgd_coordinate: the loss step, then the prox") {
-    const PenaltyStrength step{0.05, 0.3};
-    CHECK(sgd_coordinate(1.0, -0.25, step, 2.0) == doctest::Approx((0.75 - 0.1) / 1.6));
-    CHECK(sgd_coordinate(0.02, 0.03, step, 2.0) == 0.0);
+TEST_CASE("sgd_coordinate: the loss step, then the L2 prox") {
+    CHECK(sgd_coordinate(1.0, -0.25, 0.3, 2.0) == doctest::Approx(0.75 / 1.6));
+}
+
+TEST_CASE("cumulative_l1: pulled by the penalty owed, never across zero, the pull booked") {
+    double q = 0.0;
+    CHECK(cumulative_l1(0.5, 0.2, q) == doctest::Approx(0.3));
+    CHECK(q == doctest::Approx(-0.2));
+    // u grows by 0.1: only the new 0.1 is owed
+    CHECK(cumulative_l1(0.3, 0.3, q) == doctest::Approx(0.2));
+    CHECK(q == doctest::Approx(-0.3));
+    // owed 0.5 against a weight of 0.1: exactly zero, and only 0.1 booked
+    CHECK(cumulative_l1(0.1, 0.8, q) == 0.0);
+    CHECK(q == doctest::Approx(-0.4));
+    // a negative weight is pulled up by u - q: what it has not received upward
+    double r = 0.0;
+    CHECK(cumulative_l1(-1.0, 0.25, r) == doctest::Approx(-0.75));
+    CHECK(r == doctest::Approx(0.25));
+    CHECK(cumulative_l1(0.0, 5.0, r) == 0.0);
+    CHECK(r == doctest::Approx(0.25));
+}
+
+TEST_CASE("sgd_coordinate_cumulative: loss step, L2 prox, then the cumulative pull") {
+    double q = -0.05;
+    CHECK(sgd_coordinate_cumulative(1.0, -0.2, 0.25, 2.0, 0.15, q) == doctest::Approx(0.8 / 1.5 - 0.1));
+    CHECK(q == doctest::Approx(-0.15));
+    double none = 0.0;
+    CHECK(sgd_coordinate_cumulative(1.0, -0.2, 0.25, 2.0, 0.0, none) == doctest::Approx(0.8 / 1.5));
+    CHECK(none == 0.0);
 }
 
 TEST_CASE("regularized_gradient: the loss gradient plus k times the penalty's subgradient") {

@@ -23,8 +23,8 @@
 // applies to the features a batch touches, once per row containing the
 // feature scaled by n_train / (rows containing it), as in the other parallel
 // solvers, through the one update rule (math/update_rule.hpp): proximal with
-// plain sgd, evaluated at the weights the step is applied to, so that a large
-// eta * alpha cannot make it overshoot.
+// plain sgd (L1 as the cumulative penalty), evaluated at the weights the
+// step is applied to, so that a large eta * alpha cannot make it overshoot.
 #pragma once
 
 #include <omp.h>
@@ -80,6 +80,9 @@ class AsyncSolver {
     }
 
     int n_threads() const { return problem_.n_threads; }
+
+    OptimizerMoments optimizer_moments() const { return optimizer_.moments(); }
+    void set_optimizer_moments(const OptimizerMoments& moments) { optimizer_.set_moments(moments); }
 
     // The caller wrote the model buffers: continue from them.
     void reload() {
@@ -249,7 +252,7 @@ class AsyncSolver {
                                          true,
                                          me.gradient.back(),
                                          count};
-            apply(gradient, step_size(read_version, epoch_eta, staleness), static_cast<double>(read_version + 1));
+            apply(gradient, step_size(read_version, epoch_eta, staleness), static_cast<double>(steps_before_ + read_version + 1));
             clear(me);
             version_.fetch_add(1, std::memory_order_acq_rel);
             ++me.staleness[static_cast<std::size_t>(staleness)];
@@ -279,19 +282,22 @@ class AsyncSolver {
         const double inverse_rows = 1.0 / batch.rows;
         const PenaltyStrength step_strength = problem_.strength.times(eta);
         const OptimizerStep step = optimizer_.at(eta, step_count);
-        if (l1_.on()) l1_.advance(eta);
+        // (u: the L1 penalty owed, see runtime/cumulative_l1.hpp; workers add to it concurrently)
+        const double u = !l1_.on() ? 0.0 : simulated_ ? (l1_.advance(eta), l1_.total()) : l1_.advance_shared(eta);
         for (std::size_t k = 0; k < batch.n; ++k) {
             const std::int64_t j = batch.features[k];
             const std::size_t at = batch.dense ? static_cast<std::size_t>(j) : k;
             const double gradient = batch.values[at] * inverse_rows;
             const double penalty_weight = scales_[static_cast<std::size_t>(j)] * batch.rows_with[at] * inverse_rows;
             double& w = weights_[static_cast<std::size_t>(j)];
-            if (l1_.on()) {  // (one thread: no other writer)
-                w = l1_.step(j, w, -eta * gradient, step_strength.l2, penalty_weight);
+            if (l1_.on() && simulated_) {  // (one thread: no other writer)
+                w = l1_.step_at(u, j, w, -eta * gradient, step_strength.l2, penalty_weight);
+            } else if (l1_.on()) {
+                l1_.step_shared(u, j, w, -eta * gradient, step_strength.l2, penalty_weight);
             } else if (problem_.config.optimizer == Optimizer::sgd) {
                 // (no update of another worker is lost: compare-and-swap)
                 AtomicWrites::modify(w, [&](double current) {
-                    return sgd_coordinate(current, -eta * gradient, step_strength, penalty_weight);
+                    return sgd_coordinate(current, -eta * gradient, step_strength.l2, penalty_weight);
                 });
             } else {
                 // (the optimizer's state changes once, outside the compare-and-swap loop)
@@ -338,7 +344,7 @@ class AsyncSolver {
                                      false,
                                      entry.intercept,
                                      entry.rows};
-        apply(gradient, step_size(entry.version, epoch_eta_, staleness), static_cast<double>(entry.version + 1));
+        apply(gradient, step_size(entry.version, epoch_eta_, staleness), static_cast<double>(steps_before_ + entry.version + 1));
         version_.store(version + 1, std::memory_order_relaxed);
         ++me.staleness[static_cast<std::size_t>(std::min<std::int64_t>(staleness, problem_.config.max_staleness))];
         if (average_.on()) maybe_snapshot(entry.rows);
@@ -371,8 +377,7 @@ class AsyncSolver {
     IterateAverage average_;
     double rows_since_snapshot_ = 0.0;
     double published_t_end_ = 1.0;
-    // on one thread only, as in hogwild_solver.hpp
-    CumulativeL1 l1_{problem_.config, problem_.strength, problem_.n_features, problem_.n_threads == 1};
+    CumulativeL1 l1_{problem_.config, problem_.strength, problem_.n_features, true, !simulated_};
 };
 
 template <class View>

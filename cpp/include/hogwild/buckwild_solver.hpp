@@ -58,6 +58,9 @@ class BuckwildSolver {
 
     int n_threads() const { return problem_.n_threads; }
 
+    OptimizerMoments optimizer_moments() const { return state_.optimizer.moments(); }
+    void set_optimizer_moments(const OptimizerMoments& moments) { state_.optimizer.set_moments(moments); }
+
     void start_epoch(const Epoch&) {}
 
     void work(int tid, int team_size, const Epoch& epoch, ThreadTeam& team) {
@@ -66,6 +69,7 @@ class BuckwildSolver {
         double loss_sum = 0.0, updates = 0.0;
         bool saturated = false;
         std::int64_t since_snapshot = 0;
+        L1Clock clock(state_.l1, team_size);
         for (std::int64_t position = share.begin; position < share.end; ++position) {
             if (team.stop_at(tid, position - share.begin)) break;
             prefetch_ahead(problem_.X, epoch.rows, position, share.end);
@@ -76,7 +80,7 @@ class BuckwildSolver {
             const ThreadWeights weights{stored_.data(), format_, scales_.data(), &intercept_, &random, &saturated};
             loss_sum += linear_row_step(problem_.config, problem_.strength, problem_.X.row(i), problem_.targets.y[i],
                                         problem_.targets.sample_weight[i], eta, t, problem_.n_features, weights,
-                                        state_.optimizer, state_.l1);
+                                        state_.optimizer, state_.l1, clock);
             updates += 1.0;
             if (state_.average.on() && tid == 0 && ++since_snapshot == state_.average.snapshot_every()) {
                 state_.average.snapshot(state_.average.clock_at(t), [&](std::size_t s) { return value(s); });
@@ -85,6 +89,7 @@ class BuckwildSolver {
         }
         state_.loss_sum[tid] = loss_sum;
         state_.updates[tid] = updates;
+        state_.l1_pulls[tid] = clock.own();
         saturated_here_[tid] = saturated;
     }
 
@@ -93,6 +98,7 @@ class BuckwildSolver {
         outcome.loss_sum = state_.loss_sum.sum();
         outcome.updates = state_.updates.sum();
         t_ = epoch.t_start + outcome.updates;
+        state_.settle_l1_clock();
         for (std::int64_t j = 0; j < problem_.n_features; ++j) problem_.model.weights[j] = weight(j);
         *problem_.model.intercept = intercept_;
         if (state_.average.on()) {

@@ -16,9 +16,11 @@
 //    in the Hogwild! paper: summed over an epoch this is exactly the L2 /
 //    L1 penalty, so the optimum is the same, and a weight changes only when
 //    a row touches it. It is applied as a proximal step (soft threshold for
-//    L1, division for L2), which cannot overshoot on rare features.
-#pragma once
-
+//    L1, division for L2), which cannot overshoot on rare features. Plain
+//    SGD takes the L1 part as the cumulative penalty (exact zeros); on
+//    replicated features it is applied where the threads' changes meet, in
+//    the merges, since changes that were each clipped at zero do not add
+//    up to zero.
 #pragma once
 
 #include <omp.h>
@@ -122,6 +124,9 @@ class HogwildSolver {
 
     int n_threads() const { return problem_.n_threads; }
 
+    OptimizerMoments optimizer_moments() const { return state_.optimizer.moments(); }
+    void set_optimizer_moments(const OptimizerMoments& moments) { state_.optimizer.set_moments(moments); }
+
     void start_epoch(const Epoch&) {}
 
     void work(int tid, int team_size, const Epoch& epoch, ThreadTeam& team) {
@@ -130,12 +135,15 @@ class HogwildSolver {
         const Share share = share_of(problem_.X.n_rows, tid, team_size);
         double loss_sum = 0.0;
         std::int64_t updates = 0;
-        run_rows(epoch, share, tid, team_size, team, replica, loss_sum, updates);
+        L1Clock clock(state_.l1, team_size);
+        run_rows(epoch, share, tid, team_size, team, replica, clock, loss_sum, updates);
         if (replicas_on_)
             merge_replica(
-                replica, problem_.step_size(epoch.t_start + static_cast<double>(updates * team_size + tid), epoch.eta));
+                replica, problem_.step_size(epoch.t_start + static_cast<double>(updates * team_size + tid), epoch.eta),
+                clock);
         state_.loss_sum[tid] = loss_sum;
         state_.updates[tid] = static_cast<double>(updates);
+        state_.l1_pulls[tid] = clock.own();
     }
 
     // The calling thread, between epochs: the shared weights become the model.
@@ -144,6 +152,7 @@ class HogwildSolver {
         outcome.loss_sum = state_.loss_sum.sum();
         outcome.updates = state_.updates.sum();
         t_ = epoch.t_start + outcome.updates;
+        state_.settle_l1_clock();
         std::copy(weights_.begin(), weights_.end(), problem_.model.weights);
         *problem_.model.intercept = shared_intercept_.value;
         if (state_.average.on()) {
@@ -280,8 +289,10 @@ class HogwildSolver {
     }
 
     // Add this thread's changes to slots [begin, end) and the intercept to
-    // the shared weights (atomically: merges are rare), then reload them.
-    void merge_slots(Replica& replica, std::size_t begin, std::size_t end, double eta) {
+    // the shared weights (atomically: merges are rare), apply the L1
+    // penalty owed (cumulative L1: the replicas' steps leave it out), then
+    // reload them.
+    void merge_slots(Replica& replica, std::size_t begin, std::size_t end, double eta, const L1Clock& clock) {
         // Summing the threads' changes is right where they are independent
         // progress, but where a slot's updates in an interval are stiff
         // enough to settle it (expected sum of eta x^2 >= 1) and other
@@ -297,6 +308,9 @@ class HogwildSolver {
             const double weight = 1.0 / (1.0 + others * others_touch_probability_[slot] * settled);
             const double delta = (replica.value(slot) - replica.base[slot]) * weight;
             if (delta != 0.0) atomic_add(shared, delta);
+            if (clock.on() && slot < hot_features_.size()) {
+                state_.l1.settle_shared(clock.u(), hot_features_[slot], shared, weight);
+            }
             replica.value(slot) = replica.base[slot] = Policy::read(shared);
         };
         for (std::size_t slot = begin; slot < end; ++slot) merge_one(slot);
@@ -304,10 +318,12 @@ class HogwildSolver {
     }
 
     // `eta`: the step size now, which sets how far an interval's updates move
-    void merge_frequent(Replica& replica, double eta) {
-        merge_slots(replica, 0, static_cast<std::size_t>(n_frequent_), eta);
+    void merge_frequent(Replica& replica, double eta, const L1Clock& clock) {
+        merge_slots(replica, 0, static_cast<std::size_t>(n_frequent_), eta, clock);
     }
-    void merge_replica(Replica& replica, double eta) { merge_slots(replica, 0, hot_features_.size(), eta); }
+    void merge_replica(Replica& replica, double eta, const L1Clock& clock) {
+        merge_slots(replica, 0, hot_features_.size(), eta, clock);
+    }
 
     // Start from the shared values, dropping nothing: used before an epoch.
     void refresh_replica(Replica& replica) {
@@ -316,7 +332,7 @@ class HogwildSolver {
     }
 
     void run_rows(const Epoch& epoch, Share share, int tid, int team_size, ThreadTeam& team, Replica& replica,
-                  double& loss_sum, std::int64_t& updates) {
+                  L1Clock& clock, double& loss_sum, std::int64_t& updates) {
         // Threads merge at staggered times so that they do not contend for the
         // same cache lines in the same moment.
         std::int64_t since_merge = sync_every_ * tid / team_size;
@@ -331,8 +347,8 @@ class HogwildSolver {
             // The schedule runs on the global update count, estimated from
             // this thread's progress as if threads took turns.
             const double t = epoch.t_start + static_cast<double>(updates * team_size + tid);
-            loss_sum +=
-                step(problem_.X.row(i), problem_.targets.y[i], problem_.targets.sample_weight[i], t, epoch.eta, mine);
+            loss_sum += step(problem_.X.row(i), problem_.targets.y[i], problem_.targets.sample_weight[i], t, epoch.eta,
+                             mine, clock);
             ++updates;
             if (state_.average.on() && tid == 0 && ++since_snapshot == state_.average.snapshot_every()) {
                 state_.average.snapshot(state_.average.clock_at(t),
@@ -340,10 +356,10 @@ class HogwildSolver {
                 since_snapshot = 0;
             }
             if (replicas_on_ && ++since_refresh == refresh_every_) {
-                merge_replica(replica, problem_.step_size(t, epoch.eta));
+                merge_replica(replica, problem_.step_size(t, epoch.eta), clock);
                 since_refresh = since_merge = 0;
             } else if (replicas_on_ && ++since_merge == sync_every_) {
-                merge_frequent(replica, problem_.step_size(t, epoch.eta));
+                merge_frequent(replica, problem_.step_size(t, epoch.eta), clock);
                 since_merge = 0;
             }
         }
@@ -374,6 +390,14 @@ class HogwildSolver {
                 Policy::modify(shared[j], [&](double w) { return next(w, info.regularization_scale); });
             }
         }
+        // (cumulative L1: a replicated feature takes it in the merges)
+        template <class WithL1, class WithoutL1>
+        void update_l1(std::int64_t j, WithL1&& with_l1, WithoutL1&& without_l1) {
+            if (features[j].replica_slot >= 0)
+                update(j, without_l1);
+            else
+                update(j, with_l1);
+        }
         double intercept() const {
             return replica != nullptr ? replica->value(intercept_slot) : Policy::read(*shared_intercept);
         }
@@ -386,13 +410,14 @@ class HogwildSolver {
     };
 
     template <class Row>
-    double step(const Row& row, double y, double sample_weight, double t, double epoch_eta, Replica* replica) {
+    double step(const Row& row, double y, double sample_weight, double t, double epoch_eta, Replica* replica,
+                L1Clock& clock) {
         typename Policy::RowGuard guard(policy_);
         const ThreadWeights weights{weights_.data(), features_.data(), replica, hot_features_.size(),
                                     &shared_intercept_.value};
         return linear_row_step(problem_.config, problem_.strength, row, y, sample_weight,
                                problem_.step_size(t, epoch_eta), t, problem_.n_features, weights, state_.optimizer,
-                               state_.l1);
+                               state_.l1, clock);
     }
 
     const SolverProblem<View> problem_;

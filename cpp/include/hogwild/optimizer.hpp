@@ -1,15 +1,5 @@
-// Per-coordinate optimizers: how the gradient of one coordinate becomes the
-// change of its weight.
-//
-//   sgd       -eta g
-//   momentum  v = mu v + g;                           -eta v
-//   nesterov  v = mu v + g;                           -eta (g + mu v)
-//   adagrad   s = s + g^2;                            -eta g / (sqrt(s) + eps)
-//   rmsprop   s = beta2 s + (1 - beta2) g^2;          -eta g / (sqrt(s) + eps)
-//   adam      m = beta1 m + (1 - beta1) g, s = beta2 s + (1 - beta2) g^2;
-//             -eta (m / (1 - beta1^t)) / (sqrt(s / (1 - beta2^t)) + eps)
-//
-// (momentum and nesterov as PyTorch writes them, without dampening.)
+// The per-coordinate optimizers' state, one or two numbers per coordinate
+// (the formulas are math/optimizer_rule.hpp's), and how solvers share it.
 //
 // The state is updated lazily: a step changes only the coordinates it is
 // given (on sparse data, those its rows touch); an untouched coordinate's
@@ -24,6 +14,7 @@
 #include <vector>
 
 #include "hogwild/config.hpp"
+#include "hogwild/math/optimizer_rule.hpp"
 
 namespace hogwild {
 
@@ -44,88 +35,55 @@ struct RacySharedOptimizerState {
     }
 };
 
-// What a step needs besides the gradient, computed once per step (not per
-// coordinate): the step size and Adam's bias corrections at step t.
-struct OptimizerStep {
-    double eta = 0.0;
-    double first_moment_correction = 1.0;   // 1 / (1 - beta1^t)
-    double second_moment_correction = 1.0;  // 1 / (1 - beta2^t)
+// A coordinate optimizer's state as the caller sees it between training
+// runs (empty vectors where the optimizer keeps none).
+struct OptimizerMoments {
+    std::vector<double> first;   // velocity (momentum, nesterov) or Adam's first moment
+    std::vector<double> second;  // sum (adagrad) or moving average (rmsprop, adam) of squared gradients
 };
 
 template <class StateAccess = PrivateOptimizerState>
 class CoordinateOptimizer {
   public:
     // `n_slots` coordinates, usually n_features + 1: the last one is the intercept's.
-    CoordinateOptimizer(const TrainConfig& config, std::int64_t n_slots)
-        : kind_(config.optimizer), momentum_(config.momentum), beta1_(config.beta1), beta2_(config.beta2),
-          eps_(config.optimizer_eps) {
+    CoordinateOptimizer(const TrainConfig& config, std::int64_t n_slots) : rule_(OptimizerRule::of(config)) {
         const auto n = static_cast<std::size_t>(n_slots);
-        if (uses_first_moment()) first_.assign(n, 0.0);
-        if (uses_second_moment()) second_.assign(n, 0.0);
+        if (rule_.uses_first()) first_.assign(n, 0.0);
+        if (rule_.uses_second()) second_.assign(n, 0.0);
     }
 
     // The per-step quantities at optimizer step t (t counts from 1).
-    OptimizerStep at(double eta, double t) const {
-        OptimizerStep step;
-        step.eta = eta;
-        if (kind_ == Optimizer::adam) {
-            step.first_moment_correction = 1.0 / (1.0 - std::pow(beta1_, t));
-            step.second_moment_correction = 1.0 / (1.0 - std::pow(beta2_, t));
-        }
-        return step;
-    }
+    OptimizerStep at(double eta, double t) const { return optimizer_step(rule_, eta, t); }
 
     // The change of coordinate `slot`'s weight for its gradient, updating
     // the coordinate's state.
     double change(std::int64_t slot, double gradient, const OptimizerStep& step) {
+        if (rule_.kind == Optimizer::sgd) return -step.eta * gradient;
         const auto j = static_cast<std::size_t>(slot);
-        switch (kind_) {
-            case Optimizer::sgd: return -step.eta * gradient;
-            case Optimizer::momentum:
-            case Optimizer::nesterov: {
-                const double velocity = momentum_ * StateAccess::load(first_[j]) + gradient;
-                StateAccess::store(first_[j], velocity);
-                return kind_ == Optimizer::momentum ? -step.eta * velocity
-                                                    : -step.eta * (gradient + momentum_ * velocity);
-            }
-            case Optimizer::adagrad: {
-                const double squares = StateAccess::load(second_[j]) + gradient * gradient;
-                StateAccess::store(second_[j], squares);
-                return -step.eta * gradient / (std::sqrt(squares) + eps_);
-            }
-            case Optimizer::rmsprop: {
-                const double squares = beta2_ * StateAccess::load(second_[j]) + (1.0 - beta2_) * gradient * gradient;
-                StateAccess::store(second_[j], squares);
-                return -step.eta * gradient / (std::sqrt(squares) + eps_);
-            }
-            case Optimizer::adam: {
-                const double mean = beta1_ * StateAccess::load(first_[j]) + (1.0 - beta1_) * gradient;
-                const double squares = beta2_ * StateAccess::load(second_[j]) + (1.0 - beta2_) * gradient * gradient;
-                StateAccess::store(first_[j], mean);
-                StateAccess::store(second_[j], squares);
-                return -step.eta * (mean * step.first_moment_correction) /
-                       (std::sqrt(squares * step.second_moment_correction) + eps_);
-            }
-        }
-        return -step.eta * gradient;
+        double first = rule_.uses_first() ? StateAccess::load(first_[j]) : 0.0;
+        double second = rule_.uses_second() ? StateAccess::load(second_[j]) : 0.0;
+        const double change = optimizer_change(rule_, gradient, step, first, second);
+        if (rule_.uses_first()) StateAccess::store(first_[j], first);
+        if (rule_.uses_second()) StateAccess::store(second_[j], second);
+        return change;
     }
 
     double change(std::int64_t slot, double gradient, double eta, double t) {
         return change(slot, gradient, at(eta, t));
     }
 
-    Optimizer kind() const { return kind_; }
+    Optimizer kind() const { return rule_.kind; }
+
+    // The state, to read and write between training runs.
+    OptimizerMoments moments() const { return OptimizerMoments{first_, second_}; }
+    // (sizes as moments() gives them; checked by the caller)
+    void set_moments(const OptimizerMoments& moments) {
+        first_ = moments.first;
+        second_ = moments.second;
+    }
 
   private:
-    bool uses_first_moment() const {
-        return kind_ == Optimizer::momentum || kind_ == Optimizer::nesterov || kind_ == Optimizer::adam;
-    }
-    bool uses_second_moment() const {
-        return kind_ == Optimizer::adagrad || kind_ == Optimizer::rmsprop || kind_ == Optimizer::adam;
-    }
-
-    Optimizer kind_;
-    double momentum_, beta1_, beta2_, eps_;
+    OptimizerRule rule_;
     std::vector<double> first_;   // velocity (momentum, nesterov) or Adam's first moment
     std::vector<double> second_;  // sum (adagrad) or moving average (rmsprop, adam) of squared gradients
 };

@@ -10,6 +10,17 @@
 // no contention and, for a given thread count and seed, the result is
 // deterministic (each coordinate is combined by one thread, in replica
 // order).
+//
+// Plain SGD takes the L1 part of the penalty as the cumulative penalty
+// (exact zeros). The mean of replicas that each clipped a weight at zero is
+// not zero unless all did (Yuan, Zaheer & Reddi, "Federated composite
+// optimization", 2021), so local SGD applies it at the synchronizations, on
+// the combined model (the consensus with a regularizer of Boyd et al.,
+// "Distributed optimization and statistical learning via ADMM", 2011,
+// section 7.1.1). EASGD's replicas are tied to the center only elastically
+// and need a penalty of their own: each keeps its own books; a weight that
+// every replica holds at exactly zero is zero in the center (the limit the
+// elastic forces, c <- c (1 - n elasticity), approach).
 #pragma once
 
 #include <omp.h>
@@ -43,15 +54,28 @@ struct ModelAveraging {
         for (auto& replica : replicas) replica[j] = mean;
         return mean;
     }
+    // The model's coordinate j becomes `value` (after the L1 penalty).
+    static void set_model(std::vector<std::vector<double>>& replicas, std::vector<double>& /*center*/, std::size_t j,
+                          double value) {
+        for (auto& replica : replicas) replica[j] = value;
+    }
     static constexpr bool has_center = false;
+    static constexpr bool l1_at_consensus = true;
 };
 
 // EASGD's elastic forces (equations 5-6 of the paper, with moving rate
 // alpha = elasticity): x_i -= alpha (x_i - c); c += alpha sum_i (x_i - c).
 struct ElasticAveraging {
     double elasticity = 0.1;
-    static ElasticAveraging from(const TrainConfig& config) { return ElasticAveraging{config.elasticity}; }
+    bool zero_where_replicas_agree = false;  // (cumulative L1, see above)
+    static ElasticAveraging from(const TrainConfig& config) {
+        return ElasticAveraging{config.elasticity,
+                                config.optimizer == Optimizer::sgd && penalty_strength(config).l1 > 0.0};
+    }
     double combine(std::vector<std::vector<double>>& replicas, std::vector<double>& center, std::size_t j) const {
+        if (zero_where_replicas_agree && j + 1 < center.size() &&
+            std::all_of(replicas.begin(), replicas.end(), [&](const auto& replica) { return replica[j] == 0.0; }))
+            return center[j] = 0.0;
         const double c = center[j];
         double pull = 0.0;
         for (auto& replica : replicas) {
@@ -62,7 +86,12 @@ struct ElasticAveraging {
         center[j] = c + pull;
         return center[j];
     }
+    static void set_model(std::vector<std::vector<double>>& /*replicas*/, std::vector<double>& center, std::size_t j,
+                          double value) {
+        center[j] = value;
+    }
     static constexpr bool has_center = true;
+    static constexpr bool l1_at_consensus = false;
 };
 
 template <class View, class Combine>
@@ -74,15 +103,20 @@ class ReplicaSolver {
           n_train_(count_training_rows(targets, X.n_rows)),
           scales_(regularization_scales(X, targets, n_train_)),
           sync_rows_(sync_every(n_train_)),
+          row_strength_(consensus_l1_.on() ? PenaltyStrength{0.0, problem_.strength.l2} : problem_.strength),
           average_(config, model, X.nnz(), X.n_rows),
           loss_sum_(problem_.n_threads),
-          updates_(problem_.n_threads) {
+          updates_(problem_.n_threads),
+          round_l1_pulls_(problem_.n_threads) {
         // everything is allocated here, before the parallel region, where an exception would terminate
         load_model();
         // each replica has its own optimizer state (none for plain sgd)
         const std::int64_t optimizer_slots = problem_.config.optimizer == Optimizer::sgd ? 0 : problem_.n_features + 1;
         optimizers_.assign(static_cast<std::size_t>(problem_.n_threads),
                            CoordinateOptimizer<PrivateOptimizerState>(problem_.config, optimizer_slots));
+        replica_l1_.assign(static_cast<std::size_t>(problem_.n_threads),
+                           CumulativeL1(problem_.config, problem_.strength, problem_.n_features,
+                                        !Combine::l1_at_consensus));
     }
 
     // The caller wrote the model buffers: every replica (and the center) continues from them.
@@ -93,18 +127,39 @@ class ReplicaSolver {
 
     int n_threads() const { return problem_.n_threads; }
 
+    // The replicas' mean state; writing it sets every replica's.
+    OptimizerMoments optimizer_moments() const {
+        OptimizerMoments mean = optimizers_.front().moments();
+        for (std::size_t r = 1; r < optimizers_.size(); ++r) {
+            const OptimizerMoments other = optimizers_[r].moments();
+            for (std::size_t k = 0; k < mean.first.size(); ++k) mean.first[k] += other.first[k];
+            for (std::size_t k = 0; k < mean.second.size(); ++k) mean.second[k] += other.second[k];
+        }
+        const double n = static_cast<double>(optimizers_.size());
+        for (double& value : mean.first) value /= n;
+        for (double& value : mean.second) value /= n;
+        return mean;
+    }
+    void set_optimizer_moments(const OptimizerMoments& moments) {
+        for (auto& optimizer : optimizers_) optimizer.set_moments(moments);
+    }
+
     void start_epoch(const Epoch&) {}
 
     // Rounds of sync_rows rows per thread, each ended by a synchronization
     // that every thread joins (the same number of rounds on every thread).
     void work(int tid, int team_size, const Epoch& epoch, ThreadTeam& team) {
         ReplicaWeights replica{replicas_[static_cast<std::size_t>(tid)].data(), problem_.n_features, scales_.data()};
+        // (EASGD: the replica's own L1 books, on its own clock)
+        CumulativeL1& row_l1 = replica_l1_[static_cast<std::size_t>(tid)];
+        L1Clock row_l1_clock(row_l1, 1);
         auto& optimizer = optimizers_[static_cast<std::size_t>(tid)];
         const Share share = share_of(problem_.X.n_rows, tid, team_size);
         const std::int64_t longest_share = (problem_.X.n_rows + team_size - 1) / team_size;
         const std::int64_t rounds = std::max<std::int64_t>(1, (longest_share + sync_rows_ - 1) / sync_rows_);
         double& loss_sum = loss_sum_[tid];
         double& updates = updates_[tid];
+        double& l1_pulls = round_l1_pulls_[tid];
         loss_sum = 0.0;
         updates = 0.0;
         double updates_before_round = 0.0;  // all threads', at the last synchronization
@@ -119,9 +174,10 @@ class ReplicaSolver {
                 // the schedule runs on the global update count, as if threads took turns
                 const double t = epoch.t_start + updates_before_round + round_updates * team_size + tid;
                 const double eta = problem_.step_size(t, epoch.eta);
-                loss_sum += linear_row_step(problem_.config, problem_.strength, problem_.X.row(i),
-                                            problem_.targets.y[i], problem_.targets.sample_weight[i], eta, t,
-                                            problem_.n_features, replica, optimizer, no_cumulative_l1_);
+                loss_sum += linear_row_step(problem_.config, row_strength_, problem_.X.row(i), problem_.targets.y[i],
+                                            problem_.targets.sample_weight[i], eta, t, problem_.n_features, replica,
+                                            optimizer, row_l1, row_l1_clock);
+                l1_pulls += consensus_l1_.pull_of(eta);
                 updates += 1.0;
                 round_updates += 1.0;
             }
@@ -131,10 +187,12 @@ class ReplicaSolver {
             double all_updates = 0.0;  // the same sum, in the same order, on every thread
             for (int other = 0; other < team_size; ++other) all_updates += updates_[other];
             updates_before_round = all_updates;
-            synchronize(average_.clock_at(epoch.t_start + all_updates - 1.0));
+            synchronize(average_.clock_at(epoch.t_start + all_updates - 1.0), team_size);
 #pragma omp barrier
+            l1_pulls = 0.0;
             if (team.stop_requested()) break;
         }
+        if (row_l1.on()) row_l1.set_total(row_l1.total() + row_l1_clock.own());
     }
 
     EpochOutcome publish(const Epoch& epoch) {
@@ -189,20 +247,33 @@ class ReplicaSolver {
     }
 
     // Called by every thread between barriers: each combines its share of
-    // the coordinates and, when averaging, adds the combined model, weighted
-    // by the updates since the last synchronization, to the running sum.
-    void synchronize(double clock) {
+    // the coordinates, applies the L1 penalty owed (plain sgd) and, when
+    // averaging, adds the combined model, weighted by the updates since the
+    // last synchronization, to the running sum.
+    void synchronize(double clock, int team_size) {
         const std::int64_t size = problem_.n_features + 1;
         const double weight = average_.on() ? average_.weight_until(clock) : 0.0;
+        // The combined model is a mean of the replicas: it owes the mean of
+        // their pulls (the same sum, in the same order, on every thread).
+        double round_pulls = 0.0;
+        for (int other = 0; other < team_size; ++other) round_pulls += round_l1_pulls_[other];
+        const double u = consensus_l1_.total() + round_pulls / team_size;
 #pragma omp for schedule(static)
         for (std::int64_t j = 0; j < size; ++j) {
-            const double value = combine_.combine(replicas_, center_, static_cast<std::size_t>(j));
+            double value = combine_.combine(replicas_, center_, static_cast<std::size_t>(j));
+            if (consensus_l1_.on() && j < problem_.n_features) {
+                value = consensus_l1_.settle(u, j, value);  // (one owner per coordinate: exact books)
+                combine_.set_model(replicas_, center_, static_cast<std::size_t>(j), value);
+            }
             published_[static_cast<std::size_t>(j)] = value;
             if (weight > 0.0) average_.add_slot(static_cast<std::size_t>(j), weight, value);
         }
         // (the implicit barrier of `omp for` orders this after every thread read the clock)
 #pragma omp single
-        if (average_.on()) average_.advance_to(clock);
+        {
+            if (average_.on()) average_.advance_to(clock);
+            consensus_l1_.set_total(u);
+        }
     }
 
     const SolverProblem<View> problem_;
@@ -215,12 +286,16 @@ class ReplicaSolver {
     std::vector<CoordinateOptimizer<PrivateOptimizerState>> optimizers_;
     std::vector<double> center_;     // EASGD only
     std::vector<double> published_;  // the model after the last synchronization
-    // (averaged replicas would spoil the cumulative L1 penalty's books: the proximal step)
-    CumulativeL1 no_cumulative_l1_{problem_.config, problem_.strength, problem_.n_features, false};
+    // the L1 penalty of plain sgd: local SGD's at the synchronizations (the
+    // rows step without it), EASGD's per replica
+    CumulativeL1 consensus_l1_{problem_.config, problem_.strength, problem_.n_features, Combine::l1_at_consensus};
+    std::vector<CumulativeL1> replica_l1_;
+    const PenaltyStrength row_strength_;
     IterateAverage average_;
     double t_ = 1.0;  // scikit-learn's t after the last published epoch
     PerThread<double> loss_sum_;
     PerThread<double> updates_;
+    PerThread<double> round_l1_pulls_;  // since the last synchronization, per thread
 };
 
 template <class View>

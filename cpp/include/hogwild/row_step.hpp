@@ -2,7 +2,7 @@
 // solver (hogwild, buckwild, local, easgd), written once over how a solver
 // holds its weights, with the one update rule of math/update_rule.hpp
 // (the penalty per touched feature, weighted by n_train / rows containing
-// the feature; L1 cumulative where its books are exact).
+// the feature; L1 cumulative, see runtime/cumulative_l1.hpp).
 //
 // `Weights` says how the solver reads and writes its weights (a small
 // struct of pointers, taken by value so that they stay in registers):
@@ -11,6 +11,11 @@
 //                                                k_j = n_train / training rows containing j
 //   double intercept()
 //   void add_to_intercept(double change)
+// and may provide
+//   template <class WithL1, class WithoutL1> void update_l1(j, WithL1, WithoutL1)
+//                                                as update, with a choice per feature: the
+//                                                step without the L1 penalty where the solver
+//                                                applies it elsewhere (hogwild's merges)
 #pragma once
 
 #include <cstdint>
@@ -29,23 +34,29 @@ namespace hogwild {
 
 // What a per-row solver over weights its threads share (hogwild, buckwild)
 // keeps besides them: the optimizer state, shared Hogwild!-style (none for
-// plain sgd); the averaged iterates; the cumulative L1 books, kept on one
-// thread only (several threads take the proximal L1 step: they would race
-// for the books); each thread's epoch sums.
+// plain sgd); the averaged iterates; the cumulative L1 books; each
+// thread's epoch sums.
 struct SharedRowsState {
     SharedRowsState(const TrainConfig& config, const ModelState& model, const PenaltyStrength& strength, int n_threads,
                     std::int64_t nnz, std::int64_t n_rows)
         : optimizer(config, config.optimizer == Optimizer::sgd ? 0 : model.n_features + 1),
           average(config, model, nnz, n_rows),
-          l1(config, strength, model.n_features, n_threads == 1),
+          l1(config, strength, model.n_features, true, n_threads > 1),
           loss_sum(n_threads),
-          updates(n_threads) {}
+          updates(n_threads),
+          l1_pulls(n_threads) {}
+
+    // The epoch end: u grows by every thread's pulls.
+    void settle_l1_clock() {
+        if (l1.on()) l1.set_total(l1.total() + l1_pulls.sum());
+    }
 
     CoordinateOptimizer<RacySharedOptimizerState> optimizer;
     IterateAverage average;
     CumulativeL1 l1;
     PerThread<double> loss_sum;  // the epoch's summed loss, per thread
     PerThread<double> updates;   // the epoch's rows, per thread
+    PerThread<double> l1_pulls;  // the epoch's L1 pulls, per thread (L1Clock::own)
 };
 
 // The step of update t at step size eta; with a per-coordinate optimizer
@@ -55,7 +66,7 @@ struct SharedRowsState {
 template <class Row, class Weights, class OptimizerState>
 double linear_row_step(const TrainConfig& config, const PenaltyStrength& strength, const Row& row, double y,
                        double sample_weight, double eta, double t, std::int64_t intercept_slot, Weights weights,
-                       CoordinateOptimizer<OptimizerState>& optimizer, CumulativeL1& l1) {
+                       CoordinateOptimizer<OptimizerState>& optimizer, CumulativeL1& l1, L1Clock& clock) {
     double p = weights.intercept();
     for (std::int64_t k = 0; k < row.size(); ++k) p += weights.read(row.index(k)) * row.value(k);
     const double loss = config.loss.value(p, y);
@@ -77,23 +88,31 @@ double linear_row_step(const TrainConfig& config, const PenaltyStrength& strengt
     const double row_squared_norm = is_passive_aggressive(config.learning_rate) ? squared_norm(row) : 0.0;
     // an empty row gives PA-I nothing to step on (as in the sequential solver)
     if (config.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return loss;
-    if (l1.on()) l1.advance(eta);
+    if (clock.on()) clock.advance(eta);
     const double update = update_step(config, eta, p, y, row_squared_norm) * weight;
     if (update == 0.0 && !strength.any()) return loss;
     const PenaltyStrength step_strength = strength.times(eta);
-    if (l1.on()) {
+    if (clock.on()) {
+        const double u = clock.u();
         for (std::int64_t k = 0; k < row.size(); ++k) {
             const std::int64_t j = row.index(k);
             const double loss_step = update * row.value(k);
-            weights.update(j, [&](double w, double penalty_weight) {
-                return l1.step(j, w, loss_step, step_strength.l2, penalty_weight);
-            });
+            auto with_l1 = [&](double w, double penalty_weight) {
+                return l1.step_at(u, j, w, loss_step, step_strength.l2, penalty_weight);
+            };
+            if constexpr (requires { weights.update_l1(j, with_l1, with_l1); }) {
+                weights.update_l1(j, with_l1, [&](double w, double penalty_weight) {
+                    return sgd_coordinate(w, loss_step, step_strength.l2, penalty_weight);
+                });
+            } else {
+                weights.update(j, with_l1);
+            }
         }
     } else {
         for (std::int64_t k = 0; k < row.size(); ++k) {
             const double loss_step = update * row.value(k);
             weights.update(row.index(k), [&](double w, double penalty_weight) {
-                return sgd_coordinate(w, loss_step, step_strength, penalty_weight);
+                return sgd_coordinate(w, loss_step, step_strength.l2, penalty_weight);  // (no L1 part here)
             });
         }
     }

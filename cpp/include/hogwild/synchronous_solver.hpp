@@ -83,6 +83,9 @@ class SynchronousSolver {
 
     int n_threads() const { return problem_.n_threads; }
 
+    OptimizerMoments optimizer_moments() const { return optimizer_.moments(); }
+    void set_optimizer_moments(const OptimizerMoments& moments) { optimizer_.set_moments(moments); }
+
     // The caller wrote the model buffers: continue from them.
     void reload() {
         std::copy(problem_.model.weights, problem_.model.weights + problem_.n_features, weights_.begin());
@@ -234,7 +237,7 @@ class SynchronousSolver {
         step.n_rows = std::min(batch_size_, n_train_ - step.first);
         const double steps_done = static_cast<double>(steps_at_epoch_start_ + batch);
         const double eta = problem_.schedule.at(steps_before_call_ + steps_done + 1.0, epoch_eta_);
-        step.optimizer = optimizer_.at(eta, steps_done + 1.0);
+        step.optimizer = optimizer_.at(eta, steps_before_call_ + steps_done + 1.0);
         step.penalty = problem_.strength.times(eta);
         if (averaging_) {
             // a row's t is its sample count; the iterate after a step stands
@@ -405,7 +408,7 @@ class SynchronousSolver {
             w = l1_.step_at(step.l1_total, j, w, optimizer_.change(j, gradient, step.optimizer), step.penalty.l2,
                             penalty_weight);
         else if (optimizer_.kind() == Optimizer::sgd)
-            w = sgd_coordinate(w, optimizer_.change(j, gradient, step.optimizer), step.penalty, penalty_weight);
+            w = sgd_coordinate(w, optimizer_.change(j, gradient, step.optimizer), step.penalty.l2, penalty_weight);
         else
             w += optimizer_.change(j, regularized_gradient(w, gradient, problem_.strength, penalty_weight),
                                    step.optimizer);
@@ -484,7 +487,7 @@ class SynchronousSolver {
     std::int64_t n_train_ = 0;
     std::int64_t batch_size_ = 1;
     std::int64_t batches_per_epoch_ = 0;
-    double steps_before_call_ = 0.0;  // optimizer steps of earlier calls, for the schedule
+    double steps_before_call_ = 0.0;  // optimizer steps of earlier calls, for the schedule and the optimizer
     std::int64_t steps_at_epoch_start_ = 0;
     double samples_at_epoch_start_ = 1.0;  // scikit-learn's t of the epoch's first row
     double epoch_eta_ = 0.0;

@@ -9,7 +9,8 @@
 //                by the L1 penalty it has not received yet, u - q_j, where u
 //                sums eta alpha l1_ratio over every update so far and q_j what
 //                feature j took. A pull left unused at zero is owed, not lost,
-//                so weights the penalty outweighs end at exactly zero.
+//                so weights the penalty outweighs end at exactly zero (every
+//                solver; where the threads apply it, runtime/cumulative_l1.hpp).
 //   optimizers   w <- w + change(g + k alpha ((1 - l1_ratio) w + l1_ratio sign w)),
 //                the penalty's (sub)gradient added to the loss gradient g
 //
@@ -31,10 +32,6 @@
 
 namespace hogwild {
 
-HOGWILD_HD inline double soft_threshold(double v, double cut) {
-    return v > cut ? v - cut : (v < -cut ? v + cut : 0.0);
-}
-
 HOGWILD_HD inline double sign_of(double w) { return w > 0.0 ? 1.0 : (w < 0.0 ? -1.0 : 0.0); }
 
 // The penalty of one unit of penalty weight: alpha l1_ratio and alpha (1 - l1_ratio).
@@ -55,19 +52,16 @@ inline PenaltyStrength penalty_strength(const TrainConfig& config) {
     return PenaltyStrength{config.alpha * l1_ratio, config.alpha * (1.0 - l1_ratio)};
 }
 
-// The penalty's proximal map at a step whose strengths are `step_strength`
-// (already times eta), applied `penalty_weight` times.
-HOGWILD_HD inline double penalty_prox(double v, const PenaltyStrength& step_strength, double penalty_weight) {
-    if (step_strength.l1 > 0.0) v = soft_threshold(v, step_strength.l1 * penalty_weight);
-    if (step_strength.l2 > 0.0) v /= 1.0 + step_strength.l2 * penalty_weight;
-    return v;
+// The L2 penalty's proximal map at a step whose L2 strength is `l2_step`
+// (eta alpha (1 - l1_ratio)), applied `penalty_weight` times.
+HOGWILD_HD inline double l2_prox(double v, double l2_step, double penalty_weight) {
+    return l2_step > 0.0 ? v / (1.0 + l2_step * penalty_weight) : v;
 }
 
-// Plain SGD on one coordinate with a soft-thresholded L1 step: the loss's
-// step, then the penalty's prox.
-HOGWILD_HD inline double sgd_coordinate(double w, double loss_step, const PenaltyStrength& step_strength,
-                                        double penalty_weight) {
-    return penalty_prox(w + loss_step, step_strength, penalty_weight);
+// Plain SGD on one coordinate without an L1 part: the loss's step, then
+// the L2 prox.
+HOGWILD_HD inline double sgd_coordinate(double w, double loss_step, double l2_step, double penalty_weight) {
+    return l2_prox(w + loss_step, l2_step, penalty_weight);
 }
 
 // The cumulative L1 penalty: `w` pulled toward zero (never across) by the
@@ -88,11 +82,10 @@ HOGWILD_HD inline double cumulative_l1(double w, double u, double& q) {
 
 // Plain SGD on one coordinate: the loss's step, the L2 prox, then the
 // cumulative L1 penalty up to `u` (see above; q_j is the feature's).
-HOGWILD_HD inline double sgd_coordinate_cumulative(double w, double loss_step, const PenaltyStrength& step_strength,
-                                                   double penalty_weight, double u, double& q) {
-    double v = w + loss_step;
-    if (step_strength.l2 > 0.0) v /= 1.0 + step_strength.l2 * penalty_weight;
-    return step_strength.l1 > 0.0 || u > 0.0 ? cumulative_l1(v, u, q) : v;
+HOGWILD_HD inline double sgd_coordinate_cumulative(double w, double loss_step, double l2_step, double penalty_weight,
+                                                   double u, double& q) {
+    const double v = l2_prox(w + loss_step, l2_step, penalty_weight);
+    return u > 0.0 ? cumulative_l1(v, u, q) : v;
 }
 
 // The gradient an optimizer sees on one coordinate: the loss's gradient plus

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "hogwild/config.hpp"
@@ -24,6 +26,9 @@ namespace hogwild {
 // A solver type S for a session also provides
 //   S(const View&, const Targets&, const TrainConfig&, ModelState&)
 //   void reload();    continue from the caller's buffers, which the caller wrote
+// and, where it keeps a per-coordinate optimizer's state,
+//   OptimizerMoments optimizer_moments() const;
+//   void set_optimizer_moments(const OptimizerMoments&);   (sizes checked here)
 template <class View, class Solver>
 class SolverSession final : public TrainingSession {
   public:
@@ -42,7 +47,27 @@ class SolverSession final : public TrainingSession {
         return result;
     }
 
+    OptimizerMoments optimizer_state() const override {
+        if constexpr (requires { solver_.optimizer_moments(); })
+            return solver_.optimizer_moments();
+        else
+            return {};
+    }
+
+    void set_optimizer_state(const OptimizerMoments& state) override {
+        const OptimizerMoments now = optimizer_state();
+        check_size("first", state.first.size(), now.first.size());
+        check_size("second", state.second.size(), now.second.size());
+        if constexpr (requires { solver_.set_optimizer_moments(state); }) solver_.set_optimizer_moments(state);
+    }
+
   private:
+    static void check_size(const char* name, std::size_t given, std::size_t expected) {
+        if (given != expected)
+            throw std::invalid_argument(std::string("optimizer state '") + name + "' has " + std::to_string(given) +
+                                        " values; this session's optimizer keeps " + std::to_string(expected));
+    }
+
     // The model buffers as they are, in one vector: weights, intercept and
     // (when averaging) the average weights and intercept.
     std::vector<double> model_values() const {
