@@ -111,16 +111,16 @@ double median(std::vector<double> v) {
 double solver_epoch_seconds(const Problem& p, std::int64_t features, const Options& o, const char* solver,
                             hogwild::WritePolicyKind write, int threads, double* objective) {
     hogwild::TrainConfig config;
-    config.loss.kind = hogwild::Loss::log_loss;
-    config.alpha = 1e-6;
-    config.max_iter = o.epochs;
-    config.n_threads = threads;
-    config.write = write;
-    config.shuffle_block_size = o.block;
-    config.shuffle = o.shuffle;
-    config.hot_features = o.hot;
-    config.sync_every = o.sync;
-    config.intercept_decay = 0.01;
+    config.objective.loss.kind = hogwild::Loss::log_loss;
+    config.objective.alpha = 1e-6;
+    config.stopping.max_iter = o.epochs;
+    config.parallel.n_threads = threads;
+    config.parallel.write = write;
+    config.sampling.shuffle_block_size = o.block;
+    config.sampling.shuffle = o.shuffle;
+    config.parallel.hot_features = o.hot;
+    config.parallel.sync_every = o.sync;
+    config.objective.intercept_decay = 0.01;
     std::vector<double> weights(static_cast<std::size_t>(features), 0.0);
     double intercept = 0.0;
     hogwild::ModelState model;

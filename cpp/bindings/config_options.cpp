@@ -30,14 +30,14 @@ struct Option {
     void (*set)(TrainConfig&, const py::handle&);
 };
 
-// A plain field of TrainConfig, cast to the field's type.
-#define HOGWILD_FIELD(field) \
-    Option { #field, [](TrainConfig& c, const py::handle& v) { c.field = py::cast<decltype(c.field)>(v); } }
+// A plain field of one of TrainConfig's groups, cast to the field's type.
+#define HOGWILD_FIELD(group, field) \
+    Option { #field, [](TrainConfig& c, const py::handle& v) { c.group.field = py::cast<decltype(c.group.field)>(v); } }
 
 const Option kOptions[] = {
     {"loss",
      [](TrainConfig& c, const py::handle& v) {
-         c.loss.kind = choice<Loss>(v, "loss",
+         c.objective.loss.kind = choice<Loss>(v, "loss",
                                     {{"hinge", Loss::hinge},
                                      {"log_loss", Loss::log_loss},
                                      {"modified_huber", Loss::modified_huber},
@@ -48,26 +48,26 @@ const Option kOptions[] = {
                                      {"epsilon_insensitive", Loss::epsilon_insensitive},
                                      {"squared_epsilon_insensitive", Loss::squared_epsilon_insensitive}});
      }},
-    {"epsilon", [](TrainConfig& c, const py::handle& v) { c.loss.epsilon = py::cast<double>(v); }},
-    HOGWILD_FIELD(classifier),
+    {"epsilon", [](TrainConfig& c, const py::handle& v) { c.objective.loss.epsilon = py::cast<double>(v); }},
+    HOGWILD_FIELD(objective, classifier),
     {"penalty",
      [](TrainConfig& c, const py::handle& v) {
-         c.penalty = choice<Penalty>(
+         c.objective.penalty = choice<Penalty>(
              v, "penalty",
              {{"none", Penalty::none}, {"l2", Penalty::l2}, {"l1", Penalty::l1}, {"elasticnet", Penalty::elasticnet}});
      }},
-    HOGWILD_FIELD(alpha),
-    HOGWILD_FIELD(l1_ratio),
-    HOGWILD_FIELD(fit_intercept),
-    HOGWILD_FIELD(max_iter),
-    HOGWILD_FIELD(tol),
-    HOGWILD_FIELD(n_iter_no_change),
-    HOGWILD_FIELD(shuffle),
-    HOGWILD_FIELD(shuffle_block_size),
-    HOGWILD_FIELD(seed),
+    HOGWILD_FIELD(objective, alpha),
+    HOGWILD_FIELD(objective, l1_ratio),
+    HOGWILD_FIELD(objective, fit_intercept),
+    HOGWILD_FIELD(stopping, max_iter),
+    HOGWILD_FIELD(stopping, tol),
+    HOGWILD_FIELD(stopping, n_iter_no_change),
+    HOGWILD_FIELD(sampling, shuffle),
+    HOGWILD_FIELD(sampling, shuffle_block_size),
+    HOGWILD_FIELD(sampling, seed),
     {"learning_rate",
      [](TrainConfig& c, const py::handle& v) {
-         c.learning_rate = choice<LearningRate>(v, "learning_rate",
+         c.step.learning_rate = choice<LearningRate>(v, "learning_rate",
                                                 {{"constant", LearningRate::constant},
                                                  {"optimal", LearningRate::optimal},
                                                  {"invscaling", LearningRate::invscaling},
@@ -77,30 +77,30 @@ const Option kOptions[] = {
                                                  {"exponential", LearningRate::exponential},
                                                  {"step", LearningRate::step}});
      }},
-    HOGWILD_FIELD(eta0),
-    HOGWILD_FIELD(power_t),
-    HOGWILD_FIELD(early_stopping),
-    HOGWILD_FIELD(average),
-    HOGWILD_FIELD(t_start),
-    HOGWILD_FIELD(weight_pos),
-    HOGWILD_FIELD(weight_neg),
-    HOGWILD_FIELD(intercept_decay),
-    HOGWILD_FIELD(n_threads),
+    HOGWILD_FIELD(step, eta0),
+    HOGWILD_FIELD(step, power_t),
+    HOGWILD_FIELD(stopping, early_stopping),
+    HOGWILD_FIELD(step, average),
+    HOGWILD_FIELD(step, t_start),
+    HOGWILD_FIELD(objective, weight_pos),
+    HOGWILD_FIELD(objective, weight_neg),
+    HOGWILD_FIELD(objective, intercept_decay),
+    HOGWILD_FIELD(parallel, n_threads),
     {"write",
      [](TrainConfig& c, const py::handle& v) {
-         c.write = choice<WritePolicyKind>(
+         c.parallel.write = choice<WritePolicyKind>(
              v, "write",
              {{"racy", WritePolicyKind::racy}, {"atomic", WritePolicyKind::atomic}, {"locked", WritePolicyKind::locked}});
      }},
-    HOGWILD_FIELD(hot_features),
-    HOGWILD_FIELD(sync_every),
-    HOGWILD_FIELD(pin_threads),
-    HOGWILD_FIELD(gamma),
-    HOGWILD_FIELD(step_epochs),
-    HOGWILD_FIELD(epoch_start),
+    HOGWILD_FIELD(parallel, hot_features),
+    HOGWILD_FIELD(parallel, sync_every),
+    HOGWILD_FIELD(parallel, pin_threads),
+    HOGWILD_FIELD(step, gamma),
+    HOGWILD_FIELD(step, step_epochs),
+    HOGWILD_FIELD(step, epoch_start),
     {"optimizer",
      [](TrainConfig& c, const py::handle& v) {
-         c.optimizer = choice<Optimizer>(v, "optimizer",
+         c.step.optimizer = choice<Optimizer>(v, "optimizer",
                                          {{"sgd", Optimizer::sgd},
                                           {"momentum", Optimizer::momentum},
                                           {"nesterov", Optimizer::nesterov},
@@ -108,17 +108,17 @@ const Option kOptions[] = {
                                           {"rmsprop", Optimizer::rmsprop},
                                           {"adam", Optimizer::adam}});
      }},
-    HOGWILD_FIELD(momentum),
-    HOGWILD_FIELD(beta1),
-    HOGWILD_FIELD(beta2),
-    HOGWILD_FIELD(optimizer_eps),
-    HOGWILD_FIELD(batch_size),
-    HOGWILD_FIELD(elasticity),
-    HOGWILD_FIELD(max_staleness),
-    HOGWILD_FIELD(staleness_aware),
+    HOGWILD_FIELD(step, momentum),
+    HOGWILD_FIELD(step, beta1),
+    HOGWILD_FIELD(step, beta2),
+    HOGWILD_FIELD(step, optimizer_eps),
+    HOGWILD_FIELD(solver, batch_size),
+    HOGWILD_FIELD(solver, elasticity),
+    HOGWILD_FIELD(solver, max_staleness),
+    HOGWILD_FIELD(solver, staleness_aware),
     {"precision",
      [](TrainConfig& c, const py::handle& v) {
-         c.precision = choice<Precision>(
+         c.solver.precision = choice<Precision>(
              v, "precision", {{"int8", Precision::int8}, {"int16", Precision::int16}, {"bfloat16", Precision::bfloat16}});
      }},
 };
@@ -139,8 +139,9 @@ TrainConfig config_from_dict(const py::dict& options) {
         for (const Option& option : kOptions) known = known || key == option.name;
         if (!known) throw py::value_error("unknown option '" + key + "'");
     }
-    if (c.max_iter < 1 || c.n_threads < 1 || c.sync_every == 0 || c.shuffle_block_size < 1 || c.batch_size < 1 ||
-        c.step_epochs < 1 || c.max_staleness < 0 || c.epoch_start < 0)
+    if (c.stopping.max_iter < 1 || c.parallel.n_threads < 1 || c.parallel.sync_every == 0 ||
+        c.sampling.shuffle_block_size < 1 || c.solver.batch_size < 1 || c.step.step_epochs < 1 ||
+        c.solver.max_staleness < 0 || c.step.epoch_start < 0)
         throw py::value_error(
             "max_iter, n_threads, shuffle_block_size, batch_size and step_epochs must be >= 1, sync_every >= 1 or "
             "-1 (auto), max_staleness and epoch_start >= 0");

@@ -205,7 +205,7 @@ class Session {
                                   average_intercept)) {
         find_solver(solver);  // an unknown name: ValueError (pybind11 maps std::invalid_argument to it)
         const TrainConfig config = bindings::config_from_dict(options);
-        max_iter_ = config.max_iter;
+        max_iter_ = config.stopping.max_iter;
 
         std::int64_t n_rows = 0, n_cols = 0;
         const bool sparse = py::isinstance<py::tuple>(X);
@@ -222,7 +222,7 @@ class Session {
         }
 
         if (n_rows < 0 || n_cols < 0) throw py::value_error("X must have non-negative dimensions");
-        if (config.early_stopping && validation_mask.is_none())
+        if (config.stopping.early_stopping && validation_mask.is_none())
             throw py::value_error("early_stopping needs a validation_mask");
         Targets targets;
         targets.y = checked_buffer<double>(y, "y", n_rows, false);
@@ -234,7 +234,7 @@ class Session {
         model.n_features = n_cols;
         model.weights = checked_buffer<double>(coef, "coef", n_cols, true);
         model.intercept = checked_buffer<double>(intercept, "intercept", 1, true);
-        if (config.average > 0) {
+        if (config.step.average > 0) {
             model.average_weights = checked_buffer<double>(average_coef, "average_coef", n_cols, true);
             model.average_intercept = checked_buffer<double>(average_intercept, "average_intercept", 1, true);
         }

@@ -12,8 +12,8 @@ namespace {
 
 CumulativeL1 books_for_l1(double alpha, std::int64_t n_features, bool shared = true) {
     TrainConfig config;
-    config.penalty = Penalty::l1;
-    config.alpha = alpha;
+    config.objective.penalty = Penalty::l1;
+    config.objective.alpha = alpha;
     return CumulativeL1(config, penalty_strength(config), n_features, true, shared);
 }
 
@@ -22,10 +22,10 @@ CumulativeL1 books_for_l1(double alpha, std::int64_t n_features, bool shared = t
 TEST_CASE("CumulativeL1 is off without an L1 part, with an optimizer, or where the solver keeps no books") {
     TrainConfig config;  // l2
     CHECK_FALSE(CumulativeL1(config, penalty_strength(config), 3, true).on());
-    config.penalty = Penalty::l1;
+    config.objective.penalty = Penalty::l1;
     CHECK(CumulativeL1(config, penalty_strength(config), 3, true).on());
     CHECK_FALSE(CumulativeL1(config, penalty_strength(config), 3, false).on());
-    config.optimizer = Optimizer::adam;
+    config.step.optimizer = Optimizer::adam;
     CHECK_FALSE(CumulativeL1(config, penalty_strength(config), 3, true).on());
 }
 

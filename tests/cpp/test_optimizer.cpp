@@ -22,11 +22,11 @@ constexpr double kEps = 1e-3;  // large enough that where it is added matters
 
 TrainConfig config_for(Optimizer kind) {
     TrainConfig config;
-    config.optimizer = kind;
-    config.momentum = kMomentum;
-    config.beta1 = kBeta1;
-    config.beta2 = kBeta2;
-    config.optimizer_eps = kEps;
+    config.step.optimizer = kind;
+    config.step.momentum = kMomentum;
+    config.step.beta1 = kBeta1;
+    config.step.beta2 = kBeta2;
+    config.step.optimizer_eps = kEps;
     return config;
 }
 

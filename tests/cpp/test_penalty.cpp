@@ -16,9 +16,9 @@ namespace {
 
 TrainConfig with_penalty(Penalty penalty, double alpha, double l1_ratio) {
     TrainConfig config;
-    config.penalty = penalty;
-    config.alpha = alpha;
-    config.l1_ratio = l1_ratio;
+    config.objective.penalty = penalty;
+    config.objective.alpha = alpha;
+    config.objective.l1_ratio = l1_ratio;
     return config;
 }
 

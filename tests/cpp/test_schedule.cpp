@@ -14,12 +14,12 @@ namespace {
 
 TrainConfig with_rate(LearningRate rate) {
     TrainConfig config;
-    config.learning_rate = rate;
-    config.eta0 = 0.5;
-    config.power_t = 0.25;
-    config.alpha = 0.01;
-    config.gamma = 0.5;
-    config.step_epochs = 3;
+    config.step.learning_rate = rate;
+    config.step.eta0 = 0.5;
+    config.step.power_t = 0.25;
+    config.objective.alpha = 0.01;
+    config.step.gamma = 0.5;
+    config.step.step_epochs = 3;
     return config;
 }
 
@@ -33,7 +33,7 @@ TEST_CASE("StepSchedule optimal: 1 / (alpha (t0 + t - 1)) with Bottou's t0") {
     // scikit-learn: typw = sqrt(1 / sqrt(alpha)); eta_init = typw / max(1, dloss(-typw, 1));
     // t0 = 1 / (eta_init alpha). For hinge, dloss(-typw, 1) = -1.
     TrainConfig config = with_rate(LearningRate::optimal);
-    config.loss.kind = Loss::hinge;
+    config.objective.loss.kind = Loss::hinge;
     const StepSchedule schedule = StepSchedule::from(config);
     const double typw = std::pow(0.01, -0.25);  // sqrt(10)
     const double t0 = 1.0 / (typw * 0.01);
@@ -43,7 +43,7 @@ TEST_CASE("StepSchedule optimal: 1 / (alpha (t0 + t - 1)) with Bottou's t0") {
         CHECK(schedule.at(t, 123.0) == doctest::Approx(1.0 / (0.01 * (t0 + t - 1.0))).epsilon(1e-14));
     }
     // alpha = 1e-4: typw = 10, t0 = 1000, so the first step is exactly 10
-    config.alpha = 1e-4;
+    config.objective.alpha = 1e-4;
     CHECK(StepSchedule::from(config).at(1.0, 0.0) == doctest::Approx(10.0).epsilon(1e-14));
 }
 
@@ -74,7 +74,7 @@ TEST_CASE("epoch_rate exponential: eta0 gamma^(epochs before this call + epoch)"
     TrainConfig config = with_rate(LearningRate::exponential);
     CHECK(epoch_rate(config, 0, 9.0) == 0.5);
     CHECK(epoch_rate(config, 3, 9.0) == 0.0625);
-    config.epoch_start = 2;  // partial_fit: epochs continue across calls
+    config.step.epoch_start = 2;  // partial_fit: epochs continue across calls
     CHECK(epoch_rate(config, 1, 9.0) == 0.0625);
 }
 
@@ -85,11 +85,11 @@ TEST_CASE("epoch_rate step: eta0 gamma^floor(epochs / step_epochs)") {
         CAPTURE(epoch);
         CHECK(epoch_rate(config, epoch, 9.0) == expected[epoch]);
     }
-    config.epoch_start = 1;
+    config.step.epoch_start = 1;
     CHECK(epoch_rate(config, 1, 9.0) == 0.5);   // epoch 2 overall
     CHECK(epoch_rate(config, 2, 9.0) == 0.25);  // epoch 3 overall
-    config.step_epochs = 0;                     // treated as 1: decays every epoch
-    config.epoch_start = 0;
+    config.step.step_epochs = 0;                     // treated as 1: decays every epoch
+    config.step.epoch_start = 0;
     CHECK(epoch_rate(config, 2, 9.0) == 0.125);
 }
 
@@ -103,7 +103,7 @@ TEST_CASE("epoch_rate adaptive: the stopping rule's current rate - others: eta0"
 
 TEST_CASE("update_step: -eta dloss/dp clipped at 1e12") {
     TrainConfig config = with_rate(LearningRate::constant);
-    config.loss.kind = Loss::squared_error;
+    config.objective.loss.kind = Loss::squared_error;
     CHECK(update_step(config, 0.1, 3.0, 1.0, 1.0) == doctest::Approx(-0.1 * 2.0).epsilon(1e-15));
     CHECK(update_step(config, 0.1, 1e13, 0.0, 1.0) == doctest::Approx(-0.1 * 1e12).epsilon(1e-15));
     CHECK(update_step(config, 0.1, -1e13, 0.0, 1.0) == doctest::Approx(0.1 * 1e12).epsilon(1e-15));
@@ -113,23 +113,23 @@ TEST_CASE("update_step: -eta dloss/dp clipped at 1e12") {
 TEST_CASE("update_step passive-aggressive: PA-I min of loss / |x|^2 and C - PA-II loss / (|x|^2 + 1/(2C))") {
     // hinge, p = 0.2, y = +1: loss 0.8; |x|^2 = 4 -> ratio 0.2
     TrainConfig pa1 = with_rate(LearningRate::pa1);
-    pa1.loss.kind = Loss::hinge;
-    pa1.eta0 = 1.0;
+    pa1.objective.loss.kind = Loss::hinge;
+    pa1.step.eta0 = 1.0;
     CHECK(update_step(pa1, 0.0, 0.2, 1.0, 4.0) == doctest::Approx(0.2).epsilon(1e-15));
     CHECK(update_step(pa1, 0.0, -0.2, -1.0, 4.0) == doctest::Approx(-0.2).epsilon(1e-15));  // toward y
-    pa1.eta0 = 0.1;  // capped by C
+    pa1.step.eta0 = 0.1;  // capped by C
     CHECK(update_step(pa1, 0.0, 0.2, 1.0, 4.0) == doctest::Approx(0.1).epsilon(1e-15));
 
     TrainConfig pa2 = with_rate(LearningRate::pa2);
-    pa2.loss.kind = Loss::hinge;
-    pa2.eta0 = 0.5;
+    pa2.objective.loss.kind = Loss::hinge;
+    pa2.step.eta0 = 0.5;
     CHECK(update_step(pa2, 0.0, 0.2, 1.0, 4.0) == doctest::Approx(0.8 / (4.0 + 1.0)).epsilon(1e-15));
 
     // regression (epsilon-insensitive, epsilon 0.1): the sign follows y - p
     TrainConfig regression = with_rate(LearningRate::pa1);
-    regression.loss.kind = Loss::epsilon_insensitive;
-    regression.loss.epsilon = 0.1;
-    regression.eta0 = 10.0;
+    regression.objective.loss.kind = Loss::epsilon_insensitive;
+    regression.objective.loss.epsilon = 0.1;
+    regression.step.eta0 = 10.0;
     CHECK(update_step(regression, 0.0, 2.0, 1.0, 2.0) == doctest::Approx(-0.9 / 2.0).epsilon(1e-15));
     CHECK(update_step(regression, 0.0, 1.0, 2.0, 2.0) == doctest::Approx(0.9 / 2.0).epsilon(1e-15));
     CHECK(is_passive_aggressive(LearningRate::pa2));

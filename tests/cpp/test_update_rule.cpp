@@ -30,9 +30,9 @@ double prox_by_search(double v, double a, double b) {
 
 TrainConfig elastic_net(double alpha, double l1_ratio) {
     TrainConfig config;
-    config.penalty = Penalty::elasticnet;
-    config.alpha = alpha;
-    config.l1_ratio = l1_ratio;
+    config.objective.penalty = Penalty::elasticnet;
+    config.objective.alpha = alpha;
+    config.objective.l1_ratio = l1_ratio;
     return config;
 }
 
@@ -43,11 +43,11 @@ TEST_CASE("penalty_strength: alpha l1_ratio and alpha (1 - l1_ratio), nothing wi
     CHECK(s.l1 == doctest::Approx(0.1));
     CHECK(s.l2 == doctest::Approx(0.4));
     TrainConfig l1 = elastic_net(0.5, 0.2);
-    l1.penalty = Penalty::l1;
+    l1.objective.penalty = Penalty::l1;
     CHECK(penalty_strength(l1).l1 == 0.5);
     CHECK(penalty_strength(l1).l2 == 0.0);
     TrainConfig none = elastic_net(0.5, 0.2);
-    none.penalty = Penalty::none;
+    none.objective.penalty = Penalty::none;
     CHECK_FALSE(penalty_strength(none).any());
 }
 
@@ -108,8 +108,8 @@ TEST_CASE("regularized_gradient: the loss gradient plus k times the penalty's su
 
 TEST_CASE("example_weight: the class weight of the label's sign times the sample weight") {
     TrainConfig config;
-    config.weight_pos = 3.0;
-    config.weight_neg = 0.5;
+    config.objective.weight_pos = 3.0;
+    config.objective.weight_neg = 0.5;
     CHECK(example_weight(config, 1.0, 2.0) == 6.0);
     CHECK(example_weight(config, -1.0, 2.0) == 1.0);
     CHECK(example_weight(config, 0.0, 2.0) == 1.0);

@@ -65,16 +65,16 @@ class AsyncSolver {
   public:
     AsyncSolver(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model)
         : problem_(X, targets, config, model),
-          batch_(std::max<std::int64_t>(1, config.batch_size)),
-          simulated_(problem_.n_threads == 1 && config.max_staleness > 0),
-          optimizer_(config, config.optimizer == Optimizer::sgd ? 0 : model.n_features + 1),
+          batch_(std::max<std::int64_t>(1, config.solver.batch_size)),
+          simulated_(problem_.n_threads == 1 && config.solver.max_staleness > 0),
+          optimizer_(config, config.step.optimizer == Optimizer::sgd ? 0 : model.n_features + 1),
           average_(config, model, X.nnz(), X.n_rows) {
         scales_ = regularization_scales(problem_.X, problem_.targets, count_training_rows(targets, X.n_rows));
         weights_.assign(problem_.model.weights, problem_.model.weights + problem_.n_features);
         weights_.push_back(*problem_.model.intercept);
-        steps_before_ = static_cast<std::int64_t>((problem_.config.t_start - 1.0) / static_cast<double>(batch_));
+        steps_before_ = static_cast<std::int64_t>((problem_.config.step.t_start - 1.0) / static_cast<double>(batch_));
         // per-thread buffers, allocated before the parallel region (an exception there terminates)
-        const std::size_t histogram = static_cast<std::size_t>(problem_.config.max_staleness) + 1;
+        const std::size_t histogram = static_cast<std::size_t>(problem_.config.solver.max_staleness) + 1;
         workers_.assign(static_cast<std::size_t>(problem_.n_threads), Worker(problem_.n_features + 1, histogram));
         if (simulated_) queue_capacity_reserve(workers_[0]);
     }
@@ -119,7 +119,7 @@ class AsyncSolver {
     EpochOutcome publish(const Epoch& epoch) {
         EpochOutcome outcome;
         EpochRecord& record = outcome.record;
-        record.staleness_counts.assign(static_cast<std::size_t>(problem_.config.max_staleness) + 1, 0);
+        record.staleness_counts.assign(static_cast<std::size_t>(problem_.config.solver.max_staleness) + 1, 0);
         for (const Worker& worker : workers_) {
             outcome.loss_sum += worker.loss_sum;
             outcome.updates += worker.rows;
@@ -170,7 +170,7 @@ class AsyncSolver {
     };
 
     void queue_capacity_reserve(Worker& worker) {
-        worker.spare.resize(static_cast<std::size_t>(problem_.config.max_staleness) + 1);
+        worker.spare.resize(static_cast<std::size_t>(problem_.config.solver.max_staleness) + 1);
         for (auto& entry : worker.spare) {
             entry.features.reserve(static_cast<std::size_t>(problem_.n_features) + 1);
             entry.values.reserve(static_cast<std::size_t>(problem_.n_features) + 1);
@@ -192,8 +192,8 @@ class AsyncSolver {
             double p = read(problem_.n_features);
             for (std::int64_t k = 0; k < row.size(); ++k) p += read(row.index(k)) * row.value(k);
             const double y = problem_.targets.y[i];
-            loss_sum += problem_.config.loss.value(p, y);
-            const double derivative = clipped(problem_.config.loss.derivative(p, y)) *
+            loss_sum += problem_.config.objective.loss.value(p, y);
+            const double derivative = clipped(problem_.config.objective.loss.derivative(p, y)) *
                                       example_weight(problem_.config, y, problem_.targets.sample_weight[i]);
             for (std::int64_t k = 0; k < row.size(); ++k) {
                 const auto j = static_cast<std::size_t>(row.index(k));
@@ -219,7 +219,7 @@ class AsyncSolver {
     double step_size(std::int64_t version, double epoch_eta, std::int64_t staleness) const {
         const double t = static_cast<double>(steps_before_ + version + 1);
         const double eta = problem_.step_size(t, epoch_eta);
-        return problem_.config.staleness_aware && staleness > 1 ? eta / static_cast<double>(staleness) : eta;
+        return problem_.config.solver.staleness_aware && staleness > 1 ? eta / static_cast<double>(staleness) : eta;
     }
 
     void process_batch(Worker& me, const std::int64_t* rows, std::int64_t from, std::int64_t to, double epoch_eta,
@@ -240,7 +240,7 @@ class AsyncSolver {
                 return;
             }
             const std::int64_t staleness = version_.load(std::memory_order_acquire) - read_version;
-            if (staleness > problem_.config.max_staleness) {  // too stale: recompute on fresh weights
+            if (staleness > problem_.config.solver.max_staleness) {  // too stale: recompute on fresh weights
                 ++me.dropped;
                 clear(me);
                 continue;
@@ -294,7 +294,7 @@ class AsyncSolver {
                 w = l1_.step_at(u, j, w, -eta * gradient, step_strength.l2, penalty_weight);
             } else if (l1_.on()) {
                 l1_.step_shared(u, j, w, -eta * gradient, step_strength.l2, penalty_weight);
-            } else if (problem_.config.optimizer == Optimizer::sgd) {
+            } else if (problem_.config.step.optimizer == Optimizer::sgd) {
                 // (no update of another worker is lost: compare-and-swap)
                 AtomicWrites::modify(w, [&](double current) {
                     return sgd_coordinate(current, -eta * gradient, step_strength.l2, penalty_weight);
@@ -307,9 +307,9 @@ class AsyncSolver {
                            step));
             }
         }
-        if (!problem_.config.fit_intercept) return;
-        const double intercept_gradient = batch.intercept_sum * inverse_rows * problem_.config.intercept_decay;
-        atomic_add(weights_.back(), problem_.config.optimizer == Optimizer::sgd
+        if (!problem_.config.objective.fit_intercept) return;
+        const double intercept_gradient = batch.intercept_sum * inverse_rows * problem_.config.objective.intercept_decay;
+        atomic_add(weights_.back(), problem_.config.step.optimizer == Optimizer::sgd
                                         ? -eta * intercept_gradient
                                         : optimizer_.change(problem_.n_features, intercept_gradient, step));
     }
@@ -329,7 +329,7 @@ class AsyncSolver {
         entry.version = read_version;
         clear(me);
         me.queue.push_back(std::move(entry));
-        if (static_cast<std::int64_t>(me.queue.size()) > problem_.config.max_staleness) apply_oldest(me);
+        if (static_cast<std::int64_t>(me.queue.size()) > problem_.config.solver.max_staleness) apply_oldest(me);
     }
 
     void apply_oldest(Worker& me) {
@@ -346,7 +346,7 @@ class AsyncSolver {
                                      entry.rows};
         apply(gradient, step_size(entry.version, epoch_eta_, staleness), static_cast<double>(steps_before_ + entry.version + 1));
         version_.store(version + 1, std::memory_order_relaxed);
-        ++me.staleness[static_cast<std::size_t>(std::min<std::int64_t>(staleness, problem_.config.max_staleness))];
+        ++me.staleness[static_cast<std::size_t>(std::min<std::int64_t>(staleness, problem_.config.solver.max_staleness))];
         if (average_.on()) maybe_snapshot(entry.rows);
         me.spare.push_back(std::move(entry));
     }
@@ -359,7 +359,7 @@ class AsyncSolver {
         rows_since_snapshot_ = 0.0;
         const double applied_rows =
             static_cast<double>(version_.load(std::memory_order_relaxed)) * static_cast<double>(batch_);
-        average_.snapshot(average_.clock_at(problem_.config.t_start + applied_rows - 1.0),
+        average_.snapshot(average_.clock_at(problem_.config.step.t_start + applied_rows - 1.0),
                           [&](std::size_t s) { return RacyWrites::read(weights_[s]); });
     }
 

@@ -45,9 +45,9 @@ class BuckwildSolver {
           state_(config, model, problem_.strength, problem_.n_threads, X.nnz(), X.n_rows),
           saturated_here_(problem_.n_threads, false) {
         scales_ = regularization_scales(problem_.X, problem_.targets, count_training_rows(targets, X.n_rows));
-        load_weights(problem_.config.seed);
+        load_weights(problem_.config.sampling.seed);
         for (int tid = 0; tid < problem_.n_threads; ++tid)
-            randoms_.emplace_back(problem_.config.seed + 7919ull * (tid + 1));
+            randoms_.emplace_back(problem_.config.sampling.seed + 7919ull * (tid + 1));
     }
 
     // The caller wrote the model buffers: continue from them.
@@ -192,7 +192,7 @@ class BuckwildSolver {
 template <class View>
 std::unique_ptr<TrainingSession> make_buckwild_session(const View& X, const Targets& targets, const TrainConfig& config,
                                                        const ModelState& model) {
-    switch (config.precision) {
+    switch (config.solver.precision) {
         case Precision::int8:
             return make_solver_session<View, BuckwildSolver<View, FixedPoint<std::int8_t>>>(X, targets, config, model);
         case Precision::bfloat16:

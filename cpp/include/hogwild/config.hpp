@@ -22,50 +22,87 @@ enum class Optimizer : int { sgd = 0, momentum, nesterov, adagrad, rmsprop, adam
 // Shared weights of the buckwild solver.
 enum class Precision : int { int8 = 0, int16, bfloat16 };
 
-struct TrainConfig {
+// The configuration, in the groups a solver reads. The objective is the
+// linear models' own; the rest (step rule, stopping, row sampling, the
+// parallel layout, the solver options) is what any model trained by SGD
+// over rows shares (a matrix factorization too).
+//
+// Adding a knob: a field here, a row in the bindings' option table
+// (cpp/bindings/config_options.cpp) and one in the Python parameter table
+// (python/hogwild/_parameters.py).
+
+// What is minimized: the loss of a linear model plus its penalty.
+struct LinearObjective {
     LossFunction loss;
     bool classifier = true;  // validation is scored as accuracy (else R^2)
     Penalty penalty = Penalty::l2;
     double alpha = 1e-4;
     double l1_ratio = 0.15;
     bool fit_intercept = true;
-    int max_iter = 1000;
-    double tol = -std::numeric_limits<double>::infinity();  // -inf: never stop early
-    int n_iter_no_change = 5;
-    bool shuffle = true;
-    std::int64_t shuffle_block_size = 1;  // >1: permute blocks of consecutive rows
-    std::uint32_t seed = 1;
+    double weight_pos = 1.0;  // class weights of y > 0 and y <= 0
+    double weight_neg = 1.0;
+    double intercept_decay = 1.0;
+};
+
+// How a gradient becomes a step: the learning rate, the per-coordinate
+// optimizer, iterate averaging.
+struct StepRule {
     LearningRate learning_rate = LearningRate::optimal;
     double eta0 = 0.0;
     double power_t = 0.5;
-    bool early_stopping = false;
-    std::int64_t average = 0;  // 0: off; otherwise average from step t >= average
-    double t_start = 1.0;      // scikit-learn's t_ (number of updates so far + 1)
-    double weight_pos = 1.0;   // class weights of y > 0 and y <= 0
-    double weight_neg = 1.0;
-    double intercept_decay = 1.0;
     // exponential / step learning rates
     double gamma = 0.9;
     int step_epochs = 10;
-    int epoch_start = 0;  // epochs trained before this call (partial_fit), for those rates
-    // per-coordinate optimizer
+    double t_start = 1.0;  // scikit-learn's t_ (number of updates so far + 1)
+    int epoch_start = 0;   // epochs trained before this call (partial_fit), for epoch-wise rates
+    std::int64_t average = 0;  // 0: off; otherwise average from step t >= average
     Optimizer optimizer = Optimizer::sgd;
-    double momentum = 0.9;         // momentum, nesterov
-    double beta1 = 0.9;            // adam
-    double beta2 = 0.999;          // adam, rmsprop (decay of the squared gradients)
-    double optimizer_eps = 1e-8;   // adagrad, rmsprop, adam
-    // solver-specific knobs
-    std::int64_t batch_size = 256;  // minibatch
-    double elasticity = 0.1;        // easgd: pull between replicas and the center
-    int max_staleness = 8;          // async: updates a gradient's snapshot may lag
-    bool staleness_aware = true;    // async: divide the step by the staleness
-    Precision precision = Precision::int16;  // buckwild
-    // parallel knobs (ignored by the sequential solver)
+    double momentum = 0.9;        // momentum, nesterov
+    double beta1 = 0.9;           // adam
+    double beta2 = 0.999;         // adam, rmsprop (decay of the squared gradients)
+    double optimizer_eps = 1e-8;  // adagrad, rmsprop, adam
+};
+
+// When training stops.
+struct Stopping {
+    int max_iter = 1000;
+    double tol = -std::numeric_limits<double>::infinity();  // -inf: never stop early
+    int n_iter_no_change = 5;
+    bool early_stopping = false;
+};
+
+// The order rows are visited in.
+struct RowSampling {
+    bool shuffle = true;
+    std::int64_t shuffle_block_size = 1;  // >1: permute blocks of consecutive rows
+    std::uint32_t seed = 1;
+};
+
+// How the threads are laid out (ignored by the sequential solver).
+struct ParallelLayout {
     int n_threads = 1;
     WritePolicyKind write = WritePolicyKind::racy;
     std::int64_t hot_features = -1;  // features in thread replicas; -1: auto; 0: none
     std::int64_t sync_every = -1;    // rows between replica merges; -1: auto
     bool pin_threads = true;
+};
+
+// Knobs of one solver each.
+struct SolverOptions {
+    std::int64_t batch_size = 256;           // minibatch, async
+    double elasticity = 0.1;                 // easgd: pull between replicas and the center
+    int max_staleness = 8;                   // async: updates a gradient's snapshot may lag
+    bool staleness_aware = true;             // async: divide the step by the staleness
+    Precision precision = Precision::int16;  // buckwild
+};
+
+struct TrainConfig {
+    LinearObjective objective;
+    StepRule step;
+    Stopping stopping;
+    RowSampling sampling;
+    ParallelLayout parallel;
+    SolverOptions solver;
 };
 
 // The caller's model buffers, updated in place (warm starts read them).

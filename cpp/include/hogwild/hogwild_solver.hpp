@@ -225,8 +225,8 @@ class HogwildSolver {
         const bool locked = std::is_same_v<Policy, LockedWrites>;
         std::int64_t n_hot = 0;
         if (locked) {
-        } else if (problem_.config.hot_features >= 0) {
-            n_hot = std::min(problem_.config.hot_features, problem_.n_features);
+        } else if (problem_.config.parallel.hot_features >= 0) {
+            n_hot = std::min(problem_.config.parallel.hot_features, problem_.n_features);
         } else if (problem_.n_threads > 1) {
             for (const auto c : counts) n_hot += c > 0 ? 1 : 0;
             n_hot = std::min(n_hot, kMaxAutoReplicatedFeatures);
@@ -247,7 +247,7 @@ class HogwildSolver {
                    kFrequentFeatureMinFraction * static_cast<double>(n_train))
             ++n_frequent_;
         sync_every_ =
-            std::clamp<std::int64_t>(problem_.config.sync_every > 0 ? problem_.config.sync_every : kDefaultSyncRows, 1,
+            std::clamp<std::int64_t>(problem_.config.parallel.sync_every > 0 ? problem_.config.parallel.sync_every : kDefaultSyncRows, 1,
                                      std::max<std::int64_t>(1, problem_.X.n_rows));
         const double nnz_per_row =
             problem_.X.n_rows > 0 ? static_cast<double>(problem_.X.nnz()) / problem_.X.n_rows : 1.0;
@@ -262,7 +262,7 @@ class HogwildSolver {
         others_touch_probability_.assign(static_cast<std::size_t>(n_hot) + 1, 1.0f);  // last: intercept
         stiffness_per_step_.assign(
             static_cast<std::size_t>(n_hot) + 1,
-            static_cast<float>(problem_.config.intercept_decay * static_cast<double>(sync_every_)));
+            static_cast<float>(problem_.config.objective.intercept_decay * static_cast<double>(sync_every_)));
         for (std::int64_t slot = 0; slot < n_hot; ++slot) {
             const auto j = static_cast<std::size_t>(hot_features_[static_cast<std::size_t>(slot)]);
             const double rows = static_cast<double>(slot < n_frequent_ ? sync_every_ : refresh_every_);
@@ -441,7 +441,7 @@ class HogwildSolver {
 template <class View>
 std::unique_ptr<TrainingSession> make_hogwild_session(const View& X, const Targets& targets, const TrainConfig& config,
                                                       const ModelState& model) {
-    switch (config.write) {
+    switch (config.parallel.write) {
         case WritePolicyKind::atomic:
             return make_solver_session<View, HogwildSolver<View, AtomicWrites>>(X, targets, config, model);
         case WritePolicyKind::locked:

@@ -69,8 +69,8 @@ struct ElasticAveraging {
     double elasticity = 0.1;
     bool zero_where_replicas_agree = false;  // (cumulative L1, see above)
     static ElasticAveraging from(const TrainConfig& config) {
-        return ElasticAveraging{config.elasticity,
-                                config.optimizer == Optimizer::sgd && penalty_strength(config).l1 > 0.0};
+        return ElasticAveraging{config.solver.elasticity,
+                                config.step.optimizer == Optimizer::sgd && penalty_strength(config).l1 > 0.0};
     }
     double combine(std::vector<std::vector<double>>& replicas, std::vector<double>& center, std::size_t j) const {
         if (zero_where_replicas_agree && j + 1 < center.size() &&
@@ -111,7 +111,7 @@ class ReplicaSolver {
         // everything is allocated here, before the parallel region, where an exception would terminate
         load_model();
         // each replica has its own optimizer state (none for plain sgd)
-        const std::int64_t optimizer_slots = problem_.config.optimizer == Optimizer::sgd ? 0 : problem_.n_features + 1;
+        const std::int64_t optimizer_slots = problem_.config.step.optimizer == Optimizer::sgd ? 0 : problem_.n_features + 1;
         optimizers_.assign(static_cast<std::size_t>(problem_.n_threads),
                            CoordinateOptimizer<PrivateOptimizerState>(problem_.config, optimizer_slots));
         replica_l1_.assign(static_cast<std::size_t>(problem_.n_threads),
@@ -237,7 +237,7 @@ class ReplicaSolver {
     }
 
     std::int64_t sync_every(std::int64_t n_train) const {
-        if (problem_.config.sync_every > 0) return std::max<std::int64_t>(1, problem_.config.sync_every);
+        if (problem_.config.parallel.sync_every > 0) return std::max<std::int64_t>(1, problem_.config.parallel.sync_every);
         const double nnz_per_row =
             problem_.X.n_rows > 0 ? static_cast<double>(problem_.X.nnz()) / problem_.X.n_rows : 1.0;
         const auto rows = static_cast<std::int64_t>(kReplicaSyncWorkRatio * static_cast<double>(problem_.n_features) /

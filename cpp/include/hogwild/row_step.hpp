@@ -39,7 +39,7 @@ namespace hogwild {
 struct SharedRowsState {
     SharedRowsState(const TrainConfig& config, const ModelState& model, const PenaltyStrength& strength, int n_threads,
                     std::int64_t nnz, std::int64_t n_rows)
-        : optimizer(config, config.optimizer == Optimizer::sgd ? 0 : model.n_features + 1),
+        : optimizer(config, config.step.optimizer == Optimizer::sgd ? 0 : model.n_features + 1),
           average(config, model, nnz, n_rows),
           l1(config, strength, model.n_features, true, n_threads > 1),
           loss_sum(n_threads),
@@ -69,10 +69,10 @@ double linear_row_step(const TrainConfig& config, const PenaltyStrength& strengt
                        CoordinateOptimizer<OptimizerState>& optimizer, CumulativeL1& l1, L1Clock& clock) {
     double p = weights.intercept();
     for (std::int64_t k = 0; k < row.size(); ++k) p += weights.read(row.index(k)) * row.value(k);
-    const double loss = config.loss.value(p, y);
+    const double loss = config.objective.loss.value(p, y);
     const double weight = example_weight(config, y, sample_weight);
-    if (config.optimizer != Optimizer::sgd) {
-        const double derivative = clipped(config.loss.derivative(p, y)) * weight;
+    if (config.step.optimizer != Optimizer::sgd) {
+        const double derivative = clipped(config.objective.loss.derivative(p, y)) * weight;
         const OptimizerStep step = optimizer.at(eta, t);
         for (std::int64_t k = 0; k < row.size(); ++k) {
             const std::int64_t j = row.index(k);
@@ -81,13 +81,13 @@ double linear_row_step(const TrainConfig& config, const PenaltyStrength& strengt
                                j, regularized_gradient(w, derivative * row.value(k), strength, penalty_weight), step);
             });
         }
-        if (derivative != 0.0 && config.fit_intercept)
-            weights.add_to_intercept(optimizer.change(intercept_slot, derivative * config.intercept_decay, step));
+        if (derivative != 0.0 && config.objective.fit_intercept)
+            weights.add_to_intercept(optimizer.change(intercept_slot, derivative * config.objective.intercept_decay, step));
         return loss;
     }
-    const double row_squared_norm = is_passive_aggressive(config.learning_rate) ? squared_norm(row) : 0.0;
+    const double row_squared_norm = is_passive_aggressive(config.step.learning_rate) ? squared_norm(row) : 0.0;
     // an empty row gives PA-I nothing to step on (as in the sequential solver)
-    if (config.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return loss;
+    if (config.step.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return loss;
     if (clock.on()) clock.advance(eta);
     const double update = update_step(config, eta, p, y, row_squared_norm) * weight;
     if (update == 0.0 && !strength.any()) return loss;
@@ -116,7 +116,7 @@ double linear_row_step(const TrainConfig& config, const PenaltyStrength& strengt
             });
         }
     }
-    if (update != 0.0 && config.fit_intercept) weights.add_to_intercept(update * config.intercept_decay);
+    if (update != 0.0 && config.objective.fit_intercept) weights.add_to_intercept(update * config.objective.intercept_decay);
     return loss;
 }
 

@@ -18,17 +18,17 @@ struct StepSchedule {
 
     static StepSchedule from(const TrainConfig& config) {
         StepSchedule schedule;
-        schedule.kind = config.learning_rate;
-        schedule.eta0 = config.eta0;
-        schedule.power_t = config.power_t;
-        schedule.alpha = config.alpha;
-        if (config.learning_rate == LearningRate::optimal) {
+        schedule.kind = config.step.learning_rate;
+        schedule.eta0 = config.step.eta0;
+        schedule.power_t = config.step.power_t;
+        schedule.alpha = config.objective.alpha;
+        if (config.step.learning_rate == LearningRate::optimal) {
             // Bottou's heuristic: start where a typical weight of size
             // 1/sqrt(sqrt(alpha)) would get a step of its own size.
-            const double typical_weight = std::sqrt(1.0 / std::sqrt(config.alpha));
+            const double typical_weight = std::sqrt(1.0 / std::sqrt(config.objective.alpha));
             const double initial_eta =
-                typical_weight / std::max(1.0, config.loss.derivative(-typical_weight, 1.0));
-            schedule.optimal_init = 1.0 / (initial_eta * config.alpha);
+                typical_weight / std::max(1.0, config.objective.loss.derivative(-typical_weight, 1.0));
+            schedule.optimal_init = 1.0 / (initial_eta * config.objective.alpha);
         }
         return schedule;
     }
@@ -55,13 +55,13 @@ struct StepSchedule {
 // epoch-wise schedules; `adaptive_eta` is the adaptive schedule's current
 // rate (kept by the stopping rule). eta0 for the others.
 inline double epoch_rate(const TrainConfig& config, int epoch, double adaptive_eta) {
-    const int epochs_done = config.epoch_start + epoch;
-    switch (config.learning_rate) {
+    const int epochs_done = config.step.epoch_start + epoch;
+    switch (config.step.learning_rate) {
         case LearningRate::adaptive: return adaptive_eta;
-        case LearningRate::exponential: return config.eta0 * std::pow(config.gamma, epochs_done);
+        case LearningRate::exponential: return config.step.eta0 * std::pow(config.step.gamma, epochs_done);
         case LearningRate::step:
-            return config.eta0 * std::pow(config.gamma, epochs_done / std::max(1, config.step_epochs));
-        default: return config.eta0;
+            return config.step.eta0 * std::pow(config.step.gamma, epochs_done / std::max(1, config.step.step_epochs));
+        default: return config.step.eta0;
     }
 }
 
@@ -73,16 +73,16 @@ namespace hogwild {
 // passive-aggressive step, which moves just far enough to fix the example
 // (capped by C = eta0 for PA-I, softened by 1/(2C) for PA-II).
 inline double update_step(const TrainConfig& config, double eta, double p, double y, double squared_norm) {
-    const LearningRate rule = config.learning_rate;
-    if (rule != LearningRate::pa1 && rule != LearningRate::pa2) return -eta * clipped(config.loss.derivative(p, y));
+    const LearningRate rule = config.step.learning_rate;
+    if (rule != LearningRate::pa1 && rule != LearningRate::pa2) return -eta * clipped(config.objective.loss.derivative(p, y));
     double step;
     if (rule == LearningRate::pa1) {
-        const double ratio = config.loss.value(p, y) / squared_norm;
-        step = ratio < config.eta0 ? ratio : config.eta0;
+        const double ratio = config.objective.loss.value(p, y) / squared_norm;
+        step = ratio < config.step.eta0 ? ratio : config.step.eta0;
     } else {
-        step = config.loss.value(p, y) / (squared_norm + 0.5 / config.eta0);
+        step = config.objective.loss.value(p, y) / (squared_norm + 0.5 / config.step.eta0);
     }
-    const bool hinge = config.loss.kind == Loss::hinge || config.loss.kind == Loss::perceptron;
+    const bool hinge = config.objective.loss.kind == Loss::hinge || config.objective.loss.kind == Loss::perceptron;
     if (hinge) step *= y;
     else if (y - p < 0.0) step *= -1.0;
     return step;

@@ -23,9 +23,9 @@ class SequentialSolver {
   public:
     SequentialSolver(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model)
         : X_(X), targets_(targets), config_(config), model_(model), l1_ratio_(effective_l1_ratio(config)),
-          shrinks_(config.penalty == Penalty::l2 || config.penalty == Penalty::elasticnet),
-          cumulative_l1_(config.penalty == Penalty::l1 || config.penalty == Penalty::elasticnet),
-          averaging_(config.average > 0), passive_aggressive_(is_passive_aggressive(config.learning_rate)),
+          shrinks_(config.objective.penalty == Penalty::l2 || config.objective.penalty == Penalty::elasticnet),
+          cumulative_l1_(config.objective.penalty == Penalty::l1 || config.objective.penalty == Penalty::elasticnet),
+          averaging_(config.step.average > 0), passive_aggressive_(is_passive_aggressive(config.step.learning_rate)),
           schedule_(StepSchedule::from(config)), n_train_(count_training_rows(targets, X.n_rows)),
           // the solver's own copy of the weights: scikit-learn's scaled vector, published unscaled
           weights_(model.weights, model.weights + model.n_features),
@@ -34,7 +34,7 @@ class SequentialSolver {
           w_(weights_.data(), averaging_ ? average_.data() : nullptr, model.n_features),
           l1_received_(cumulative_l1_ ? static_cast<std::size_t>(model.n_features) : 0, 0.0),
           intercept_(*model.intercept), average_intercept_(averaging_ ? *model.average_intercept : 0.0),
-          t_(config.t_start), eta_(config.eta0) {}
+          t_(config.step.t_start), eta_(config.step.eta0) {}
 
     int n_threads() const { return 1; }
 
@@ -49,8 +49,8 @@ class SequentialSolver {
     }
 
     void start_epoch(const Epoch& epoch) {
-        if (config_.learning_rate == LearningRate::exponential || config_.learning_rate == LearningRate::step ||
-            config_.learning_rate == LearningRate::adaptive)
+        if (config_.step.learning_rate == LearningRate::exponential || config_.step.learning_rate == LearningRate::step ||
+            config_.step.learning_rate == LearningRate::adaptive)
             eta_ = epoch.eta;
     }
 
@@ -92,40 +92,40 @@ class SequentialSolver {
     template <class Row>
     void step(const Row& row, double y, double sample_weight) {
         const double p = w_.dot(row) + intercept_;
-        if (config_.learning_rate == LearningRate::optimal || config_.learning_rate == LearningRate::invscaling)
+        if (config_.step.learning_rate == LearningRate::optimal || config_.step.learning_rate == LearningRate::invscaling)
             eta_ = schedule_.at(t_, eta_);
-        const double loss = config_.loss.value(p, y);
+        const double loss = config_.objective.loss.value(p, y);
         loss_sum_ += loss;
-        if (!config_.early_stopping) {
+        if (!config_.stopping.early_stopping) {
             // scikit-learn's per-update objective, with its running norms
             objective_sum_ += loss;
-            if (!passive_aggressive_ && config_.penalty != Penalty::none)
-                objective_sum_ += config_.alpha * ((1.0 - l1_ratio_) * 0.5 * std::pow(w_.norm(), 2.0) +
+            if (!passive_aggressive_ && config_.objective.penalty != Penalty::none)
+                objective_sum_ += config_.objective.alpha * ((1.0 - l1_ratio_) * 0.5 * std::pow(w_.norm(), 2.0) +
                                                    l1_ratio_ * w_.l1_norm());
         }
-        const double class_weight = y > 0.0 ? config_.weight_pos : config_.weight_neg;
+        const double class_weight = y > 0.0 ? config_.objective.weight_pos : config_.objective.weight_neg;
         double row_squared_norm = 0.0;
         if (passive_aggressive_) {
             row_squared_norm = squared_norm(row);
             // an empty row gives PA-I nothing to step on: skipped, t unchanged
-            if (config_.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return;
+            if (config_.step.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return;
         }
         double update = update_step(config_, eta_, p, y, row_squared_norm);
         update = update * (class_weight * sample_weight);
 
         if (shrinks_) {
-            const double factor = 1.0 - (1.0 - l1_ratio_) * eta_ * config_.alpha;
+            const double factor = 1.0 - (1.0 - l1_ratio_) * eta_ * config_.objective.alpha;
             w_.scale(factor > 0.0 ? factor : 0.0);
         }
         if (update != 0.0) w_.add(row, update);
-        if (config_.fit_intercept && update != 0.0) intercept_ = intercept_ + update * config_.intercept_decay;
-        if (averaging_ && static_cast<double>(config_.average) <= t_) {
-            const double count = (t_ - static_cast<double>(config_.average)) + 1.0;
+        if (config_.objective.fit_intercept && update != 0.0) intercept_ = intercept_ + update * config_.objective.intercept_decay;
+        if (averaging_ && static_cast<double>(config_.step.average) <= t_) {
+            const double count = (t_ - static_cast<double>(config_.step.average)) + 1.0;
             w_.add_to_average(row, update, count);
             average_intercept_ = average_intercept_ + (intercept_ - average_intercept_) / count;
         }
         if (cumulative_l1_) {
-            l1_total_ = l1_total_ + (l1_ratio_ * eta_) * config_.alpha;
+            l1_total_ = l1_total_ + (l1_ratio_ * eta_) * config_.objective.alpha;
             w_.apply_cumulative_l1(row, l1_received_.data(), l1_total_);
         }
         t_ += 1.0;

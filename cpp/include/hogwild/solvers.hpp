@@ -42,7 +42,7 @@ class TrainingSession {
 // What a solver supports, as the Python layer needs to know it.
 struct SolverInfo {
     const char* name;
-    bool parallel;            // runs config.n_threads threads
+    bool parallel;            // runs config.parallel.n_threads threads
     bool optimizers;          // takes a per-coordinate optimizer (optimizer != "sgd")
     bool passive_aggressive;  // takes learning_rate "pa1" / "pa2" (one example at a time)
     const char* deterministic;  // "always", "per thread count" or "with one thread"
@@ -102,12 +102,12 @@ std::unique_ptr<TrainingSession> make_session(std::string_view name, const View&
     return nullptr;
 }
 
-// Trains with the solver of this name until config.max_iter epochs (or the
+// Trains with the solver of this name until config.stopping.max_iter epochs (or the
 // stopping rule, a callback, divergence or an interrupt), in place.
 template <class View>
 TrainResult train_solver(std::string_view name, const View& X, const Targets& targets, const TrainConfig& config,
                          ModelState& model, const TrainHooks& hooks) {
-    return make_session(name, X, targets, config, model)->run(config.max_iter, hooks);
+    return make_session(name, X, targets, config, model)->run(config.stopping.max_iter, hooks);
 }
 
 }  // namespace hogwild

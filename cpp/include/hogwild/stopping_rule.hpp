@@ -13,22 +13,22 @@ namespace hogwild {
 
 class StoppingRule {
   public:
-    explicit StoppingRule(const TrainConfig& config) : config_(config), adaptive_eta_(config.eta0) {}
+    explicit StoppingRule(const TrainConfig& config) : config_(config), adaptive_eta_(config.step.eta0) {}
 
     // Call after each epoch; true means stop.
     bool after_epoch(double mean_objective, double validation_score) {
-        const bool has_tol = config_.tol > -std::numeric_limits<double>::infinity();
-        if (config_.early_stopping) {
-            if (has_tol && validation_score < best_score_ + config_.tol) ++epochs_without_improvement_;
+        const bool has_tol = config_.stopping.tol > -std::numeric_limits<double>::infinity();
+        if (config_.stopping.early_stopping) {
+            if (has_tol && validation_score < best_score_ + config_.stopping.tol) ++epochs_without_improvement_;
             else epochs_without_improvement_ = 0;
             if (validation_score > best_score_) best_score_ = validation_score;
         } else {
-            if (has_tol && mean_objective > best_objective_ - config_.tol) ++epochs_without_improvement_;
+            if (has_tol && mean_objective > best_objective_ - config_.stopping.tol) ++epochs_without_improvement_;
             else epochs_without_improvement_ = 0;
             if (mean_objective < best_objective_) best_objective_ = mean_objective;
         }
-        if (epochs_without_improvement_ >= config_.n_iter_no_change) {
-            if (config_.learning_rate == LearningRate::adaptive && adaptive_eta_ > 1e-6) {
+        if (epochs_without_improvement_ >= config_.stopping.n_iter_no_change) {
+            if (config_.step.learning_rate == LearningRate::adaptive && adaptive_eta_ > 1e-6) {
                 adaptive_eta_ /= 5.0;
                 epochs_without_improvement_ = 0;
             } else {

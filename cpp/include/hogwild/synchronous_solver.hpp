@@ -3,7 +3,7 @@
 // but never its outcome: every step sees the same weights on every thread,
 // and the learned model is bit for bit the same for any number of threads.
 //
-// One step over a batch of rows (config.batch_size rows of the epoch's row
+// One step over a batch of rows (config.solver.batch_size rows of the epoch's row
 // order, or, for gd, every training row in data order):
 //  1. Each row's loss derivative d_i = loss'(x_i.w + b, y_i) x weights is
 //     computed by one thread (threads split the batch's rows).
@@ -62,7 +62,7 @@ namespace hogwild {
 
 // Which rows a step averages the gradient over.
 enum class Batching {
-    minibatch,  // config.batch_size rows of the epoch's (shuffled) row order
+    minibatch,  // config.solver.batch_size rows of the epoch's (shuffled) row order
     full,       // every training row, in data order: one step per epoch
 };
 
@@ -73,11 +73,11 @@ class SynchronousSolver {
         : problem_(X, targets, config, model),
           batching_(batching),
           l1_(config, problem_.strength, model.n_features, true),
-          averaging_(config.average > 0),
+          averaging_(config.step.average > 0),
           optimizer_(config, model.n_features + 1) {
-        if (is_passive_aggressive(config.learning_rate))
+        if (is_passive_aggressive(config.step.learning_rate))
             throw std::invalid_argument("the minibatch and gd solvers do not support passive-aggressive steps");
-        if (config.batch_size < 1) throw std::invalid_argument("batch_size must be >= 1");
+        if (config.solver.batch_size < 1) throw std::invalid_argument("batch_size must be >= 1");
         prepare();
     }
 
@@ -163,13 +163,13 @@ class SynchronousSolver {
         collect_training_rows(nullptr);  // data order: gd's for good, minibatch's until the first shuffle
         batch_size_ = batching_ == Batching::full
                           ? std::max<std::int64_t>(1, n_train_)
-                          : std::min(problem_.config.batch_size, std::max<std::int64_t>(1, n_train_));
+                          : std::min(problem_.config.solver.batch_size, std::max<std::int64_t>(1, n_train_));
         batches_per_epoch_ = (n_train_ + batch_size_ - 1) / batch_size_;
         // The schedule counts optimizer steps, continuing from earlier
         // partial_fit calls on data of this size; the optimizer's own state
         // (and Adam's bias correction) starts afresh with each call.
-        steps_before_call_ = static_cast<double>(problem_.config.epoch_start) * static_cast<double>(batches_per_epoch_);
-        samples_at_epoch_start_ = problem_.config.t_start;
+        steps_before_call_ = static_cast<double>(problem_.config.step.epoch_start) * static_cast<double>(batches_per_epoch_);
+        samples_at_epoch_start_ = problem_.config.step.t_start;
 
         row_derivative_.assign(static_cast<std::size_t>(batch_size_), 0.0);
         row_loss_.assign(static_cast<std::size_t>(batch_size_), 0.0);
@@ -178,7 +178,7 @@ class SynchronousSolver {
         gradient_.assign(static_cast<std::size_t>(problem_.n_features), 0.0);
         split_features(count_feature_rows());
         prepare_contributions();
-        if (averaging_) start_averages(problem_.config.t_start);
+        if (averaging_) start_averages(problem_.config.step.t_start);
     }
 
     // The epoch's training rows in visiting order (data order when `order`
@@ -263,10 +263,10 @@ class SynchronousSolver {
             for (std::int64_t e = 0; e < row.size(); ++e)
                 p += weights_[static_cast<std::size_t>(row.index(e))] * row.value(e);
             const double y = problem_.targets.y[i];
-            const double class_weight = y > 0.0 ? problem_.config.weight_pos : problem_.config.weight_neg;
-            row_loss_[static_cast<std::size_t>(k)] = problem_.config.loss.value(p, y);
+            const double class_weight = y > 0.0 ? problem_.config.objective.weight_pos : problem_.config.objective.weight_neg;
+            row_loss_[static_cast<std::size_t>(k)] = problem_.config.objective.loss.value(p, y);
             row_derivative_[static_cast<std::size_t>(k)] =
-                clipped(problem_.config.loss.derivative(p, y)) * (class_weight * problem_.targets.sample_weight[i]);
+                clipped(problem_.config.objective.loss.derivative(p, y)) * (class_weight * problem_.targets.sample_weight[i]);
         }
         team.stop_after(tid, end - begin);  // (the calling thread polls the interrupt hook every so many rows)
         if (uses_contributions(team_size)) group_contributions(rows, begin, end, tid, team);
@@ -432,10 +432,10 @@ class SynchronousSolver {
         }
         epoch_loss_sum_ += loss_sum;
         const double before = intercept_;
-        if (problem_.config.fit_intercept)
+        if (problem_.config.objective.fit_intercept)
             intercept_ += optimizer_.change(
                 problem_.n_features,
-                problem_.config.intercept_decay * derivative_sum / static_cast<double>(step.n_rows), step.optimizer);
+                problem_.config.objective.intercept_decay * derivative_sum / static_cast<double>(step.n_rows), step.optimizer);
         if (averaging_) accumulate_average(static_cast<std::size_t>(problem_.n_features), before, intercept_, step);
     }
 

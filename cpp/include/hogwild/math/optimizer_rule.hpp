@@ -35,7 +35,7 @@ struct OptimizerRule {
     double eps = 1e-8;
 
     static OptimizerRule of(const TrainConfig& config) {
-        return OptimizerRule{config.optimizer, config.momentum, config.beta1, config.beta2, config.optimizer_eps};
+        return OptimizerRule{config.step.optimizer, config.step.momentum, config.step.beta1, config.step.beta2, config.step.optimizer_eps};
     }
     HOGWILD_HD bool uses_first() const {
         return kind == Optimizer::momentum || kind == Optimizer::nesterov || kind == Optimizer::adam;

@@ -45,11 +45,11 @@ struct PenaltyStrength {
 };
 
 inline PenaltyStrength penalty_strength(const TrainConfig& config) {
-    if (config.penalty == Penalty::none) return {};
-    const double l1_ratio = config.penalty == Penalty::l1           ? 1.0
-                            : config.penalty == Penalty::elasticnet ? config.l1_ratio
+    if (config.objective.penalty == Penalty::none) return {};
+    const double l1_ratio = config.objective.penalty == Penalty::l1           ? 1.0
+                            : config.objective.penalty == Penalty::elasticnet ? config.objective.l1_ratio
                                                                     : 0.0;
-    return PenaltyStrength{config.alpha * l1_ratio, config.alpha * (1.0 - l1_ratio)};
+    return PenaltyStrength{config.objective.alpha * l1_ratio, config.objective.alpha * (1.0 - l1_ratio)};
 }
 
 // The L2 penalty's proximal map at a step whose L2 strength is `l2_step`
@@ -97,7 +97,7 @@ HOGWILD_HD inline double regularized_gradient(double w, double loss_gradient, co
 
 // The weight of the example's class (y > 0: positive) times its sample weight.
 HOGWILD_HD inline double example_weight(const TrainConfig& config, double y, double sample_weight) {
-    return (y > 0.0 ? config.weight_pos : config.weight_neg) * sample_weight;
+    return (y > 0.0 ? config.objective.weight_pos : config.objective.weight_neg) * sample_weight;
 }
 
 }  // namespace hogwild

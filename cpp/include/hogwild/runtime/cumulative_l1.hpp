@@ -29,7 +29,7 @@ class CumulativeL1 {
     // `shared_books`: several threads write the books.
     CumulativeL1(const TrainConfig& config, const PenaltyStrength& strength, std::int64_t n_features, bool allowed,
                  bool shared_books = false)
-        : on_(allowed && config.optimizer == Optimizer::sgd && strength.l1 > 0.0),
+        : on_(allowed && config.step.optimizer == Optimizer::sgd && strength.l1 > 0.0),
           shared_books_(shared_books),
           per_unit_eta_(strength.l1),
           received_(on_ ? static_cast<std::size_t>(n_features) : 0, 0.0) {}

@@ -117,9 +117,9 @@ bool end_epoch(TrainResult& result, StoppingRule& stopping, const TrainHooks& ho
         result.history.push_back(record);
         return true;
     }
-    if (config.early_stopping)
+    if (config.stopping.early_stopping)
         record.validation_score =
-            validation_score(X, targets, config.classifier, model.weights, model.scale, model.intercept);
+            validation_score(X, targets, config.objective.classifier, model.weights, model.scale, model.intercept);
     result.history.push_back(record);
     if (hooks.after_epoch) {
         const EpochSnapshot snapshot{figures.index + 1,     &result.history.back(), figures.t,
@@ -147,15 +147,15 @@ class EpochDriver {
           targets_(targets),
           config_(config),
           model_(model),
-          order_(X.n_rows, config.shuffle_block_size, config.seed),
+          order_(X.n_rows, config.sampling.shuffle_block_size, config.sampling.seed),
           stopping_(config),
-          t_(config.t_start) {}
+          t_(config.step.t_start) {}
 
     // Runs up to `max_epochs` epochs on the solver's threads; the stopping
     // rule, the callback, divergence or an interrupt may end the run sooner.
     TrainResult run(int max_epochs, const TrainHooks& hooks) {
         using Clock = std::chrono::steady_clock;
-        ThreadTeam team(solver_.n_threads(), config_.pin_threads, hooks.interrupted);
+        ThreadTeam team(solver_.n_threads(), config_.parallel.pin_threads, hooks.interrupted);
         TrainResult result;
         result.threads_used = team.size();
         Epoch epoch;
@@ -167,7 +167,7 @@ class EpochDriver {
 #pragma omp single
                 {
                     started = Clock::now();
-                    if (uses_row_order()) order_.next_epoch(config_.shuffle);
+                    if (uses_row_order()) order_.next_epoch(config_.sampling.shuffle);
                     epoch.index = e;
                     epoch.eta = epoch_rate(config_, epochs_done_, stopping_.adaptive_eta());
                     epoch.t_start = t_;
@@ -224,7 +224,7 @@ class EpochDriver {
         figures.stopping_objective = outcome.stopping_objective;
         figures.objective_must_be_finite = outcome.objective_must_be_finite;
         const PublishedModel published =
-            outcome.evaluated.weights != nullptr ? outcome.evaluated : PublishedModel::of(model_, config_.average > 0);
+            outcome.evaluated.weights != nullptr ? outcome.evaluated : PublishedModel::of(model_, config_.step.average > 0);
         return end_epoch(result, stopping_, hooks, X_, targets_, config_, published, figures, outcome.record);
     }
 
@@ -244,7 +244,7 @@ class EpochDriver {
 template <class View, class Solver>
 TrainResult run_epochs(Solver& solver, const View& X, const Targets& targets, const TrainConfig& config,
                        ModelState& model, const TrainHooks& hooks) {
-    return EpochDriver<View, Solver>(solver, X, targets, config, model).run(config.max_iter, hooks);
+    return EpochDriver<View, Solver>(solver, X, targets, config, model).run(config.stopping.max_iter, hooks);
 }
 
 }  // namespace hogwild

@@ -20,19 +20,19 @@ namespace hogwild {
 
 // The number of iterates averaged once update t is done.
 inline double averaging_clock(const TrainConfig& config, double t) {
-    return std::max(0.0, t - static_cast<double>(config.average) + 1.0);
+    return std::max(0.0, t - static_cast<double>(config.step.average) + 1.0);
 }
 
 class IterateAverage {
   public:
     // Continues the average in the caller's buffers (warm starts,
     // partial_fit), which stands for the iterates before update t (by
-    // default config.t_start, the start of the training call).
+    // default config.step.t_start, the start of the training call).
     IterateAverage(const TrainConfig& config, const ModelState& model, std::int64_t nnz, std::int64_t n_rows)
-        : IterateAverage(config, model, nnz, n_rows, config.t_start) {}
+        : IterateAverage(config, model, nnz, n_rows, config.step.t_start) {}
     IterateAverage(const TrainConfig& config, const ModelState& model, std::int64_t nnz, std::int64_t n_rows,
                    double t)
-        : average_from_(static_cast<double>(config.average)), on_(config.average > 0) {
+        : average_from_(static_cast<double>(config.step.average)), on_(config.step.average > 0) {
         if (!on_) return;
         const std::int64_t n = model.n_features;
         clock_ = clock_at(t - 1.0);
@@ -77,7 +77,7 @@ class IterateAverage {
     }
 
   private:
-    double average_from_;  // config.average: the first averaged update
+    double average_from_;  // config.step.average: the first averaged update
     bool on_;
     std::vector<double> sum_;
     double clock_ = 0.0;

@@ -73,7 +73,7 @@ class SolverSession final : public TrainingSession {
     std::vector<double> model_values() const {
         std::vector<double> values(model_.weights, model_.weights + model_.n_features);
         values.push_back(*model_.intercept);
-        if (config_.average > 0) {
+        if (config_.step.average > 0) {
             values.insert(values.end(), model_.average_weights, model_.average_weights + model_.n_features);
             values.push_back(*model_.average_intercept);
         }

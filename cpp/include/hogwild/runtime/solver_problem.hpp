@@ -19,14 +19,14 @@ struct SolverProblem {
           targets(targets_),
           config(config_),
           model(model_),
-          n_threads(std::max(1, config_.n_threads)),
+          n_threads(std::max(1, config_.parallel.n_threads)),
           n_features(model_.n_features),
           strength(penalty_strength(config_)),
           schedule(StepSchedule::from(config_)) {}
 
     // The step size of update t (constant: eta0; the epoch-wise rates: `epoch_eta`).
     double step_size(double t, double epoch_eta) const {
-        return config.learning_rate == LearningRate::constant ? config.eta0 : schedule.at(t, epoch_eta);
+        return config.step.learning_rate == LearningRate::constant ? config.step.eta0 : schedule.at(t, epoch_eta);
     }
 
     const View& X;

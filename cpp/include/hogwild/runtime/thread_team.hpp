@@ -1,6 +1,6 @@
 // The threads of one training run. Every parallel solver runs its epochs on
 // a ThreadTeam, which owns what they would otherwise each write again:
-//  * one OpenMP parallel region of config.n_threads threads, each pinned to
+//  * one OpenMP parallel region of config.parallel.n_threads threads, each pinned to
 //    its own allowed CPU (when asked and when there are several threads);
 //  * one interruption rule: the calling thread (0, the user's Python thread)
 //    polls the interrupt hook as it works, at most every
