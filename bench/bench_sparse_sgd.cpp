@@ -24,9 +24,9 @@
 
 #include "hogwild/config.hpp"
 #include "hogwild/solvers.hpp"
-#include "hogwild/synthetic.hpp"
-#include "hogwild/topology.hpp"
-#include "hogwild/views.hpp"
+#include "hogwild/io/synthetic.hpp"
+#include "hogwild/core/topology.hpp"
+#include "hogwild/core/views.hpp"
 
 namespace {
 

@@ -13,12 +13,12 @@
 #include <string>
 
 #include "bindings.hpp"
-#include "hogwild/build_info.hpp"
+#include "hogwild/core/build_info.hpp"
 #include "hogwild/config.hpp"
-#include "hogwild/low_precision.hpp"
+#include "hogwild/core/low_precision.hpp"
 #include "hogwild/solvers.hpp"
-#include "hogwild/topology.hpp"
-#include "hogwild/views.hpp"
+#include "hogwild/core/topology.hpp"
+#include "hogwild/core/views.hpp"
 
 namespace py = pybind11;
 using namespace hogwild;

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "bindings.hpp"
-#include "hogwild/svmlight_reader.hpp"
-#include "hogwild/synthetic.hpp"
+#include "hogwild/io/svmlight_reader.hpp"
+#include "hogwild/io/synthetic.hpp"
 
 namespace py = pybind11;
 using namespace hogwild;

@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-#include "hogwild/svmlight_reader.hpp"
+#include "hogwild/io/svmlight_reader.hpp"
 using namespace hogwild;
 int main(int argc, char** argv) {
     const long iterations = argc > 1 ? std::atol(argv[1]) : 300000;

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "hogwild/config.hpp"
+#include "hogwild/linear/penalty.hpp"
 #include "hogwild/runtime/cumulative_l1.hpp"
 
 using namespace hogwild;

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <initializer_list>
 
-#include "hogwild/loss.hpp"
+#include "hogwild/math/loss.hpp"
 
 using namespace hogwild;
 

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <limits>
 
-#include "hogwild/low_precision.hpp"
+#include "hogwild/core/low_precision.hpp"
 
 using namespace hogwild;
 

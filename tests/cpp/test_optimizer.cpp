@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "hogwild/config.hpp"
-#include "hogwild/optimizer.hpp"
+#include "hogwild/runtime/optimizer.hpp"
 
 using namespace hogwild;
 

@@ -8,7 +8,7 @@
 
 #include "hogwild/config.hpp"
 #include "hogwild/math/update_rule.hpp"
-#include "hogwild/penalty.hpp"
+#include "hogwild/linear/penalty.hpp"
 
 using namespace hogwild;
 

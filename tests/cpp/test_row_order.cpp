@@ -11,7 +11,7 @@
 #include <set>
 #include <vector>
 
-#include "hogwild/row_order.hpp"
+#include "hogwild/runtime/row_order.hpp"
 
 using namespace hogwild;
 

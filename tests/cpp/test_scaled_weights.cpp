@@ -8,8 +8,8 @@
 #include <random>
 #include <vector>
 
-#include "hogwild/scaled_weights.hpp"
-#include "hogwild/views.hpp"
+#include "hogwild/linear/scaled_weights.hpp"
+#include "hogwild/core/views.hpp"
 
 using namespace hogwild;
 

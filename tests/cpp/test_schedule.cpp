@@ -5,8 +5,8 @@
 #include <cmath>
 
 #include "hogwild/config.hpp"
-#include "hogwild/loss.hpp"
-#include "hogwild/schedule.hpp"
+#include "hogwild/math/loss.hpp"
+#include "hogwild/runtime/schedule.hpp"
 
 using namespace hogwild;
 

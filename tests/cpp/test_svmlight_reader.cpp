@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "hogwild/svmlight_reader.hpp"
+#include "hogwild/io/svmlight_reader.hpp"
 
 using namespace hogwild;
 

@@ -12,7 +12,7 @@
 #include <sys/sysinfo.h>
 #endif
 
-#include "hogwild/topology.hpp"
+#include "hogwild/core/topology.hpp"
 
 using namespace hogwild;
 

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "hogwild/config.hpp"
+#include "hogwild/linear/penalty.hpp"
 #include "hogwild/math/update_rule.hpp"
 
 using namespace hogwild;

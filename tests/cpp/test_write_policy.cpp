@@ -13,7 +13,7 @@
 #include <cmath>
 #include <thread>
 
-#include "hogwild/write_policy.hpp"
+#include "hogwild/core/write_policy.hpp"
 
 using namespace hogwild;
 

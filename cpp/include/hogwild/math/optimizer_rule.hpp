@@ -21,8 +21,8 @@
 
 #include <cmath>
 
-#include "hogwild/config.hpp"
-#include "hogwild/platform.hpp"
+#include "hogwild/core/enums.hpp"
+#include "hogwild/core/platform.hpp"
 
 namespace hogwild {
 
@@ -34,9 +34,6 @@ struct OptimizerRule {
     double beta2 = 0.999;
     double eps = 1e-8;
 
-    static OptimizerRule of(const TrainConfig& config) {
-        return OptimizerRule{config.step.optimizer, config.step.momentum, config.step.beta1, config.step.beta2, config.step.optimizer_eps};
-    }
     HOGWILD_HD bool uses_first() const {
         return kind == Optimizer::momentum || kind == Optimizer::nesterov || kind == Optimizer::adam;
     }

@@ -27,8 +27,7 @@
 
 #include <cmath>
 
-#include "hogwild/config.hpp"
-#include "hogwild/platform.hpp"
+#include "hogwild/core/platform.hpp"
 
 namespace hogwild {
 
@@ -43,14 +42,6 @@ struct PenaltyStrength {
     // The strengths of a step of size eta.
     HOGWILD_HD PenaltyStrength times(double eta) const { return PenaltyStrength{l1 * eta, l2 * eta}; }
 };
-
-inline PenaltyStrength penalty_strength(const TrainConfig& config) {
-    if (config.objective.penalty == Penalty::none) return {};
-    const double l1_ratio = config.objective.penalty == Penalty::l1           ? 1.0
-                            : config.objective.penalty == Penalty::elasticnet ? config.objective.l1_ratio
-                                                                    : 0.0;
-    return PenaltyStrength{config.objective.alpha * l1_ratio, config.objective.alpha * (1.0 - l1_ratio)};
-}
 
 // The L2 penalty's proximal map at a step whose L2 strength is `l2_step`
 // (eta alpha (1 - l1_ratio)), applied `penalty_weight` times.
@@ -93,11 +84,6 @@ HOGWILD_HD inline double sgd_coordinate_cumulative(double w, double loss_step, d
 HOGWILD_HD inline double regularized_gradient(double w, double loss_gradient, const PenaltyStrength& strength,
                                               double penalty_weight) {
     return loss_gradient + penalty_weight * (strength.l2 * w + strength.l1 * sign_of(w));
-}
-
-// The weight of the example's class (y > 0: positive) times its sample weight.
-HOGWILD_HD inline double example_weight(const TrainConfig& config, double y, double sample_weight) {
-    return (y > 0.0 ? config.objective.weight_pos : config.objective.weight_neg) * sample_weight;
 }
 
 }  // namespace hogwild

@@ -32,11 +32,11 @@
 #include <limits>
 
 #include "hogwild/config.hpp"
-#include "hogwild/penalty.hpp"
-#include "hogwild/row_order.hpp"
+#include "hogwild/linear/penalty.hpp"
+#include "hogwild/runtime/row_order.hpp"
 #include "hogwild/runtime/thread_team.hpp"
-#include "hogwild/schedule.hpp"
-#include "hogwild/stopping_rule.hpp"
+#include "hogwild/runtime/schedule.hpp"
+#include "hogwild/runtime/stopping_rule.hpp"
 
 namespace hogwild {
 

@@ -19,7 +19,7 @@
 
 #include "hogwild/config.hpp"
 #include "hogwild/runtime/epoch_driver.hpp"
-#include "hogwild/solvers.hpp"
+#include "hogwild/runtime/training_session.hpp"
 
 namespace hogwild {
 

@@ -7,8 +7,9 @@
 #include <cstdint>
 
 #include "hogwild/config.hpp"
+#include "hogwild/linear/penalty.hpp"
 #include "hogwild/math/update_rule.hpp"
-#include "hogwild/schedule.hpp"
+#include "hogwild/runtime/schedule.hpp"
 
 namespace hogwild {
 

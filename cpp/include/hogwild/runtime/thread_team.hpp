@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "hogwild/config.hpp"
-#include "hogwild/topology.hpp"
+#include "hogwild/core/topology.hpp"
 
 namespace hogwild {
 

@@ -1,4 +1,4 @@
-#include "hogwild/svmlight_reader.hpp"
+#include "hogwild/io/svmlight_reader.hpp"
 
 #include <omp.h>
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "hogwild/solvers.hpp"
-#include "hogwild/views.hpp"
+#include "hogwild/core/views.hpp"
 
 namespace hogwild::layouts {
 using CsrF32I32 = CsrView<float, std::int32_t>;

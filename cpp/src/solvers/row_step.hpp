@@ -21,14 +21,15 @@
 #include <cstdint>
 
 #include "hogwild/config.hpp"
-#include "hogwild/loss.hpp"
+#include "hogwild/math/loss.hpp"
+#include "hogwild/linear/penalty.hpp"
 #include "hogwild/math/update_rule.hpp"
-#include "hogwild/optimizer.hpp"
+#include "hogwild/runtime/optimizer.hpp"
 #include "hogwild/runtime/cumulative_l1.hpp"
 #include "hogwild/runtime/iterate_average.hpp"
 #include "hogwild/runtime/thread_team.hpp"
-#include "hogwild/scaled_weights.hpp"
-#include "hogwild/schedule.hpp"
+#include "hogwild/linear/scaled_weights.hpp"
+#include "hogwild/runtime/schedule.hpp"
 
 namespace hogwild {
 

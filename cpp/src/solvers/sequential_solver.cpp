@@ -1,20 +1,20 @@
 // The sequential solver: scikit-learn's _plain_sgd, step for step, so that
 // with the same data, hyper-parameters and seed it learns the same model.
 // It runs on the epoch driver with a team of one thread.
-#pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-#include "hogwild/penalty.hpp"
-#include "hogwild/row_order.hpp"
+#include "hogwild/linear/penalty.hpp"
+#include "hogwild/runtime/row_order.hpp"
 #include "hogwild/runtime/epoch_driver.hpp"
 #include "hogwild/runtime/session.hpp"
 #include "hogwild/runtime/training_rows.hpp"
-#include "hogwild/scaled_weights.hpp"
-#include "hogwild/schedule.hpp"
+#include "hogwild/linear/scaled_weights.hpp"
+#include "hogwild/runtime/schedule.hpp"
 #include "hogwild/solvers.hpp"
+#include "data_layouts.hpp"
 
 namespace hogwild {
 
@@ -165,3 +165,5 @@ std::unique_ptr<TrainingSession> make_sequential_session(const View& X, const Ta
 }
 
 }  // namespace hogwild
+
+HOGWILD_INSTANTIATE_SOLVER(make_sequential_session)

@@ -21,7 +21,6 @@
 // and need a penalty of their own: each keeps its own books; a weight that
 // every replica holds at exactly zero is zero in the center (the limit the
 // elastic forces, c <- c (1 - n elasticity), approach).
-#pragma once
 
 #include <omp.h>
 
@@ -29,17 +28,19 @@
 #include <cmath>
 #include <vector>
 
+#include "hogwild/linear/penalty.hpp"
 #include "hogwild/math/update_rule.hpp"
-#include "hogwild/row_order.hpp"
-#include "hogwild/row_step.hpp"
+#include "hogwild/runtime/row_order.hpp"
+#include "row_step.hpp"
 #include "hogwild/runtime/cumulative_l1.hpp"
 #include "hogwild/runtime/epoch_driver.hpp"
 #include "hogwild/runtime/iterate_average.hpp"
 #include "hogwild/runtime/session.hpp"
 #include "hogwild/runtime/solver_problem.hpp"
 #include "hogwild/runtime/training_rows.hpp"
-#include "hogwild/schedule.hpp"
+#include "hogwild/runtime/schedule.hpp"
 #include "hogwild/solvers.hpp"
+#include "data_layouts.hpp"
 
 namespace hogwild {
 
@@ -311,3 +312,6 @@ std::unique_ptr<TrainingSession> make_easgd_session(const View& X, const Targets
 }
 
 }  // namespace hogwild
+
+HOGWILD_INSTANTIATE_SOLVER(make_local_session)
+HOGWILD_INSTANTIATE_SOLVER(make_easgd_session)

@@ -18,6 +18,12 @@
 
 namespace hogwild {
 
+// The optimizer's constants from the configuration.
+inline OptimizerRule optimizer_rule(const TrainConfig& config) {
+    const StepRule& step = config.step;
+    return OptimizerRule{step.optimizer, step.momentum, step.beta1, step.beta2, step.optimizer_eps};
+}
+
 // How the optimizer reads and writes its state.
 // One owner per coordinate (synchronous solvers): plain accesses.
 struct PrivateOptimizerState {
@@ -46,7 +52,7 @@ template <class StateAccess = PrivateOptimizerState>
 class CoordinateOptimizer {
   public:
     // `n_slots` coordinates, usually n_features + 1: the last one is the intercept's.
-    CoordinateOptimizer(const TrainConfig& config, std::int64_t n_slots) : rule_(OptimizerRule::of(config)) {
+    CoordinateOptimizer(const TrainConfig& config, std::int64_t n_slots) : rule_(optimizer_rule(config)) {
         const auto n = static_cast<std::size_t>(n_slots);
         if (rule_.uses_first()) first_.assign(n, 0.0);
         if (rule_.uses_second()) second_.assign(n, 0.0);

@@ -1,4 +1,4 @@
-#include "hogwild/build_info.hpp"
+#include "hogwild/core/build_info.hpp"
 
 #include <omp.h>
 

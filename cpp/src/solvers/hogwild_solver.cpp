@@ -21,7 +21,6 @@
 //    replicated features it is applied where the threads' changes meet, in
 //    the merges, since changes that were each clipped at zero do not add
 //    up to zero.
-#pragma once
 
 #include <omp.h>
 
@@ -33,21 +32,22 @@
 #include <vector>
 
 #include "hogwild/math/update_rule.hpp"
-#include "hogwild/optimizer.hpp"
-#include "hogwild/penalty.hpp"
-#include "hogwild/row_order.hpp"
-#include "hogwild/row_step.hpp"
+#include "hogwild/runtime/optimizer.hpp"
+#include "hogwild/linear/penalty.hpp"
+#include "hogwild/runtime/row_order.hpp"
+#include "row_step.hpp"
 #include "hogwild/runtime/cumulative_l1.hpp"
 #include "hogwild/runtime/epoch_driver.hpp"
 #include "hogwild/runtime/iterate_average.hpp"
 #include "hogwild/runtime/session.hpp"
 #include "hogwild/runtime/solver_problem.hpp"
 #include "hogwild/runtime/training_rows.hpp"
-#include "hogwild/scaled_weights.hpp"
-#include "hogwild/schedule.hpp"
+#include "hogwild/linear/scaled_weights.hpp"
+#include "hogwild/runtime/schedule.hpp"
 #include "hogwild/solvers.hpp"
-#include "hogwild/views.hpp"
-#include "hogwild/write_policy.hpp"
+#include "data_layouts.hpp"
+#include "hogwild/core/views.hpp"
+#include "hogwild/core/write_policy.hpp"
 
 namespace hogwild {
 
@@ -453,3 +453,5 @@ std::unique_ptr<TrainingSession> make_hogwild_session(const View& X, const Targe
 }
 
 }  // namespace hogwild
+
+HOGWILD_INSTANTIATE_SOLVER(make_hogwild_session)

@@ -1,4 +1,4 @@
-#include "hogwild/synthetic.hpp"
+#include "hogwild/io/synthetic.hpp"
 
 #include <omp.h>
 

@@ -8,7 +8,6 @@
 // Fixed point needs a range: it starts at max(1, 2 x the largest initial
 // weight) and doubles at the end of any epoch in which a write saturated.
 // Regularization is per touched feature, proximal, as in the hogwild solver.
-#pragma once
 
 #include <omp.h>
 
@@ -17,21 +16,22 @@
 #include <cmath>
 #include <vector>
 
-#include "hogwild/low_precision.hpp"
+#include "hogwild/core/low_precision.hpp"
 #include "hogwild/math/update_rule.hpp"
-#include "hogwild/optimizer.hpp"
-#include "hogwild/row_order.hpp"
-#include "hogwild/row_step.hpp"
+#include "hogwild/runtime/optimizer.hpp"
+#include "hogwild/runtime/row_order.hpp"
+#include "row_step.hpp"
 #include "hogwild/runtime/cumulative_l1.hpp"
 #include "hogwild/runtime/epoch_driver.hpp"
 #include "hogwild/runtime/iterate_average.hpp"
 #include "hogwild/runtime/session.hpp"
 #include "hogwild/runtime/solver_problem.hpp"
 #include "hogwild/runtime/training_rows.hpp"
-#include "hogwild/scaled_weights.hpp"
-#include "hogwild/schedule.hpp"
+#include "hogwild/linear/scaled_weights.hpp"
+#include "hogwild/runtime/schedule.hpp"
 #include "hogwild/solvers.hpp"
-#include "hogwild/write_policy.hpp"
+#include "data_layouts.hpp"
+#include "hogwild/core/write_policy.hpp"
 
 namespace hogwild {
 
@@ -204,3 +204,5 @@ std::unique_ptr<TrainingSession> make_buckwild_session(const View& X, const Targ
 }
 
 }  // namespace hogwild
+
+HOGWILD_INSTANTIATE_SOLVER(make_buckwild_session)

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "hogwild/platform.hpp"
+#include "hogwild/core/platform.hpp"
 
 namespace hogwild {
 

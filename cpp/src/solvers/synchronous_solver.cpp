@@ -34,7 +34,6 @@
 // map after the loss's step (it cannot overshoot, however large a rare
 // feature's scaled strength), with the other optimizers the penalty's
 // (sub)gradient added to the loss gradient.
-#pragma once
 
 #include <omp.h>
 
@@ -46,17 +45,18 @@
 #include <vector>
 
 #include "hogwild/math/update_rule.hpp"
-#include "hogwild/optimizer.hpp"
-#include "hogwild/row_order.hpp"
+#include "hogwild/runtime/optimizer.hpp"
+#include "hogwild/runtime/row_order.hpp"
 #include "hogwild/runtime/cumulative_l1.hpp"
 #include "hogwild/runtime/epoch_driver.hpp"
 #include "hogwild/runtime/iterate_average.hpp"
 #include "hogwild/runtime/session.hpp"
 #include "hogwild/runtime/solver_problem.hpp"
 #include "hogwild/runtime/training_rows.hpp"
-#include "hogwild/schedule.hpp"
+#include "hogwild/runtime/schedule.hpp"
 #include "hogwild/solvers.hpp"
-#include "hogwild/views.hpp"
+#include "data_layouts.hpp"
+#include "hogwild/core/views.hpp"
 
 namespace hogwild {
 
@@ -531,3 +531,6 @@ std::unique_ptr<TrainingSession> make_gd_session(const View& X, const Targets& t
 }
 
 }  // namespace hogwild
+
+HOGWILD_INSTANTIATE_SOLVER(make_minibatch_session)
+HOGWILD_INSTANTIATE_SOLVER(make_gd_session)

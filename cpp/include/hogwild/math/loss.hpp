@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "hogwild/platform.hpp"
+#include "hogwild/core/platform.hpp"
 
 namespace hogwild {
 

@@ -25,7 +25,6 @@
 // solvers, through the one update rule (math/update_rule.hpp): proximal with
 // plain sgd (L1 as the cumulative penalty), evaluated at the weights the
 // step is applied to, so that a large eta * alpha cannot make it overshoot.
-#pragma once
 
 #include <omp.h>
 
@@ -35,18 +34,20 @@
 #include <deque>
 #include <vector>
 
+#include "hogwild/linear/penalty.hpp"
 #include "hogwild/math/update_rule.hpp"
-#include "hogwild/optimizer.hpp"
-#include "hogwild/row_order.hpp"
+#include "hogwild/runtime/optimizer.hpp"
+#include "hogwild/runtime/row_order.hpp"
 #include "hogwild/runtime/cumulative_l1.hpp"
 #include "hogwild/runtime/epoch_driver.hpp"
 #include "hogwild/runtime/iterate_average.hpp"
 #include "hogwild/runtime/session.hpp"
 #include "hogwild/runtime/solver_problem.hpp"
 #include "hogwild/runtime/training_rows.hpp"
-#include "hogwild/schedule.hpp"
+#include "hogwild/runtime/schedule.hpp"
 #include "hogwild/solvers.hpp"
-#include "hogwild/write_policy.hpp"
+#include "data_layouts.hpp"
+#include "hogwild/core/write_policy.hpp"
 
 namespace hogwild {
 
@@ -387,3 +388,5 @@ std::unique_ptr<TrainingSession> make_async_session(const View& X, const Targets
 }
 
 }  // namespace hogwild
+
+HOGWILD_INSTANTIATE_SOLVER(make_async_session)

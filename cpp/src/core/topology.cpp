@@ -1,4 +1,4 @@
-#include "hogwild/topology.hpp"
+#include "hogwild/core/topology.hpp"
 
 #include <algorithm>
 #include <charconv>
