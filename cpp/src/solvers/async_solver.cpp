@@ -82,8 +82,8 @@ class AsyncSolver {
 
     int n_threads() const { return problem_.n_threads; }
 
-    OptimizerMoments optimizer_moments() const { return optimizer_.moments(); }
-    void set_optimizer_moments(const OptimizerMoments& moments) { optimizer_.set_moments(moments); }
+    // (the session reads and writes its state)
+    auto& optimizer() { return optimizer_; }
 
     // The caller wrote the model buffers: continue from them.
     void reload() {
@@ -92,8 +92,6 @@ class AsyncSolver {
         average_ =
             IterateAverage(problem_.config, problem_.model, problem_.X.nnz(), problem_.X.n_rows, published_t_end_);
     }
-
-    void start_epoch(const Epoch&) {}
 
     void work(int tid, int team_size, const Epoch& epoch, ThreadTeam& team) {
         Worker& me = workers_[static_cast<std::size_t>(tid)];

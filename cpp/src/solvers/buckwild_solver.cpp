@@ -58,10 +58,8 @@ class BuckwildSolver {
 
     int n_threads() const { return problem_.n_threads; }
 
-    OptimizerMoments optimizer_moments() const { return state_.optimizer.moments(); }
-    void set_optimizer_moments(const OptimizerMoments& moments) { state_.optimizer.set_moments(moments); }
-
-    void start_epoch(const Epoch&) {}
+    // (the session reads and writes its state)
+    auto& optimizer() { return state_.optimizer; }
 
     void work(int tid, int team_size, const Epoch& epoch, ThreadTeam& team) {
         FastRandom& random = randoms_[static_cast<std::size_t>(tid)];
@@ -94,11 +92,8 @@ class BuckwildSolver {
     }
 
     EpochOutcome publish(const Epoch& epoch) {
-        EpochOutcome outcome;
-        outcome.loss_sum = state_.loss_sum.sum();
-        outcome.updates = state_.updates.sum();
+        const EpochOutcome outcome = state_.end_epoch();
         t_ = epoch.t_start + outcome.updates;
-        state_.settle_l1_clock();
         for (std::int64_t j = 0; j < problem_.n_features; ++j) problem_.model.weights[j] = weight(j);
         *problem_.model.intercept = intercept_;
         if (state_.average.on()) {

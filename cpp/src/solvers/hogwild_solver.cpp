@@ -124,10 +124,8 @@ class HogwildSolver {
 
     int n_threads() const { return problem_.n_threads; }
 
-    OptimizerMoments optimizer_moments() const { return state_.optimizer.moments(); }
-    void set_optimizer_moments(const OptimizerMoments& moments) { state_.optimizer.set_moments(moments); }
-
-    void start_epoch(const Epoch&) {}
+    // (the session reads and writes its state)
+    auto& optimizer() { return state_.optimizer; }
 
     void work(int tid, int team_size, const Epoch& epoch, ThreadTeam& team) {
         Replica& replica = replicas_[static_cast<std::size_t>(tid)];
@@ -148,11 +146,8 @@ class HogwildSolver {
 
     // The calling thread, between epochs: the shared weights become the model.
     EpochOutcome publish(const Epoch& epoch) {
-        EpochOutcome outcome;
-        outcome.loss_sum = state_.loss_sum.sum();
-        outcome.updates = state_.updates.sum();
+        const EpochOutcome outcome = state_.end_epoch();
         t_ = epoch.t_start + outcome.updates;
-        state_.settle_l1_clock();
         std::copy(weights_.begin(), weights_.end(), problem_.model.weights);
         *problem_.model.intercept = shared_intercept_.value;
         if (state_.average.on()) {

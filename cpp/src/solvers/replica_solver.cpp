@@ -145,8 +145,6 @@ class ReplicaSolver {
         for (auto& optimizer : optimizers_) optimizer.set_moments(moments);
     }
 
-    void start_epoch(const Epoch&) {}
-
     // Rounds of sync_rows rows per thread, each ended by a synchronization
     // that every thread joins (the same number of rounds on every thread).
     void work(int tid, int team_size, const Epoch& epoch, ThreadTeam& team) {

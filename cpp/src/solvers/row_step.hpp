@@ -26,6 +26,7 @@
 #include "hogwild/math/update_rule.hpp"
 #include "hogwild/runtime/optimizer.hpp"
 #include "hogwild/runtime/cumulative_l1.hpp"
+#include "hogwild/runtime/epoch_driver.hpp"
 #include "hogwild/runtime/iterate_average.hpp"
 #include "hogwild/runtime/thread_team.hpp"
 #include "hogwild/linear/scaled_weights.hpp"
@@ -47,9 +48,14 @@ struct SharedRowsState {
           updates(n_threads),
           l1_pulls(n_threads) {}
 
-    // The epoch end: u grows by every thread's pulls.
-    void settle_l1_clock() {
+    // Thread 0 at the epoch's end: the epoch's sums, and u grown by every
+    // thread's L1 pulls.
+    EpochOutcome end_epoch() {
+        EpochOutcome outcome;
+        outcome.loss_sum = loss_sum.sum();
+        outcome.updates = updates.sum();
         if (l1.on()) l1.set_total(l1.total() + l1_pulls.sum());
+        return outcome;
     }
 
     CoordinateOptimizer<RacySharedOptimizerState> optimizer;

@@ -83,8 +83,8 @@ class SynchronousSolver {
 
     int n_threads() const { return problem_.n_threads; }
 
-    OptimizerMoments optimizer_moments() const { return optimizer_.moments(); }
-    void set_optimizer_moments(const OptimizerMoments& moments) { optimizer_.set_moments(moments); }
+    // (the session reads and writes its state)
+    auto& optimizer() { return optimizer_; }
 
     // The caller wrote the model buffers: continue from them.
     void reload() {

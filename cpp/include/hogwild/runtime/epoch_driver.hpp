@@ -9,7 +9,6 @@
 //
 // A solver type S provides
 //   int n_threads() const;             the threads it runs on
-//   void start_epoch(const Epoch&);    thread 0, before the epoch's work (all threads wait)
 //   void work(int tid, int team, const Epoch&, ThreadTeam&);
 //                                      every thread: its share of the epoch; it looks at
 //                                      team.stop_at / stop_after as it goes
@@ -17,6 +16,7 @@
 //                                      thread 0, after every thread's work: writes the model
 //                                      (weights, intercept, averages) into the caller's buffers
 // and may provide
+//   void start_epoch(const Epoch&);    thread 0, before the epoch's work (all threads wait)
 //   bool uses_row_order() const;       false: its epochs need no (shuffled) row order
 //   void finish_run();                 the calling thread, after the last epoch of a run that
 //                                      ended normally: complete pending work (e.g. queued
@@ -173,7 +173,8 @@ class EpochDriver {
                     epoch.t_start = t_;
                     epoch.rows = order_.rows();
                     epoch.last = e + 1 == max_epochs;
-                    team.guarded([&] { solver_.start_epoch(epoch); });
+                    if constexpr (requires { solver_.start_epoch(epoch); })
+                        team.guarded([&] { solver_.start_epoch(epoch); });
                 }  // (implicit barrier)
                 solver_.work(tid, team_size, epoch, team);
                 if (tid == 0) team.poll_interrupt();  // at least once an epoch, however short

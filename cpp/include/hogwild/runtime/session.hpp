@@ -26,8 +26,9 @@ namespace hogwild {
 // A solver type S for a session also provides
 //   S(const View&, const Targets&, const TrainConfig&, ModelState&)
 //   void reload();    continue from the caller's buffers, which the caller wrote
-// and, where it keeps a per-coordinate optimizer's state,
-//   OptimizerMoments optimizer_moments() const;
+// and, where it keeps a per-coordinate optimizer's state, either
+//   CoordinateOptimizer<...>& optimizer();                 its one optimizer, or
+//   OptimizerMoments optimizer_moments() const;            (several, e.g. one per replica)
 //   void set_optimizer_moments(const OptimizerMoments&);   (sizes checked here)
 template <class View, class Solver>
 class SolverSession final : public TrainingSession {
@@ -47,9 +48,11 @@ class SolverSession final : public TrainingSession {
         return result;
     }
 
-    OptimizerMoments optimizer_state() const override {
+    OptimizerMoments optimizer_state() override {
         if constexpr (requires { solver_.optimizer_moments(); })
             return solver_.optimizer_moments();
+        else if constexpr (requires { solver_.optimizer(); })
+            return solver_.optimizer().moments();
         else
             return {};
     }
@@ -58,7 +61,10 @@ class SolverSession final : public TrainingSession {
         const OptimizerMoments now = optimizer_state();
         check_size("first", state.first.size(), now.first.size());
         check_size("second", state.second.size(), now.second.size());
-        if constexpr (requires { solver_.set_optimizer_moments(state); }) solver_.set_optimizer_moments(state);
+        if constexpr (requires { solver_.set_optimizer_moments(state); })
+            solver_.set_optimizer_moments(state);
+        else if constexpr (requires { solver_.optimizer(); })
+            solver_.optimizer().set_moments(state);
     }
 
   private:

@@ -20,7 +20,7 @@ class TrainingSession {
     // values per moment it keeps, the intercept's last; empty where it
     // keeps none, as for plain sgd). local/easgd: the replicas' mean, and
     // writing it sets every replica's.
-    virtual OptimizerMoments optimizer_state() const = 0;
+    virtual OptimizerMoments optimizer_state() = 0;
     // Writes the state read by optimizer_state() (std::invalid_argument on
     // other sizes); the next run continues from it.
     virtual void set_optimizer_state(const OptimizerMoments& state) = 0;
