@@ -164,11 +164,24 @@ class _HogwildTraining:
             max_iter=max_iter, problem=problem, epoch_offset=len(self.history_) if problem is None else 0,
             use_average=lambda t: 0 < self.average <= t - 1,
         )
+        # distributed training (hogwild.distributed): the ranks' shared
+        # stopping rule replaces the core's, which is turned off
+        distributed = getattr(self, "_distributed", None)
+        core_options = dict(options, tol=-np.inf) if distributed is not None else options
         try:
             session = _core.Session(self.solver, core_view(X), y, sample_weight, mask, coef, intercept,
-                                    average_coef, average_intercept, options)
+                                    average_coef, average_intercept, core_options)
             self._continue_optimizer(session, problem, options["t_start"])
-            result = session.run(epoch_callback=reporter.after_epoch if reporter.needed else None)
+            epoch_callback = reporter.after_epoch if reporter.needed else None
+            if distributed is None:
+                result = session.run(epoch_callback=epoch_callback)
+            else:
+                buffers = {"coef": coef, "intercept": intercept}
+                if average_coef is not None:
+                    buffers.update(average_coef=average_coef, average_intercept=average_intercept)
+                n_train = X.shape[0] - (int(mask.sum()) if mask is not None else 0)
+                result = distributed.train(session, buffers, options, epoch_callback, problem, n_train)
+                distributed.finish(buffers, problem)
             self._keep_optimizer(session, problem)
         finally:
             reporter.close()

@@ -39,6 +39,7 @@ class EpochReporter:
         self.problem = problem
         self.use_average = use_average
         self.epoch_offset = epoch_offset
+        self.epochs = 0  # seen by this reporter (over every run of its session)
         self.elapsed = 0.0
         self.bar = _progress_bar(max_iter, problem) if progress else None
 
@@ -49,8 +50,9 @@ class EpochReporter:
     def after_epoch(self, core_record):
         """Called by the core; returns False to stop training."""
         self.elapsed += core_record["seconds"]
+        self.epochs += 1
         record = {
-            "epoch": self.epoch_offset + core_record["epoch"],
+            "epoch": self.epoch_offset + self.epochs,
             "objective": core_record["objective"],
             "seconds": core_record["seconds"],
             "elapsed": self.elapsed,

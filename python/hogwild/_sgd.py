@@ -111,11 +111,17 @@ feature_names_in_, loss_function_
             self._reset_history()
         X, y = check_training_data(self, X, y, reset=first_call, y_numeric=False)
         n_samples, n_features = X.shape
+        distributed = getattr(self, "_distributed", None)  # (hogwild.distributed: every rank's classes)
+        if distributed is not None and classes is not None:
+            classes = distributed.classes
         _check_partial_fit_first_call(self, classes)
         n_classes = self.classes_.shape[0]
-        self._expanded_class_weight = compute_class_weight(
-            self.class_weight, classes=self.classes_, y=y
-        )
+        if distributed is not None and isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            self._expanded_class_weight = distributed.balanced_class_weight(y)
+        else:
+            self._expanded_class_weight = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=y
+            )
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, allow_all_zero_weights=self.early_stopping
         )

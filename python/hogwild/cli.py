@@ -116,6 +116,9 @@ class _EpochTable:
 def _train(args):
     if args.test is not None and not args.test:
         raise UserError("--test needs a file")
+    comm = _communicator(args)
+    if comm is not None and comm.Get_rank() != 0:  # only rank 0 prints and writes the model
+        sys.stdout = open(os.devnull, "w")
     paths = [args.data] + ([args.test] if args.test else [])
     loaded = _load_data(paths, n_features=args.n_features)
     X, y = loaded[0]
@@ -126,6 +129,12 @@ def _train(args):
     score_name = "test acc" if classify else "test R2"
     print(f"{args.data}: {X.shape[0]} examples, {X.shape[1]} features, {X.nnz} nonzeros"
           + ("" if test is None else f"; test {args.test}: {test[0].shape[0]} examples"))
+    if comm is not None:
+        from . import distributed
+
+        X, y = distributed.shard(X, y, comm)
+        print(f"{comm.Get_size()} ranks, {args.distributed} SGD, combining every {args.sync_every} epoch(s); "
+              f"rank 0 trains on {X.shape[0]} examples")
 
     runs = {}
     model = None
@@ -137,7 +146,13 @@ def _train(args):
         table = _EpochTable(model, test, args.epochs, score_name if test is not None else "")
         start = time.perf_counter()
         try:
-            model.fit(X, y, callbacks=[table])
+            if comm is None:
+                model.fit(X, y, callbacks=[table])
+            else:
+                from . import distributed
+
+                distributed.fit(model, X, y, comm=comm, mode=args.distributed, sync_every=args.sync_every,
+                                callbacks=[table])
         finally:
             table.close()
         seconds = time.perf_counter() - start
@@ -147,10 +162,10 @@ def _train(args):
         print(line)
         runs[f"{n_threads} thread" + ("s" if n_threads > 1 else "")] = model
 
-    if args.output:
+    if args.output and (comm is None or comm.Get_rank() == 0):
         model.save(args.output)
         print(f"model written to {args.output}")
-    if args.plot:
+    if args.plot and (comm is None or comm.Get_rank() == 0):
         from .plot import convergence
 
         axes = convergence(runs, x="seconds", y="objective")
@@ -286,6 +301,19 @@ def _gpus():
     return [line.strip() for line in out.stdout.splitlines() if line.startswith("GPU")]
 
 
+def _communicator(args):
+    """MPI_COMM_WORLD for --distributed (every rank runs this program), else None."""
+    if args.distributed is None:
+        return None
+    try:
+        from mpi4py import MPI
+    except ImportError:
+        raise UserError('--distributed needs mpi4py: pip install "hogwild[mpi]"') from None
+    if len(args.threads) != 1:
+        raise UserError("--distributed trains with one thread count: give --threads N")
+    return MPI.COMM_WORLD
+
+
 def _info(args):
     from . import __version__, build_info
 
@@ -299,6 +327,10 @@ def _info(args):
     print(f"{'numa_nodes':>20}: {len(nodes)}")
     for node in nodes:
         print(f"{'node ' + str(node['node']):>20}: CPUs {_cpu_list(node['cpus'])}")
+    from .distributed import mpi_status
+
+    usable, description = mpi_status()
+    print(f"{'mpi':>20}: {'yes' if usable else 'no'} ({description})")
     gpus = _gpus()
     print(f"{'gpus':>20}: {len(gpus)}" + ("" if gpus else " (none visible)"))
     for gpu in gpus:
@@ -338,6 +370,10 @@ def _parser():
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("-o", "--output", metavar="MODEL", help="write the model here (e.g. model.hwm)")
     train.add_argument("--plot", metavar="PNG", help="write a convergence plot (needs matplotlib)")
+    train.add_argument("--distributed", metavar="MODE", choices=("local", "easgd"), default=None,
+                       help="train across the ranks of 'mpiexec -n N hogwild train ...': local (model "
+                            "averaging) or easgd; each rank takes its block of the rows")
+    train.add_argument("--sync-every", type=int, default=1, help="--distributed: epochs between combinations")
     train.set_defaults(run=_train)
 
     predict = commands.add_parser("predict", help="predict with a saved model")
@@ -368,7 +404,7 @@ def _parser():
 
 
 def _check_arguments(parser, args):
-    for name in ("epochs", "rows", "features", "nnz", "batch_size"):
+    for name in ("epochs", "rows", "features", "nnz", "batch_size", "sync_every"):
         if getattr(args, name, 1) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     if getattr(args, "alpha", 0.0) < 0:

@@ -1,0 +1,345 @@
+"""Training across processes and machines over MPI (through mpi4py).
+
+Every rank holds its own shard of the rows; the model is replicated. Each
+rank trains with the estimator's solver and threads (Hogwild! inside, by
+default) through the core's resumable session, and every ``sync_every``
+epochs the ranks combine their models:
+
+``mode="local"``
+    local SGD / model averaging (Zinkevich, Weimer, Smola & Li, NIPS 2010;
+    Lin, Stich, Patel & Jaggi, ICLR 2020): the models (weights, intercept,
+    averaged weights, a per-coordinate optimizer's state) are replaced by
+    their mean, weighted by each rank's training rows.
+``mode="easgd"``
+    elastic averaging SGD across ranks (Zhang, Choromanska & LeCun, NIPS
+    2015, synchronous): each rank's model moves ``elasticity`` of the way to
+    a center variable and the center by the sum of the same forces; the
+    fitted model is the center (with ``average``, the mean of the ranks'
+    averaged iterates).
+
+The stopping rule (``tol``, ``n_iter_no_change``, ``early_stopping``) runs
+on the objective (or validation score) of all ranks together, so that
+every rank stops after the same epoch; every rank ends with the same
+fitted model. Classes are the union of every rank's labels, and
+``class_weight="balanced"`` counts them over all ranks.
+
+An exception on one rank (a bad shard, divergence, a timeout) ends every
+rank: it prints the error and aborts the job (``MPI_Abort``), as
+``python -m mpi4py`` does, rather than leave the others waiting. Shapes and
+parameters that differ between ranks are refused before training, naming
+the ranks.
+
+Install MPI from PyPI with ``pip install "hogwild[mpi]"`` (mpi4py and
+MPICH), or build mpi4py against a cluster's own MPI (``pip install
+--no-binary mpi4py mpi4py``, with that MPI's ``mpicc`` on the PATH) and run
+under its ``mpiexec``.
+
+Example (``mpiexec -n 4 python train.py``)::
+
+    from mpi4py import MPI
+    import hogwild
+    from hogwild import distributed
+
+    X, y = my_rows(MPI.COMM_WORLD.rank)          # this rank's shard
+    model = distributed.fit(hogwild.SGDClassifier(n_threads=8), X, y, mode="local")
+"""
+
+import pickle
+import sys
+import time
+import traceback
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import is_classifier
+
+MODES = ("local", "easgd")
+# the buffers EASGD ties to the center (the averaged iterates are averaged)
+ELASTIC = ("coef", "intercept")
+# parameters each rank may set its own way (its own shuffle, its own printing)
+RANK_OWN = ("random_state", "verbose")
+DEFAULT_TIMEOUT = 600.0  # seconds any rank waits for the others in one exchange
+
+
+def mpi_status():
+    """(usable, description): whether mpi4py imports and which MPI it runs."""
+    try:
+        from mpi4py import MPI
+    except Exception as error:  # noqa: BLE001 (any failure to load means: not usable)
+        return False, f"mpi4py not importable ({error}); pip install \"hogwild[mpi]\""
+    return True, MPI.Get_library_version().splitlines()[0].strip()
+
+
+def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=None, sample_weight=None,
+        timeout=DEFAULT_TIMEOUT, callbacks=None):
+    """Fit ``estimator`` on the rows of every rank of ``comm``.
+
+    Call it on every rank, each with its own shard; it returns the
+    estimator, fitted to the same model on every rank.
+
+    Parameters
+    ----------
+    estimator : SGDClassifier or SGDRegressor
+        Its parameters (solver, threads, loss, penalty, rates, ``max_iter``,
+        ``tol``...) must be the same on every rank, but for
+        ``random_state`` (each rank's own shuffle) and ``verbose``.
+    X : {ndarray, sparse matrix} of shape (n_samples_rank, n_features)
+        This rank's rows (float32 CSR used in place, as in ``fit``).
+        ``n_features`` must agree between ranks.
+    y : ndarray of shape (n_samples_rank,)
+    comm : mpi4py communicator, default=None
+        ``MPI.COMM_WORLD`` by default.
+    mode : {"local", "easgd"}, default="local"
+        How the ranks combine their models (see the module's notes).
+    sync_every : int, default=1
+        Epochs between combinations.
+    elasticity : float, default=None
+        ``mode="easgd"``: the fraction of its distance to the center each
+        rank's model moves per combination; at most ``1 / n_ranks`` (beyond,
+        the center overshoots). Default ``0.9 / n_ranks``.
+    sample_weight : ndarray of shape (n_samples_rank,), default=None
+    timeout : float, default=600
+        Seconds one rank waits for the others in one exchange before it
+        ends the job (a rank that died or hangs).
+    callbacks : list of callables, default=None
+        As in ``fit``, called on each rank with its own epoch records.
+
+    Returns
+    -------
+    estimator
+        Fitted; ``history_`` holds the objective of all ranks together
+        (``objective``, mean over every rank's rows) and this rank's own
+        timings.
+
+    Raises
+    ------
+    ImportError
+        mpi4py is not installed.
+    ValueError
+        On every rank, when a rank's shard or parameters differ from the
+        others' (naming the ranks), for an unknown ``mode``, ``sync_every < 1``
+        or an elasticity out of (0, 1 / n_ranks]; ``learning_rate="adaptive"``
+        (its per-rank decisions would diverge).
+    """
+    if comm is None:
+        try:
+            from mpi4py import MPI
+        except ImportError as error:
+            raise ImportError('distributed training needs mpi4py: pip install "hogwild[mpi]"') from error
+        comm = MPI.COMM_WORLD
+    context = _Context(comm, mode, sync_every, elasticity, timeout)
+    context.agree_on(estimator, X, y)
+    try:
+        estimator._distributed = context
+        estimator.fit(X, y, sample_weight=sample_weight, callbacks=callbacks)
+    except BaseException:  # noqa: BLE001 (whatever it is, the other ranks must not wait for this one)
+        context.abort()
+        raise  # (MPI_Abort may return before the process manager ends this process)
+    finally:
+        estimator.__dict__.pop("_distributed", None)
+    return estimator
+
+
+class _Context:
+    """One distributed fit: the communicator, the mode and the exchanges."""
+
+    def __init__(self, comm, mode, sync_every, elasticity, timeout):
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(repr(m) for m in MODES)}, got {mode!r}")
+        if isinstance(sync_every, bool) or not isinstance(sync_every, (int, np.integer)) or sync_every < 1:
+            raise ValueError(f"sync_every must be an integer >= 1, got {sync_every!r}")
+        size = comm.Get_size()
+        if elasticity is None:
+            elasticity = 0.9 / size
+        if not 0.0 < float(elasticity) <= 1.0 / size:
+            raise ValueError(f"elasticity must be in (0, 1/n_ranks] = (0, {1.0 / size:g}] with {size} ranks, "
+                             f"got {elasticity!r}")
+        if not float(timeout) > 0.0:
+            raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
+        self.comm = comm
+        self.rank = comm.Get_rank()
+        self.size = size
+        self.mode = mode
+        self.sync_every = int(sync_every)
+        self.elasticity = float(elasticity)
+        self.timeout = float(timeout)
+        self.classes = None
+        self.class_counts = None
+        self.centers = {}  # easgd: per binary problem
+
+    # --------------------------------------------------------------- set-up
+
+    def agree_on(self, estimator, X, y):
+        """Every rank's shard and parameters, compared; refused on every
+        rank (ValueError naming the ranks) where they differ."""
+        mine = {"problem": None, "params": None, "labels": None}
+        try:
+            if X is None or y is None or not hasattr(X, "shape") or len(X.shape) != 2:
+                raise ValueError("X must be a 2-D array or sparse matrix")
+            if estimator.get_params().get("learning_rate") == "adaptive":
+                raise ValueError('learning_rate="adaptive" is not supported in distributed training')
+            labels = np.unique(np.asarray(y)) if is_classifier(estimator) else None
+            mine = {"problem": (int(X.shape[1]), type(estimator).__name__),
+                    "params": {k: repr(v) for k, v in estimator.get_params().items() if k not in RANK_OWN},
+                    "labels": labels}
+            error = None
+        except Exception as caught:  # noqa: BLE001 (reported to every rank below)
+            error = f"{type(caught).__name__}: {caught}"
+        everyone = self._allgather((mine, error, int(X.shape[0]) if hasattr(X, "shape") else 0))
+        failures = [f"rank {r}: {e}" for r, (_, e, _) in enumerate(everyone) if e is not None]
+        if failures:
+            raise ValueError("distributed fit refused: " + "; ".join(failures))
+        problems = [m["problem"] for m, _, _ in everyone]
+        differ = [r for r, v in enumerate(problems) if v != problems[0]]
+        if differ:
+            raise ValueError(f"distributed fit refused: rank(s) {differ} differ from rank 0 in the number of "
+                             f"features or the estimator: {problems[differ[0]]} against {problems[0]}")
+        params = [m["params"] for m, _, _ in everyone]
+        for r, theirs in enumerate(params):
+            names = sorted(k for k in set(theirs) | set(params[0]) if theirs.get(k) != params[0].get(k))
+            if names:
+                raise ValueError(f"distributed fit refused: rank {r} differs from rank 0 in "
+                                 + ", ".join(f"{k}={theirs.get(k)} (rank 0: {params[0].get(k)})" for k in names))
+        if sum(n for _, _, n in everyone) == 0:
+            raise ValueError("distributed fit refused: no rank holds any rows")
+        if everyone[0][0]["labels"] is not None:
+            self.classes = np.unique(np.concatenate([m["labels"] for m, _, _ in everyone]))
+
+    def balanced_class_weight(self, y):
+        """scikit-learn's "balanced" weights from every rank's labels."""
+        counts = np.array([np.count_nonzero(y == c) for c in self.classes], dtype=np.float64)
+        total = self.allreduce(counts)
+        return total.sum() / (len(self.classes) * np.maximum(total, 1.0))
+
+    # ------------------------------------------------------------- training
+
+    def train(self, session, buffers, options, epoch_callback, problem, n_train):
+        """Runs one binary problem's session to the end, combining the
+        models every sync_every epochs; returns a result dict as
+        ``session.run`` does, with the objective of all ranks."""
+        max_iter, tol = int(options["max_iter"]), float(options["tol"])
+        patience, validating = int(options["n_iter_no_change"]), bool(options["early_stopping"])
+        weight = self.allreduce(np.array([float(n_train)]))[0]
+        share = n_train / weight if weight > 0 else 1.0 / self.size
+        if self.mode == "easgd":
+            self.centers[problem] = {name: self.allreduce(share * buffers[name]) for name in ELASTIC}
+        rounds, best, stale = [], None, 0
+        done, stop = 0, False
+        while done < max_iter and not stop:
+            result = session.run(min(self.sync_every, max_iter - done), epoch_callback=epoch_callback)
+            done += int(result["n_iter"])
+            # (the core's own rule is off: tol = -inf; its other reasons to stop are shared here)
+            flags = self.allreduce(np.array([float(result["diverged"]), float(result["interrupted"]),
+                                             float(result["stopped_by_callback"])]), maximum=True)
+            history = result["history"]
+            n_epochs = len(history["objective"])
+            sums = self.allreduce(np.concatenate([
+                np.asarray(history["objective"], dtype=np.float64) * np.asarray(history["updates"]),
+                np.asarray(history["updates"], dtype=np.float64),
+                np.nan_to_num(np.asarray(history.get("validation_score", np.zeros(n_epochs)), dtype=np.float64))
+                * share]))
+            updates = np.maximum(sums[n_epochs:2 * n_epochs], 1.0)
+            history["objective"] = sums[:n_epochs] / updates
+            if validating:
+                history["validation_score"] = sums[2 * n_epochs:]
+            result["diverged"] = bool(flags[0])
+            rounds.append(result)
+            if flags.any():
+                break
+            self._combine(session, buffers, options, problem, share)
+            for e in range(n_epochs):
+                figure = history["validation_score"][e] if validating else -history["objective"][e]
+                if tol > -np.inf and best is not None and figure < best + tol:
+                    stale += 1
+                else:
+                    stale = 0
+                best = figure if best is None else max(best, figure)
+                stop = stop or (tol > -np.inf and stale >= patience)
+        return _joined(rounds)
+
+    def _combine(self, session, buffers, options, problem, share):
+        # local: every buffer becomes the mean; easgd: the iterate moves to the
+        # center by elastic forces, the averaged iterates (if any) to their mean
+        for name, b in buffers.items():
+            if self.mode == "easgd" and name in ELASTIC:
+                center = self.centers[problem]
+                force = self.elasticity * (b - center[name])
+                b -= force
+                center[name] = center[name] + self.allreduce(force)
+            else:
+                b[...] = self.allreduce(share * b)
+        if self.mode == "local" and options["optimizer"] != "sgd":
+            state = session.optimizer_state()
+            session.set_optimizer_state({k: self.allreduce(share * v) for k, v in state.items()})
+
+    def finish(self, buffers, problem):
+        """easgd: the fitted iterate is the center."""
+        if self.mode == "easgd" and problem in self.centers:
+            for name in ELASTIC:
+                buffers[name][...] = self.centers[problem][name]
+
+    # ------------------------------------------------------------ exchanges
+
+    def allreduce(self, values, maximum=False):
+        """The sum (or maximum) of `values` over the ranks, waiting at most
+        `timeout` seconds."""
+        from mpi4py import MPI
+
+        send = np.ascontiguousarray(values, dtype=np.float64)
+        receive = np.empty_like(send)
+        self._wait(self.comm.Iallreduce(send, receive, op=MPI.MAX if maximum else MPI.SUM))
+        return receive
+
+    def _allgather(self, value):
+        """Every rank's (picklable) `value`, in rank order."""
+        from mpi4py import MPI
+
+        payload = np.frombuffer(pickle.dumps(value), dtype=np.uint8)
+        lengths = np.empty(self.size, dtype=np.int64)
+        self._wait(self.comm.Iallgather(np.array([payload.size], dtype=np.int64), lengths))
+        gathered = np.empty(int(lengths.sum()), dtype=np.uint8)
+        self._wait(self.comm.Iallgatherv(payload, [gathered, lengths, None, MPI.BYTE]))
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        return [pickle.loads(gathered[offsets[r]:offsets[r + 1]].tobytes()) for r in range(self.size)]
+
+    def _wait(self, request):
+        deadline = time.monotonic() + self.timeout
+        pause = 0.0
+        while not request.Test():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"rank {self.rank}: the other ranks did not answer within {self.timeout:g} s")
+            time.sleep(pause)
+            pause = min(0.001, pause + 0.0001)
+
+    def abort(self):
+        """Ends every rank: this one's error on stderr, then MPI_Abort."""
+        sys.stderr.write(f"hogwild.distributed: rank {self.rank} of {self.size} failed; ending every rank\n")
+        traceback.print_exc()
+        sys.stderr.flush()
+        self.comm.Abort(1)
+
+
+def _joined(rounds):
+    """One result dict from those of several session runs."""
+    result = dict(rounds[-1])
+    result["n_iter"] = sum(int(r["n_iter"]) for r in rounds)
+    history = {}
+    for key in rounds[-1]["history"]:
+        parts = [r["history"][key] for r in rounds]
+        history[key] = [item for part in parts for item in part] if isinstance(parts[0], list) \
+            else np.concatenate([np.asarray(p) for p in parts])
+    result["history"] = history
+    return result
+
+
+def shard(X, y, comm=None):
+    """This rank's contiguous block of the rows of (X, y): a convenience
+    for data every rank can read whole (rows split as evenly as they go)."""
+    if comm is None:
+        from mpi4py import MPI
+
+        comm = MPI.COMM_WORLD
+    n, rank, size = X.shape[0], comm.Get_rank(), comm.Get_size()
+    begin, end = n * rank // size, n * (rank + 1) // size
+    part = X[begin:end]
+    return (part.tocsr() if sp.issparse(part) else part), np.asarray(y)[begin:end]

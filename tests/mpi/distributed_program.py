@@ -1,0 +1,151 @@
+"""Run by tests/test_distributed.py under mpiexec: one distributed case per
+call; rank 0 prints one JSON line of results.
+
+    mpiexec -n N python tests/mpi/distributed_program.py CASE [ARGS...]
+"""
+
+import json
+import os
+import signal
+import sys
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from mpi4py import MPI
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+import hogwild  # noqa: E402
+from hogwild import distributed  # noqa: E402
+
+comm = MPI.COMM_WORLD
+warnings.simplefilter("ignore")
+
+
+def report(**figures):
+    if comm.rank == 0:
+        print(json.dumps(figures), flush=True)
+
+
+def same_on_every_rank(model):
+    gathered = comm.gather((model.coef_.copy(), model.intercept_.copy()), root=0)
+    return comm.rank != 0 or all(np.array_equal(c, gathered[0][0]) and np.array_equal(i, gathered[0][1])
+                                 for c, i in gathered)
+
+
+def a9a(mode, max_iter):
+    from conftest import load_a9a_arrays
+
+    X, y, X_test, y_test = load_a9a_arrays()
+    X_rank, y_rank = distributed.shard(X, y)
+    # averaged SGD (from row 10000 of each rank) at a constant rate
+    model = hogwild.SGDClassifier(loss="log_loss", alpha=1e-4, learning_rate="constant", eta0=0.02, average=10000,
+                                  max_iter=int(max_iter), tol=None, n_threads=1, random_state=comm.rank)
+    distributed.fit(model, X_rank, y_rank, mode=mode)
+    w, b = model.coef_.ravel(), model.intercept_[0]
+    margins = np.where(y > 0, 1.0, -1.0) * (X @ w + b)
+    objective = np.logaddexp(0.0, -margins).mean() + 1e-4 / 2 * w @ w
+    report(objective=float(objective), accuracy=float(model.score(X_test, y_test)),
+           same=bool(same_on_every_rank(model)), n_iter=int(model.n_iter_), rows=int(X_rank.shape[0]))
+
+
+def small_problem(seed=0, n=600, d=8):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, d))
+    y = (X @ rng.normal(size=d) + 0.3 * rng.normal(size=n) > 0).astype(int)
+    return X, y
+
+
+def stopping():
+    """tol on every rank's objective together: all stop after one epoch."""
+    X, y = small_problem()
+    X_rank, y_rank = distributed.shard(X, y)
+    model = hogwild.SGDClassifier(max_iter=200, tol=1e-2, n_iter_no_change=3, n_threads=1, random_state=0)
+    distributed.fit(model, X_rank, y_rank, mode="local")
+    report(n_iter=comm.gather(int(model.n_iter_), root=0), same=bool(same_on_every_rank(model)),
+           history=len(model.history_))
+
+
+def missing_class():
+    """Rank 1 holds no row of class 2; class weights balanced over all ranks."""
+    X, y = small_problem()
+    y = np.where(X[:, 0] > 1.0, 2, y)
+    X_rank, y_rank = distributed.shard(X[np.argsort(y, kind="stable")], np.sort(y, kind="stable"))
+    model = hogwild.SGDClassifier(max_iter=5, tol=None, n_threads=1, class_weight="balanced", random_state=0)
+    distributed.fit(model, X_rank, y_rank, mode="local")
+    report(classes=model.classes_.tolist(), local_classes=comm.gather(np.unique(y_rank).tolist(), root=0),
+           coef_shape=list(model.coef_.shape), same=bool(same_on_every_rank(model)),
+           weights=model._expanded_class_weight.tolist(),
+           balanced_over_all_rows=(len(y) / (3 * np.bincount(y))).tolist())
+
+
+def features_differ():
+    X, y = small_problem(d=8 + comm.rank)
+    try:
+        distributed.fit(hogwild.SGDClassifier(max_iter=2, n_threads=1), X, y)
+    except ValueError as error:
+        report(error=str(error))
+
+
+def params_differ():
+    X, y = small_problem()
+    try:
+        distributed.fit(hogwild.SGDClassifier(max_iter=2, n_threads=1, alpha=1e-4 * (1 + comm.rank)), X, y)
+    except ValueError as error:
+        report(error=str(error))
+
+
+def failure():
+    """Rank 1 hands fit a NaN: every rank must end, not wait for it."""
+    X, y = small_problem()
+    if comm.rank == 1:
+        X[3, 2] = np.nan
+    distributed.fit(hogwild.SGDClassifier(max_iter=50, n_threads=1), X, y, timeout=20)
+    report(finished=True)
+
+
+def killed():
+    """Rank 1 is killed during training."""
+    X, y = small_problem(n=20000)
+    model = hogwild.SGDClassifier(max_iter=10_000, tol=None, n_threads=1)
+
+    def die(record):
+        if comm.rank == 1 and record["epoch"] == 3:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    distributed.fit(model, X, y, timeout=20, callbacks=[die])
+    report(finished=True)
+
+
+def hang():
+    """Rank 1 stops answering (alive, stuck in a callback): the others give
+    up after the timeout."""
+    X, y = small_problem()
+
+    def stuck(record):
+        if comm.rank == 1 and record["epoch"] == 2:
+            time.sleep(120)
+
+    distributed.fit(hogwild.SGDClassifier(max_iter=50, tol=None, n_threads=1), X, y, timeout=3,
+                    callbacks=[stuck])
+    report(finished=True)
+
+
+def regression():
+    rng = np.random.RandomState(1)
+    X = sp.random(800, 30, density=0.3, random_state=rng, format="csr", dtype=np.float32)
+    y = X @ rng.normal(size=30) + 0.5
+    X_rank, y_rank = distributed.shard(X, y)
+    model = hogwild.SGDRegressor(max_iter=30, tol=None, n_threads=2, learning_rate="constant", eta0=0.05,
+                                 alpha=1e-6, random_state=0)
+    distributed.fit(model, X_rank, y_rank, mode="easgd")
+    report(r2=float(model.score(X, y)), same=bool(same_on_every_rank(model)))
+
+
+if __name__ == "__main__":
+    started = time.monotonic()
+    {"a9a": a9a, "stopping": stopping, "missing_class": missing_class, "features_differ": features_differ,
+     "params_differ": params_differ, "failure": failure, "killed": killed, "hang": hang,
+     "regression": regression}[sys.argv[1]](*sys.argv[2:])

@@ -1,0 +1,182 @@
+"""Distributed training over MPI (hogwild.distributed), each case run under
+`mpiexec -n 2` and `-n 3` (oversubscribing this 2-core machine) by
+tests/mpi/distributed_program.py; marker `mpi`, skipped where mpi4py or
+mpiexec is absent."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("mpi4py", reason="distributed training needs mpi4py: pip install '.[mpi]'")
+
+pytestmark = pytest.mark.mpi
+
+PROGRAM = os.path.join(os.path.dirname(__file__), "mpi", "distributed_program.py")
+# the L-BFGS optimum of the a9a objective below (logistic loss, alpha 1e-4,
+# intercept unpenalized); computed by test_the_a9a_optimum_is_what_lbfgs_finds
+A9A_OPTIMUM = 0.32441304411231514
+
+
+def mpiexec():
+    found = shutil.which("mpiexec", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    if found is None:
+        pytest.skip("no mpiexec on the PATH (pip install '.[mpi]' brings MPICH's)")
+    return found
+
+
+def run(ranks, *args, timeout=120):
+    """(exit status, seconds, rank 0's JSON result or None, output)."""
+    started = time.monotonic()
+    done = subprocess.run([mpiexec(), "-n", str(ranks), sys.executable, PROGRAM, *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout)
+    seconds = time.monotonic() - started
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    return done.returncode, seconds, (json.loads(lines[-1]) if lines else None), done.stdout + done.stderr
+
+
+def test_the_a9a_optimum_is_what_lbfgs_finds(a9a):
+    from scipy.optimize import minimize
+
+    X, y, _, _ = a9a
+    s, n = np.where(y > 0, 1.0, -1.0), X.shape[0]
+
+    def objective(v):
+        w, b = v[:-1], v[-1]
+        z = s * (X @ w + b)
+        p = -s / (1.0 + np.exp(z))
+        return (np.logaddexp(0.0, -z).mean() + 1e-4 / 2 * w @ w,
+                np.concatenate([X.T @ p / n + 1e-4 * w, [p.mean()]]))
+
+    found = minimize(objective, np.zeros(X.shape[1] + 1), jac=True, method="L-BFGS-B",
+                     options=dict(maxiter=2000, gtol=1e-10, ftol=1e-14))
+    assert found.fun == pytest.approx(A9A_OPTIMUM, rel=1e-9)
+
+
+@pytest.mark.parametrize("ranks", [2, 3])
+@pytest.mark.parametrize("mode", ["local", "easgd"])
+def test_ranks_reach_the_optimum_on_a9a(mode, ranks):
+    """Each rank a third (half) of a9a: the ranks' common model within 3e-3
+    of the optimum, 0.845 test accuracy, the same model on every rank."""
+    status, _, result, output = run(ranks, "a9a", mode, 20)
+    assert status == 0, output
+    assert result["objective"] / A9A_OPTIMUM - 1.0 < 3e-3
+    assert result["accuracy"] >= 0.845
+    assert result["same"] and result["n_iter"] == 20
+    assert result["rows"] == 32561 // ranks  # (rank 0's shard: rows split as evenly as they go)
+
+
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_the_stopping_rule_runs_on_every_ranks_objective(ranks):
+    status, _, result, output = run(ranks, "stopping")
+    assert status == 0, output
+    assert len(set(result["n_iter"])) == 1 and result["n_iter"][0] < 200  # every rank stopped at once, early
+    assert result["same"] and result["history"] == result["n_iter"][0]
+
+
+def test_classes_are_every_ranks_and_balanced_weights_count_every_rank():
+    status, _, result, output = run(2, "missing_class")
+    assert status == 0, output
+    assert result["local_classes"] == [[0, 1], [1, 2]]  # neither rank holds all three classes
+    assert result["classes"] == [0, 1, 2] and result["coef_shape"] == [3, 8] and result["same"]
+    # balanced: n / (3 count_c) over the rows of both ranks (neither rank's own counts)
+    np.testing.assert_allclose(result["weights"], result["balanced_over_all_rows"], rtol=1e-12)
+
+
+def test_a_rank_with_other_features_is_refused_on_every_rank_naming_it():
+    status, _, result, output = run(2, "features_differ")
+    assert status == 0, output
+    assert result["error"] == ("distributed fit refused: rank(s) [1] differ from rank 0 in the number of features "
+                               "or the estimator: (9, 'SGDClassifier') against (8, 'SGDClassifier')")
+
+
+def test_a_rank_with_other_parameters_is_refused_naming_the_parameter():
+    status, _, result, output = run(3, "params_differ")
+    assert status == 0, output
+    assert result["error"] == "distributed fit refused: rank 1 differs from rank 0 in alpha=0.0002 (rank 0: 0.0001)"
+
+
+def test_an_exception_on_one_rank_ends_every_rank():
+    status, seconds, result, output = run(2, "failure", timeout=60)
+    assert status != 0 and result is None
+    assert "Input X contains NaN" in output and "rank 1 of 2 failed" in output
+    assert seconds < 30
+
+
+def test_a_killed_rank_ends_the_job_within_30_seconds():
+    status, seconds, result, output = run(2, "killed", timeout=90)
+    assert status != 0 and result is None
+    assert seconds < 30
+
+
+def test_a_rank_that_stops_answering_ends_the_job_after_the_timeout():
+    status, seconds, result, output = run(2, "hang", timeout=90)
+    assert status != 0 and result is None
+    assert "the other ranks did not answer within 3 s" in output
+    assert seconds < 30
+
+
+def test_easgd_regression_on_sparse_float32_rows():
+    status, _, result, output = run(3, "regression")
+    assert status == 0, output
+    assert result["r2"] > 0.98 and result["same"]
+
+
+def test_the_command_line_trains_across_ranks_and_rank_0_alone_prints_and_writes(tmp_path, a9a_files):
+    import hogwild
+
+    model_path = tmp_path / "model.hwm"
+    done = subprocess.run([mpiexec(), "-n", "2", sys.executable, "-m", "hogwild", "train", str(a9a_files[0]),
+                           "--distributed", "easgd", "--threads", "1", "--epochs", "5", "--test",
+                           str(a9a_files[1]), "-o", str(model_path)],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("trained in") == 1 and done.stdout.count("model written") == 1
+    assert "2 ranks, easgd SGD, combining every 1 epoch(s); rank 0 trains on 16280 examples" in done.stdout
+    from conftest import load_a9a_arrays
+
+    _, _, X_test, y_test = load_a9a_arrays()
+    assert hogwild.load(model_path).score(X_test, y_test) > 0.84
+
+
+def test_one_rank_is_a_plain_fit_bit_for_bit():
+    """mode="local" on a communicator of one rank: nothing to combine, so
+    the model is fit's, bit for bit (minibatch: deterministic)."""
+    from mpi4py import MPI
+
+    import hogwild
+    from hogwild import distributed
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 6))
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    params = dict(solver="minibatch", n_threads=2, max_iter=7, tol=None, random_state=0, optimizer="adam",
+                  learning_rate="constant", eta0=0.01)
+    plain = hogwild.SGDClassifier(**params).fit(X, y)
+    alone = distributed.fit(hogwild.SGDClassifier(**params), X, y, comm=MPI.COMM_SELF, sync_every=2)
+    np.testing.assert_array_equal(alone.coef_, plain.coef_)
+    np.testing.assert_array_equal(alone.intercept_, plain.intercept_)
+    assert [r["objective"] for r in alone.history_] == pytest.approx([r["objective"] for r in plain.history_],
+                                                                     rel=1e-12)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(mode="allreduce"), "mode must be one of 'local', 'easgd', got 'allreduce'"),
+    (dict(sync_every=0), "sync_every must be an integer >= 1, got 0"),
+    (dict(elasticity=1.5), r"elasticity must be in \(0, 1/n_ranks\] = \(0, 1\] with 1 ranks, got 1.5"),
+    (dict(timeout=0), "timeout must be > 0 seconds, got 0"),
+])
+def test_bad_arguments_are_refused(bad, message):
+    from mpi4py import MPI
+
+    import hogwild
+    from hogwild import distributed
+
+    X, y = np.eye(4), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match=message):
+        distributed.fit(hogwild.SGDClassifier(), X, y, comm=MPI.COMM_SELF, **bad)
