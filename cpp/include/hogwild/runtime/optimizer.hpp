@@ -63,15 +63,10 @@ class CoordinateOptimizer {
 
     // The change of coordinate `slot`'s weight for its gradient, updating
     // the coordinate's state.
+    // (plain sgd's step is kept small enough to inline into the solvers' loops)
     double change(std::int64_t slot, double gradient, const OptimizerStep& step) {
         if (rule_.kind == Optimizer::sgd) return -step.eta * gradient;
-        const auto j = static_cast<std::size_t>(slot);
-        double first = rule_.uses_first() ? StateAccess::load(first_[j]) : 0.0;
-        double second = rule_.uses_second() ? StateAccess::load(second_[j]) : 0.0;
-        const double change = optimizer_change(rule_, gradient, step, first, second);
-        if (rule_.uses_first()) StateAccess::store(first_[j], first);
-        if (rule_.uses_second()) StateAccess::store(second_[j], second);
-        return change;
+        return stateful_change(slot, gradient, step);
     }
 
     double change(std::int64_t slot, double gradient, double eta, double t) {
@@ -89,6 +84,16 @@ class CoordinateOptimizer {
     }
 
   private:
+    double stateful_change(std::int64_t slot, double gradient, const OptimizerStep& step) {
+        const auto j = static_cast<std::size_t>(slot);
+        double first = rule_.uses_first() ? StateAccess::load(first_[j]) : 0.0;
+        double second = rule_.uses_second() ? StateAccess::load(second_[j]) : 0.0;
+        const double change = optimizer_change(rule_, gradient, step, first, second);
+        if (rule_.uses_first()) StateAccess::store(first_[j], first);
+        if (rule_.uses_second()) StateAccess::store(second_[j], second);
+        return change;
+    }
+
     OptimizerRule rule_;
     std::vector<double> first_;   // velocity (momentum, nesterov) or Adam's first moment
     std::vector<double> second_;  // sum (adagrad) or moving average (rmsprop, adam) of squared gradients
