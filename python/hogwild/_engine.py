@@ -10,7 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._parameters import OPTIMIZERS  # noqa: F401 (re-exported for the CLI)
+from ._parameters import OPTIMIZERS, core_options_of  # noqa: F401 (OPTIMIZERS: re-exported for the CLI)
 from ._progress import EpochReporter
 from ._validation import core_view
 
@@ -110,7 +110,6 @@ class _HogwildTraining:
             tol=float(self.tol) if self.tol is not None else -np.inf,
             n_iter_no_change=int(self.n_iter_no_change),
             shuffle=bool(self.shuffle),
-            shuffle_block_size=int(self.shuffle_block_size),
             seed=int(seed),
             learning_rate=learning_rate,
             eta0=float(self.eta0),
@@ -122,23 +121,8 @@ class _HogwildTraining:
             weight_neg=float(weight_neg),
             intercept_decay=SPARSE_INTERCEPT_DECAY if sparse else 1.0,
             n_threads=int(self._threads()),
-            write=self.write,
-            hot_features=-1 if self.hot_features == "auto" else int(self.hot_features),
-            sync_every=-1 if self.sync_every == "auto" else int(self.sync_every),
-            pin_threads=bool(self.pin_threads),
-            gamma=float(self.gamma),
-            step_epochs=int(self.step_epochs),
             epoch_start=int(round((getattr(self, "t_", 1.0) - 1.0) / max(1, n_samples))),
-            optimizer=self.optimizer,
-            momentum=float(self.momentum),
-            beta1=float(self.beta1),
-            beta2=float(self.beta2),
-            optimizer_eps=float(self.optimizer_eps),
-            batch_size=int(self.batch_size),
-            elasticity=float(self.elasticity),
-            max_staleness=int(self.max_staleness),
-            staleness_aware=bool(self.staleness_aware),
-            precision=self.precision,
+            **core_options_of(self),  # the parameters scikit-learn lacks, from their table
         )
 
     def _train_in_place(self, X, y, sample_weight, validation_mask, coef, intercept,

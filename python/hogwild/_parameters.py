@@ -1,10 +1,12 @@
 """The parameters hogwild's estimators have beyond scikit-learn's.
 
-One table (PARAMETERS) gives each its name, default, accepted values and
-documentation; it feeds both estimators' ``__init__`` signatures, their
-parameter validation and their docstrings. Adding a knob is one row here
-(and, when the core needs it, one field of the core's configuration and one
-line of the options `_engine.core_options` hands it).
+One table (PARAMETERS) gives each its name, default, accepted values,
+documentation and how the core's options take it; it feeds both
+estimators' ``__init__`` signatures, their parameter validation, their
+docstrings and the options the engine hands the core. Adding a knob is one
+row here and, when the core needs it, one field of the core's
+configuration (cpp/include/hogwild/config.hpp) with its row in the
+bindings' option table (cpp/bindings/config_options.cpp).
 """
 
 import inspect
@@ -25,6 +27,11 @@ def solver_names():
     return tuple(info["name"] for info in _core.solvers())
 
 
+def _auto_or_int(value):
+    """ "auto" as the core's -1, else the integer."""
+    return -1 if value == "auto" else int(value)
+
+
 @dataclass(frozen=True)
 class Parameter:
     name: str
@@ -32,6 +39,7 @@ class Parameter:
     constraints: list  # scikit-learn's parameter validation
     kind: str          # the numpydoc type, without the default
     doc: str           # the numpydoc description
+    core: Any = None   # the value as the core's options take it (None: not passed as it is)
 
 
 PARAMETERS = (
@@ -81,7 +89,7 @@ PARAMETERS = (
         """\
         How Hogwild! threads write shared weights: plain (relaxed atomic)
         stores that may occasionally overwrite a concurrent update, atomic
-        compare-and-swap updates, or one lock around each row (a baseline).""",
+        compare-and-swap updates, or one lock around each row (a baseline).""", core=str,
     ),
     Parameter(
         "hot_features", "auto", [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
@@ -91,7 +99,7 @@ PARAMETERS = (
         a private replica whose changes are merged into the shared weights
         (see the README). "auto": every feature that occurs (at most 2**20)
         when more than one thread runs, none with one thread; 0: none
-        (textbook Hogwild!, every write goes to the shared weights).""",
+        (textbook Hogwild!, every write goes to the shared weights).""", core=_auto_or_int,
     ),
     Parameter(
         "sync_every", "auto", [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -101,7 +109,7 @@ PARAMETERS = (
         ("auto": 256; all replicated features are merged every ~16 x
         n_features / nonzeros-per-row rows). ``"local"`` / ``"easgd"``: rows
         of each thread between synchronizations of the replicas ("auto":
-        256).""",
+        256).""", core=_auto_or_int,
     ),
     Parameter(
         "shuffle_block_size", 1, [Interval(Integral, 1, None, closed="left")],
@@ -109,26 +117,26 @@ PARAMETERS = (
         """\
         With ``shuffle=True``, permute blocks of this many consecutive rows
         instead of single rows. Blocks keep memory access sequential (faster
-        epochs on large data) at the price of a less random order.""",
+        epochs on large data) at the price of a less random order.""", core=int,
     ),
     Parameter(
         "pin_threads", True, ["boolean"],
         'bool',
         """\
-        Pin each thread to its own CPU while training.""",
+        Pin each thread to its own CPU while training.""", core=bool,
     ),
     Parameter(
         "gamma", 0.9, [Interval(Real, 0, 1, closed="right")],
         'float in (0, 1]',
         """\
         Decay of ``learning_rate="exponential"`` (``eta0 * gamma**epoch``)
-        and ``"step"`` (``eta0 * gamma**(epoch // step_epochs)``).""",
+        and ``"step"`` (``eta0 * gamma**(epoch // step_epochs)``).""", core=float,
     ),
     Parameter(
         "step_epochs", 10, [Interval(Integral, 1, None, closed="left")],
         'int',
         """\
-        Epochs between the decays of ``learning_rate="step"``.""",
+        Epochs between the decays of ``learning_rate="step"``.""", core=int,
     ),
     Parameter(
         "optimizer", "sgd", [StrOptions(set(OPTIMIZERS))],
@@ -146,32 +154,32 @@ PARAMETERS = (
         ``"hogwild"`` and ``"buckwild"`` the per-coordinate state is shared
         by the threads as the weights are (lock-free); ``"local"`` and
         ``"easgd"`` keep it per replica. The state starts afresh with each
-        ``fit`` / ``partial_fit`` call.""",
+        ``fit`` / ``partial_fit`` call.""", core=str,
     ),
     Parameter(
         "momentum", 0.9, [Interval(Real, 0, 1, closed="left")],
         'float in [0, 1)',
         """\
-        Momentum of ``optimizer="momentum"`` and ``"nesterov"``.""",
+        Momentum of ``optimizer="momentum"`` and ``"nesterov"``.""", core=float,
     ),
     Parameter(
         "beta1", 0.9, [Interval(Real, 0, 1, closed="left")],
         'float in [0, 1)',
         """\
-        Decay of Adam's moving average of the gradient.""",
+        Decay of Adam's moving average of the gradient.""", core=float,
     ),
     Parameter(
         "beta2", 0.999, [Interval(Real, 0, 1, closed="left")],
         'float in [0, 1)',
         """\
-        Decay of the moving average of the squared gradient (Adam, RMSprop).""",
+        Decay of the moving average of the squared gradient (Adam, RMSprop).""", core=float,
     ),
     Parameter(
         "optimizer_eps", 1e-8, [Interval(Real, 0, None, closed="neither")],
         'float > 0',
         """\
         Added to the root of the squared-gradient statistic (Adagrad,
-        RMSprop, Adam) so that steps stay finite.""",
+        RMSprop, Adam) so that steps stay finite.""", core=float,
     ),
     Parameter(
         "batch_size", 256, [Interval(Integral, 1, None, closed="left")],
@@ -179,14 +187,14 @@ PARAMETERS = (
         """\
         Rows per step of ``solver="minibatch"`` and ``"async"`` (the last
         batch of an epoch may be smaller). Their learning-rate schedules
-        count optimizer steps, not rows.""",
+        count optimizer steps, not rows.""", core=int,
     ),
     Parameter(
         "elasticity", 0.1, [Interval(Real, 0, 1, closed="neither")],
         'float in (0, 1)',
         """\
         ``solver="easgd"``: the fraction of its distance to the center a
-        replica moves at each synchronization.""",
+        replica moves at each synchronization.""", core=float,
     ),
     Parameter(
         "max_staleness", 8, [Interval(Integral, 0, None, closed="left")],
@@ -195,13 +203,13 @@ PARAMETERS = (
         ``solver="async"``: updates a gradient's snapshot may lag behind the
         weights it is applied to; staler gradients are recomputed. With one
         thread, every gradient is applied this many updates late (simulated
-        asynchrony).""",
+        asynchrony).""", core=int,
     ),
     Parameter(
         "staleness_aware", True, ["boolean"],
         'bool',
         """\
-        ``solver="async"``: divide each step by its staleness (at least 1).""",
+        ``solver="async"``: divide each step by its staleness (at least 1).""", core=bool,
     ),
     Parameter(
         "precision", "int16", [StrOptions({"int8", "int16", "bfloat16"})],
@@ -210,7 +218,7 @@ PARAMETERS = (
         ``solver="buckwild"``: the type of the shared weights. Fixed-point
         ranges start at max(1, 2 x the largest initial weight) and double
         after an epoch in which a write saturated; the intercept stays
-        float64.""",
+        float64.""", core=str,
     ),
 )
 
@@ -252,3 +260,8 @@ def with_parameters(sklearn_class):
 
     __init__.__signature__ = signature
     return __init__
+
+
+def core_options_of(estimator):
+    """The options of the table's parameters the core takes, from `estimator`."""
+    return {p.name: p.core(getattr(estimator, p.name)) for p in PARAMETERS if p.core is not None}
