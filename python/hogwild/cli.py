@@ -119,20 +119,12 @@ def _train(args):
     comm = _communicator(args)
     if comm is not None and comm.Get_rank() != 0:  # only rank 0 prints and writes the model
         sys.stdout = open(os.devnull, "w")
-    paths = [args.data] + ([args.test] if args.test else [])
-    loaded = _load_data(paths, n_features=args.n_features)
-    X, y = loaded[0]
-    test = loaded[1] if args.test else None
-    if X.shape[0] == 0:
-        raise UserError(f"'{args.data}' holds no examples")
+    X, y, test, total = _training_data(args, comm)
     classify = args.loss not in REGRESSION_LOSSES
     score_name = "test acc" if classify else "test R2"
-    print(f"{args.data}: {X.shape[0]} examples, {X.shape[1]} features, {X.nnz} nonzeros"
+    print(f"{args.data}: {total[0]} examples, {X.shape[1]} features, {total[1]} nonzeros"
           + ("" if test is None else f"; test {args.test}: {test[0].shape[0]} examples"))
     if comm is not None:
-        from . import distributed
-
-        X, y = distributed.shard(X, y, comm)
         print(f"{comm.Get_size()} ranks, {args.distributed} SGD, combining every {args.sync_every} epoch(s); "
               f"rank 0 trains on {X.shape[0]} examples")
 
@@ -299,6 +291,40 @@ def _gpus():
     except (OSError, subprocess.SubprocessError):
         return []
     return [line.strip() for line in out.stdout.splitlines() if line.startswith("GPU")]
+
+
+def _training_data(args, comm):
+    """(X, y, test or None, (examples, nonzeros) of the whole training file).
+    With --distributed, each rank reads only its byte range of the training
+    file (hogwild.distributed.load_svmlight) and the whole test file."""
+    if comm is None:
+        paths = [args.data] + ([args.test] if args.test else [])
+        loaded = _load_data(paths, n_features=args.n_features)
+        X, y = loaded[0]
+        if X.shape[0] == 0:
+            raise UserError(f"'{args.data}' holds no examples")
+        return X, y, (loaded[1] if args.test else None), (X.shape[0], X.nnz)
+    import numpy as np
+    import scipy.sparse as sp
+
+    from . import distributed
+    from .datasets import load_svmlight
+
+    for path in [args.data] + ([args.test] if args.test else []):
+        if not os.path.exists(path):
+            raise UserError(f"no such data file: '{path}'")
+    X, y = distributed.load_svmlight(args.data, comm=comm, n_features=args.n_features)
+    total = np.array([X.shape[0], X.nnz], dtype=np.float64)
+    comm.Allreduce(total.copy(), total)
+    if total[0] == 0:
+        raise UserError(f"'{args.data}' holds no examples")
+    test = None
+    if args.test:
+        X_test, y_test = load_svmlight(args.test)
+        width = max(X.shape[1], X_test.shape[1])  # (every rank reads the whole test file: the same width)
+        X = sp.csr_matrix((X.data, X.indices, X.indptr), shape=(X.shape[0], width))
+        test = (sp.csr_matrix((X_test.data, X_test.indices, X_test.indptr), shape=(X_test.shape[0], width)), y_test)
+    return X, y, test, (int(total[0]), int(total[1]))
 
 
 def _communicator(args):

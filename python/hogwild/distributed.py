@@ -332,6 +332,124 @@ def _joined(rounds):
     return result
 
 
+def load_svmlight(path, *, comm=None, n_features=None, dtype=np.float32, zero_based="auto", n_threads=None,
+                  timeout=DEFAULT_TIMEOUT):
+    """This rank's rows of one svmlight/libsvm file, read by this rank alone.
+
+    Each rank reads and parses only its byte range of the file (the lines
+    that start in it), with the core's parallel reader; the ranks agree on
+    the feature count and on whether indices are one-based (an all-reduce),
+    so that the shards, stacked in rank order, are the whole file as
+    :func:`hogwild.datasets.load_svmlight` reads it. A ``.gz`` / ``.bz2``
+    file is decompressed by every rank (compressed streams cannot be cut).
+
+    Parameters
+    ----------
+    path : str or path-like
+    comm : mpi4py communicator, default=None (``MPI.COMM_WORLD``)
+    n_features, dtype, zero_based, n_threads
+        As in :func:`hogwild.datasets.load_svmlight`.
+    timeout : float, default=600
+        Seconds a rank waits for the others.
+
+    Returns
+    -------
+    X : scipy.sparse.csr_matrix of shape (n_rows_rank, n_features)
+    y : ndarray of shape (n_rows_rank,), float64
+
+    Raises
+    ------
+    ValueError
+        On the rank whose lines are malformed (naming the file, the byte
+        offset of its range and the line within it), or for bad arguments.
+    """
+    import os
+
+    from . import _core
+    from .datasets import _read_text, _thread_count
+
+    if comm is None:
+        from mpi4py import MPI
+
+        comm = MPI.COMM_WORLD
+    context = _Context(comm, "local", 1, None, timeout)
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    if not (zero_based == "auto" or isinstance(zero_based, (bool, np.bool_))):
+        raise ValueError(f"zero_based must be True, False or 'auto', got {zero_based!r}")
+    name = os.fsdecode(os.fspath(path))
+    compressed = name.endswith((".gz", ".bz2"))
+    if compressed:
+        text = _read_text(name)[1]
+        size = len(text)
+    else:
+        size = os.path.getsize(name)
+    begin, end = size * context.rank // context.size, size * (context.rank + 1) // context.size
+    chunk = _lines_starting_in(text if compressed else name, begin, end, compressed)
+    try:
+        parsed = _core.parse_svmlight(chunk, _thread_count(n_threads))
+        error = None
+    except ValueError as caught:
+        parsed, error = None, f"{name} (bytes from {begin}), {caught}"
+    del chunk
+    failures = [e for e in context._allgather(error) if e is not None]
+    if failures:
+        raise ValueError("; ".join(failures))
+    # (min, -max) over the ranks that hold entries: one reduction, a minimum
+    has = parsed.nnz > 0
+    low = float(parsed.min_index) if has else np.inf
+    high = float(parsed.max_index) if has else -np.inf
+    from mpi4py import MPI
+
+    both = np.array([low, -high])
+    reduced = np.empty_like(both)
+    context._wait(comm.Iallreduce(both, reduced, op=MPI.MIN))
+    global_min, global_max = reduced[0], -reduced[1]
+    any_entries = np.isfinite(global_min)
+    one_based = zero_based is False or (zero_based == "auto" and any_entries and global_min > 0)
+    shift = 1 if one_based else 0
+    if shift and any_entries and global_min == 0:
+        raise ValueError(f"{name}: feature index 0 in a file read as one-based (zero_based=False)")
+    needed = int(global_max) - shift + 1 if any_entries else 1
+    if n_features is None:
+        n_features = needed
+    elif n_features < needed:
+        raise ValueError(f"n_features={n_features}, but {name} has {needed} features "
+                         f"(largest index {needed - 1 + shift}, {'one' if shift else 'zero'}-based)")
+    int64_indices = n_features > np.iinfo(np.int32).max or parsed.nnz > np.iinfo(np.int32).max
+    data, indices, indptr, y, _ = parsed.assemble(float64=dtype == np.float64, int64_indices=int64_indices,
+                                                  shift=shift, want_qids=False,
+                                                  n_threads=_thread_count(n_threads))
+    return sp.csr_matrix((data, indices, indptr), shape=(parsed.n_rows, n_features), copy=False), y
+
+
+def _lines_starting_in(source, begin, end, in_memory):
+    """The bytes of the lines whose first byte lies in [begin, end)."""
+    if in_memory:
+        text = source
+        start = 0 if begin == 0 else text.find(b"\n", begin - 1) + 1
+        stop = len(text) if end >= len(text) else text.find(b"\n", end - 1) + 1
+        if begin > 0 and start == 0:
+            start = len(text)  # no line starts in the range
+        if stop == 0:
+            stop = len(text)
+        return bytes(text[start:max(start, stop)])
+    with open(source, "rb") as f:
+        start = begin
+        if begin > 0:
+            f.seek(begin - 1)
+            start = begin - 1 + len(f.readline())  # past the line running into the range
+        stop = end
+        if end > 0:
+            f.seek(end - 1)
+            stop = end - 1 + len(f.readline())  # through the line running out of it
+        if stop <= start:
+            return b""
+        f.seek(start)
+        return f.read(stop - start)
+
+
 def shard(X, y, comm=None):
     """This rank's contiguous block of the rows of (X, y): a convenience
     for data every rank can read whole (rows split as evenly as they go)."""

@@ -133,6 +133,24 @@ def hang():
     report(finished=True)
 
 
+def sharded_reader(*paths):
+    """Each rank reads its byte range of each file; rank 0 stacks the shards
+    and compares them with the whole-file reader."""
+    from hogwild.datasets import load_svmlight
+
+    same = []
+    for path in paths:
+        X, y = distributed.load_svmlight(path)
+        shards = comm.gather((X, y), root=0)
+        if comm.rank == 0:
+            whole_X, whole_y = load_svmlight(path)
+            stacked = sp.vstack([x for x, _ in shards]).tocsr()
+            same.append(bool(stacked.shape == whole_X.shape and (stacked != whole_X).nnz == 0
+                             and np.array_equal(np.concatenate([v for _, v in shards]), whole_y)
+                             and stacked.dtype == whole_X.dtype))
+    report(same=same)
+
+
 def regression():
     rng = np.random.RandomState(1)
     X = sp.random(800, 30, density=0.3, random_state=rng, format="csr", dtype=np.float32)
@@ -148,4 +166,5 @@ if __name__ == "__main__":
     started = time.monotonic()
     {"a9a": a9a, "stopping": stopping, "missing_class": missing_class, "features_differ": features_differ,
      "params_differ": params_differ, "failure": failure, "killed": killed, "hang": hang,
+     "sharded_reader": sharded_reader,
      "regression": regression}[sys.argv[1]](*sys.argv[2:])
