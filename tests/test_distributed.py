@@ -60,16 +60,20 @@ def test_the_a9a_optimum_is_what_lbfgs_finds(a9a):
 
 
 @pytest.mark.parametrize("ranks", [2, 3])
-@pytest.mark.parametrize("mode", ["local", "easgd"])
-def test_ranks_reach_the_optimum_on_a9a(mode, ranks):
+@pytest.mark.parametrize("mode, overlap", [("local", 0), ("local", 1), ("easgd", 0)])
+def test_ranks_reach_the_optimum_on_a9a(mode, overlap, ranks):
     """Each rank a third (half) of a9a: the ranks' common model within 3e-3
-    of the optimum, 0.845 test accuracy, the same model on every rank."""
-    status, _, result, output = run(ranks, "a9a", mode, 20)
+    of the optimum, 0.845 test accuracy, the same model on every rank
+    (overlap: the exchange runs during the next epoch, applied as a
+    correction)."""
+    status, _, result, output = run(ranks, "a9a", mode, 20, overlap)
     assert status == 0, output
     assert result["objective"] / A9A_OPTIMUM - 1.0 < 3e-3
     assert result["accuracy"] >= 0.845
     assert result["same"] and result["n_iter"] == 20
     assert result["rows"] == 32561 // ranks  # (rank 0's shard: rows split as evenly as they go)
+    stats = result["stats"]
+    assert stats["ranks"] == ranks and stats["mode"] == mode and stats["bytes_sent"] > 20 * 124 * 8
 
 
 @pytest.mark.parametrize("ranks", [2, 3])
@@ -199,6 +203,7 @@ def test_one_rank_is_a_plain_fit_bit_for_bit():
     (dict(sync_every=0), "sync_every must be an integer >= 1, got 0"),
     (dict(elasticity=1.5), r"elasticity must be in \(0, 1/n_ranks\] = \(0, 1\] with 1 ranks, got 1.5"),
     (dict(timeout=0), "timeout must be > 0 seconds, got 0"),
+    (dict(mode="easgd", overlap=True), 'overlap=True is for mode="local"'),
 ])
 def test_bad_arguments_are_refused(bad, message):
     from mpi4py import MPI

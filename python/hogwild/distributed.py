@@ -70,8 +70,8 @@ def mpi_status():
     return True, MPI.Get_library_version().splitlines()[0].strip()
 
 
-def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=None, sample_weight=None,
-        timeout=DEFAULT_TIMEOUT, callbacks=None):
+def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=None, overlap=False,
+        sample_weight=None, timeout=DEFAULT_TIMEOUT, callbacks=None):
     """Fit ``estimator`` on the rows of every rank of ``comm``.
 
     Call it on every rank, each with its own shard; it returns the
@@ -97,6 +97,15 @@ def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=No
         ``mode="easgd"``: the fraction of its distance to the center each
         rank's model moves per combination; at most ``1 / n_ranks`` (beyond,
         the center overshoots). Default ``0.9 / n_ranks``.
+    overlap : bool, default=False
+        ``mode="local"``: exchange the models (and the stopping rule's
+        figures) in a non-blocking all-reduce that runs while the next
+        ``sync_every`` epochs train, applied when it completes as a
+        correction (each model keeps the progress it made meanwhile:
+        ``x <- x + mean - snapshot``). The ranks then wait only for the
+        slowest, not for the exchange; the stopping rule acts one
+        combination later, and a per-coordinate optimizer's state stays
+        each rank's own.
     sample_weight : ndarray of shape (n_samples_rank,), default=None
     timeout : float, default=600
         Seconds one rank waits for the others in one exchange before it
@@ -109,7 +118,10 @@ def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=No
     estimator
         Fitted; ``history_`` holds the objective of all ranks together
         (``objective``, mean over every rank's rows) and this rank's own
-        timings.
+        timings; ``distributed_stats_`` this rank's exchanges:
+        ``wait_seconds`` (time spent waiting for the other ranks, s),
+        ``bytes_sent`` (the buffers its all-reduces sent), ``ranks``,
+        ``mode``.
 
     Raises
     ------
@@ -127,11 +139,13 @@ def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=No
         except ImportError as error:
             raise ImportError('distributed training needs mpi4py: pip install "hogwild[mpi]"') from error
         comm = MPI.COMM_WORLD
-    context = _Context(comm, mode, sync_every, elasticity, timeout)
+    context = _Context(comm, mode, sync_every, elasticity, timeout, overlap)
     context.agree_on(estimator, X, y)
     try:
         estimator._distributed = context
         estimator.fit(X, y, sample_weight=sample_weight, callbacks=callbacks)
+        estimator.distributed_stats_ = {"wait_seconds": context.wait_seconds, "bytes_sent": context.bytes_sent,
+                                        "ranks": context.size, "mode": mode}
     except BaseException:  # noqa: BLE001 (whatever it is, the other ranks must not wait for this one)
         context.abort()
         raise  # (MPI_Abort may return before the process manager ends this process)
@@ -143,7 +157,7 @@ def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=No
 class _Context:
     """One distributed fit: the communicator, the mode and the exchanges."""
 
-    def __init__(self, comm, mode, sync_every, elasticity, timeout):
+    def __init__(self, comm, mode, sync_every, elasticity, timeout, overlap=False):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(repr(m) for m in MODES)}, got {mode!r}")
         if isinstance(sync_every, bool) or not isinstance(sync_every, (int, np.integer)) or sync_every < 1:
@@ -154,6 +168,8 @@ class _Context:
         if not 0.0 < float(elasticity) <= 1.0 / size:
             raise ValueError(f"elasticity must be in (0, 1/n_ranks] = (0, {1.0 / size:g}] with {size} ranks, "
                              f"got {elasticity!r}")
+        if overlap and mode != "local":
+            raise ValueError('overlap=True is for mode="local"')
         if not float(timeout) > 0.0:
             raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
         self.comm = comm
@@ -163,8 +179,10 @@ class _Context:
         self.sync_every = int(sync_every)
         self.elasticity = float(elasticity)
         self.timeout = float(timeout)
+        self.overlap = bool(overlap)
         self.classes = None
-        self.class_counts = None
+        self.wait_seconds = 0.0  # spent waiting for the other ranks
+        self.bytes_sent = 0      # by this rank's all-reduces (each sends its buffer once)
         self.centers = {}  # easgd: per binary problem
 
     # --------------------------------------------------------------- set-up
@@ -217,45 +235,85 @@ class _Context:
         """Runs one binary problem's session to the end, combining the
         models every sync_every epochs; returns a result dict as
         ``session.run`` does, with the objective of all ranks."""
-        max_iter, tol = int(options["max_iter"]), float(options["tol"])
-        patience, validating = int(options["n_iter_no_change"]), bool(options["early_stopping"])
+        max_iter = int(options["max_iter"])
+        rule = _SharedStoppingRule(options)
         weight = self.allreduce(np.array([float(n_train)]))[0]
         share = n_train / weight if weight > 0 else 1.0 / self.size
         if self.mode == "easgd":
             self.centers[problem] = {name: self.allreduce(share * buffers[name]) for name in ELASTIC}
-        rounds, best, stale = [], None, 0
-        done, stop = 0, False
-        while done < max_iter and not stop:
-            result = session.run(min(self.sync_every, max_iter - done), epoch_callback=epoch_callback)
-            done += int(result["n_iter"])
-            # (the core's own rule is off: tol = -inf; its other reasons to stop are shared here)
-            flags = self.allreduce(np.array([float(result["diverged"]), float(result["interrupted"]),
-                                             float(result["stopped_by_callback"])]), maximum=True)
-            history = result["history"]
-            n_epochs = len(history["objective"])
-            sums = self.allreduce(np.concatenate([
-                np.asarray(history["objective"], dtype=np.float64) * np.asarray(history["updates"]),
-                np.asarray(history["updates"], dtype=np.float64),
-                np.nan_to_num(np.asarray(history.get("validation_score", np.zeros(n_epochs)), dtype=np.float64))
-                * share]))
-            updates = np.maximum(sums[n_epochs:2 * n_epochs], 1.0)
-            history["objective"] = sums[:n_epochs] / updates
-            if validating:
-                history["validation_score"] = sums[2 * n_epochs:]
-            result["diverged"] = bool(flags[0])
-            rounds.append(result)
-            if flags.any():
+        rounds, done, pending = [], 0, None
+        while True:
+            runs = done < max_iter and not rule.stop
+            if runs:
+                rounds.append(session.run(min(self.sync_every, max_iter - done), epoch_callback=epoch_callback))
+                done += int(rounds[-1]["n_iter"])
+            if pending is not None:  # overlap: the exchange started after the previous round
+                if self._finish_overlapped(pending, buffers, rule):
+                    break
+                pending = None
+            if not runs:
                 break
-            self._combine(session, buffers, options, problem, share)
-            for e in range(n_epochs):
-                figure = history["validation_score"][e] if validating else -history["objective"][e]
-                if tol > -np.inf and best is not None and figure < best + tol:
-                    stale += 1
-                else:
-                    stale = 0
-                best = figure if best is None else max(best, figure)
-                stop = stop or (tol > -np.inf and stale >= patience)
+            if self.overlap:
+                pending = self._start_overlapped(rounds[-1], buffers, share, rule.validating)
+            elif self._exchange(rounds[-1], session, buffers, options, problem, share, rule):
+                break
         return _joined(rounds)
+
+    def _figures(self, result, share, validating):
+        """A round's flags (diverged, interrupted, stopped by a callback)
+        and per-epoch sums, to add up over the ranks."""
+        history = result["history"]
+        n_epochs = len(history["objective"])
+        scores = history.get("validation_score", np.zeros(n_epochs)) if validating else np.zeros(n_epochs)
+        return np.concatenate([
+            [float(result["diverged"]), float(result["interrupted"]), float(result["stopped_by_callback"])],
+            np.asarray(history["objective"], dtype=np.float64) * np.asarray(history["updates"]),
+            np.asarray(history["updates"], dtype=np.float64),
+            np.nan_to_num(np.asarray(scores, dtype=np.float64)) * share])
+
+    @staticmethod
+    def _record(result, summed, rule):
+        """The ranks' summed figures into the round's result and the
+        stopping rule; returns whether a rank must stop (its flags)."""
+        history = result["history"]
+        n_epochs = len(history["objective"])
+        flags, epochs = summed[:3], summed[3:]
+        history["objective"] = epochs[:n_epochs] / np.maximum(epochs[n_epochs:2 * n_epochs], 1.0)
+        if rule.validating:
+            history["validation_score"] = epochs[2 * n_epochs:]
+        result["diverged"] = bool(flags[0] > 0)
+        rule.after_epochs(history)
+        return bool(np.any(flags > 0))
+
+    def _exchange(self, result, session, buffers, options, problem, share, rule):
+        """The blocking exchange after a round; returns whether to stop."""
+        if self._record(result, self.allreduce(self._figures(result, share, rule.validating)), rule):
+            return True
+        self._combine(session, buffers, options, problem, share)
+        return False
+
+    def _start_overlapped(self, result, buffers, share, validating):
+        """overlap=True: the round's model and figures go into one
+        non-blocking all-reduce while the next round trains."""
+        from mpi4py import MPI
+
+        snapshot = [b.copy() for b in buffers.values()]
+        sent = np.concatenate([share * b.ravel() for b in snapshot] + [self._figures(result, share, validating)])
+        received = np.empty_like(sent)
+        self.bytes_sent += sent.nbytes
+        return self.comm.Iallreduce(sent, received, op=MPI.SUM), snapshot, received, result
+
+    def _finish_overlapped(self, pending, buffers, rule):
+        """Waits for an overlapped exchange and applies it as a correction:
+        each model keeps the progress it made since (x <- x + mean -
+        snapshot); returns whether to stop."""
+        request, snapshot, received, result = pending
+        self._wait(request)
+        at = 0
+        for b, before in zip(buffers.values(), snapshot):
+            b += received[at:at + b.size].reshape(b.shape) - before
+            at += b.size
+        return self._record(result, received[at:], rule)
 
     def _combine(self, session, buffers, options, problem, share):
         # local: every buffer becomes the mean; easgd: the iterate moves to the
@@ -288,6 +346,7 @@ class _Context:
         send = np.ascontiguousarray(values, dtype=np.float64)
         receive = np.empty_like(send)
         self._wait(self.comm.Iallreduce(send, receive, op=MPI.MAX if maximum else MPI.SUM))
+        self.bytes_sent += send.nbytes
         return receive
 
     def _allgather(self, value):
@@ -303,13 +362,15 @@ class _Context:
         return [pickle.loads(gathered[offsets[r]:offsets[r + 1]].tobytes()) for r in range(self.size)]
 
     def _wait(self, request):
-        deadline = time.monotonic() + self.timeout
+        started = time.monotonic()
+        deadline = started + self.timeout
         pause = 0.0
         while not request.Test():
             if time.monotonic() > deadline:
                 raise TimeoutError(f"rank {self.rank}: the other ranks did not answer within {self.timeout:g} s")
             time.sleep(pause)
             pause = min(0.001, pause + 0.0001)
+        self.wait_seconds += time.monotonic() - started
 
     def abort(self):
         """Ends every rank: this one's error on stderr, then MPI_Abort."""
@@ -317,6 +378,27 @@ class _Context:
         traceback.print_exc()
         sys.stderr.flush()
         self.comm.Abort(1)
+
+
+class _SharedStoppingRule:
+    """scikit-learn's stopping rule on the figures of all ranks together:
+    stop after n_iter_no_change epochs without the objective falling (the
+    validation score rising) by more than tol."""
+
+    def __init__(self, options):
+        self.tol = float(options["tol"])
+        self.patience = int(options["n_iter_no_change"])
+        self.validating = bool(options["early_stopping"])
+        self.best, self.stale, self.stop = None, 0, False
+
+    def after_epochs(self, history):
+        if self.tol == -np.inf:
+            return
+        for e in range(len(history["objective"])):
+            figure = history["validation_score"][e] if self.validating else -history["objective"][e]
+            self.stale = self.stale + 1 if self.best is not None and figure < self.best + self.tol else 0
+            self.best = figure if self.best is None else max(self.best, figure)
+            self.stop = self.stop or self.stale >= self.patience
 
 
 def _joined(rounds):

@@ -35,7 +35,7 @@ def same_on_every_rank(model):
                                  for c, i in gathered)
 
 
-def a9a(mode, max_iter):
+def a9a(mode, max_iter, overlap="0"):
     from conftest import load_a9a_arrays
 
     X, y, X_test, y_test = load_a9a_arrays()
@@ -43,12 +43,13 @@ def a9a(mode, max_iter):
     # averaged SGD (from row 10000 of each rank) at a constant rate
     model = hogwild.SGDClassifier(loss="log_loss", alpha=1e-4, learning_rate="constant", eta0=0.02, average=10000,
                                   max_iter=int(max_iter), tol=None, n_threads=1, random_state=comm.rank)
-    distributed.fit(model, X_rank, y_rank, mode=mode)
+    distributed.fit(model, X_rank, y_rank, mode=mode, overlap=overlap == "1")
     w, b = model.coef_.ravel(), model.intercept_[0]
     margins = np.where(y > 0, 1.0, -1.0) * (X @ w + b)
     objective = np.logaddexp(0.0, -margins).mean() + 1e-4 / 2 * w @ w
     report(objective=float(objective), accuracy=float(model.score(X_test, y_test)),
-           same=bool(same_on_every_rank(model)), n_iter=int(model.n_iter_), rows=int(X_rank.shape[0]))
+           same=bool(same_on_every_rank(model)), n_iter=int(model.n_iter_), rows=int(X_rank.shape[0]),
+           stats=model.distributed_stats_)
 
 
 def small_problem(seed=0, n=600, d=8):
