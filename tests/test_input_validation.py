@@ -178,17 +178,20 @@ def test_indptr_must_start_at_zero_and_have_n_rows_plus_one_entries(Estimator):
             Estimator(max_iter=2, tol=None).fit(bad, y)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "predict, decision_function and score are scikit-learn's own (hogwild overrides only training): they run "
-    "no check_csr_structure, so an indptr starting at 1 or one entry too long gives silently wrong predictions "
-    "(scikit-learn 1.9's SGDClassifier accepts both, in fit too)"))
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_a_malformed_indptr_is_refused_at_predict(Estimator):
+    """scikit-learn's prediction checks no CSR arrays (1.9 gives silently
+    wrong predictions for both): every prediction path refuses them."""
     X, y = small_problem()
     fitted = Estimator(max_iter=2, tol=None).fit(sp.csr_matrix(X), y)
     for what, bad in malformed_indptrs(sp.csr_matrix(X)):
-        with pytest.raises(ValueError, match="indptr"):
+        with pytest.raises(ValueError, match="X.indptr"):
             fitted.predict(bad)
+        with pytest.raises(ValueError, match="X.indptr"):
+            fitted.score(bad, y)
+        if hasattr(fitted, "decision_function"):
+            with pytest.raises(ValueError, match="X.indptr"):
+                fitted.decision_function(bad)
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)

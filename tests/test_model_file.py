@@ -251,3 +251,23 @@ def test_a_loaded_model_shares_its_arrays_as_the_saved_one_did(problem, tmp_path
     for fitted, kept in [("coef_", "_average_coef"), ("intercept_", "_average_intercept")]:
         assert np.shares_memory(getattr(model, fitted), getattr(model, kept)), fitted
         assert np.shares_memory(getattr(loaded, fitted), getattr(loaded, kept)), fitted
+
+
+def test_a_save_that_fails_leaves_neither_a_model_nor_a_partial_file(problem, tmp_path, monkeypatch):
+    """A full disk (here: np.savez failing midway) must not leave a
+    half-written model or its .partial file behind; an earlier model under
+    the same name stays as it was."""
+    X, y = problem
+    model = hogwild.SGDClassifier(max_iter=2, tol=None, n_threads=1, random_state=0).fit(X, y)
+    path = tmp_path / "model.hwm"
+    path.write_bytes(b"the earlier model")
+
+    def full_disk(f, **arrays):
+        f.write(b"half a model")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", full_disk)
+    with pytest.raises(OSError, match="No space left on device"):
+        model.save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.hwm"]
+    assert path.read_bytes() == b"the earlier model"

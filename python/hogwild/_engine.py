@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from . import _core
 from ._parameters import OPTIMIZERS, core_options_of  # noqa: F401 (OPTIMIZERS: re-exported for the CLI)
 from ._progress import EpochReporter
-from ._validation import core_view
+from ._validation import check_csr_structure, core_view
 
 
 MAX_INT = np.iinfo(np.int32).max
@@ -30,6 +30,15 @@ PASSIVE_AGGRESSIVE_RATES = ("pa1", "pa2")
 EPOCH_LEARNING_RATES = {"exponential", "step"}  # beyond scikit-learn's
 
 _COEF_NAMES = ("coef_", "_standard_coef", "_average_coef")
+
+
+def refuse_malformed_csr(X):
+    """ValueError naming the array when a CSR matrix's arrays are not a
+    valid matrix. scikit-learn's prediction checks no CSR arrays (an indptr
+    starting at 1, or one entry too long, gave silently wrong predictions):
+    the estimators' prediction paths call this first."""
+    if sp.issparse(X) and X.format == "csr":
+        check_csr_structure(X)
 
 
 class _HogwildTraining:

@@ -55,9 +55,14 @@ def save_model(estimator, file):
         return
     path = os.fspath(file)
     partial = f"{path}.partial"
-    with open(partial, "wb") as f:  # written aside, then renamed: never half a model under `path`
-        np.savez(f, **entries)
-    os.replace(partial, path)
+    try:
+        with open(partial, "wb") as f:  # written aside, then renamed: never half a model under `path`
+            np.savez(f, **entries)
+        os.replace(partial, path)
+    except BaseException:
+        if os.path.exists(partial):  # (a full disk, Ctrl-C: no half-written file left behind)
+            os.remove(partial)
+        raise
 
 
 def load_model(file):

@@ -16,7 +16,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import _check_partial_fit_first_call
 from sklearn.utils.validation import _check_sample_weight
 
-from ._engine import EPOCH_LEARNING_RATES, MAX_INT, SOLVERS, _HogwildTraining  # noqa: F401 (SOLVERS: re-exported)
+from ._engine import EPOCH_LEARNING_RATES, MAX_INT, SOLVERS, _HogwildTraining, refuse_malformed_csr  # noqa: F401
 from ._parameters import OPTIMIZERS, numpydoc, parameter_constraints, with_parameters  # noqa: F401
 from ._validation import check_training_data
 
@@ -103,6 +103,12 @@ feature_names_in_, loss_function_
     def _fit(self, X, y, *args, **kwargs):
         self._reset_history()
         return super()._fit(X, y, *args, **kwargs)
+
+    def decision_function(self, X):
+        """Confidence scores (see scikit-learn's); a sparse X's CSR arrays
+        are checked first (ValueError naming the array)."""
+        refuse_malformed_csr(X)  # (predict, predict_proba and score go through here)
+        return super().decision_function(X)
 
     def _partial_fit(self, X, y, alpha, loss, learning_rate, max_iter, classes,
                      sample_weight, coef_init, intercept_init):
@@ -302,6 +308,10 @@ early_stopping, validation_fraction, n_iter_no_change, warm_start, average
         self._fit_regressor(X, y, alpha, loss, learning_rate, sample_weight, max_iter)
         self._cast_coefficients(X.dtype)
         return self
+
+    def _decision_function(self, X):
+        refuse_malformed_csr(X)  # (predict and score go through here; see SGDClassifier.decision_function)
+        return super()._decision_function(X)
 
     def _fit_regressor(self, X, y, alpha, loss, learning_rate, sample_weight, max_iter):
         if not hasattr(self, "t_"):
