@@ -166,3 +166,21 @@ def test_l1_gives_the_optimums_exact_zeros_on_every_thread_count(solver, n_threa
                                       sp.csr_matrix(X) if sparse else X, y)
     np.testing.assert_array_equal(model.coef_[0, robust_zeros], 0.0)
     np.testing.assert_array_equal(np.sign(model.coef_[0, :3]), np.sign(optimum[:3]))
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adam", "adagrad", "rmsprop"])
+@pytest.mark.parametrize("solver", PARALLEL)
+def test_a_divergent_fit_raises_for_every_solver_and_optimizer(a9a, solver, optimizer):
+    """Issue 14, fault 2: gd with momentum at eta0=1e5 on a9a returned every
+    coefficient inf without an error. Every solver and optimizer raises
+    scikit-learn's overflow ValueError or hands back a finite model (some
+    optimizers normalize the step and stay finite)."""
+    X, y, _, _ = a9a
+    model = hogwild.SGDClassifier(solver=solver, optimizer=optimizer, learning_rate="constant", eta0=1e5,
+                                  max_iter=3, tol=None, n_threads=2, random_state=0)
+    try:
+        model.fit(X, y)
+    except ValueError as error:
+        assert "Floating-point under-/overflow occurred at epoch" in str(error)
+        return
+    assert np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(model.intercept_))

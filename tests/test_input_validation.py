@@ -216,3 +216,35 @@ def test_big_endian_csr_arrays_train_the_same_model():
     common = dict(max_iter=3, tol=None, n_threads=1, random_state=0)
     native = hogwild.SGDClassifier(**common).fit(X, y)
     np.testing.assert_array_equal(hogwild.SGDClassifier(**common).fit(swapped, y).coef_, native.coef_)
+
+
+def hostile_csr(X):
+    """CSR matrices whose arrays SciPy no longer checks once changed: column
+    indices of 2**31 - 1 and -2**31, an indptr running past the end."""
+    out = []
+    for what, index in (("index 2**31-1", 2**31 - 1), ("index -2**31", -2**31)):
+        bad = sp.csr_matrix(X)
+        bad.indices = bad.indices.astype(np.int32)
+        bad.indices[3] = index
+        out.append((what, bad))
+    past = sp.csr_matrix(X)
+    past.indptr = past.indptr.copy()
+    past.indptr[-1] += 5
+    out.append(("indptr past the end", past))
+    return out
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_every_prediction_path_refuses_hostile_csr_arrays(Estimator):
+    """Issue 14, fault 1: these crashed the interpreter or read out of
+    bounds at predict; now the ValueErrors of fit, at every entry point."""
+    X, y = small_problem()
+    params = dict(loss="log_loss") if Estimator is hogwild.SGDClassifier else {}
+    fitted = Estimator(max_iter=2, tol=None, **params).fit(sp.csr_matrix(X), y)
+    paths = [fitted.predict, lambda Z: fitted.score(Z, y)]
+    if hasattr(fitted, "predict_proba"):
+        paths += [fitted.decision_function, fitted.predict_proba, fitted.predict_log_proba]
+    for what, bad in hostile_csr(X):
+        for path in paths:
+            with pytest.raises(ValueError, match=r"X\.(indices|indptr)"):
+                path(bad)
