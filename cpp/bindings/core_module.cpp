@@ -134,9 +134,14 @@ EpochCallback python_epoch_callback(const py::object& callback, bool& raised) {
 }
 
 // Runs `train` with the GIL released. Every ~100 ms the calling thread
-// briefly takes the GIL to let Python run its signal handlers.
+// briefly takes the GIL to let Python run its signal handlers. A signal
+// whose handler raised (Ctrl-C: KeyboardInterrupt) stops training after
+// the current chunk of work; its exception is handed back in `interrupt`
+// (cleared from Python's error indicator), so that the caller can first
+// record the epochs that finished and then raise it. An exception of the
+// epoch callback propagates at once.
 template <class Train>
-TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback) {
+TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback, py::object& interrupt) {
     using Clock = std::chrono::steady_clock;
     auto last_check = Clock::now();
     bool signalled = false;
@@ -156,7 +161,11 @@ TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback) {
         py::gil_scoped_release release;
         result = train(hooks);
     }
-    if (signalled || callback_raised) throw py::error_already_set();
+    if (callback_raised) throw py::error_already_set();
+    if (signalled) {
+        py::error_already_set raised;  // (takes the exception out of Python's error indicator)
+        interrupt = raised.value();
+    }
     return result;
 }
 
@@ -274,9 +283,12 @@ class Session {
             bool& flag;
             ~Done() { flag = false; }
         } done{running_};
-        const TrainResult result =
-            run_interruptibly([&](const TrainHooks& hooks) { return session_->run(n, hooks); }, epoch_callback);
-        return result_to_dict(result);
+        py::object interrupt = py::none();
+        const TrainResult result = run_interruptibly(
+            [&](const TrainHooks& hooks) { return session_->run(n, hooks); }, epoch_callback, interrupt);
+        py::dict out = result_to_dict(result);
+        out["interrupt"] = interrupt;  // the signal's exception (KeyboardInterrupt), for the caller to raise
+        return out;
     }
 
     // {"first": ..., "second": ...}: copies of the optimizer's state (see
@@ -318,7 +330,12 @@ py::dict train(const std::string& solver, py::object X, py::object y, py::object
                py::object average_intercept, const py::dict& options, const py::object& epoch_callback) {
     Session session(solver, X, y, sample_weight, validation_mask, coef, intercept, average_coef, average_intercept,
                     options);
-    return session.run(py::none(), epoch_callback);
+    py::dict result = session.run(py::none(), epoch_callback);
+    if (!result["interrupt"].is_none()) {  // (this one-call form raises it at once)
+        PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(result["interrupt"].ptr())), result["interrupt"].ptr());
+        throw py::error_already_set();
+    }
+    return result;
 }
 
 // For tests of buckwild's rounding: each value stochastically rounded to
@@ -360,7 +377,9 @@ PYBIND11_MODULE(_core, m) {
              py::arg("coef"), py::arg("intercept"), py::arg("average_coef"), py::arg("average_intercept"),
              py::arg("options"))
         .def("run", &Session::run, py::arg("epochs") = py::none(), py::arg("epoch_callback") = py::none(),
-             "Train up to `epochs` more epochs (default: max_iter); returns the run's result dict.")
+             "Train up to `epochs` more epochs (default: max_iter); returns the run's result dict. A\n"
+             "signal whose handler raised (Ctrl-C) ends the run after the epochs that finished; its\n"
+             "exception is result['interrupt'] (else None), for the caller to raise.")
         .def("optimizer_state", &Session::optimizer_state,
              "Copies of the per-coordinate optimizer's state: {'first': velocity or Adam's first moment,\n"
              "'second': sum or moving average of squared gradients}, n_features + 1 values each (the\n"

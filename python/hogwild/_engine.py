@@ -4,6 +4,7 @@ takes, the training call with its progress and callbacks, the per-epoch
 history. The estimators (``_sgd.py``) call it for every problem they fit.
 """
 
+import threading
 from contextlib import contextmanager
 
 import numpy as np
@@ -30,6 +31,11 @@ PASSIVE_AGGRESSIVE_RATES = ("pa1", "pa2")
 EPOCH_LEARNING_RATES = {"exponential", "step"}  # beyond scikit-learn's
 
 _COEF_NAMES = ("coef_", "_standard_coef", "_average_coef")
+
+# Estimators being fitted now (by id): a second fit of one of them from
+# another thread is refused instead of corrupting it.
+_FITTING = set()
+_FITTING_LOCK = threading.Lock()
 
 
 def refuse_malformed_csr(X):
@@ -159,6 +165,8 @@ class _HogwildTraining:
         )
         # distributed training (hogwild.distributed): the ranks' shared
         # stopping rule replaces the core's, which is turned off
+        if getattr(self, "_interrupt", None) is not None:
+            return 0  # Ctrl-C during an earlier problem of this fit: the rest keep their weights
         distributed = getattr(self, "_distributed", None)
         core_options = dict(options, tol=-np.inf) if distributed is not None else options
         try:
@@ -178,6 +186,10 @@ class _HogwildTraining:
             self._keep_optimizer(session, problem)
         finally:
             reporter.close()
+        if result.get("interrupt") is not None:
+            # raised by fit / partial_fit once every fitted attribute is set
+            # (the weights of the epochs that finished)
+            self._interrupt = result["interrupt"]
         if result["diverged"]:
             raise ValueError(
                 "Floating-point under-/overflow occurred at epoch #%d. Scaling input "
@@ -245,11 +257,25 @@ class _HogwildTraining:
             for callback in callbacks:
                 if not callable(callback):
                     raise TypeError(f"callbacks must be a list of callables, got an element {callback!r}")
+        with _FITTING_LOCK:
+            if id(self) in _FITTING:
+                raise RuntimeError(f"this {type(self).__name__} is being fitted already (in another thread): "
+                                   "fit a clone of it instead (sklearn.base.clone)")
+            _FITTING.add(id(self))
         self._fit_callbacks = callbacks
+        self._interrupt = None
         try:
             yield
+            interrupt = self._interrupt
         finally:
             del self._fit_callbacks
+            self.__dict__.pop("_interrupt", None)
+            with _FITTING_LOCK:
+                _FITTING.discard(id(self))
+        if interrupt is not None:
+            # Ctrl-C: the estimator is whole (every fitted attribute set, the
+            # weights and history_ of the epochs that finished) before it propagates
+            raise interrupt
 
     def _reset_history(self):
         self.history_ = []
