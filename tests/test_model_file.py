@@ -271,3 +271,63 @@ def test_a_save_that_fails_leaves_neither_a_model_nor_a_partial_file(problem, tm
         model.save(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.hwm"]
     assert path.read_bytes() == b"the earlier model"
+
+
+def saved_members(model):
+    """The members of `model`'s file: name -> bytes."""
+    buffer = io.BytesIO()
+    model.save(buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def rezip(members, compression=zipfile.ZIP_STORED):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    buffer.seek(0)
+    return buffer
+
+
+def npy(array):
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def with_metadata(members, change):
+    metadata = json.loads(np.load(io.BytesIO(members["metadata.npy"])).tobytes().decode())
+    change(metadata)
+    return {**members, "metadata.npy": npy(np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8))}
+
+
+def test_hostile_model_files_are_refused_with_a_value_error_naming_them(problem):
+    """Issue 14, fault 4: hostile files raised TypeError, AttributeError,
+    KeyError or RecursionError, and a small file whose extra member
+    inflated to gigabytes was inflated whole before loading."""
+    X, y = problem
+    members = saved_members(hogwild.SGDClassifier(max_iter=2, tol=None, n_threads=1).fit(X, y))
+    coef_member = next(name for name in members if name.startswith("coef_"))
+    hostile = {
+        # a member no metadata declares, deflated: 40 MB of zeros in a few kB
+        "an extra member": (rezip({**members, "bomb.npy": b"\0" * 40_000_000}, zipfile.ZIP_DEFLATED),
+                            "unexpected member"),
+        # a declared array that inflates far past its declared shape
+        "an oversized array": (rezip({**members, coef_member: npy(np.zeros(5_000_000))}, zipfile.ZIP_DEFLATED),
+                               "more than the"),
+        "an array declared as a number": (rezip(with_metadata(members, lambda m: m["arrays"].update(coef_=3))),
+                                       "no valid declared shape"),
+        "aliases of the wrong shape": (rezip(with_metadata(members, lambda m: m.update(aliases={"coef_": 5}))),
+                                       "malformed|bad array alias"),
+        "a history that is not a list": (rezip(with_metadata(members, lambda m: m.update(history=7))),
+                                         "malformed"),
+        "deeply nested JSON": (rezip({**members, "metadata.npy": npy(np.frombuffer(b"[" * 100_000 + b"]" * 100_000,
+                                                                                   dtype=np.uint8))}),
+                               "not valid JSON"),
+    }
+    for what, (file, message) in hostile.items():
+        file.name = f"{what}.hwm"
+        with pytest.raises(ValueError, match=message) as raised:
+            hogwild.load(file)
+        assert str(raised.value).startswith(f"{what}.hwm: "), what

@@ -67,18 +67,30 @@ def save_model(estimator, file):
 
 def load_model(file):
     """Read a model file written by ``save``; returns the fitted estimator."""
-    from . import SGDClassifier, SGDRegressor
-
     name = _describe(file)
     if not hasattr(file, "read") and not os.path.exists(file):
         raise FileNotFoundError(f"No such model file: '{name}'")
     try:
-        entries = _read_entries(file)
+        entries = _read_entries(file, name)
+    except ValueError as error:
+        if str(error).startswith(f"{name}: "):
+            raise  # (ours, naming the file already)
+        raise ValueError(f"{name}: not a readable hogwild model file (truncated or corrupted?): {error}") from None
     except Exception as error:  # whatever a damaged zip or .npy header raises
         raise ValueError(f"{name}: not a readable hogwild model file (truncated or corrupted?): "
                          f"{type(error).__name__}: {error}") from None
 
-    metadata = _read_metadata(entries, name)
+    metadata = entries["metadata"]
+    try:
+        return _estimator_from(entries, metadata, name)
+    except (TypeError, KeyError, AttributeError, IndexError) as error:  # metadata of the wrong shape
+        raise ValueError(f"{name}: the model file's metadata is malformed ({type(error).__name__}: {error})") \
+            from None
+
+
+def _estimator_from(entries, metadata, name):
+    from . import SGDClassifier, SGDRegressor
+
     classes = {"SGDClassifier": SGDClassifier, "SGDRegressor": SGDRegressor}
     if metadata.get("estimator") not in classes:
         raise ValueError(f"{name}: unknown estimator {metadata.get('estimator')!r}")
@@ -108,25 +120,64 @@ def load_model(file):
         if attribute not in _SCALAR_ATTRIBUTES:
             raise ValueError(f"{name}: unexpected attribute '{attribute}'")
         setattr(estimator, attribute, value)
-    estimator.history_ = metadata.get("history", [])
+    history = metadata.get("history", [])
+    if not isinstance(history, list) or not all(isinstance(record, dict) for record in history):
+        raise ValueError(f"{name}: the model file's metadata is malformed (history is not a list of records)")
+    estimator.history_ = history
     if not hasattr(estimator, "coef_") or estimator.coef_.shape[-1] != getattr(estimator, "n_features_in_", None):
         raise ValueError(f"{name}: coef_ does not match n_features_in_")
     return estimator
 
 
-def _read_entries(file):
-    if hasattr(file, "read"):
-        archive_source = file
-    else:
-        archive_source = open(file, "rb")  # ours to close, whatever np.load raises
+# The largest metadata a model file may hold (history included), and the
+# room a .npy member's header may take besides the array's bytes.
+MAX_METADATA_BYTES = 256 * 2**20
+NPY_HEADER_ROOM = 2**16
+
+
+def _read_entries(file, name):
+    """The metadata and the arrays of a model file, reading no member the
+    metadata does not declare and none larger than it declares (a small
+    file that inflates to gigabytes is refused before it is inflated)."""
+    import zipfile
+
+    with zipfile.ZipFile(file if hasattr(file, "read") else os.fspath(file)) as archive:
+        members = {info.filename: info for info in archive.infolist()}
+        meta = members.get("metadata.npy")
+        if meta is None:
+            raise ValueError(f"{name}: not a hogwild model file (no metadata)")
+        if meta.file_size > MAX_METADATA_BYTES + NPY_HEADER_ROOM:
+            raise ValueError(f"{name}: metadata of {meta.file_size} bytes, more than a model file holds")
+        with archive.open(meta) as f:
+            raw = np.lib.format.read_array(f, allow_pickle=False)
+        metadata = _read_metadata({"metadata": raw}, name)
+        declared = metadata["arrays"]
+        unknown = sorted(set(members) - {"metadata.npy"} - {f"{k}.npy" for k in declared})
+        if unknown:
+            raise ValueError(f"{name}: unexpected member(s) {', '.join(unknown)} in the model file")
+        entries = {"metadata": metadata}
+        for array_name, expected in declared.items():
+            info = members.get(f"{array_name}.npy")
+            if info is None or array_name not in _ARRAY_ATTRIBUTES:
+                raise ValueError(f"{name}: missing or unexpected array '{array_name}'")
+            limit = _declared_bytes(expected, name, array_name) + NPY_HEADER_ROOM
+            if info.file_size > limit:
+                raise ValueError(f"{name}: array '{array_name}' takes {info.file_size} bytes, more than the "
+                                 f"{limit} its declared shape and dtype need")
+            with archive.open(info) as f:
+                entries[array_name] = np.lib.format.read_array(f, allow_pickle=False)
+        return entries
+
+
+def _declared_bytes(expected, name, array_name):
     try:
-        with np.load(archive_source, allow_pickle=False) as archive:
-            if not hasattr(archive, "files"):
-                raise ValueError("a single array, not an archive")
-            return {key: archive[key] for key in archive.files}
-    finally:
-        if archive_source is not file:
-            archive_source.close()
+        shape = [int(n) for n in expected["shape"]]
+        itemsize = np.dtype(expected["dtype"]).itemsize
+    except (TypeError, KeyError, ValueError):
+        raise ValueError(f"{name}: array '{array_name}' has no valid declared shape and dtype") from None
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{name}: array '{array_name}' declares a negative dimension")
+    return int(np.prod(shape, dtype=np.float64)) * itemsize
 
 
 def _fitted_arrays(estimator):
@@ -155,7 +206,7 @@ def _read_metadata(entries, name):
         raise ValueError(f"{name}: not a hogwild model file (no metadata)")
     try:
         metadata = json.loads(entries["metadata"].tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise ValueError(f"{name}: the model file's metadata is not valid JSON (file altered or corrupted)") from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
         raise ValueError(f"{name}: not a hogwild model file")
