@@ -93,6 +93,30 @@ def test_train_a_regression(tmp_path):
     assert len(table_rows(out.stdout)) == 3
 
 
+def test_train_uses_the_estimators_default_rates(tmp_path):
+    """Issue 14: `--loss squared_error` with default options trained at the
+    classifier's `optimal` rate and diverged (test R2 -3.5e19) with no
+    warning. The defaults are the estimator's (SGDRegressor: invscaling,
+    eta0 0.01): the same model as SGDRegressor() with those settings."""
+    from sklearn.datasets import dump_svmlight_file
+
+    import hogwild
+    import hogwild.datasets
+    from hogwild.datasets import make_sparse_regression
+
+    X, y = make_sparse_regression(3000, 50, 5, random_state=0)
+    path, model_path = tmp_path / "reg.svm", tmp_path / "reg.hwm"
+    dump_svmlight_file(X, y, str(path))
+    out = run("train", str(path), "--loss", "squared_error", "--epochs", "5", "--threads", "1", "-o", str(model_path))
+    assert out.returncode == 0, out.stderr
+    cli = hogwild.load(model_path)
+    assert (cli.learning_rate, cli.eta0) == ("invscaling", 0.01)
+    X_file, y_file = hogwild.datasets.load_svmlight(str(path))
+    direct = hogwild.SGDRegressor(max_iter=5, tol=None, n_threads=1, random_state=0).fit(X_file, y_file)
+    np.testing.assert_array_equal(cli.coef_, direct.coef_)
+    assert cli.score(X_file, y_file) > 0.3  # converging, not the R2 of -3.5e19 it was
+
+
 def test_predict_refuses_data_with_more_features(a9a_files, tmp_path):
     small = tmp_path / "small.svm"
     small.write_text("1 1:1 2:1\n-1 2:1\n")

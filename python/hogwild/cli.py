@@ -48,8 +48,10 @@ def _load_data(paths, n_features=None):
 def _estimator(args, n_threads):
     from . import SGDClassifier, SGDRegressor
 
+    # (a rate or eta0 not given is the estimator's own default, which differs between them)
+    rates = {k: v for k, v in (("learning_rate", args.learning_rate), ("eta0", args.eta0)) if v is not None}
     common = dict(loss=args.loss, penalty=args.penalty, alpha=args.alpha, max_iter=args.epochs, tol=args.tol,
-                  learning_rate=args.learning_rate, eta0=args.eta0, average=args.average or False,
+                  **rates, average=args.average or False,
                   random_state=args.seed, solver=args.solver, optimizer=args.optimizer, batch_size=args.batch_size,
                   n_threads=n_threads, write=args.write, shuffle_block_size=args.shuffle_block_size)
     estimator_class = SGDRegressor if args.loss in REGRESSION_LOSSES else SGDClassifier
@@ -386,9 +388,11 @@ def _parser():
                        help="threads, or a list like 1,2,4 to train and compare several runs (default: all CPUs)")
     train.add_argument("--epochs", type=int, default=10, help="epochs (default 10)")
     train.add_argument("--tol", type=float, default=None, help="stop early when the objective stalls (default: off)")
-    train.add_argument("--learning-rate", default="optimal",
-                       choices=("optimal", "constant", "invscaling", "adaptive", "exponential", "step"))
-    train.add_argument("--eta0", type=float, default=0.01)
+    train.add_argument("--learning-rate", default=None,
+                       choices=("optimal", "constant", "invscaling", "adaptive", "exponential", "step"),
+                       help="(default: the estimator's: optimal for classification, invscaling for regression)")
+    train.add_argument("--eta0", type=float, default=None,
+                       help="initial rate (default: the estimator's: 0 for classification, 0.01 for regression)")
     train.add_argument("--average", type=int, default=0, help="average the weights from this step on (0: off)")
     train.add_argument("--write", default="racy", choices=("racy", "atomic", "locked"))
     train.add_argument("--shuffle-block-size", type=int, default=1)
