@@ -63,3 +63,28 @@ def test_bad_classification_parameters():
         make_sparse_classification(3_000_000, 10_000, 1_000)
     with pytest.raises(ValueError, match="at most 2"):  # rows x nonzeros would overflow 64 bits
         make_sparse_regression(2**62, 10, 4)
+
+
+def test_ctrl_c_stops_a_large_generation():
+    """Issue 14, fault 6: make_sparse_classification ran on for 20 s after
+    SIGINT. It polls, as training does: KeyboardInterrupt within a few
+    seconds (the whole 4M-row problem takes 10+ s here)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import os, signal, threading, time
+        from hogwild.datasets import make_sparse_classification
+        threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        start = time.perf_counter()
+        try:
+            make_sparse_classification(4_000_000, 100000, 40, random_state=0)
+            print("finished after %.2f s" % (time.perf_counter() - start))
+        except KeyboardInterrupt:
+            print("interrupted after %.2f s" % (time.perf_counter() - start))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    words = done.stdout.split()
+    assert words[0] == "interrupted" and float(words[2]) < 5.0, done.stdout

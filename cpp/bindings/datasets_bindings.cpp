@@ -3,7 +3,9 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -37,9 +39,21 @@ py::tuple generate_sparse_problem(std::int64_t n_rows, std::int64_t n_features, 
     options.noise = noise;
     options.seed = seed;
     SyntheticProblem problem;
-    {
+    // Ctrl-C: the calling thread takes the GIL every ~100 ms to let Python's
+    // signal handlers run; one that raised stops the generation
+    auto last_check = std::chrono::steady_clock::now();
+    const std::function<bool()> interrupted = [&]() {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_check < std::chrono::milliseconds(100)) return false;
+        last_check = now;
+        py::gil_scoped_acquire gil;
+        return PyErr_CheckSignals() != 0;
+    };
+    try {
         py::gil_scoped_release release;
-        problem = hogwild::make_sparse_problem(options, n_threads);
+        problem = hogwild::make_sparse_problem(options, n_threads, interrupted);
+    } catch (const hogwild::Interrupted&) {
+        throw py::error_already_set();  // the handler's exception (KeyboardInterrupt)
     }
     return py::make_tuple(to_numpy(std::move(problem.data)), to_numpy(std::move(problem.indices)),
                           to_numpy(std::move(problem.indptr)), to_numpy(std::move(problem.y)),

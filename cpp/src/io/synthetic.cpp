@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -24,7 +25,8 @@ std::uint64_t mix(std::uint64_t seed, std::uint64_t stream) {
 
 }  // namespace
 
-SyntheticProblem make_sparse_problem(const SyntheticOptions& o, int n_threads) {
+SyntheticProblem make_sparse_problem(const SyntheticOptions& o, int n_threads,
+                                     const std::function<bool()>& interrupted) {
     if (o.n_rows < 1 || o.n_features < 1 || o.nnz_per_row < 1)
         throw std::invalid_argument("n_samples, n_features and nnz_per_row must be >= 1");
     const std::int64_t nnz = std::min(o.nnz_per_row, o.n_features);
@@ -45,6 +47,7 @@ SyntheticProblem make_sparse_problem(const SyntheticOptions& o, int n_threads) {
     std::vector<double> truth(static_cast<std::size_t>(o.n_features));
     for (auto& w : truth) w = normal(setup);
 
+    if (interrupted && interrupted()) throw Interrupted{};
     SyntheticProblem p;
     const auto total_nnz = static_cast<std::size_t>(o.n_rows * nnz);
     const auto value = static_cast<float>(1.0 / std::sqrt(static_cast<double>(nnz)));
@@ -54,8 +57,12 @@ SyntheticProblem make_sparse_problem(const SyntheticOptions& o, int n_threads) {
     p.y.resize(static_cast<std::size_t>(o.n_rows));
     const std::int64_t n_chunks = (o.n_rows + kRowsPerChunk - 1) / kRowsPerChunk;
 
+    std::atomic<bool> stop{false};
 #pragma omp parallel for num_threads(std::max(1, n_threads)) schedule(dynamic)
     for (std::int64_t chunk = 0; chunk < n_chunks; ++chunk) {
+        // the calling thread (0) polls; every thread skips the chunks left once it says stop
+        if (interrupted && omp_get_thread_num() == 0 && interrupted()) stop.store(true, std::memory_order_relaxed);
+        if (stop.load(std::memory_order_relaxed)) continue;
         std::mt19937_64 rng(mix(o.seed, static_cast<std::uint64_t>(chunk)));
         std::uniform_real_distribution<double> popularity(0.0, total);
         std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -65,9 +72,10 @@ SyntheticProblem make_sparse_problem(const SyntheticOptions& o, int n_threads) {
             std::int32_t* row = p.indices.data() + i * nnz;
             std::int64_t filled = 0;
             while (filled < nnz) {
-                const auto rank = std::lower_bound(cumulative.begin(), cumulative.end(), popularity(rng)) -
-                                  cumulative.begin();
-                const auto j = feature_of_rank[static_cast<std::size_t>(std::min<std::int64_t>(rank, o.n_features - 1))];
+                const auto rank =
+                    std::lower_bound(cumulative.begin(), cumulative.end(), popularity(rng)) - cumulative.begin();
+                const auto j =
+                    feature_of_rank[static_cast<std::size_t>(std::min<std::int64_t>(rank, o.n_features - 1))];
                 if (std::find(row, row + filled, j) == row + filled) row[filled++] = j;  // distinct features
             }
             std::sort(row, row + nnz);
@@ -84,6 +92,7 @@ SyntheticProblem make_sparse_problem(const SyntheticOptions& o, int n_threads) {
             p.indptr[static_cast<std::size_t>(i + 1)] = static_cast<std::int32_t>((i + 1) * nnz);
         }
     }
+    if (stop.load()) throw Interrupted{};
     p.indptr[0] = 0;
     p.coef = std::move(truth);
     return p;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace hogwild {
@@ -32,7 +33,13 @@ struct SyntheticProblem {
     std::vector<double> coef;  // the hidden weights, one per feature
 };
 
-// Throws std::invalid_argument for sizes it cannot represent.
-SyntheticProblem make_sparse_problem(const SyntheticOptions& options, int n_threads);
+// Thrown by a long call that `interrupted` asked to stop (Ctrl-C).
+struct Interrupted {};
+
+// Throws std::invalid_argument for sizes it cannot represent, Interrupted
+// when `interrupted` (polled by the calling thread between chunks of rows;
+// may be empty) returns true.
+SyntheticProblem make_sparse_problem(const SyntheticOptions& options, int n_threads,
+                                     const std::function<bool()>& interrupted = {});
 
 }  // namespace hogwild
