@@ -74,8 +74,10 @@ def test_train_prints_a_table_writes_a_model_and_a_plot(a9a_files, tmp_path):
 
     out = run("predict", str(model_path), str(test), "--proba")
     assert out.returncode == 0, out.stderr
-    assert len(out.stdout.splitlines()) == X_test.shape[0]
-    np.testing.assert_allclose(np.loadtxt(out.stdout.splitlines()), model.predict_proba(X_test), rtol=1e-5)
+    lines = out.stdout.splitlines()
+    assert lines[0] == "# " + " ".join(str(c) for c in model.classes_.tolist())  # the columns' classes
+    assert len(lines) == X_test.shape[0] + 1
+    np.testing.assert_allclose(np.loadtxt(lines), model.predict_proba(X_test), rtol=1e-5)
 
 
 def test_train_a_regression(tmp_path):
@@ -91,6 +93,29 @@ def test_train_a_regression(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "SGDRegressor" in out.stdout and "test R2" in out.stdout
     assert len(table_rows(out.stdout)) == 3
+
+
+def test_version_is_the_packages():
+    import hogwild
+
+    out = run("--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"hogwild {hogwild.__version__}"
+
+
+def test_info_survives_a_reader_that_stops_early():
+    """`hogwild info | head -1`: no BrokenPipeError traceback."""
+    out = subprocess.run(f"'{sys.executable}' -m hogwild info | head -1", shell=True, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0 and out.stderr == "" and len(out.stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize("option", ["-o", "--plot"])
+def test_an_output_path_that_cannot_be_written_is_refused_before_training(a9a_files, tmp_path, option):
+    missing = tmp_path / "no" / "such" / "dir" / "out.file"
+    out = run("train", str(a9a_files[0]), "--epochs", "50", option, str(missing))
+    assert out.returncode == 1
+    assert error_line(out) == f"hogwild train: error: {option} '{missing}': no such directory '{missing.parent}'"
+    assert table_rows(out.stdout) == []  # refused before a single epoch
 
 
 def test_train_uses_the_estimators_default_rates(tmp_path):

@@ -5,6 +5,7 @@ line on stderr and a non-zero exit, never a traceback.
 """
 
 import argparse
+import itertools
 import os
 import sys
 import time
@@ -115,9 +116,21 @@ class _EpochTable:
             print(line, flush=True)
 
 
+def _writable(path, what):
+    """UserError now, not after training, when `path` cannot be written."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UserError(f"{what} '{path}': no such directory '{folder}'")
+    if os.path.isdir(path) or not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise UserError(f"{what} '{path}' cannot be written")
+
+
 def _train(args):
     if args.test is not None and not args.test:
         raise UserError("--test needs a file")
+    for path, what in ((args.output, "-o"), (args.plot, "--plot")):
+        if path:
+            _writable(path, what)
     comm = _communicator(args)
     if comm is not None and comm.Get_rank() != 0:  # only rank 0 prints and writes the model
         sys.stdout = open(os.devnull, "w")
@@ -191,7 +204,9 @@ def _predict(args):
             raise UserError(f"--proba needs a classifier with loss 'log_loss' or 'modified_huber', "
                             f"not loss={model.loss!r}")
         values = model.predict_proba(X)
-        lines = (" ".join(f"{p:.6g}" for p in row) for row in values)
+        # a header naming each column's class (the order of model.classes_)
+        header = "# " + " ".join(str(getattr(c, "item", lambda: c)()) for c in model.classes_)
+        lines = itertools.chain([header], (" ".join(f"{p:.6g}" for p in row) for row in values))
     else:
         values = model.predict(X)
         lines = (f"{v:.10g}" if isinstance(v, (float, np.floating)) else str(v) for v in values)
@@ -371,7 +386,10 @@ def _info(args):
 def _parser():
     from ._sgd import OPTIMIZERS, SOLVERS
 
+    from . import __version__
+
     parser = _Parser(prog="hogwild", description="Parallel lock-free SGD for linear models.")
+    parser.add_argument("--version", action="version", version=f"hogwild {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = commands.add_parser("train", help="train on an svmlight file, print a per-epoch table")
@@ -457,6 +475,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # (e.g. `hogwild info | head`): the reader has gone, quietly
+        sys.stdout = open(os.devnull, "w")
+        return 0
     except (UserError, ValueError, TypeError, OSError, ImportError, NotImplementedError) as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         print(f"hogwild {args.command}: error: {message}", file=sys.stderr)
