@@ -95,6 +95,27 @@ def test_train_a_regression(tmp_path):
     assert len(table_rows(out.stdout)) == 3
 
 
+def test_every_estimator_parameter_is_reachable_from_train(a9a_files, tmp_path):
+    """Issue 14: l1_ratio, class_weight, early stopping and the solver knobs
+    were out of the command line's reach. Each of the parameter table's
+    rows has an option; --param sets any other."""
+    import hogwild
+
+    model_path = tmp_path / "m.hwm"
+    out = run("train", str(a9a_files[0]), "--epochs", "2", "--threads", "1", "--penalty", "elasticnet",
+              "--l1-ratio", "0.3", "--early-stopping", "--hot-features", "64", "--sync-every", "auto",
+              "--max-staleness", "2", "--precision", "int8", "--param", "class_weight=balanced",
+              "--param", "n_iter_no_change=3", "--param", "validation_fraction=0.2", "-o", str(model_path))
+    assert out.returncode == 0, out.stderr
+    params = hogwild.load(model_path).get_params()
+    assert {k: params[k] for k in ("l1_ratio", "early_stopping", "hot_features", "sync_every", "max_staleness",
+                                   "precision", "class_weight", "n_iter_no_change", "validation_fraction")} == {
+        "l1_ratio": 0.3, "early_stopping": True, "hot_features": 64, "sync_every": "auto", "max_staleness": 2,
+        "precision": "int8", "class_weight": "balanced", "n_iter_no_change": 3, "validation_fraction": 0.2}
+    bad = run("train", str(a9a_files[0]), "--param", "nope=1")
+    assert error_line(bad) == "hogwild train: error: --param nope: SGDClassifier has no parameter 'nope'"
+
+
 def test_version_is_the_packages():
     import hogwild
 

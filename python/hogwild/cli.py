@@ -46,6 +46,40 @@ def _load_data(paths, n_features=None):
     return [(loaded[2 * i], loaded[2 * i + 1]) for i in range(len(paths))]
 
 
+# the table's parameters (_parameters.py) that train has no option of its own for
+_SPELLED_OUT = {"solver", "n_threads", "write", "shuffle_block_size", "optimizer", "batch_size"}
+
+
+def _add_table_options(train):
+    """An option for each of the parameters scikit-learn lacks, from their table."""
+    from ._parameters import PARAMETERS
+
+    for parameter in PARAMETERS:
+        if parameter.name in _SPELLED_OUT:
+            continue
+        first_sentence = " ".join(parameter.doc.split()).split(". ")[0].rstrip(".")
+        train.add_argument("--" + parameter.name.replace("_", "-"), type=_literal, default=None,
+                           dest=f"table_{parameter.name}", metavar=parameter.name.upper(),
+                           help=f"{first_sentence} (default: {parameter.default!r})".replace("%", "%%"))
+
+
+def _literal(text):
+    """A command-line value as a Python literal (1, 0.5, True, None), else the string."""
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _name_value(text):
+    name, equals, value = text.partition("=")
+    if not equals or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, _literal(value)
+
+
 def _estimator(args, n_threads):
     from . import SGDClassifier, SGDRegressor
 
@@ -56,6 +90,17 @@ def _estimator(args, n_threads):
                   random_state=args.seed, solver=args.solver, optimizer=args.optimizer, batch_size=args.batch_size,
                   n_threads=n_threads, write=args.write, shuffle_block_size=args.shuffle_block_size)
     estimator_class = SGDRegressor if args.loss in REGRESSION_LOSSES else SGDClassifier
+    if args.l1_ratio is not None:
+        common["l1_ratio"] = args.l1_ratio
+    if args.early_stopping:
+        common["early_stopping"] = True
+    common.update({name[len("table_"):]: value for name, value in vars(args).items()
+                   if name.startswith("table_") and value is not None})
+    known = estimator_class().get_params()
+    for name, value in args.param:
+        if name not in known:
+            raise UserError(f"--param {name}: {estimator_class.__name__} has no parameter {name!r}")
+        common[name] = value
     return estimator_class(**common)
 
 
@@ -140,7 +185,7 @@ def _train(args):
     print(f"{args.data}: {total[0]} examples, {X.shape[1]} features, {total[1]} nonzeros"
           + ("" if test is None else f"; test {args.test}: {test[0].shape[0]} examples"))
     if comm is not None:
-        print(f"{comm.Get_size()} ranks, {args.distributed} SGD, combining every {args.sync_every} epoch(s); "
+        print(f"{comm.Get_size()} ranks, {args.distributed} SGD, combining every {args.combine_every} epoch(s); "
               f"rank 0 trains on {X.shape[0]} examples")
 
     runs = {}
@@ -158,7 +203,7 @@ def _train(args):
             else:
                 from . import distributed
 
-                distributed.fit(model, X, y, comm=comm, mode=args.distributed, sync_every=args.sync_every,
+                distributed.fit(model, X, y, comm=comm, mode=args.distributed, sync_every=args.combine_every,
                                 callbacks=[table])
         finally:
             table.close()
@@ -421,7 +466,15 @@ def _parser():
     train.add_argument("--distributed", metavar="MODE", choices=("local", "easgd"), default=None,
                        help="train across the ranks of 'mpiexec -n N hogwild train ...': local (model "
                             "averaging) or easgd; each rank takes its block of the rows")
-    train.add_argument("--sync-every", type=int, default=1, help="--distributed: epochs between combinations")
+    train.add_argument("--combine-every", type=int, default=1,
+                       help="--distributed: epochs between the ranks' combinations (default 1)")
+    train.add_argument("--l1-ratio", type=float, default=None, help="elastic net's L1 share (default 0.15)")
+    train.add_argument("--early-stopping", action="store_true",
+                       help="stop on a held-out validation score (scikit-learn's early_stopping)")
+    _add_table_options(train)
+    train.add_argument("--param", metavar="NAME=VALUE", action="append", default=[], type=_name_value,
+                       help="any other estimator parameter, e.g. --param class_weight=balanced "
+                            "--param n_iter_no_change=3 (values read as Python literals, else as strings)")
     train.set_defaults(run=_train)
 
     predict = commands.add_parser("predict", help="predict with a saved model")
@@ -452,7 +505,7 @@ def _parser():
 
 
 def _check_arguments(parser, args):
-    for name in ("epochs", "rows", "features", "nnz", "batch_size", "sync_every"):
+    for name in ("epochs", "rows", "features", "nnz", "batch_size", "combine_every"):
         if getattr(args, name, 1) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     if getattr(args, "alpha", 0.0) < 0:
