@@ -296,3 +296,34 @@ def test_only_a_dot_gz_suffix_means_gzip(tmp_path):
     path.write_bytes(b"1 1:1\n-1 2:1\n")
     X, y = load_svmlight(path)
     assert X.shape == (2, 2) and list(y) == [1.0, -1.0]
+
+
+def test_ctrl_c_stops_a_long_parse():
+    """Issue 14: every long call of the core polls for Ctrl-C; the reader
+    too (between its chunks): KeyboardInterrupt well before a whole parse
+    of the same text would end."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import io, os, signal, threading, time
+        from hogwild.datasets import load_svmlight
+        line = b"1 " + b" ".join(b"%d:0.%d" % (j, j % 10) for j in range(1, 41)) + b"\\n"
+        text = line * 1_500_000
+        start = time.perf_counter()
+        load_svmlight(io.BytesIO(text))
+        whole = time.perf_counter() - start
+        threading.Timer(0.1, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        start = time.perf_counter()
+        try:
+            load_svmlight(io.BytesIO(text))
+            print("finished", whole, time.perf_counter() - start)
+        except KeyboardInterrupt:
+            print("interrupted", whole, time.perf_counter() - start)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    outcome, whole, seconds = done.stdout.split()
+    assert outcome == "interrupted", done.stdout
+    assert float(seconds) < 0.1 + 0.6 * float(whole), done.stdout

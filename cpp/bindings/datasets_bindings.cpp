@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +27,23 @@ py::array_t<T> to_numpy(std::vector<T>&& values) {
     return py::array_t<T>({static_cast<py::ssize_t>(owned->size())}, owned->data(), free_when_done);
 }
 
+}  // namespace
+
+namespace hogwild::bindings {
+InterruptPoll python_signal_poll() {
+    auto last_check = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+    return [last_check]() {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - *last_check < std::chrono::milliseconds(100)) return false;
+        *last_check = now;
+        py::gil_scoped_acquire gil;
+        return PyErr_CheckSignals() != 0;
+    };
+}
+}  // namespace hogwild::bindings
+
+namespace {
+
 py::tuple generate_sparse_problem(std::int64_t n_rows, std::int64_t n_features, std::int64_t nnz_per_row, bool zipf,
                                   double zipf_exponent, bool regression, double noise, std::uint64_t seed,
                                   int n_threads) {
@@ -39,16 +57,7 @@ py::tuple generate_sparse_problem(std::int64_t n_rows, std::int64_t n_features, 
     options.noise = noise;
     options.seed = seed;
     SyntheticProblem problem;
-    // Ctrl-C: the calling thread takes the GIL every ~100 ms to let Python's
-    // signal handlers run; one that raised stops the generation
-    auto last_check = std::chrono::steady_clock::now();
-    const std::function<bool()> interrupted = [&]() {
-        const auto now = std::chrono::steady_clock::now();
-        if (now - last_check < std::chrono::milliseconds(100)) return false;
-        last_check = now;
-        py::gil_scoped_acquire gil;
-        return PyErr_CheckSignals() != 0;
-    };
+    const InterruptPoll interrupted = bindings::python_signal_poll();
     try {
         py::gil_scoped_release release;
         problem = hogwild::make_sparse_problem(options, n_threads, interrupted);
@@ -65,8 +74,13 @@ ParsedSvmlight parse_svmlight_buffer(const py::buffer& text, int n_threads) {
     if (info.ndim != 1 || info.itemsize != 1 || info.strides[0] != 1)
         throw py::value_error("svmlight text must be a contiguous buffer of bytes");
     const std::string_view view(static_cast<const char*>(info.ptr), static_cast<std::size_t>(info.size));
-    py::gil_scoped_release release;  // `text` stays referenced by the caller
-    return parse_svmlight(view, n_threads);
+    const InterruptPoll interrupted = bindings::python_signal_poll();
+    try {
+        py::gil_scoped_release release;  // `text` stays referenced by the caller
+        return parse_svmlight(view, n_threads, interrupted);
+    } catch (const hogwild::Interrupted&) {
+        throw py::error_already_set();  // the handler's exception (KeyboardInterrupt)
+    }
 }
 
 template <class Value, class Index>

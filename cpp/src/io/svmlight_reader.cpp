@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -67,7 +68,8 @@ double saturated_value(const char* begin, const char* end) {
         const bool negative_exponent = p < end && *p == '-';
         if (p < end && (*p == '+' || *p == '-')) ++p;
         std::int64_t exponent = 0;
-        for (; p < end && *p >= '0' && *p <= '9'; ++p) exponent = std::min<std::int64_t>(exponent * 10 + (*p - '0'), 1'000'000'000);
+        for (; p < end && *p >= '0' && *p <= '9'; ++p)
+            exponent = std::min<std::int64_t>(exponent * 10 + (*p - '0'), 1'000'000'000);
         magnitude += negative_exponent ? -exponent : exponent;
     }
     const double value = magnitude > 0 ? std::numeric_limits<double>::infinity() : 0.0;
@@ -107,7 +109,7 @@ struct ChunkSummary {
     std::int64_t max_index = -1;
     std::int64_t error_line = 0;  // 0: parsed without error
     std::string error;
-    std::exception_ptr failure;   // anything else (bad_alloc): rethrown after the parallel region
+    std::exception_ptr failure;  // anything else (bad_alloc): rethrown after the parallel region
 };
 
 // Parses one line (without its '\n') into the chunk; throws
@@ -133,8 +135,7 @@ void parse_line(const char* p, const char* end, SvmlightChunk& chunk, ChunkSumma
         token_end = p;
         while (token_end < end && !is_space(*token_end)) ++token_end;
         const auto* colon = static_cast<const char*>(std::memchr(p, ':', static_cast<std::size_t>(token_end - p)));
-        if (colon == nullptr)
-            throw std::invalid_argument("expected index:value, got " + quoted(p, token_end));
+        if (colon == nullptr) throw std::invalid_argument("expected index:value, got " + quoted(p, token_end));
         if (first_feature && colon - p == 3 && std::memcmp(p, "qid", 3) == 0) {
             if (!parse_integer(colon + 1, token_end, qid))
                 throw std::invalid_argument("the query id in " + quoted(p, token_end) + " is not an integer");
@@ -194,7 +195,7 @@ void parse_chunk(const char* begin, const char* end, SvmlightChunk& chunk, Chunk
 
 }  // namespace
 
-ParsedSvmlight parse_svmlight(std::string_view text, int n_threads) {
+ParsedSvmlight parse_svmlight(std::string_view text, int n_threads, const InterruptPoll& interrupted) {
     n_threads = std::max(1, n_threads);
     const std::size_t size = text.size();
     const auto n_chunks = static_cast<std::size_t>(
@@ -210,7 +211,8 @@ ParsedSvmlight parse_svmlight(std::string_view text, int n_threads) {
             continue;
         }
         // the first line start at or after `nominal`
-        const auto* newline = static_cast<const char*>(std::memchr(text.data() + nominal - 1, '\n', size - nominal + 1));
+        const auto* newline =
+            static_cast<const char*>(std::memchr(text.data() + nominal - 1, '\n', size - nominal + 1));
         starts[k] = newline != nullptr ? static_cast<std::size_t>(newline - text.data()) + 1 : size;
     }
 
@@ -218,9 +220,15 @@ ParsedSvmlight parse_svmlight(std::string_view text, int n_threads) {
     parsed.chunks.resize(n_chunks);
     std::vector<ChunkSummary> summaries(n_chunks);
     const int team = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(n_threads), n_chunks));
+    std::atomic<bool> stop{false};
 #pragma omp parallel for num_threads(team) schedule(dynamic, 1)
-    for (std::size_t k = 0; k < n_chunks; ++k)
+    for (std::size_t k = 0; k < n_chunks; ++k) {
+        // the calling thread (0) polls; every thread skips the chunks left once it says stop
+        if (interrupted && omp_get_thread_num() == 0 && interrupted()) stop.store(true, std::memory_order_relaxed);
+        if (stop.load(std::memory_order_relaxed)) continue;
         parse_chunk(text.data() + starts[k], text.data() + starts[k + 1], parsed.chunks[k], summaries[k]);
+    }
+    if (stop.load()) throw Interrupted{};
 
     std::int64_t lines_before = 0;
     for (std::size_t k = 0; k < n_chunks; ++k) {
@@ -239,8 +247,8 @@ ParsedSvmlight parse_svmlight(std::string_view text, int n_threads) {
 }
 
 template <class Value, class Index>
-void assemble_svmlight(const ParsedSvmlight& parsed, std::int64_t shift, int n_threads, Value* values,
-                       Index* indices, Index* indptr, double* labels, std::int64_t* qids) {
+void assemble_svmlight(const ParsedSvmlight& parsed, std::int64_t shift, int n_threads, Value* values, Index* indices,
+                       Index* indptr, double* labels, std::int64_t* qids) {
     const std::size_t n_chunks = parsed.chunks.size();
     std::vector<std::int64_t> first_row(n_chunks + 1, 0), first_nonzero(n_chunks + 1, 0);
     for (std::size_t k = 0; k < n_chunks; ++k) {
@@ -273,9 +281,9 @@ template void assemble_svmlight<float, std::int32_t>(const ParsedSvmlight&, std:
                                                      std::int32_t*, double*, std::int64_t*);
 template void assemble_svmlight<float, std::int64_t>(const ParsedSvmlight&, std::int64_t, int, float*, std::int64_t*,
                                                      std::int64_t*, double*, std::int64_t*);
-template void assemble_svmlight<double, std::int32_t>(const ParsedSvmlight&, std::int64_t, int, double*,
-                                                      std::int32_t*, std::int32_t*, double*, std::int64_t*);
-template void assemble_svmlight<double, std::int64_t>(const ParsedSvmlight&, std::int64_t, int, double*,
-                                                      std::int64_t*, std::int64_t*, double*, std::int64_t*);
+template void assemble_svmlight<double, std::int32_t>(const ParsedSvmlight&, std::int64_t, int, double*, std::int32_t*,
+                                                      std::int32_t*, double*, std::int64_t*);
+template void assemble_svmlight<double, std::int64_t>(const ParsedSvmlight&, std::int64_t, int, double*, std::int64_t*,
+                                                      std::int64_t*, double*, std::int64_t*);
 
 }  // namespace hogwild

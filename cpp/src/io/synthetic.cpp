@@ -25,8 +25,7 @@ std::uint64_t mix(std::uint64_t seed, std::uint64_t stream) {
 
 }  // namespace
 
-SyntheticProblem make_sparse_problem(const SyntheticOptions& o, int n_threads,
-                                     const std::function<bool()>& interrupted) {
+SyntheticProblem make_sparse_problem(const SyntheticOptions& o, int n_threads, const InterruptPoll& interrupted) {
     if (o.n_rows < 1 || o.n_features < 1 || o.nnz_per_row < 1)
         throw std::invalid_argument("n_samples, n_features and nnz_per_row must be >= 1");
     const std::int64_t nnz = std::min(o.nnz_per_row, o.n_features);

@@ -14,6 +14,8 @@
 // double (then rounded to the output type, like scikit-learn).
 #pragma once
 
+#include "hogwild/core/interrupted.hpp"
+
 #include <cstdint>
 #include <limits>
 #include <string_view>
@@ -43,8 +45,9 @@ struct ParsedSvmlight {
 
 // Parses `text` with up to n_threads threads. A malformed line throws
 // std::invalid_argument("line N: what is wrong"), N counted from 1; any byte
-// sequence either parses or throws.
-ParsedSvmlight parse_svmlight(std::string_view text, int n_threads);
+// sequence either parses or throws. Interrupted when `interrupted` (polled
+// by the calling thread between chunks) returns true.
+ParsedSvmlight parse_svmlight(std::string_view text, int n_threads, const InterruptPoll& interrupted = {});
 
 // Writes the joined CSR arrays: values[nnz], indices[nnz] (index - shift),
 // indptr[n_rows + 1], labels[n_rows] and, when qids is not null, qids[n_rows].

@@ -2,8 +2,9 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <vector>
+
+#include "hogwild/core/interrupted.hpp"
 
 namespace hogwild {
 
@@ -33,13 +34,10 @@ struct SyntheticProblem {
     std::vector<double> coef;  // the hidden weights, one per feature
 };
 
-// Thrown by a long call that `interrupted` asked to stop (Ctrl-C).
-struct Interrupted {};
-
 // Throws std::invalid_argument for sizes it cannot represent, Interrupted
 // when `interrupted` (polled by the calling thread between chunks of rows;
 // may be empty) returns true.
 SyntheticProblem make_sparse_problem(const SyntheticOptions& options, int n_threads,
-                                     const std::function<bool()>& interrupted = {});
+                                     const InterruptPoll& interrupted = {});
 
 }  // namespace hogwild
