@@ -116,6 +116,31 @@ def test_every_estimator_parameter_is_reachable_from_train(a9a_files, tmp_path):
     assert error_line(bad) == "hogwild train: error: --param nope: SGDClassifier has no parameter 'nope'"
 
 
+def test_a_feature_index_of_2_to_the_32_is_one_error_line(tmp_path):
+    """Issue 14: a 33-line traceback (a 32 GiB weight vector). Where the
+    allocation fails (this machine): one error line; where the system lends
+    the memory lazily, training runs: never a traceback."""
+    data = tmp_path / "huge_index.svm"
+    data.write_text("1 4294967296:1\n-1 1:1\n")
+    out = run("train", str(data), "--epochs", "1", "--threads", "1")
+    assert "Traceback" not in out.stderr
+    if out.returncode != 0:
+        assert out.returncode == 1
+        assert error_line(out).startswith("hogwild train: error: out of memory: ")
+
+
+def test_info_names_the_versions_a_bug_report_needs():
+    import numpy
+    import scipy
+    import sklearn
+
+    out = run("info")
+    assert out.returncode == 0
+    facts = dict(line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line)
+    assert {k.strip(): v.strip() for k, v in facts.items() if k.strip() in ("numpy", "scipy", "sklearn")} == {
+        "numpy": numpy.__version__, "scipy": scipy.__version__, "sklearn": sklearn.__version__}
+
+
 def test_version_is_the_packages():
     import hogwild
 

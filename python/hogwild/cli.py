@@ -405,8 +405,14 @@ def _communicator(args):
 def _info(args):
     from . import __version__, build_info
 
+    import numpy
+    import scipy
+    import sklearn
+
     print(f"{'hogwild':>20}: {__version__}")
     print(f"{'python':>20}: {sys.version.split()[0]}")
+    for module in (numpy, scipy, sklearn):  # what a bug report needs
+        print(f"{module.__name__:>20}: {module.__version__}")
     for key, value in build_info().items():
         print(f"{key:>20}: {value}")
     from . import _core
@@ -531,6 +537,10 @@ def main(argv=None):
     except BrokenPipeError:  # (e.g. `hogwild info | head`): the reader has gone, quietly
         sys.stdout = open(os.devnull, "w")
         return 0
+    except MemoryError as error:  # (e.g. a feature index of 2**32: a weight vector of 32 GiB)
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else "the allocation failed"
+        print(f"hogwild {args.command}: error: out of memory: {detail}", file=sys.stderr)
+        return 1
     except (UserError, ValueError, TypeError, OSError, ImportError, NotImplementedError) as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         print(f"hogwild {args.command}: error: {message}", file=sys.stderr)
