@@ -8,7 +8,7 @@
 //
 //   bench_sparse_sgd [--rows 1000000] [--features 100000] [--nnz 40]
 //                    [--popularity zipf|uniform] [--zipf 1.1] [--threads N]
-//                    [--epochs 3] [--block 1]
+//                    [--epochs 3] [--block 1]      (--help: usage; a bad option: exit 2)
 #include <omp.h>
 
 #include <algorithm>
@@ -141,26 +141,64 @@ double solver_epoch_seconds(const Problem& p, std::int64_t features, const Optio
 
 }  // namespace
 
+constexpr const char* kUsage =
+    "usage: bench_sparse_sgd [--rows 1000000] [--features 100000] [--nnz 40] [--popularity zipf|uniform]\n"
+    "                        [--zipf 1.1] [--threads N] [--epochs 3] [--block 1] [--shuffle 1] [--hot -1]\n"
+    "                        [--sync -1]\n"
+    "Every registered solver (and hogwild's write policies) on a generated sparse problem, 1..N threads.\n";
+
+// The number in `text`, or an error naming the option (no silent 0 from atoi).
+bool parse_number(const std::string& key, const char* text, double& out) {
+    char* end = nullptr;
+    out = std::strtod(text, &end);
+    if (end == text || *end != '\0' || !std::isfinite(out)) {
+        std::fprintf(stderr, "bench_sparse_sgd: %s needs a number, got '%s'\n%s", key.c_str(), text, kUsage);
+        return false;
+    }
+    return true;
+}
+
 int main(int argc, char** argv) {
     Options o;
-    for (int a = 1; a + 1 < argc; a += 2) {
+    for (int a = 1; a < argc; a += 2) {
         const std::string key = argv[a];
-        const char* value = argv[a + 1];
-        if (key == "--rows") o.rows = std::atoll(value);
-        else if (key == "--features") o.features = std::atoll(value);
-        else if (key == "--nnz") o.nnz = std::atoi(value);
-        else if (key == "--popularity") o.zipf = std::string(value) != "uniform";
-        else if (key == "--zipf") o.exponent = std::atof(value);
-        else if (key == "--threads") o.threads = std::atoi(value);
-        else if (key == "--epochs") o.epochs = std::atoi(value);
-        else if (key == "--block") o.block = std::atoll(value);
-        else if (key == "--shuffle") o.shuffle = std::atoi(value) != 0;
-        else if (key == "--hot") o.hot = std::atoll(value);
-        else if (key == "--sync") o.sync = std::atoll(value);
-        else {
-            std::fprintf(stderr, "unknown option %s\n", key.c_str());
+        if (key == "-h" || key == "--help") {
+            std::printf("%s", kUsage);
+            return 0;
+        }
+        if (a + 1 >= argc) {
+            std::fprintf(stderr, "bench_sparse_sgd: %s needs a value\n%s", key.c_str(), kUsage);
             return 2;
         }
+        const char* value = argv[a + 1];
+        if (key == "--popularity") {
+            if (std::string(value) != "zipf" && std::string(value) != "uniform") {
+                std::fprintf(stderr, "bench_sparse_sgd: --popularity is zipf or uniform, got '%s'\n", value);
+                return 2;
+            }
+            o.zipf = std::string(value) == "zipf";
+            continue;
+        }
+        double number = 0.0;
+        if (!parse_number(key, value, number)) return 2;
+        if (key == "--rows") o.rows = static_cast<std::int64_t>(number);
+        else if (key == "--features") o.features = static_cast<std::int64_t>(number);
+        else if (key == "--nnz") o.nnz = static_cast<int>(number);
+        else if (key == "--zipf") o.exponent = number;
+        else if (key == "--threads") o.threads = static_cast<int>(number);
+        else if (key == "--epochs") o.epochs = static_cast<int>(number);
+        else if (key == "--block") o.block = static_cast<std::int64_t>(number);
+        else if (key == "--shuffle") o.shuffle = number != 0.0;
+        else if (key == "--hot") o.hot = static_cast<std::int64_t>(number);
+        else if (key == "--sync") o.sync = static_cast<std::int64_t>(number);
+        else {
+            std::fprintf(stderr, "bench_sparse_sgd: unknown option %s\n%s", key.c_str(), kUsage);
+            return 2;
+        }
+    }
+    if (o.rows < 1 || o.features < 1 || o.nnz < 1 || o.epochs < 1 || o.block < 1) {
+        std::fprintf(stderr, "bench_sparse_sgd: --rows, --features, --nnz, --epochs and --block must be >= 1\n");
+        return 2;
     }
     const int max_threads = o.threads > 0 ? o.threads : hogwild::usable_cpu_count();
     const Problem p = generate(o);
