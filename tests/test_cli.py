@@ -297,3 +297,20 @@ def test_cpu_lists_are_written_as_sysfs_writes_them():
 
     assert _cpu_list([0, 1, 2, 3, 8, 10, 11]) == "0-3,8,10-11"
     assert _cpu_list([5]) == "5"
+
+
+def test_datasets_writes_the_shipped_a9a_as_svmlight_files(tmp_path):
+    """The README's command-line examples start from files the package
+    ships: `hogwild datasets a9a DIR` writes them out."""
+    from hogwild.datasets import load_a9a, load_svmlight_files
+
+    out = run("datasets", "a9a", str(tmp_path / "data"))
+    assert out.returncode == 0, out.stderr
+    paths = out.stdout.split()
+    assert paths == [str(tmp_path / "data" / "a9a"), str(tmp_path / "data" / "a9a.t")]
+    written = load_svmlight_files(paths, n_features=123)
+    for mine, shipped in zip(written, load_a9a()):
+        if hasattr(mine, "toarray"):
+            assert (mine != shipped).nnz == 0 and mine.shape == shipped.shape
+        else:
+            np.testing.assert_array_equal(mine, shipped)

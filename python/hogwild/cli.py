@@ -389,6 +389,14 @@ def _training_data(args, comm):
     return X, y, test, (int(total[0]), int(total[1]))
 
 
+def _datasets(args):
+    from .datasets import write_a9a
+
+    for path in write_a9a(args.folder):
+        print(path)
+    return 0
+
+
 def _communicator(args):
     """MPI_COMM_WORLD for --distributed (every rank runs this program), else None."""
     if args.distributed is None:
@@ -504,6 +512,11 @@ def _parser():
     demo = commands.add_parser("demo", help="train on the shipped a9a data with 1 and all threads")
     demo.add_argument("--epochs", type=int, default=10, help="epochs per model (default 10)")
     demo.set_defaults(run=_demo)
+
+    datasets = commands.add_parser("datasets", help="write a shipped data set out as svmlight files")
+    datasets.add_argument("name", choices=("a9a",), help="a9a: UCI Adult, LIBSVM's a9a and a9a.t")
+    datasets.add_argument("folder", help="where to write the files (created if missing)")
+    datasets.set_defaults(run=_datasets)
 
     info = commands.add_parser("info", help="version, build, CPUs, NUMA nodes and GPUs")
     info.set_defaults(run=_info)

@@ -163,6 +163,25 @@ def load_a9a():
             f.close()
 
 
+def write_a9a(folder):
+    """Write the shipped a9a as the svmlight files ``a9a`` and ``a9a.t``
+    (LIBSVM's names, uncompressed) into ``folder`` (created if missing).
+
+    Returns
+    -------
+    (train_path, test_path) : tuple of str
+    """
+    os.makedirs(folder, exist_ok=True)
+    data = files("hogwild") / "data"
+    written = []
+    for packed, name in (("a9a.gz", "a9a"), ("a9a.t.gz", "a9a.t")):
+        path = os.path.join(os.fspath(folder), name)
+        with (data / packed).open("rb") as source, gzip.GzipFile(fileobj=source) as text, open(path, "wb") as out:
+            out.write(text.read())
+        written.append(path)
+    return tuple(written)
+
+
 def _generated(regression, n_samples, n_features, nnz_per_row, popularity, zipf_exponent, noise, random_state,
                n_threads, return_coef):
     from . import _core

@@ -147,7 +147,8 @@ def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=No
         estimator.distributed_stats_ = {"wait_seconds": context.wait_seconds, "bytes_sent": context.bytes_sent,
                                         "ranks": context.size, "mode": mode}
     except BaseException:  # noqa: BLE001 (whatever it is, the other ranks must not wait for this one)
-        context.abort()
+        if context.size > 1:  # (alone, nobody waits: the exception is the caller's, as in fit)
+            context.abort()
         raise  # (MPI_Abort may return before the process manager ends this process)
     finally:
         estimator.__dict__.pop("_distributed", None)
