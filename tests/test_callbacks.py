@@ -147,11 +147,24 @@ def test_regressor_callbacks(problem):
     np.testing.assert_array_equal(records[-1]["coef"].astype(model.coef_.dtype), model.coef_)
 
 
-def test_verbose_shows_a_progress_bar_on_stderr(problem, capsys):
+def test_verbose_shows_a_progress_bar_on_a_terminal(problem, capsys, monkeypatch):
+    import hogwild._engine
+
+    monkeypatch.setattr(hogwild._engine, "_is_terminal", lambda stream: True)
     X, y = problem
     hogwild.SGDClassifier(max_iter=3, tol=None, verbose=1, n_threads=1).fit(X, y)
     captured = capsys.readouterr()
     assert "3/3" in captured.err and "epoch" in captured.err
+    assert captured.out.count("-- Epoch") == 3
+
+
+def test_verbose_writes_plain_lines_and_no_bar_into_a_log(problem, capsys):
+    """Issue 14: in a log (stderr not a terminal) the bar's redraws were
+    noise; the epoch lines are what a log wants."""
+    X, y = problem
+    hogwild.SGDClassifier(max_iter=3, tol=None, verbose=1, n_threads=1).fit(X, y)
+    captured = capsys.readouterr()
+    assert captured.err == ""
     assert captured.out.count("-- Epoch") == 3
 
 

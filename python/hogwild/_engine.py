@@ -4,6 +4,7 @@ takes, the training call with its progress and callbacks, the per-epoch
 history. The estimators (``_sgd.py``) call it for every problem they fit.
 """
 
+import sys
 import threading
 from contextlib import contextmanager
 
@@ -36,6 +37,13 @@ _COEF_NAMES = ("coef_", "_standard_coef", "_average_coef")
 # another thread is refused instead of corrupting it.
 _FITTING = set()
 _FITTING_LOCK = threading.Lock()
+
+
+def _is_terminal(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # (a replaced or closed stream)
+        return False
 
 
 def refuse_malformed_csr(X):
@@ -159,7 +167,9 @@ class _HogwildTraining:
         if validation_mask is not None and validation_mask.any():
             mask = np.ascontiguousarray(validation_mask, dtype=np.uint8)
         reporter = EpochReporter(
-            callbacks=getattr(self, "_fit_callbacks", ()), verbose=self.verbose, progress=self.verbose > 0,
+            callbacks=getattr(self, "_fit_callbacks", ()), verbose=self.verbose,
+            # (a bar only on a terminal: in a log, its redraws are noise; the epoch lines stay)
+            progress=self.verbose > 0 and _is_terminal(sys.stderr),
             max_iter=max_iter, problem=problem, epoch_offset=len(self.history_) if problem is None else 0,
             use_average=lambda t: 0 < self.average <= t - 1,
         )
