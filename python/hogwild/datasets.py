@@ -86,6 +86,30 @@ def load_svmlight_files(files, n_features=None, dtype=np.float32, zero_based="au
     files = list(files)
     if not files:
         raise ValueError("files must name at least one file")
+    dtype, zero_based = _checked_reader_arguments(dtype, zero_based, n_features)
+    threads = _thread_count(n_threads)
+
+    parsed = []
+    for source in files:
+        name, text = _read_text(source)
+        try:
+            parsed.append((name, _core.parse_svmlight(text, threads)))
+        except ValueError as error:
+            raise ValueError(f"{name}, {error}") from None
+        del text  # parsed: the text can go before the next file is read
+
+    shift, n_features = _index_layout([(name, p.nnz, p.min_index, p.max_index) for name, p in parsed],
+                                      zero_based, n_features)
+    int64_indices = n_features > INT32_MAX or any(p.nnz > INT32_MAX for _, p in parsed)
+    result = []
+    for k, (_, p) in enumerate(parsed):
+        parsed[k] = None  # each file's parsed chunks go once it is assembled
+        result += _assembled(p, shift, n_features, dtype, int64_indices, query_id, threads)
+    return result
+
+
+def _checked_reader_arguments(dtype, zero_based, n_features):
+    """(dtype, zero_based) as the readers take them, or ValueError."""
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
@@ -98,40 +122,36 @@ def load_svmlight_files(files, n_features=None, dtype=np.float32, zero_based="au
     if n_features is not None and (isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral)
                                    or n_features < 1):
         raise ValueError(f"n_features must be None or an integer >= 1, got {n_features!r}")
-    threads = _thread_count(n_threads)
+    return dtype, zero_based
 
-    parsed = []
-    for source in files:
-        name, text = _read_text(source)
-        try:
-            parsed.append((name, _core.parse_svmlight(text, threads)))
-        except ValueError as error:
-            raise ValueError(f"{name}, {error}") from None
-        del text  # parsed: the text can go before the next file is read
 
-    one_based = zero_based is False or (zero_based == "auto" and all(p.nnz and p.min_index > 0 for _, p in parsed))
+def _index_layout(extents, zero_based, n_features):
+    """(shift, n_features) for parsed text whose pieces have the extents
+    [(name, nnz, smallest index, largest index)]: one-based (shift 1) when
+    zero_based is False, or "auto" and every piece has entries and no index
+    0; the column count from the largest index unless given (ValueError
+    when the data needs more, or has index 0 while one-based)."""
+    one_based = zero_based is False or (zero_based == "auto" and all(nnz and low > 0 for _, nnz, low, _ in extents))
     shift = 1 if one_based else 0
-    for name, p in parsed:
-        if shift and p.nnz and p.min_index == 0:
+    for name, nnz, low, _ in extents:
+        if shift and nnz and low == 0:
             raise ValueError(f"{name}: feature index 0 in a file read as one-based (zero_based=False)")
-    needed = max((p.max_index - shift + 1) if p.nnz else 1 for _, p in parsed)
+    needed = max((high - shift + 1) if nnz else 1 for _, nnz, _, high in extents)
     if n_features is None:
         n_features = needed
     elif n_features < needed:
-        name = next(name for name, p in parsed if p.nnz and p.max_index - shift + 1 == needed)
+        name = next(name for name, nnz, _, high in extents if nnz and high - shift + 1 == needed)
         raise ValueError(f"n_features={n_features}, but {name} has {needed} features "
                          f"(largest index {needed - 1 + shift}, {'one' if shift else 'zero'}-based)")
-    int64_indices = n_features > INT32_MAX or any(p.nnz > INT32_MAX for _, p in parsed)
+    return shift, n_features
 
-    result = []
-    for k, (_, p) in enumerate(parsed):
-        parsed[k] = None  # each file's parsed chunks go once it is assembled
-        data, indices, indptr, y, qid = p.assemble(float64=dtype == np.float64, int64_indices=int64_indices,
-                                                   shift=shift, want_qids=bool(query_id), n_threads=threads)
-        result += [sp.csr_matrix((data, indices, indptr), shape=(p.n_rows, n_features), copy=False), y]
-        if query_id:
-            result.append(qid)
-    return result
+
+def _assembled(parsed, shift, n_features, dtype, int64_indices, query_id, threads):
+    """[X, y] (and qid) from one parsed text."""
+    data, indices, indptr, y, qid = parsed.assemble(float64=dtype == np.float64, int64_indices=int64_indices,
+                                                    shift=shift, want_qids=bool(query_id), n_threads=threads)
+    X = sp.csr_matrix((data, indices, indptr), shape=(parsed.n_rows, n_features), copy=False)
+    return [X, y, qid] if query_id else [X, y]
 
 
 def load_svmlight(f, n_features=None, dtype=np.float32, zero_based="auto", query_id=False, n_threads=None):

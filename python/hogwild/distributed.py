@@ -449,18 +449,15 @@ def load_svmlight(path, *, comm=None, n_features=None, dtype=np.float32, zero_ba
     import os
 
     from . import _core
-    from .datasets import _read_text, _thread_count
+    from .datasets import INT32_MAX, _assembled, _checked_reader_arguments, _index_layout, _read_text, _thread_count
 
     if comm is None:
         from mpi4py import MPI
 
         comm = MPI.COMM_WORLD
     context = _Context(comm, "local", 1, None, timeout)
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
-    if not (zero_based == "auto" or isinstance(zero_based, (bool, np.bool_))):
-        raise ValueError(f"zero_based must be True, False or 'auto', got {zero_based!r}")
+    dtype, zero_based = _checked_reader_arguments(dtype, zero_based, n_features)
+    threads = _thread_count(n_threads)
     name = os.fsdecode(os.fspath(path))
     compressed = name.endswith((".gz", ".bz2"))
     if compressed:
@@ -471,7 +468,7 @@ def load_svmlight(path, *, comm=None, n_features=None, dtype=np.float32, zero_ba
     begin, end = size * context.rank // context.size, size * (context.rank + 1) // context.size
     chunk = _lines_starting_in(text if compressed else name, begin, end, compressed)
     try:
-        parsed = _core.parse_svmlight(chunk, _thread_count(n_threads))
+        parsed = _core.parse_svmlight(chunk, threads)
         error = None
     except ValueError as caught:
         parsed, error = None, f"{name} (bytes from {begin}), {caught}"
@@ -479,32 +476,17 @@ def load_svmlight(path, *, comm=None, n_features=None, dtype=np.float32, zero_ba
     failures = [e for e in context._allgather(error) if e is not None]
     if failures:
         raise ValueError("; ".join(failures))
-    # (min, -max) over the ranks that hold entries: one reduction, a minimum
-    has = parsed.nnz > 0
-    low = float(parsed.min_index) if has else np.inf
-    high = float(parsed.max_index) if has else -np.inf
+    # the whole file's extent: (smallest, -largest) index over the ranks holding entries, one minimum
     from mpi4py import MPI
 
-    both = np.array([low, -high])
-    reduced = np.empty_like(both)
-    context._wait(comm.Iallreduce(both, reduced, op=MPI.MIN))
-    global_min, global_max = reduced[0], -reduced[1]
-    any_entries = np.isfinite(global_min)
-    one_based = zero_based is False or (zero_based == "auto" and any_entries and global_min > 0)
-    shift = 1 if one_based else 0
-    if shift and any_entries and global_min == 0:
-        raise ValueError(f"{name}: feature index 0 in a file read as one-based (zero_based=False)")
-    needed = int(global_max) - shift + 1 if any_entries else 1
-    if n_features is None:
-        n_features = needed
-    elif n_features < needed:
-        raise ValueError(f"n_features={n_features}, but {name} has {needed} features "
-                         f"(largest index {needed - 1 + shift}, {'one' if shift else 'zero'}-based)")
-    int64_indices = n_features > np.iinfo(np.int32).max or parsed.nnz > np.iinfo(np.int32).max
-    data, indices, indptr, y, _ = parsed.assemble(float64=dtype == np.float64, int64_indices=int64_indices,
-                                                  shift=shift, want_qids=False,
-                                                  n_threads=_thread_count(n_threads))
-    return sp.csr_matrix((data, indices, indptr), shape=(parsed.n_rows, n_features), copy=False), y
+    mine = np.array([parsed.min_index, -parsed.max_index] if parsed.nnz else [np.inf, np.inf], dtype=np.float64)
+    reduced = np.empty_like(mine)
+    context._wait(comm.Iallreduce(mine, reduced, op=MPI.MIN))
+    any_entries = bool(np.isfinite(reduced[0]))
+    extent = (name, int(any_entries), int(reduced[0]) if any_entries else 0, int(-reduced[1]) if any_entries else -1)
+    shift, n_features = _index_layout([extent], zero_based, n_features)
+    int64_indices = n_features > INT32_MAX or parsed.nnz > INT32_MAX
+    return tuple(_assembled(parsed, shift, n_features, dtype, int64_indices, False, threads))
 
 
 def _lines_starting_in(source, begin, end, in_memory):

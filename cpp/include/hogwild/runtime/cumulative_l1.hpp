@@ -55,9 +55,6 @@ class CumulativeL1 {
             book.fetch_add(q - before, std::memory_order_relaxed);
         return next;
     }
-    double step(std::int64_t j, double w, double loss_step, double l2_step, double penalty_weight) {
-        return step_at(total_, j, w, loss_step, l2_step, penalty_weight);
-    }
     // Feature j's weight `w` with the L1 penalty owed up to u applied (for
     // solvers that apply the penalty where the threads' changes meet).
     double settle(double u, std::int64_t j, double w) { return step_at(u, j, w, 0.0, 0.0, 0.0); }
