@@ -20,4 +20,7 @@ hogwild::InterruptPoll python_signal_poll();
 // Data sets: generators and readers (datasets_bindings.cpp).
 void bind_datasets(pybind11::module_& m);
 
+// Matrix factorization: the trainer and prediction (mf_bindings.cpp).
+void bind_matrix_factorization(pybind11::module_& m);
+
 }  // namespace hogwild::bindings

@@ -396,6 +396,7 @@ PYBIND11_MODULE(_core, m) {
         return info;
     });
     hogwild::bindings::bind_datasets(m);
+    hogwild::bindings::bind_matrix_factorization(m);
     m.def("_stochastic_round", &stochastic_round, py::arg("values"), py::arg("precision"), py::arg("range"),
           py::arg("seed"), "Values rounded as buckwild stores them (for tests).");
     m.def("usable_cpu_count", &hogwild::usable_cpu_count, "CPUs in this process's affinity mask.");

@@ -1,12 +1,15 @@
-"""hogwild: parallel lock-free SGD for linear models.
+"""hogwild: parallel lock-free SGD for linear models and matrix factorization.
 
 ``hogwild.SGDClassifier`` and ``hogwild.SGDRegressor`` are drop-ins for
-scikit-learn's estimators of the same names that train on every core.
+scikit-learn's estimators of the same names that train on every core;
+``hogwild.MatrixFactorization`` trains rating models (Hogwild! or LIBMF's
+block schedule).
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from . import _core
+from ._matrix_factorization import MatrixFactorization
 from ._model_file import load_model as load
 from ._sgd import SGDClassifier, SGDRegressor
 
@@ -46,4 +49,4 @@ load.__doc__ = """Read a model written by ``est.save(path)``.
         ``partial_fit`` or a warm start.
     """
 
-__all__ = ["SGDClassifier", "SGDRegressor", "build_info", "load", "__version__"]
+__all__ = ["MatrixFactorization", "SGDClassifier", "SGDRegressor", "build_info", "load", "__version__"]

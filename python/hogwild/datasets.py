@@ -288,3 +288,6 @@ def make_sparse_regression(n_samples=1_000_000, n_features=100_000, nnz_per_row=
         raise ValueError(f"noise must be >= 0, got {noise!r}")
     return _generated(True, n_samples, n_features, nnz_per_row, popularity, zipf_exponent, noise,
                       random_state, n_threads, return_coef)
+
+
+from ._rating_datasets import load_movielens, make_ratings  # noqa: E402  (rating data for MatrixFactorization)

@@ -1,0 +1,164 @@
+"""Rating data for matrix factorization: the MovieLens file layouts and a
+generator of low-rank ratings with popular users and items.
+
+The package ships no MovieLens file: GroupLens's licence forbids
+redistributing it (download it from https://grouplens.org/datasets/movielens/).
+"""
+
+import io
+import numbers
+import os
+
+import numpy as np
+
+from .datasets import _read_text
+
+# file names tried, in order, when load_movielens is given a folder
+MOVIELENS_FILES = ("u.data", "ratings.csv", "ratings.dat")
+
+
+def load_movielens(path, return_timestamps=False):
+    """Read MovieLens ratings.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ratings file in one of the MovieLens layouts, or a folder holding
+        one (``u.data``, ``ratings.csv`` or ``ratings.dat``, tried in that
+        order):
+
+        * 100K: ``u.data``, ``u1.base``, ``u1.test``...: ``user item rating
+          timestamp``, tab-separated;
+        * 1M/10M: ``ratings.dat``: ``user::item::rating::timestamp``;
+        * 20M/25M/32M and "latest": ``ratings.csv``: a header
+          ``userId,movieId,rating,timestamp``, then comma-separated values.
+
+        ``.gz`` and ``.bz2`` files are decompressed.
+    return_timestamps : bool, default=False
+        Also return the timestamps (int64, seconds since 1970).
+
+    Returns
+    -------
+    users : ndarray of shape (n,), int64
+    items : ndarray of shape (n,), int64
+    ratings : ndarray of shape (n,), float32
+        (MovieLens ids as written: 1-based, not contiguous in the newer sets.)
+    timestamps : ndarray of shape (n,), int64
+        Only with ``return_timestamps``.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file, or a folder without a ratings file.
+    ValueError
+        A file in none of these layouts, naming it and the line.
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        found = [name for name in MOVIELENS_FILES if os.path.exists(os.path.join(path, name))]
+        if not found:
+            raise FileNotFoundError(f"{path}: no MovieLens ratings file in this folder (looked for "
+                                    f"{', '.join(MOVIELENS_FILES)})")
+        path = os.path.join(path, found[0])
+    name, text = _read_text(path)
+    first_line = text.split(b"\n", 1)[0]
+    skip = 0
+    if b"::" in first_line:
+        text, delimiter = text.replace(b"::", b"\t"), "\t"
+    elif b"," in first_line:
+        delimiter = ","
+        skip = 0 if first_line[:1].isdigit() else 1  # the header of ratings.csv
+    else:
+        delimiter = None  # tabs or spaces
+    try:
+        table = np.loadtxt(io.BytesIO(text), delimiter=delimiter, skiprows=skip, dtype=np.float64, ndmin=2,
+                           usecols=(0, 1, 2, 3) if return_timestamps else (0, 1, 2))
+    except (ValueError, IndexError) as error:
+        raise ValueError(f"{name}: not a MovieLens ratings file: {error}") from None
+    if table.shape[0] == 0:
+        raise ValueError(f"{name}: holds no ratings")
+    ids = table[:, :2]
+    if not np.all(ids == np.round(ids)):
+        raise ValueError(f"{name}: user and item ids must be integers")
+    columns = [ids[:, 0].astype(np.int64), ids[:, 1].astype(np.int64), table[:, 2].astype(np.float32)]
+    if return_timestamps:
+        columns.append(table[:, 3].astype(np.int64))
+    return tuple(columns)
+
+
+def make_ratings(n_users=1000, n_items=1000, n_ratings=50_000, *, rank=5, noise=0.0, mean=3.5, bias_std=0.3,
+                 popularity="zipf", zipf_exponent=0.8, random_state=0):
+    """Generate ratings of a low-rank model with biases, for tests and benchmarks.
+
+    Users and items are drawn with probability proportional to
+    ``1 / r ** zipf_exponent`` for their popularity rank r (a random
+    permutation of the ids), or uniformly; each (user, item) pair at most
+    once. The rating of (u, i) is ``mean + b_u + b_i + p_u @ q_i`` plus
+    normal noise, with ``p, q ~ N(0, s^2)`` scaled so that the product has
+    standard deviation 0.8, and biases ``~ N(0, bias_std^2)``. Ratings are
+    not rounded or clipped (so the model is exactly low-rank).
+
+    Parameters
+    ----------
+    n_users, n_items, n_ratings : int
+        ``n_ratings`` is at most half of ``n_users * n_items``.
+    rank : int, default=5
+    noise : float, default=0.0
+        Standard deviation of the added noise.
+    mean, bias_std : float
+    popularity : {"zipf", "uniform"}, default="zipf"
+    zipf_exponent : float, default=0.8
+    random_state : int, default=0
+
+    Returns
+    -------
+    users, items : ndarray of shape (n_ratings,), int64
+        Ids 0..n_users-1 and 0..n_items-1.
+    ratings : ndarray of shape (n_ratings,), float32
+
+    Raises
+    ------
+    ValueError
+        Bad sizes or parameters.
+    """
+    for name, value in (("n_users", n_users), ("n_items", n_items), ("n_ratings", n_ratings), ("rank", rank)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    if n_ratings > n_users * n_items // 2:
+        raise ValueError(f"n_ratings={n_ratings} is more than half of the {n_users * n_items} (user, item) pairs")
+    if popularity not in ("zipf", "uniform"):
+        raise ValueError(f"popularity must be 'zipf' or 'uniform', got {popularity!r}")
+    for name, value in (("noise", noise), ("bias_std", bias_std), ("zipf_exponent", zipf_exponent)):
+        if not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    rng = np.random.default_rng(random_state)
+
+    def weights(n):
+        if popularity == "uniform":
+            return None
+        w = 1.0 / np.arange(1, n + 1) ** zipf_exponent
+        return (w / w.sum())[rng.permutation(n)]
+
+    user_weights, item_weights = weights(n_users), weights(n_items)
+    keys = np.empty(0, dtype=np.int64)
+    for _ in range(64):  # a popular pair drawn twice is kept once: draw again until there are enough
+        wanted = n_ratings - len(keys)
+        draw = int(wanted * 1.2) + 16
+        users = rng.choice(n_users, size=draw, p=user_weights)
+        items = rng.choice(n_items, size=draw, p=item_weights)
+        keys = np.unique(np.concatenate([keys, users.astype(np.int64) * n_items + items]))
+        if len(keys) >= n_ratings:
+            break
+    else:
+        raise ValueError("could not draw that many distinct (user, item) pairs under this popularity: "
+                         "lower zipf_exponent or n_ratings")
+    keys = rng.permutation(keys)[:n_ratings]
+    users, items = keys // n_items, keys % n_items
+    scale = (0.64 / rank) ** 0.25
+    user_factors = rng.normal(0.0, scale, (n_users, rank))
+    item_factors = rng.normal(0.0, scale, (n_items, rank))
+    ratings = (mean + rng.normal(0.0, bias_std, n_users)[users] + rng.normal(0.0, bias_std, n_items)[items]
+               + np.einsum("ij,ij->i", user_factors[users], item_factors[items]))
+    if noise > 0:
+        ratings += rng.normal(0.0, noise, n_ratings)
+    return users, items, ratings.astype(np.float32)

@@ -1,0 +1,167 @@
+"""Ratings as the matrix factorization estimator takes them: the accepted
+input layouts, their checks, and the maps from users' and items' own ids
+(any integers or strings) to the dense row indices of the factor model.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def rating_columns(X, y, *, need_ratings, what="X"):
+    """The (users, items, ratings) columns of one input.
+
+    Accepted layouts:
+
+    * a SciPy sparse matrix of users x items: its stored entries are the
+      ratings (ids are the row and column indices; `y` must be None);
+    * a pandas DataFrame: columns user, item[, rating] in that order;
+    * a tuple ``(users, items)`` of two 1-D array-likes of equal length;
+    * an array-like of shape (n, 2) of (user, item) pairs, or (n, 3) with
+      the ratings in the last column (NumPy's common dtype: use a tuple or a
+      DataFrame for string ids with numeric ratings).
+
+    Returns users, items (1-D arrays of ids) and ratings (float64, or None
+    when neither `y` nor a rating column is given and `need_ratings` is
+    False).
+    """
+    ratings = None
+    if sp.issparse(X):
+        if y is not None:
+            raise ValueError(f"{what} is a sparse matrix of ratings: y must be None")
+        coo = X.tocoo()  # (duplicates stay separate: refused below, not summed)
+        users, items, ratings = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
+    elif hasattr(X, "iloc") and hasattr(X, "columns"):  # a pandas DataFrame
+        wanted = 2 if (y is not None or not need_ratings) else 3
+        if X.shape[1] < wanted:
+            raise ValueError(f"{what} is a DataFrame of {X.shape[1]} column(s); expected user, item"
+                             + ("" if wanted == 2 else ", rating") + " columns")
+        users, items = X.iloc[:, 0].to_numpy(), X.iloc[:, 1].to_numpy()
+        if y is None and X.shape[1] >= 3:
+            ratings = X.iloc[:, 2].to_numpy()
+    elif isinstance(X, tuple):
+        if len(X) != 2:
+            raise ValueError(f"{what} as a tuple must be (users, items), got a tuple of {len(X)}")
+        users, items = (_one_column(column, f"{what}[{k}]") for k, column in enumerate(X))
+        if len(users) != len(items):
+            raise ValueError(f"{what}: users and items differ in length ({len(users)} and {len(items)})")
+    else:
+        table = np.asarray(X)
+        if table.ndim != 2 or table.shape[1] not in (2, 3):
+            raise ValueError(f"{what} must be (user, item) pairs of shape (n, 2), or (n, 3) with ratings, "
+                             f"got shape {table.shape}")
+        users, items = table[:, 0], table[:, 1]
+        if table.shape[1] == 3:
+            if y is not None:
+                raise ValueError(f"{what} has a rating column and y was given too")
+            ratings = table[:, 2]
+    if y is not None:
+        ratings = _one_column(y, "y")
+        if len(ratings) != len(users):
+            raise ValueError(f"y has {len(ratings)} ratings for {len(users)} (user, item) pairs in {what}")
+    if len(users) == 0:
+        raise ValueError(f"{what} holds no ratings (0 rows)")
+    if ratings is not None:
+        ratings = _finite_ratings(ratings)
+    elif need_ratings:
+        raise ValueError(f"no ratings given: pass y, or {what} with a rating column or as a sparse matrix")
+    return users, items, ratings
+
+
+def _one_column(values, name):
+    column = np.asarray(values)
+    if column.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {column.shape}")
+    return column
+
+
+def _finite_ratings(ratings):
+    try:
+        values = np.asarray(ratings, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("ratings must be numbers") from None
+    bad = ~np.isfinite(values)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"ratings must be finite: {int(bad.sum())} are NaN or infinite (the first at row {first})")
+    return values
+
+
+def refuse_duplicates(users, items, n_items):
+    """Raises naming the first (user, item) pair given twice; users and items
+    are dense indices."""
+    keys = users.astype(np.int64) * np.int64(max(n_items, 1)) + items
+    order = np.argsort(keys, kind="stable")
+    repeated = np.flatnonzero(keys[order][1:] == keys[order][:-1])
+    if repeated.size:
+        first, second = sorted((int(order[repeated[0]]), int(order[repeated[0] + 1])))
+        raise ValueError(f"{repeated.size} duplicated (user, item) pair(s): rows {first} and {second} rate the "
+                         "same item by the same user; aggregate them first (e.g. keep the latest)")
+
+
+def _plain_ids(ids, name):
+    """Ids as int64 or str arrays (never object): what sorting, searching and
+    the model file need."""
+    ids = np.asarray(ids)
+    if ids.dtype.kind in "iu":
+        return ids.astype(np.int64)
+    if ids.dtype.kind == "b":
+        return ids.astype(np.int64)
+    if ids.dtype.kind == "f":
+        if not np.all(np.isfinite(ids)) or not np.all(ids == np.round(ids)):
+            raise ValueError(f"{name} ids must be integers or strings; got non-integral or NaN numbers")
+        return ids.astype(np.int64)
+    if ids.dtype.kind in "US":
+        return ids.astype(str)
+    if ids.dtype.kind == "O":
+        kinds = {type(v) for v in ids.tolist()}
+        if kinds <= {str}:
+            return ids.astype(str)
+        if all(issubclass(k, (int, np.integer)) and not issubclass(k, bool) for k in kinds):
+            return ids.astype(np.int64)
+        raise ValueError(f"{name} ids must be all integers or all strings, got {sorted(k.__name__ for k in kinds)}")
+    raise ValueError(f"{name} ids must be integers or strings, got dtype {ids.dtype}")
+
+
+class IdMap:
+    """Dense indices 0..n-1 for the ids seen in training, in the order they
+    were first added; unknown ids look up as -1."""
+
+    def __init__(self, ids):
+        self.ids = ids
+        self._sorted_positions = np.argsort(ids, kind="stable")
+
+    @classmethod
+    def fit(cls, ids, name):
+        """The map of the distinct `ids` (sorted), and the indices of `ids`."""
+        plain = _plain_ids(ids, name)
+        distinct, indices = np.unique(plain, return_inverse=True)
+        return cls(distinct), indices.astype(np.int32).ravel()
+
+    def indices(self, ids, name):
+        """Indices of `ids`; -1 for an id not in the map (or of another kind)."""
+        plain = _plain_ids(ids, name)
+        if len(self.ids) == 0 or plain.dtype.kind != self.ids.dtype.kind:
+            return np.full(len(plain), -1, dtype=np.int32)
+        sorted_ids = self.ids[self._sorted_positions]
+        positions = np.searchsorted(sorted_ids, plain)
+        clipped = np.minimum(positions, len(sorted_ids) - 1)
+        found = sorted_ids[clipped] == plain
+        return np.where(found, self._sorted_positions[clipped], -1).astype(np.int32)
+
+    def extended(self, ids, name):
+        """A map that also holds the new ids among `ids` (appended in sorted
+        order), and the indices of `ids` in it."""
+        plain = _plain_ids(ids, name)
+        if len(self.ids) and plain.dtype.kind != self.ids.dtype.kind:
+            raise ValueError(f"{name} ids are {_kind(plain)} but the model was trained on {_kind(self.ids)} ids")
+        known = self.indices(plain, name)
+        new_ids = np.unique(plain[known < 0])
+        grown = IdMap(np.concatenate([self.ids, new_ids]) if len(self.ids) else new_ids)
+        return grown, grown.indices(plain, name)
+
+    def __len__(self):
+        return len(self.ids)
+
+
+def _kind(ids):
+    return "strings" if ids.dtype.kind == "U" else "integers"
