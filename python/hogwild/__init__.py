@@ -8,7 +8,7 @@ block schedule).
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import _core
+from . import _core, datasets
 from ._matrix_factorization import MatrixFactorization
 from ._model_file import load_model as load
 from ._sgd import SGDClassifier, SGDRegressor

@@ -5,7 +5,7 @@ fitted arrays bit for bit, plus one entry ``metadata`` holding UTF-8 JSON
 (format version, package version, estimator class, hyper-parameters,
 scalar attributes, training history and a SHA-256 of every array). Loading
 uses ``allow_pickle=False`` and builds only the two known estimator
-classes, so a file cannot run code; a truncated or altered file gives a
+classes (and MatrixFactorization), so a file cannot run code; a truncated or altered file gives a
 ``ValueError`` naming it.
 """
 
@@ -24,8 +24,11 @@ FORMAT_VERSION = 1
 _ARRAY_ATTRIBUTES = (
     "coef_", "intercept_", "classes_", "feature_names_in_", "_expanded_class_weight",
     "_standard_coef", "_standard_intercept", "_average_coef", "_average_intercept",
+    # MatrixFactorization
+    "user_ids_", "item_ids_", "user_factors_", "item_factors_", "user_bias_", "item_bias_",
+    "_user_gradient_sum", "_item_gradient_sum", "_seen_indptr", "_seen_items",
 )
-_SCALAR_ATTRIBUTES = ("t_", "n_iter_", "n_features_in_")
+_SCALAR_ATTRIBUTES = ("t_", "n_iter_", "n_features_in_", "global_mean_", "n_threads_")
 
 
 def save_model(estimator, file):
@@ -89,15 +92,19 @@ def load_model(file):
 
 
 def _estimator_from(entries, metadata, name):
-    from . import SGDClassifier, SGDRegressor
+    from . import MatrixFactorization, SGDClassifier, SGDRegressor
 
-    classes = {"SGDClassifier": SGDClassifier, "SGDRegressor": SGDRegressor}
+    classes = {"SGDClassifier": SGDClassifier, "SGDRegressor": SGDRegressor,
+               "MatrixFactorization": MatrixFactorization}
     if metadata.get("estimator") not in classes:
         raise ValueError(f"{name}: unknown estimator {metadata.get('estimator')!r}")
     estimator = classes[metadata["estimator"]]()
     try:
         estimator.set_params(**_params_from_json(metadata["params"]))
-        estimator._validate_params()
+        if isinstance(estimator, MatrixFactorization):
+            estimator._check_params()
+        else:
+            estimator._validate_params()
     except (ValueError, TypeError) as error:
         raise ValueError(f"{name}: invalid hyper-parameters in the model file: {error}") from None
 
@@ -124,9 +131,36 @@ def _estimator_from(entries, metadata, name):
     if not isinstance(history, list) or not all(isinstance(record, dict) for record in history):
         raise ValueError(f"{name}: the model file's metadata is malformed (history is not a list of records)")
     estimator.history_ = history
-    if not hasattr(estimator, "coef_") or estimator.coef_.shape[-1] != getattr(estimator, "n_features_in_", None):
+    if isinstance(estimator, MatrixFactorization):
+        _check_factor_model(estimator, name)
+    elif not hasattr(estimator, "coef_") or estimator.coef_.shape[-1] != getattr(estimator, "n_features_in_", None):
         raise ValueError(f"{name}: coef_ does not match n_features_in_")
     return estimator
+
+
+def _check_factor_model(model, name):
+    """The arrays of a factor model agree with one another (the core reads
+    them by these sizes)."""
+    try:
+        n_users, n_items = len(model.user_ids_), len(model.item_ids_)
+        k = model.n_factors
+        shapes_agree = (
+            model.user_factors_.shape == (n_users, k) and model.item_factors_.shape == (n_items, k)
+            and all(getattr(model, attribute).shape == (n,) for attribute, n in (
+                ("user_bias_", n_users), ("item_bias_", n_items), ("_user_gradient_sum", n_users),
+                ("_item_gradient_sum", n_items), ("_seen_indptr", n_users + 1)))
+            and all(getattr(model, attribute).dtype == np.float32 for attribute in (
+                "user_factors_", "item_factors_", "user_bias_", "item_bias_", "_user_gradient_sum",
+                "_item_gradient_sum"))
+            and model._seen_items.dtype == np.int32 and model._seen_indptr[-1] == len(model._seen_items)
+            and np.all(np.diff(model._seen_indptr) >= 0) and model._seen_indptr[0] == 0
+            and (len(model._seen_items) == 0 or (model._seen_items.min() >= 0 and model._seen_items.max() < n_items))
+            and isinstance(model.global_mean_, float)
+        )
+    except AttributeError as error:
+        raise ValueError(f"{name}: the factor model is incomplete ({error})") from None
+    if not shapes_agree:
+        raise ValueError(f"{name}: the factor model's arrays do not agree with one another")
 
 
 # The largest metadata a model file may hold (history included), and the
