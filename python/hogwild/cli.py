@@ -1,4 +1,5 @@
-"""The ``hogwild`` command line: train, predict, bench, demo, info.
+"""The ``hogwild`` command line: train, predict, bench, demo, datasets, info,
+and ``mf`` (matrix factorization: _cli_mf.py).
 
 A user's mistake (missing file, bad option, malformed data) ends with one
 line on stderr and a non-zero exit, never a traceback.
@@ -520,6 +521,10 @@ def _parser():
 
     info = commands.add_parser("info", help="version, build, CPUs, NUMA nodes and GPUs")
     info.set_defaults(run=_info)
+
+    from ._cli_mf import add_commands
+
+    add_commands(commands, _Parser, _thread_counts, _writable)
     return parser
 
 
