@@ -229,6 +229,17 @@ def test_string_ids_and_unknown_ids_fall_back():
     assert np.isfinite(model.predict((np.array([1]), np.array(["x"])))).all()
 
 
+@pytest.mark.parametrize("offset", [0, -5, 10**12])
+def test_integer_ids_map_alike_over_any_range(offset):
+    """(a small range of integer ids maps through a table, a wide one by sorting: the same map)"""
+    users = np.array([3, 1, 3, 7]) + offset
+    model = MatrixFactorization(n_factors=2, max_iter=1, random_state=0).fit((users, np.array([1, 1, 2, 2])),
+                                                                            [1.0, 2.0, 3.0, 4.0])
+    assert list(model.user_ids_) == [1 + offset, 3 + offset, 7 + offset]
+    assert model.predict((np.array([7 + offset, 2 + offset]), np.array([2, 2])))[1] == pytest.approx(
+        model.global_mean_ + model.item_bias_[1])
+
+
 def test_recommend_and_similar_items():
     users, items, ratings = make_ratings(80, 60, 2000, random_state=5)
     model = MatrixFactorization(n_factors=6, max_iter=20, random_state=0).fit((users, items), ratings)

@@ -133,20 +133,21 @@ def make_ratings(n_users=1000, n_items=1000, n_ratings=50_000, *, rank=5, noise=
             raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     rng = np.random.default_rng(random_state)
 
-    def weights(n):
+    def sampler(n):
+        """Draws n-valued ids by popularity (inverse-CDF on uniform draws)."""
         if popularity == "uniform":
-            return None
-        w = 1.0 / np.arange(1, n + 1) ** zipf_exponent
-        return (w / w.sum())[rng.permutation(n)]
+            return lambda size: rng.integers(0, n, size)
+        cumulative = np.cumsum(1.0 / np.arange(1, n + 1) ** zipf_exponent)
+        ranked = rng.permutation(n)  # popularity rank -> id
+        return lambda size: ranked[np.minimum(np.searchsorted(cumulative, rng.random(size) * cumulative[-1]), n - 1)]
 
-    user_weights, item_weights = weights(n_users), weights(n_items)
+    draw_users, draw_items = sampler(n_users), sampler(n_items)
     keys = np.empty(0, dtype=np.int64)
-    for _ in range(64):  # a popular pair drawn twice is kept once: draw again until there are enough
+    for _ in range(64):  # a pair drawn twice is kept once: draw again until there are enough
         wanted = n_ratings - len(keys)
-        draw = int(wanted * 1.2) + 16
-        users = rng.choice(n_users, size=draw, p=user_weights)
-        items = rng.choice(n_items, size=draw, p=item_weights)
-        keys = np.unique(np.concatenate([keys, users.astype(np.int64) * n_items + items]))
+        draw = int(wanted * (1.1 if len(keys) == 0 else 3.0)) + 1024
+        fresh = draw_users(draw).astype(np.int64) * n_items + draw_items(draw)
+        keys = _distinct(np.concatenate([keys, fresh]))
         if len(keys) >= n_ratings:
             break
     else:
@@ -157,8 +158,17 @@ def make_ratings(n_users=1000, n_items=1000, n_ratings=50_000, *, rank=5, noise=
     scale = (0.64 / rank) ** 0.25
     user_factors = rng.normal(0.0, scale, (n_users, rank))
     item_factors = rng.normal(0.0, scale, (n_items, rank))
-    ratings = (mean + rng.normal(0.0, bias_std, n_users)[users] + rng.normal(0.0, bias_std, n_items)[items]
-               + np.einsum("ij,ij->i", user_factors[users], item_factors[items]))
+    ratings = mean + rng.normal(0.0, bias_std, n_users)[users] + rng.normal(0.0, bias_std, n_items)[items]
+    for start in range(0, n_ratings, 1 << 20):  # in chunks: no (n_ratings, rank) temporaries
+        chunk = slice(start, start + (1 << 20))
+        ratings[chunk] += np.einsum("ij,ij->i", user_factors[users[chunk]], item_factors[items[chunk]])
     if noise > 0:
         ratings += rng.normal(0.0, noise, n_ratings)
     return users, items, ratings.astype(np.float32)
+
+
+def _distinct(keys):
+    """The distinct values, sorted (by sorting: NumPy's hash-based unique
+    is several times slower on ten million int64)."""
+    keys.sort()
+    return keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if len(keys) else keys

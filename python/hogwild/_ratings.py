@@ -90,7 +90,10 @@ def refuse_duplicates(users, items, n_items):
     """Raises naming the first (user, item) pair given twice; users and items
     are dense indices."""
     keys = users.astype(np.int64) * np.int64(max(n_items, 1)) + items
-    order = np.argsort(keys, kind="stable")
+    ordered = np.sort(keys)
+    if not np.any(ordered[1:] == ordered[:-1]):
+        return
+    order = np.argsort(keys, kind="stable")  # (only now: to name the rows)
     repeated = np.flatnonzero(keys[order][1:] == keys[order][:-1])
     if repeated.size:
         first, second = sorted((int(order[repeated[0]]), int(order[repeated[0] + 1])))
@@ -134,6 +137,15 @@ class IdMap:
     def fit(cls, ids, name):
         """The map of the distinct `ids` (sorted), and the indices of `ids`."""
         plain = _plain_ids(ids, name)
+        if plain.dtype.kind == "i" and len(plain):
+            low, high = int(plain.min()), int(plain.max())
+            if high - low <= 4 * len(plain) + 1024:
+                # integer ids over a modest range (MovieLens', generated ones):
+                # a table instead of a sort
+                present = np.zeros(high - low + 1, dtype=bool)
+                present[plain - low] = True
+                table = np.cumsum(present, dtype=np.int64) - 1
+                return cls(np.flatnonzero(present) + low), table[plain - low].astype(np.int32)
         distinct, indices = np.unique(plain, return_inverse=True)
         return cls(distinct), indices.astype(np.int32).ravel()
 

@@ -60,6 +60,23 @@ void shuffle(T* first, std::int64_t n, std::uint64_t seed) {
 #define HOGWILD_MF_CLONES
 #endif
 
+// Ratings come in random order, so each one's user and item rows are
+// likely cache misses: ask for the rows of the rating kPrefetchRatings
+// ahead while this one computes (all their cache lines, for writing).
+constexpr std::int64_t kPrefetchRatings = 4;
+
+inline void prefetch_rows(const FactorModel& model, const Rating& ahead) {
+    const char* user_row = reinterpret_cast<const char*>(model.user_row(ahead.user));
+    const char* item_row = reinterpret_cast<const char*>(model.item_row(ahead.item));
+    const int bytes = model.n_factors * static_cast<int>(sizeof(float));
+    for (int offset = 0; offset < bytes; offset += 64) {
+        HOGWILD_PREFETCH_WRITE(user_row + offset);
+        HOGWILD_PREFETCH_WRITE(item_row + offset);
+    }
+    HOGWILD_PREFETCH_WRITE(model.user_bias + ahead.user);
+    HOGWILD_PREFETCH_WRITE(model.item_bias + ahead.item);
+}
+
 struct Tally {
     double squared_error = 0.0;
     std::int64_t ratings = 0;
@@ -74,6 +91,7 @@ HOGWILD_MF_CLONES void train_exclusive(const FactorModel& model, const EpochStep
     std::int64_t k = 0;
     for (; k < n; ++k) {
         if (team.stop_at(tid, k)) break;
+        if (k + kPrefetchRatings < n) prefetch_rows(model, ratings[k + kPrefetchRatings]);
         const Rating& r = ratings[k];
         float* p = model.user_row(r.user);
         float* q = model.item_row(r.item);
@@ -105,6 +123,7 @@ HOGWILD_MF_CLONES void train_shared(const FactorModel& model, const EpochStep& s
     std::int64_t k = 0;
     for (; k < n; ++k) {
         if (team.stop_at(tid, k)) break;
+        if (k + kPrefetchRatings < n) prefetch_rows(model, ratings[k + kPrefetchRatings]);
         const Rating& r = ratings[k];
         float* shared_p = model.user_row(r.user);
         float* shared_q = model.item_row(r.item);
@@ -142,32 +161,34 @@ EpochResult result_of(const PerThread<Tally>& tallies, const ThreadTeam& team) {
 
 // FPSGD's scheduler: hands out each block of the grid once per epoch, only
 // while no other thread holds its user band or its item band; among the
-// free blocks, one at random.
+// free blocks, the first found from a random place in the list of blocks
+// not yet taken.
 class BlockScheduler {
   public:
     BlockScheduler(int bands, std::uint64_t seed)
-        : bands_(bands), user_band_busy_(bands, 0), item_band_busy_(bands, 0), taken_(bands * bands, 0),
-          left_(bands * bands), generator_(seed) {}
+        : bands_(bands), user_band_busy_(bands, 0), item_band_busy_(bands, 0), generator_(seed) {
+        untaken_.resize(static_cast<std::size_t>(bands) * bands);
+        std::iota(untaken_.begin(), untaken_.end(), 0);
+    }
 
     // The next block for a thread, or -1 when the epoch has none left (or
     // the team stops).
     int take(const ThreadTeam& team) {
         std::unique_lock<std::mutex> lock(mutex_);
-        std::vector<int> free_blocks;
-        while (left_ > 0 && !team.stop_requested()) {
-            free_blocks.clear();
-            for (int block = 0; block < bands_ * bands_; ++block)
-                if (!taken_[block] && !user_band_busy_[block / bands_] && !item_band_busy_[block % bands_])
-                    free_blocks.push_back(block);
-            if (!free_blocks.empty()) {
-                const int block = free_blocks[generator_.below(free_blocks.size())];
-                taken_[block] = 1;
-                --left_;
+        while (!untaken_.empty() && !team.stop_requested()) {
+            const std::size_t n = untaken_.size();
+            const std::size_t start = generator_.below(n);
+            for (std::size_t look = 0; look < n; ++look) {
+                const std::size_t position = (start + look) % n;
+                const int block = untaken_[position];
+                if (user_band_busy_[block / bands_] || item_band_busy_[block % bands_]) continue;
+                untaken_[position] = untaken_.back();
+                untaken_.pop_back();
                 user_band_busy_[block / bands_] = item_band_busy_[block % bands_] = 1;
                 return block;
             }
-            // every free band pairs with a busy one: wait for a release (and
-            // look at the stop flag now and then)
+            // every block left shares a band with a busy one: wait for a
+            // release (and look at the stop flag now and then)
             released_.wait_for(lock, std::chrono::milliseconds(1));
         }
         return -1;
@@ -183,8 +204,8 @@ class BlockScheduler {
 
   private:
     int bands_;
-    std::vector<char> user_band_busy_, item_band_busy_, taken_;
-    int left_;
+    std::vector<char> user_band_busy_, item_band_busy_;
+    std::vector<int> untaken_;
     SplitMix64 generator_;
     std::mutex mutex_;
     std::condition_variable released_;
@@ -200,6 +221,24 @@ std::vector<int> random_bands(std::int64_t n, int bands, std::uint64_t seed) {
     for (std::int64_t position = 0; position < n; ++position)
         band[static_cast<std::size_t>(order[position])] = static_cast<int>(position * bands / std::max<std::int64_t>(n, 1));
     return band;
+}
+
+// Bands per side of the blocks grid: with several threads at least 2T + 1,
+// so that a thread finishing a block finds a free one without waiting
+// (LIBMF advises more bands than threads); and, with one thread too,
+// enough that one band of the smaller side (users or items) fits in
+// kBlockCacheBytes: a block's ratings then find their rows of that side in
+// the cache (the larger side's rows are met about once per block and miss
+// whatever the bands). At most kMaxBands (the scheduler scans the grid).
+constexpr std::int64_t kBlockCacheBytes = std::int64_t{1} << 19;  // measured best on a 10M-rating problem: bench/bench_mf.py
+constexpr int kMaxBands = 64;
+
+int blocks_bands(const FactorModel& model, int n_threads) {
+    const std::int64_t side_bytes =
+        std::min(model.n_users, model.n_items) * model.n_factors * static_cast<std::int64_t>(sizeof(float));
+    const std::int64_t cache_bands = (side_bytes + kBlockCacheBytes - 1) / kBlockCacheBytes;
+    const std::int64_t thread_bands = n_threads == 1 ? 1 : 2 * n_threads + 1;
+    return static_cast<int>(std::clamp<std::int64_t>(std::max(cache_bands, thread_bands), 1, kMaxBands));
 }
 
 }  // namespace
@@ -228,9 +267,7 @@ FactorizationTrainer::FactorizationTrainer(std::vector<Rating> ratings, const Fa
     if (schedule_ == Schedule::hogwild) {
         shuffle(ratings_.data(), n, mix(seed_, 1));  // threads then reshuffle their own shares
     } else if (schedule_ == Schedule::blocks) {
-        // 2T + 1 bands: a thread finishing a block finds a free one without
-        // waiting for most of the epoch (LIBMF advises more bands than threads)
-        bands_ = n_threads_ == 1 ? 1 : 2 * n_threads_ + 1;
+        bands_ = blocks_bands(model_, n_threads_);
         const std::vector<int> user_band = random_bands(model_.n_users, bands_, mix(seed_, 2));
         const std::vector<int> item_band = random_bands(model_.n_items, bands_, mix(seed_, 3));
         const auto block_of = [&](const Rating& r) {
