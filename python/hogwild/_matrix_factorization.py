@@ -19,10 +19,12 @@ from ._ratings import IdMap, rating_columns, refuse_duplicates
 SOLVERS = ("blocks", "hogwild", "sequential")
 LEARNING_RATES = ("constant", "invscaling", "exponential", "step", "adaptive")
 OPTIMIZERS = ("sgd", "adagrad")
-# Below this many ratings per thread a second thread costs more than it
-# brings (measured on MovieLens 100K and generated problems, see
-# bench/bench_mf.py): the default (n_threads=None) uses fewer threads.
-RATINGS_PER_THREAD = 200_000
+# The default (n_threads=None) runs one thread per this many ratings at
+# most: on MovieLens 100K (80,000 ratings) 2 threads of the blocks solver
+# still beat one (0.0014 against 0.0017 s an epoch, bench/bench_mf.py);
+# below some tens of thousands of ratings a second thread cannot pay for
+# its start and its waits.
+RATINGS_PER_THREAD = 50_000
 MAX_THREADS_PER_CPU = 4
 
 
@@ -95,7 +97,7 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
     n_iter_no_change : int, default=5
     n_threads : int or None, default=None
         Threads; None uses every CPU this process may use, but no more than
-        one per 200,000 ratings.
+        one per 50,000 ratings.
     random_state : int, RandomState or None, default=None
         Seeds the initial factors, the validation split and the shuffles.
     verbose : int, default=0
