@@ -430,3 +430,53 @@ def test_make_ratings():
         make_ratings(10, 10, 60)
     with pytest.raises(ValueError, match="popularity"):
         make_ratings(popularity="pareto")
+
+
+def test_ctrl_c_leaves_a_whole_model_and_propagates():
+    """SIGINT during a long fit: KeyboardInterrupt within about a second, the
+    estimator fitted with the epochs that finished (in a subprocess: the
+    signal is the process's)."""
+    import json
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import os, signal, threading, json, time
+        import numpy as np
+        import hogwild
+        users, items, ratings = hogwild.datasets.make_ratings(20000, 5000, 1_000_000, random_state=0)
+        out = {}
+        for solver in ("sequential", "hogwild", "blocks"):
+            model = hogwild.MatrixFactorization(solver=solver, n_threads=2, max_iter=10**6, tol=None)
+            threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+            start = time.perf_counter()
+            try:
+                model.fit((users, items), ratings)
+                out[solver] = "not interrupted"
+                continue
+            except KeyboardInterrupt:
+                pass
+            out[solver] = dict(seconds=time.perf_counter() - start, n_iter=model.n_iter_,
+                               history=len(model.history_), finite=bool(np.isfinite(model.predict((users, items))).all()))
+        print(json.dumps(out))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    for solver, result in json.loads(done.stdout).items():
+        assert result != "not interrupted", solver
+        assert result["seconds"] < 6.0 and result["finite"], (solver, result)
+        assert result["n_iter"] == result["history"] >= 1, (solver, result)
+
+
+def test_a_callback_raising_keyboard_interrupt_keeps_the_finished_epochs():
+    users, items, ratings = make_ratings(100, 80, 3000, random_state=2)
+    model = MatrixFactorization(max_iter=10, tol=None)
+
+    def interrupt_at_3(record):
+        if record["epoch"] == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        model.fit((users, items), ratings, callbacks=[interrupt_at_3])
+    assert model.n_iter_ == 3 and np.isfinite(model.predict((users, items))).all()
