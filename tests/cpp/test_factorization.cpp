@@ -105,7 +105,7 @@ TEST_CASE("every schedule trains every rating once an epoch") {
     }
 }
 
-TEST_CASE("the sequential schedule repeats bit for bit; another seed differs") {
+TEST_CASE("the sequential schedule repeats bit for bit, and another seed differs") {
     auto train = [](std::uint64_t seed) {
         Problem problem;
         FactorizationTrainer trainer(problem.ratings, problem.model(), Schedule::sequential, 4, seed);
