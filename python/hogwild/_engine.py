@@ -118,8 +118,26 @@ class _HogwildTraining:
             )
         return self.n_threads if self.n_threads is not None else usable
 
+    def _class_parallelism(self, n_classes):
+        """(workers, threads per class) for a one-vs-rest fit of n_classes:
+        the classes need no sharing, so T threads train min(T, K) classes at
+        a time with T // min(T, K) threads each (scikit-learn's n_jobs
+        parallelizes the same axis). The sequential solver too: each class
+        alone on one thread is the model class-by-class training gives. Not
+        under distributed training (every rank must train the classes in
+        the same order), nor with callbacks or verbose output (callbacks run
+        on the calling thread, and records and lines come class by class)."""
+        if (getattr(self, "_distributed", None) is not None or n_classes < 2
+                or getattr(self, "_fit_callbacks", None) or self.verbose):
+            return 1, None
+        requested = self.n_threads if self.n_threads is not None else _core.usable_cpu_count()
+        if self.solver != "sequential":
+            requested = self._threads()  # (validates n_threads)
+        workers = max(1, min(int(requested), n_classes))
+        return workers, (1 if self.solver == "sequential" else max(1, int(requested) // workers))
+
     def _core_options(self, *, loss, alpha, learning_rate, max_iter, seed, weight_pos, weight_neg,
-                      classifier, sparse, n_samples):
+                      classifier, sparse, n_samples, n_threads=None):
         """The plain configuration the C++ core takes (see config.hpp)."""
         return dict(
             loss=loss,
@@ -143,17 +161,21 @@ class _HogwildTraining:
             weight_pos=float(weight_pos),
             weight_neg=float(weight_neg),
             intercept_decay=SPARSE_INTERCEPT_DECAY if sparse else 1.0,
-            n_threads=int(self._threads()),
+            n_threads=int(self._threads() if n_threads is None else n_threads),
             epoch_start=int(round((getattr(self, "t_", 1.0) - 1.0) / max(1, n_samples))),
             **core_options_of(self),  # the parameters scikit-learn lacks, from their table
         )
 
     def _train_in_place(self, X, y, sample_weight, validation_mask, coef, intercept,
                         average_coef, average_intercept, *, loss, alpha, learning_rate,
-                        max_iter, seed, weight_pos, weight_neg, classifier, problem=None):
+                        max_iter, seed, weight_pos, weight_neg, classifier, problem=None,
+                        n_threads=None, stop=None):
         """Run the core on one binary (or regression) problem.
 
-        `problem` names the class of a one-vs-rest problem in the history.
+        `problem` names the class of a one-vs-rest problem in the history;
+        `n_threads` overrides the estimator's threads (class-parallel
+        one-vs-rest); `stop`, a threading.Event, ends training at the next
+        epoch's end once set (another class's Ctrl-C).
 
         coef, intercept (a length-1 view) and the average buffers are float64
         arrays the core updates in place.
@@ -161,7 +183,7 @@ class _HogwildTraining:
         options = self._core_options(
             loss=loss, alpha=alpha, learning_rate=learning_rate, max_iter=max_iter, seed=seed,
             weight_pos=weight_pos, weight_neg=weight_neg, classifier=classifier,
-            sparse=sp.issparse(X), n_samples=X.shape[0],
+            sparse=sp.issparse(X), n_samples=X.shape[0], n_threads=n_threads,
         )
         mask = None
         if validation_mask is not None and validation_mask.any():
@@ -184,6 +206,8 @@ class _HogwildTraining:
                                     average_coef, average_intercept, core_options)
             self._continue_optimizer(session, problem, options["t_start"])
             epoch_callback = reporter.after_epoch if reporter.needed else None
+            if stop is not None:
+                epoch_callback = _stopping_at(stop, epoch_callback)
             if distributed is None:
                 result = session.run(epoch_callback=epoch_callback)
             else:
@@ -289,3 +313,11 @@ class _HogwildTraining:
 
     def _reset_history(self):
         self.history_ = []
+
+
+def _stopping_at(stop, epoch_callback):
+    """The epoch callback, returning False once `stop` is set."""
+    def after_epoch(record):
+        keep_going = True if epoch_callback is None else epoch_callback(record)
+        return keep_going is not False and not stop.is_set()
+    return after_epoch

@@ -16,6 +16,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import _check_partial_fit_first_call
 from sklearn.utils.validation import _check_sample_weight
 
+from ._class_parallel import train_classes_in_parallel
 from ._engine import EPOCH_LEARNING_RATES, MAX_INT, SOLVERS, _HogwildTraining, refuse_malformed_csr  # noqa: F401
 from ._parameters import OPTIMIZERS, numpydoc, parameter_constraints, with_parameters  # noqa: F401
 from ._validation import check_training_data
@@ -44,8 +45,12 @@ verbose, epsilon, n_jobs, random_state, learning_rate, eta0, power_t, \
 early_stopping, validation_fraction, n_iter_no_change, class_weight, \
 warm_start, average
         As in scikit-learn. ``n_jobs`` is accepted for compatibility and not
-        used: one-vs-rest problems are trained one after the other, each on
-        ``n_threads`` threads.
+        used: the ``n_threads`` threads train min(n_threads, K) of the K
+        one-vs-rest classes at a time, each on n_threads // min(n_threads, K)
+        threads (the sequential solver: each class on one thread, the model
+        of class-by-class training bit for bit). With ``callbacks`` or
+        ``verbose``, classes train one after the other on every thread (the
+        callbacks run on the calling thread, class by class).
 {hogwild_parameters}
     Attributes
     ----------
@@ -160,7 +165,7 @@ feature_names_in_, loss_function_
 
     def _train_one_vs_rest(self, i, X, y, alpha, learning_rate, max_iter, pos_weight,
                            neg_weight, sample_weight, validation_mask=None,
-                           random_state=None):
+                           random_state=None, n_threads=None, stop=None):
         """scikit-learn's fit_binary: class i against the rest, labels -1/+1."""
         y_i = np.where(y == self.classes_[i], 1.0, -1.0)
         binary = len(self.classes_) == 2
@@ -186,6 +191,7 @@ feature_names_in_, loss_function_
             average_intercept, loss=self.loss, alpha=alpha, learning_rate=learning_rate,
             max_iter=max_iter, seed=seed, weight_pos=pos_weight, weight_neg=neg_weight, classifier=True,
             problem=None if binary else getattr(self.classes_[i], "item", lambda: self.classes_[i])(),
+            n_threads=n_threads, stop=stop,
         )
         return n_iter
 
@@ -210,13 +216,20 @@ feature_names_in_, loss_function_
         validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
         random_state = check_random_state(self.random_state)
         seeds = random_state.randint(MAX_INT, size=len(self.classes_))
-        n_iter_ = 0
-        for i, seed in enumerate(seeds):
-            n_iter_i = self._train_one_vs_rest(
+
+        def train_class(i, n_threads=None, stop=None):
+            return self._train_one_vs_rest(
                 i, X, y, alpha, learning_rate, max_iter, self._expanded_class_weight[i],
-                1.0, sample_weight, validation_mask=validation_mask, random_state=seed,
+                1.0, sample_weight, validation_mask=validation_mask, random_state=seeds[i],
+                n_threads=n_threads, stop=stop,
             )
-            n_iter_ = max(n_iter_, n_iter_i)
+
+        workers, threads_per_class = self._class_parallelism(len(self.classes_))
+        if workers > 1:
+            n_iter_ = max(train_classes_in_parallel(self, train_class, len(self.classes_), workers,
+                                                    threads_per_class))
+        else:
+            n_iter_ = max(train_class(i) for i in range(len(self.classes_)))
         self.t_ += n_iter_ * X.shape[0]
         self.n_iter_ = n_iter_
         if self.average > 0:

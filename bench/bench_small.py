@@ -1,0 +1,122 @@
+"""Small problems, where most people first try a drop-in: hogwild against
+scikit-learn's SGDClassifier on data sets of hundreds to a hundred thousand
+rows, on an idle machine and next to one busy competing process.
+
+    python bench/bench_small.py [--data ../shared/data] [--repeats 9] [--epochs 20] [--busy]
+
+For each data set: scikit-learn's SGDClassifier, hogwild's "sequential"
+solver, and hogwild's default solver with 1 and 2 threads (max_iter=--epochs,
+tol=None, random_state=0; the median of --repeats fits, in milliseconds).
+--busy starts one process that keeps a core busy (as a browser or a
+notebook kernel does on a laptop) for the whole run. Also the fixed cost of
+a fit (two rows, one epoch) and of an epoch on tiny data.
+
+Data: ../shared/data (dna.scale, a9a, heart_scale, agaricus.txt.train)
+beside the project, or --data; scikit-learn's iris and digits; a generated
+20-class problem of 100,000 rows (scikit-learn's make_classification).
+"""
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def burn():
+    while True:
+        pass
+
+
+def data_sets(folder):
+    from sklearn.datasets import load_digits, load_iris, load_svmlight_file, make_classification
+
+    sets = []
+
+    def svm(name, n_features=None, rows=None, label=None):
+        path = folder / name
+        if not path.exists():
+            print(f"(skipping {label or name}: {path} is absent)", file=sys.stderr)
+            return
+        X, y = load_svmlight_file(str(path), n_features=n_features, dtype=np.float64)
+        if rows:
+            X, y = X[:rows], y[:rows]
+        X.indices, X.indptr = X.indices.astype(np.int32), X.indptr.astype(np.int32)  # (scikit-learn's SGD takes int32)
+        sets.append((label or name, X, y))
+
+    svm("dna.scale", 180, label="dna.scale (3 classes)")
+    digits = load_digits()
+    sets.append(("digits (10 classes, dense)", digits.data / 16.0, digits.target))
+    svm("a9a", 123, rows=2000, label="a9a, first 2,000 rows")
+    iris = load_iris()
+    sets.append(("iris (3 classes, dense)", iris.data, iris.target))
+    svm("heart_scale", 13, label="heart_scale")
+    svm("agaricus.txt.train", 126, label="agaricus")
+    X, y = make_classification(100_000, 50, n_informative=30, n_classes=20, n_clusters_per_class=1, random_state=0)
+    sets.append(("generated, 20 classes, 100,000 x 50 dense", X, y))
+    return sets
+
+
+def median_ms(fit, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fit()
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--busy", action="store_true", help="keep one competing process busy during the run")
+    args = parser.parse_args()
+
+    import sklearn.linear_model as sk
+
+    import hogwild
+
+    busy = None
+    if args.busy:
+        busy = multiprocessing.Process(target=burn, daemon=True)
+        busy.start()
+    try:
+        common = dict(max_iter=args.epochs, tol=None, random_state=0)
+        print(f"median of {args.repeats} fits, ms; max_iter={args.epochs}, tol=None; "
+              f"{os.cpu_count()} CPUs" + ("; one competing busy process" if busy else "; idle"))
+        print()
+        print("| data | scikit-learn | sequential | default, 1 thread | default, 2 threads | threads run (2) |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for name, X, y in data_sets(args.data):
+            runs = {
+                "sklearn": lambda: sk.SGDClassifier(**common).fit(X, y),
+                "sequential": lambda: hogwild.SGDClassifier(solver="sequential", **common).fit(X, y),
+                "1": lambda: hogwild.SGDClassifier(n_threads=1, **common).fit(X, y),
+                "2": lambda: hogwild.SGDClassifier(n_threads=2, **common).fit(X, y),
+            }
+            figures = {key: median_ms(fit, args.repeats) for key, fit in runs.items()}
+            threads = hogwild.SGDClassifier(n_threads=2, **common).fit(X, y).history_[-1].get("threads", "")
+            base = figures["sklearn"]
+            cells = [f"{figures['sklearn']:.1f}"] + [f"{figures[k]:.1f} ({base / figures[k]:.2f}x)"
+                                                       for k in ("sequential", "1", "2")]
+            print(f"| {name} | " + " | ".join(cells) + f" | {threads} |", flush=True)
+
+        X2, y2 = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0, 1])
+        fixed = median_ms(lambda: hogwild.SGDClassifier(max_iter=1, tol=None).fit(X2, y2), 51)
+        fixed_sk = median_ms(lambda: sk.SGDClassifier(max_iter=1, tol=None).fit(X2, y2), 51)
+        print(f"\nfixed cost of a fit (2 rows, 1 epoch): hogwild {fixed:.3f} ms, scikit-learn {fixed_sk:.3f} ms")
+        tiny = [median_ms(lambda: hogwild.SGDClassifier(max_iter=e, tol=None).fit(X2, y2), 51) for e in (1, 101)]
+        print(f"cost of an epoch on 2 rows: hogwild {(tiny[1] - tiny[0]) / 100 * 1e3:.1f} us")
+    finally:
+        if busy is not None:
+            busy.terminate()
+
+
+if __name__ == "__main__":
+    main()
