@@ -10,6 +10,7 @@ averaging, warnings) mirrors scikit-learn 1.9 line for line, so that with
 
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn import linear_model as _sk
 from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils._param_validation import StrOptions
@@ -224,7 +225,7 @@ feature_names_in_, loss_function_
                 n_threads=n_threads, stop=stop,
             )
 
-        workers, threads_per_class = self._class_parallelism(len(self.classes_))
+        workers, threads_per_class = self._class_parallelism(len(self.classes_), X.nnz if sp.issparse(X) else X.size)
         if workers > 1:
             n_iter_ = max(train_classes_in_parallel(self, train_class, len(self.classes_), workers,
                                                     threads_per_class))
