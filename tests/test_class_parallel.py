@@ -67,3 +67,18 @@ def test_callbacks_keep_class_by_class_training(digits):
 
     hogwild.SGDClassifier(n_threads=2, max_iter=2, tol=None, random_state=0).fit(X, y, callbacks=[record])
     assert seen == sorted(seen) and threads == {threading.get_ident()}
+
+
+def test_threads_follow_the_work_unless_given():
+    """n_threads=None: at most one thread per 32,768 stored values (history_
+    says how many ran); an explicit n_threads is obeyed."""
+    rng = np.random.RandomState(0)
+    small = rng.normal(size=(500, 20))  # 10,000 values: one thread
+    y = (small[:, 0] > 0).astype(int)
+    assert {r["threads"] for r in hogwild.SGDClassifier(max_iter=2, tol=None).fit(small, y).history_} == {1}
+    assert {r["threads"] for r in hogwild.SGDClassifier(max_iter=2, tol=None, n_threads=2).fit(small, y)
+            .history_} == {2}
+    large = rng.normal(size=(4000, 20))  # 80,000 values: two threads on this 2-CPU machine or more
+    expected = min(2, hogwild.build_info()["usable_cpus"])
+    assert {r["threads"] for r in hogwild.SGDClassifier(max_iter=2, tol=None).fit(large, (large[:, 0] > 0))
+            .history_} == {expected}

@@ -33,7 +33,9 @@ def train_classes_in_parallel(estimator, train_class, n_classes, workers, thread
                 return
             try:
                 n_iters[i] = train_class(i, n_threads=threads_per_class, stop=stop)
-            except BaseException as error:  # noqa: BLE001 (re-raised by the caller, first one)
+            except KeyboardInterrupt:
+                raise  # (the calling thread's, outside the core: handled below)
+            except Exception as error:  # noqa: BLE001 (re-raised by the caller, the first one)
                 errors.append(error)
                 stop.set()
                 return

@@ -106,7 +106,15 @@ class _HogwildTraining:
                 f"supported by solver={self.solver!r}; use solver='hogwild' or 'sequential'"
             )
 
-    def _threads(self):
+    # n_threads=None gives a problem at most one thread per this many stored
+    # values of X: below it a second thread's start and epoch barriers cost
+    # more than its share saves, and on a machine where another program
+    # keeps a core busy the barriers wait for the descheduled thread (the
+    # first 2,000 rows of a9a, 28,000 values: 2.8 ms on 1 thread, 7.9 ms on
+    # 2 next to a busy process; bench/bench_small.py --busy)
+    MIN_VALUES_PER_THREAD = 32_768
+
+    def _threads(self, n_values=None):
         if self.solver == "sequential":
             return 1
         usable = _core.usable_cpu_count()
@@ -116,7 +124,11 @@ class _HogwildTraining:
                 f"n_threads={self.n_threads} is more than {MAX_THREADS_PER_CPU} threads for each of "
                 f"the {usable} CPUs this process may use"
             )
-        return self.n_threads if self.n_threads is not None else usable
+        if self.n_threads is not None:
+            return self.n_threads
+        if n_values is not None:
+            return max(1, min(usable, n_values // self.MIN_VALUES_PER_THREAD))
+        return usable
 
     # below this many stored values in X, a class trains in less time than
     # starting a Python thread for it takes (iris: 600 values, 0.75x)
@@ -142,7 +154,7 @@ class _HogwildTraining:
         return workers, (1 if self.solver == "sequential" else max(1, int(requested) // workers))
 
     def _core_options(self, *, loss, alpha, learning_rate, max_iter, seed, weight_pos, weight_neg,
-                      classifier, sparse, n_samples, n_threads=None):
+                      classifier, sparse, n_samples, n_threads=None, n_values=None):
         """The plain configuration the C++ core takes (see config.hpp)."""
         return dict(
             loss=loss,
@@ -166,7 +178,7 @@ class _HogwildTraining:
             weight_pos=float(weight_pos),
             weight_neg=float(weight_neg),
             intercept_decay=SPARSE_INTERCEPT_DECAY if sparse else 1.0,
-            n_threads=int(self._threads() if n_threads is None else n_threads),
+            n_threads=int(self._threads(n_values) if n_threads is None else n_threads),
             epoch_start=int(round((getattr(self, "t_", 1.0) - 1.0) / max(1, n_samples))),
             **core_options_of(self),  # the parameters scikit-learn lacks, from their table
         )
@@ -189,6 +201,7 @@ class _HogwildTraining:
             loss=loss, alpha=alpha, learning_rate=learning_rate, max_iter=max_iter, seed=seed,
             weight_pos=weight_pos, weight_neg=weight_neg, classifier=classifier,
             sparse=sp.issparse(X), n_samples=X.shape[0], n_threads=n_threads,
+            n_values=X.nnz if sp.issparse(X) else X.size,
         )
         mask = None
         if validation_mask is not None and validation_mask.any():
@@ -279,6 +292,7 @@ class _HogwildTraining:
                 record["stale_dropped"] = int(history["stale_dropped"][e])
             if problem is not None:
                 record["class"] = problem
+            record["threads"] = int(result.get("threads_used", 1))
             self.history_.append(record)
 
     @contextmanager
