@@ -5,8 +5,10 @@ rows, on an idle machine and next to one busy competing process.
     python bench/bench_small.py [--data ../shared/data] [--repeats 9] [--epochs 20] [--busy]
 
 For each data set: scikit-learn's SGDClassifier, hogwild's "sequential"
-solver, and hogwild's default solver with 1 and 2 threads (max_iter=--epochs,
-tol=None, random_state=0; the median of --repeats fits, in milliseconds).
+solver (n_threads=None), its default solver ("hogwild") with n_threads=1
+and 2, and the default altogether (n_threads=None: threads by the data's
+size, one-vs-rest classes at the same time); max_iter=--epochs, tol=None,
+random_state=0; the median of --repeats fits, in milliseconds.
 --busy starts one process that keeps a core busy (as a browser or a
 notebook kernel does on a laptop) for the whole run. Also the fixed cost of
 a fit (two rows, one epoch) and of an epoch on tiny data.
@@ -91,20 +93,26 @@ def main():
         print(f"median of {args.repeats} fits, ms; max_iter={args.epochs}, tol=None; "
               f"{os.cpu_count()} CPUs" + ("; one competing busy process" if busy else "; idle"))
         print()
-        print("| data | scikit-learn | sequential | default, 1 thread | default, 2 threads | threads run (2) |")
-        print("| --- | --- | --- | --- | --- | --- |")
+        print("| data | scikit-learn | sequential | hogwild, 1 thread | hogwild, 2 threads | default | "
+              "default's threads |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
         for name, X, y in data_sets(args.data):
             runs = {
                 "sklearn": lambda: sk.SGDClassifier(**common).fit(X, y),
                 "sequential": lambda: hogwild.SGDClassifier(solver="sequential", **common).fit(X, y),
                 "1": lambda: hogwild.SGDClassifier(n_threads=1, **common).fit(X, y),
                 "2": lambda: hogwild.SGDClassifier(n_threads=2, **common).fit(X, y),
+                "default": lambda: hogwild.SGDClassifier(**common).fit(X, y),
             }
             figures = {key: median_ms(fit, args.repeats) for key, fit in runs.items()}
-            threads = hogwild.SGDClassifier(n_threads=2, **common).fit(X, y).history_[-1].get("threads", "")
+            default = hogwild.SGDClassifier(**common).fit(X, y)
+            per_class = default.history_[-1].get("threads", "")
+            workers = 1 if len(default.classes_) == 2 else \
+                default._class_parallelism(len(default.classes_), X.nnz if hasattr(X, "nnz") else X.size)[0]
+            threads = f"{per_class}" if workers == 1 else f"{workers} classes at a time x {per_class}"
             base = figures["sklearn"]
             cells = [f"{figures['sklearn']:.1f}"] + [f"{figures[k]:.1f} ({base / figures[k]:.2f}x)"
-                                                       for k in ("sequential", "1", "2")]
+                                                       for k in ("sequential", "1", "2", "default")]
             print(f"| {name} | " + " | ".join(cells) + f" | {threads} |", flush=True)
 
         X2, y2 = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0, 1])
