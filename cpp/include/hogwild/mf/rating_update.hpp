@@ -48,7 +48,7 @@ inline Lanes load_lanes(const float* x) {
     __builtin_memcpy(&v, x, sizeof(v));
     return v;
 }
-inline void store_lanes(float* x, Lanes v) { __builtin_memcpy(x, &v, sizeof(v)); }
+inline void store_lanes(float* x, const Lanes& v) { __builtin_memcpy(x, &v, sizeof(v)); }
 #endif
 
 // <p, q> over k factors: 32 running lanes (four independent chains of
