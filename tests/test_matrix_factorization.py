@@ -214,6 +214,32 @@ def test_input_layouts_give_the_same_model():
         np.testing.assert_array_equal(model.predict((users, items)), in_matrix_order.predict((users, items)))
 
 
+def test_dataframe_columns_are_taken_by_name():
+    pd = pytest.importorskip("pandas")
+    users, items, ratings = make_ratings(60, 50, 800, random_state=1)
+    params = dict(n_factors=4, solver="sequential", max_iter=3, random_state=0)
+    reference = MatrixFactorization(**params).fit((users, items), ratings)
+    frames = [pd.DataFrame({"movieId": items, "rating": ratings, "userId": users}),
+              pd.DataFrame({"Rating": ratings, "Item": items, "User": users})]
+    for frame in frames:
+        model = MatrixFactorization(**params).fit(frame)
+        np.testing.assert_array_equal(model.predict(frame), reference.predict((users, items)))
+    with pytest.raises(ValueError, match="rating column .'rating'. and y was given too"):
+        MatrixFactorization(**params).fit(pd.DataFrame({"user": users, "item": items, "rating": ratings}), ratings)
+    with pytest.raises(ValueError, match="name both the user and the item columns"):
+        MatrixFactorization(**params).fit(pd.DataFrame({"user": users, "thing": items, "rating": ratings}))
+
+
+@pytest.mark.parametrize("users,message", [
+    ([1, "b", "a"], "all integers or all strings"),
+    (np.array([2**63 + 1, 1, 2], dtype=np.uint64), "fit in 64-bit"),
+    ([2**70, 1, 2], "fit in 64"),
+])
+def test_ids_that_cannot_be_mapped_are_refused(users, message):
+    with pytest.raises(ValueError, match=message):
+        MatrixFactorization(max_iter=1).fit((users, ["x", "x", "y"]), [1.0, 2.0, 3.0])
+
+
 def test_string_ids_and_unknown_ids_fall_back():
     users = np.array(["ann", "bob", "ann", "cy"])
     items = np.array([10, 10, 20, 30])
@@ -262,6 +288,10 @@ def test_recommend_and_similar_items():
         model.similar_items(10_000)
     with pytest.raises(ValueError, match="k must be a positive integer"):
         model.recommend(user, k=0)
+    with pytest.raises(ValueError, match="user must be one id"):
+        model.recommend([user, user])
+    with pytest.raises(TypeError, match="exclude_seen must be a bool"):
+        model.recommend(user, exclude_seen="no")
 
 
 def test_partial_fit_grows_the_model_and_continues():
@@ -276,7 +306,7 @@ def test_partial_fit_grows_the_model_and_continues():
     assert model.global_mean_ == mean
     top, _ = model.recommend(users[0], k=100)  # items seen in either call are excluded
     assert not set(top) & set(items[users == users[0]])
-    with pytest.raises(ValueError, match="strings but the model was trained on integers"):
+    with pytest.raises(ValueError, match="strings but the model was trained on integer ids"):
         model.partial_fit((np.array(["a"]), np.array([1])), [3.0])
 
 
@@ -314,6 +344,8 @@ def test_bad_input_is_refused(X, y, message):
     ({"n_threads": 0}, "n_threads must be a positive integer"),
     ({"n_threads": 10_000}, "more than 4 threads for each"),
     ({"tol": -1.0}, "tol must be a finite number >= 0"),
+    ({"verbose": -1}, "verbose must be an integer >= 0"),
+    ({"verbose": "x"}, "verbose must be an integer >= 0"),
 ])
 def test_bad_parameters_are_refused(params, message):
     with pytest.raises(ValueError, match=message):
@@ -334,8 +366,7 @@ def test_predict_checks_its_input():
     model = MatrixFactorization(max_iter=2).fit((users, items), ratings)
     with pytest.raises(ValueError, match="differ in length"):
         model.predict((users, items[:-1]))
-    with pytest.raises(ValueError, match="no ratings"):
-        model.predict(np.empty((0, 2), dtype=int))
+    assert model.predict(np.empty((0, 2), dtype=int)).shape == (0,)
     with pytest.raises(NotFittedError):
         MatrixFactorization().predict((users, items))
     # a rating column is ignored; score computes R^2 on the ratings
@@ -350,6 +381,11 @@ def test_thread_count_follows_the_data_size():
     assert MatrixFactorization(max_iter=1, n_threads=2).fit((users, items), ratings).n_threads_ == 2
     assert MatrixFactorization(max_iter=1, n_threads=2, solver="sequential").fit((users, items), ratings) \
         .n_threads_ == 1
+    many = make_ratings(1000, 1000, 120_000, random_state=0)
+    expected = min(2, hogwild.build_info()["usable_cpus"])
+    assert MatrixFactorization(max_iter=1).fit((many[0], many[1]), many[2]).n_threads_ == expected
+    # (hogwild's threads gain on one only from millions of ratings)
+    assert MatrixFactorization(max_iter=1, solver="hogwild").fit((many[0], many[1]), many[2]).n_threads_ == 1
 
 
 # -- persistence ---------------------------------------------------------------
@@ -403,6 +439,8 @@ def test_load_movielens_layouts(tmp_path):
     assert list(users) == [1, 3] and list(ratings) == [4.5, 0.5] and list(stamps) == [1, 2]
     users, items, ratings = load_movielens(tmp_path / "ratings.dat")
     assert list(users) == [1, 6] and list(items) == [10, 20] and ratings.dtype == np.float32
+    (tmp_path / "big.data").write_text("9007199254740993\t1\t4\t0\n9007199254740992\t1\t3\t0\n")
+    assert list(load_movielens(tmp_path / "big.data")[0]) == [2**53 + 1, 2**53]  # (exact: not through float64)
     (tmp_path / "bad.data").write_text("1\t10\n")
     with pytest.raises(ValueError, match="bad.data: not a MovieLens ratings file"):
         load_movielens(tmp_path / "bad.data")

@@ -28,7 +28,8 @@ def add_commands(commands, parser_class, thread_count, writable):
     train.add_argument("--eta0", type=float, default=0.01, help="initial step (default 0.01)")
     train.add_argument("--learning-rate", default="constant", choices=LEARNING_RATES)
     train.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS)
-    train.add_argument("--tol", type=float, default=None, help="stop when the RMSE stalls (default: off)")
+    train.add_argument("--tol", type=float, default=1e-4, help="stop when the RMSE stalls by less for 10 epochs "
+                       "(default 1e-4, as MatrixFactorization)")
     train.add_argument("--early-stopping", action="store_true",
                        help="hold out 10%% of the ratings and keep the epoch of best validation RMSE")
     train.add_argument("--seed", type=int, default=0)

@@ -70,20 +70,24 @@ def load_movielens(path, return_timestamps=False):
         skip = 0 if first_line[:1].isdigit() else 1  # the header of ratings.csv
     else:
         delimiter = None  # tabs or spaces
+    # ids (and timestamps) as 64-bit integers, exactly; ratings as numbers
+    fields = [("user", np.int64), ("item", np.int64), ("rating", np.float64)]
+    if return_timestamps:
+        fields.append(("timestamp", np.int64))
+    if not text.strip():
+        raise ValueError(f"{name}: holds no ratings")
     try:
-        table = np.loadtxt(io.BytesIO(text), delimiter=delimiter, skiprows=skip, dtype=np.float64, ndmin=2,
-                           usecols=(0, 1, 2, 3) if return_timestamps else (0, 1, 2))
+        table = np.loadtxt(io.BytesIO(text), delimiter=delimiter, skiprows=skip, dtype=np.dtype(fields), ndmin=1,
+                           usecols=tuple(range(len(fields))))
     except (ValueError, IndexError) as error:
-        raise ValueError(f"{name}: not a MovieLens ratings file: {error}") from None
+        raise ValueError(f"{name}: not a MovieLens ratings file (integer user and item ids, a numeric rating"
+                         f"{', an integer timestamp' if return_timestamps else ''}): {error}") from None
     if table.shape[0] == 0:
         raise ValueError(f"{name}: holds no ratings")
-    ids = table[:, :2]
-    if not np.all(ids == np.round(ids)):
-        raise ValueError(f"{name}: user and item ids must be integers")
-    columns = [ids[:, 0].astype(np.int64), ids[:, 1].astype(np.int64), table[:, 2].astype(np.float32)]
+    columns = [table["user"], table["item"], table["rating"].astype(np.float32)]
     if return_timestamps:
-        columns.append(table[:, 3].astype(np.int64))
-    return tuple(columns)
+        columns.append(table["timestamp"])
+    return tuple(np.ascontiguousarray(column) for column in columns)
 
 
 def make_ratings(n_users=1000, n_items=1000, n_ratings=50_000, *, rank=5, noise=0.0, mean=3.5, bias_std=0.3,

@@ -31,13 +31,7 @@ def rating_columns(X, y, *, need_ratings, what="X"):
         coo = X.tocoo()  # (duplicates stay separate: refused below, not summed)
         users, items, ratings = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
     elif hasattr(X, "iloc") and hasattr(X, "columns"):  # a pandas DataFrame
-        wanted = 2 if (y is not None or not need_ratings) else 3
-        if X.shape[1] < wanted:
-            raise ValueError(f"{what} is a DataFrame of {X.shape[1]} column(s); expected user, item"
-                             + ("" if wanted == 2 else ", rating") + " columns")
-        users, items = X.iloc[:, 0].to_numpy(), X.iloc[:, 1].to_numpy()
-        if y is None and X.shape[1] >= 3:
-            ratings = X.iloc[:, 2].to_numpy()
+        users, items, ratings = _dataframe_columns(X, y, need_ratings, what)
     elif isinstance(X, tuple):
         if len(X) != 2:
             raise ValueError(f"{what} as a tuple must be (users, items), got a tuple of {len(X)}")
@@ -58,7 +52,7 @@ def rating_columns(X, y, *, need_ratings, what="X"):
         ratings = _one_column(y, "y")
         if len(ratings) != len(users):
             raise ValueError(f"y has {len(ratings)} ratings for {len(users)} (user, item) pairs in {what}")
-    if len(users) == 0:
+    if len(users) == 0 and need_ratings:
         raise ValueError(f"{what} holds no ratings (0 rows)")
     if ratings is not None:
         ratings = _finite_ratings(ratings)
@@ -67,8 +61,48 @@ def rating_columns(X, y, *, need_ratings, what="X"):
     return users, items, ratings
 
 
+# DataFrame column names taken for each role (compared in lower case);
+# without them the columns count by position: user, item[, rating]
+_USER_NAMES = ("user", "users", "userid", "user_id", "uid")
+_ITEM_NAMES = ("item", "items", "itemid", "item_id", "movieid", "movie_id", "movie", "iid")
+_RATING_NAMES = ("rating", "ratings", "score", "value")
+
+
+def _dataframe_columns(X, y, need_ratings, what):
+    """(users, items, ratings or None) of a DataFrame: by column name where
+    the names say (user/userId..., item/movieId..., rating), else by position."""
+    names = {str(name).lower(): name for name in X.columns}
+
+    def named(options):
+        return next((names[option] for option in options if option in names), None)
+
+    user, item, rating = named(_USER_NAMES), named(_ITEM_NAMES), named(_RATING_NAMES)
+    if user is None or item is None:
+        wanted = 2 if (y is not None or not need_ratings) else 3
+        if X.shape[1] < wanted:
+            raise ValueError(f"{what} is a DataFrame of {X.shape[1]} column(s); expected user, item"
+                             + ("" if wanted == 2 else ", rating") + " columns (named, or in that order)")
+        if user is not None or item is not None or rating is not None:
+            raise ValueError(f"{what}: name both the user and the item columns (e.g. 'user', 'item', 'rating'; "
+                             f"'userId', 'movieId'), or none; got columns {list(X.columns)}")
+        user, item = X.columns[0], X.columns[1]
+        rating = X.columns[2] if X.shape[1] >= 3 else None
+    if rating is not None and y is not None:
+        raise ValueError(f"{what} has a rating column ({rating!r}) and y was given too")
+    ratings = X[rating].to_numpy() if rating is not None and need_ratings else None
+    return _one_column(X[user].to_numpy(), "user"), _one_column(X[item].to_numpy(), "item"), ratings
+
+
 def _one_column(values, name):
-    column = np.asarray(values)
+    if not isinstance(values, np.ndarray):
+        try:  # (a list of numbers and strings would become strings in an array of str: keep the objects)
+            column = np.asarray(values)
+            if column.dtype.kind in "US" and not all(isinstance(v, str) for v in np.asarray(values, dtype=object)):
+                column = np.asarray(values, dtype=object)
+        except OverflowError:
+            raise ValueError(f"{name}: an id does not fit in 64 bits") from None
+    else:
+        column = values
     if column.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {column.shape}")
     return column
@@ -105,6 +139,8 @@ def _plain_ids(ids, name):
     """Ids as int64 or str arrays (never object): what sorting, searching and
     the model file need."""
     ids = np.asarray(ids)
+    if ids.dtype.kind == "u" and len(ids) and ids.max() > np.iinfo(np.int64).max:
+        raise ValueError(f"{name} ids must fit in 64-bit signed integers; got {ids.max()}")
     if ids.dtype.kind in "iu":
         return ids.astype(np.int64)
     if ids.dtype.kind == "b":
@@ -120,7 +156,10 @@ def _plain_ids(ids, name):
         if kinds <= {str}:
             return ids.astype(str)
         if all(issubclass(k, (int, np.integer)) and not issubclass(k, bool) for k in kinds):
-            return ids.astype(np.int64)
+            try:
+                return ids.astype(np.int64)
+            except OverflowError:
+                raise ValueError(f"{name} ids must fit in 64-bit signed integers") from None
         raise ValueError(f"{name} ids must be all integers or all strings, got {sorted(k.__name__ for k in kinds)}")
     raise ValueError(f"{name} ids must be integers or strings, got dtype {ids.dtype}")
 
@@ -165,7 +204,7 @@ class IdMap:
         order), and the indices of `ids` in it."""
         plain = _plain_ids(ids, name)
         if len(self.ids) and plain.dtype.kind != self.ids.dtype.kind:
-            raise ValueError(f"{name} ids are {_kind(plain)} but the model was trained on {_kind(self.ids)} ids")
+            raise ValueError(f"{name} ids are {_kind(plain)}s but the model was trained on {_kind(self.ids)} ids")
         known = self.indices(plain, name)
         new_ids = np.unique(plain[known < 0])
         grown = IdMap(np.concatenate([self.ids, new_ids]) if len(self.ids) else new_ids)
@@ -176,4 +215,4 @@ class IdMap:
 
 
 def _kind(ids):
-    return "strings" if ids.dtype.kind == "U" else "integers"
+    return "string" if ids.dtype.kind == "U" else "integer"
