@@ -20,10 +20,11 @@ SOLVERS = ("blocks", "hogwild", "sequential")
 LEARNING_RATES = ("constant", "invscaling", "exponential", "step", "adaptive")
 OPTIMIZERS = ("sgd", "adagrad")
 # The default (n_threads=None) runs one thread per this many ratings at
-# most: on MovieLens 100K (80,000 ratings) 2 threads of the blocks solver
-# still beat one (0.0014 against 0.0017 s an epoch, bench/bench_mf.py);
-# below some tens of thousands of ratings a second thread cannot pay for
-# its start and its waits.
+# most: on MovieLens 100K's 80,000 training ratings 2 threads of the blocks
+# solver beat one only slightly on an idle machine (0.0014 against 0.0017 s
+# an epoch, bench/bench_mf.py) and lost 3x next to a busy process, so that
+# problem gets one; below some tens of thousands of ratings a second thread
+# cannot pay for its start and its waits.
 RATINGS_PER_THREAD = 50_000
 # The hogwild solver's threads write the same popular rows: on MovieLens
 # 100K and on 800,000 generated ratings two threads were slower than one;
