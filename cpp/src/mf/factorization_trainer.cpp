@@ -82,30 +82,18 @@ struct Tally {
     std::int64_t ratings = 0;
 };
 
-// Trains n ratings on rows no other thread writes meanwhile (one thread, or
-// a block of its own), adding to the thread's tally; stops early when the
-// team stops.
-HOGWILD_MF_CLONES void train_exclusive(const FactorModel& model, const EpochStep& step, const Rating* ratings, std::int64_t n,
-                     ThreadTeam& team, int tid, Tally& tally) {
-    double squared_error = 0.0;
-    std::int64_t k = 0;
-    for (; k < n; ++k) {
-        if (team.stop_at(tid, k)) break;
-        if (k + kPrefetchRatings < n) prefetch_rows(model, ratings[k + kPrefetchRatings]);
-        const Rating& r = ratings[k];
+// One rating's update on rows no other thread writes meanwhile (one
+// thread, or a block of its own): in place.
+struct ExclusiveRows {
+    float update(const FactorModel& model, const EpochStep& step, const Rating& r) {
         float* p = model.user_row(r.user);
         float* q = model.item_row(r.item);
-        float error;
         if (step.adagrad)
-            error = adagrad_update(model, step, r.value, p, model.user_bias[r.user], model.user_gradient_sum[r.user], q,
-                                   model.item_bias[r.item], model.item_gradient_sum[r.item]);
-        else
-            error = sgd_update(model, step, r.value, p, model.user_bias[r.user], q, model.item_bias[r.item]);
-        squared_error += static_cast<double>(error) * error;
+            return adagrad_update(model, step, r.value, p, model.user_bias[r.user], model.user_gradient_sum[r.user], q,
+                                  model.item_bias[r.item], model.item_gradient_sum[r.item]);
+        return sgd_update(model, step, r.value, p, model.user_bias[r.user], q, model.item_bias[r.item]);
     }
-    tally.squared_error += squared_error;
-    tally.ratings += k;
-}
+};
 
 // Hogwild!: the rows may be written by another thread at the same time. A
 // thread copies them with relaxed atomic loads, updates its copies and
@@ -115,16 +103,12 @@ HOGWILD_MF_CLONES void train_exclusive(const FactorModel& model, const EpochStep
 float load(float& slot) { return std::atomic_ref<float>(slot).load(std::memory_order_relaxed); }
 void store(float& slot, float value) { std::atomic_ref<float>(slot).store(value, std::memory_order_relaxed); }
 
-HOGWILD_MF_CLONES void train_shared(const FactorModel& model, const EpochStep& step, const Rating* ratings, std::int64_t n,
-                  ThreadTeam& team, int tid, Tally& tally) {
-    const int factors = model.n_factors;
-    std::vector<float> p(static_cast<std::size_t>(factors)), q(static_cast<std::size_t>(factors));
-    double squared_error = 0.0;
-    std::int64_t k = 0;
-    for (; k < n; ++k) {
-        if (team.stop_at(tid, k)) break;
-        if (k + kPrefetchRatings < n) prefetch_rows(model, ratings[k + kPrefetchRatings]);
-        const Rating& r = ratings[k];
+struct SharedRows {
+    std::vector<float> p, q;  // the thread's copies of the rating's rows
+    explicit SharedRows(int factors) : p(static_cast<std::size_t>(factors)), q(static_cast<std::size_t>(factors)) {}
+
+    float update(const FactorModel& model, const EpochStep& step, const Rating& r) {
+        const int factors = model.n_factors;
         float* shared_p = model.user_row(r.user);
         float* shared_q = model.item_row(r.item);
         for (int f = 0; f < factors; ++f) p[f] = load(shared_p[f]);
@@ -143,10 +127,43 @@ HOGWILD_MF_CLONES void train_shared(const FactorModel& model, const EpochStep& s
         for (int f = 0; f < factors; ++f) store(shared_q[f], q[f]);
         store(model.user_bias[r.user], user_bias);
         store(model.item_bias[r.item], item_bias);
+        return error;
+    }
+};
+
+// Trains n ratings with `rows` (ExclusiveRows or SharedRows), adding to the
+// thread's tally; stops early when the team stops. Inlined into each
+// instruction-set clone below.
+#if defined(__GNUC__)
+#define HOGWILD_MF_INLINE __attribute__((always_inline)) inline
+#else
+#define HOGWILD_MF_INLINE inline
+#endif
+template <class Rows>
+HOGWILD_MF_INLINE void train_ratings(const FactorModel& model, const EpochStep& step, const Rating* ratings,
+                                     std::int64_t n, ThreadTeam& team, int tid, Tally& tally, Rows& rows) {
+    double squared_error = 0.0;
+    std::int64_t k = 0;
+    for (; k < n; ++k) {
+        if (team.stop_at(tid, k)) break;
+        if (k + kPrefetchRatings < n) prefetch_rows(model, ratings[k + kPrefetchRatings]);
+        const float error = rows.update(model, step, ratings[k]);
         squared_error += static_cast<double>(error) * error;
     }
     tally.squared_error += squared_error;
     tally.ratings += k;
+}
+
+HOGWILD_MF_CLONES void train_exclusive(const FactorModel& model, const EpochStep& step, const Rating* ratings,
+                                       std::int64_t n, ThreadTeam& team, int tid, Tally& tally) {
+    ExclusiveRows rows;
+    train_ratings(model, step, ratings, n, team, tid, tally, rows);
+}
+
+HOGWILD_MF_CLONES void train_shared(const FactorModel& model, const EpochStep& step, const Rating* ratings,
+                                    std::int64_t n, ThreadTeam& team, int tid, Tally& tally) {
+    SharedRows rows(model.n_factors);
+    train_ratings(model, step, ratings, n, team, tid, tally, rows);
 }
 
 EpochResult result_of(const PerThread<Tally>& tallies, const ThreadTeam& team) {

@@ -13,8 +13,8 @@
 // coordinate (starting at 1), and steps eta / sqrt(G).
 //
 // Sums over factors run in fixed lanes, then add the lanes in a fixed
-// order: the compiler can use SIMD (without -ffast-math) and the result is
-// the same on every instruction set. The dot product keeps 32 lanes (four
+// order: the compiler can use SIMD under strict IEEE arithmetic (no
+// reassociation allowed) and the result is the same on every instruction set. The dot product keeps 32 lanes (four
 // AVX2 registers) so that its additions do not wait on one another.
 #pragma once
 
