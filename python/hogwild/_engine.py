@@ -298,33 +298,16 @@ class _HogwildTraining:
     @contextmanager
     def _callbacks_during_fit(self, callbacks):
         """Makes `callbacks` visible to the training calls of one fit."""
-        if callbacks is None:
-            callbacks = []
-        elif callable(callbacks):
-            callbacks = [callbacks]
-        else:
+        callbacks = callback_list(callbacks)
+        with refusing_concurrent_fits(self):
+            self._fit_callbacks = callbacks
+            self._interrupt = None
             try:
-                callbacks = list(callbacks)
-            except TypeError:
-                callbacks = [callbacks]
-            for callback in callbacks:
-                if not callable(callback):
-                    raise TypeError(f"callbacks must be a list of callables, got an element {callback!r}")
-        with _FITTING_LOCK:
-            if id(self) in _FITTING:
-                raise RuntimeError(f"this {type(self).__name__} is being fitted already (in another thread): "
-                                   "fit a clone of it instead (sklearn.base.clone)")
-            _FITTING.add(id(self))
-        self._fit_callbacks = callbacks
-        self._interrupt = None
-        try:
-            yield
-            interrupt = self._interrupt
-        finally:
-            del self._fit_callbacks
-            self.__dict__.pop("_interrupt", None)
-            with _FITTING_LOCK:
-                _FITTING.discard(id(self))
+                yield
+                interrupt = self._interrupt
+            finally:
+                del self._fit_callbacks
+                self.__dict__.pop("_interrupt", None)
         if interrupt is not None:
             # Ctrl-C: the estimator is whole (every fitted attribute set, the
             # weights and history_ of the epochs that finished) before it propagates
@@ -340,3 +323,36 @@ def _stopping_at(stop, epoch_callback):
         keep_going = True if epoch_callback is None else epoch_callback(record)
         return keep_going is not False and not stop.is_set()
     return after_epoch
+
+
+def callback_list(callbacks):
+    """`callbacks` (None, one callable or an iterable of them) as a list;
+    TypeError naming an element that is not callable."""
+    if callbacks is None:
+        return []
+    if callable(callbacks):
+        return [callbacks]
+    try:
+        callbacks = list(callbacks)
+    except TypeError:
+        callbacks = [callbacks]
+    for callback in callbacks:
+        if not callable(callback):
+            raise TypeError(f"callbacks must be a list of callables, got an element {callback!r}")
+    return callbacks
+
+
+@contextmanager
+def refusing_concurrent_fits(estimator):
+    """Holds `estimator` as being fitted; RuntimeError if another thread
+    fits it already (two fits of one estimator would mix their state)."""
+    with _FITTING_LOCK:
+        if id(estimator) in _FITTING:
+            raise RuntimeError(f"this {type(estimator).__name__} is being fitted already (in another thread): "
+                               "fit a clone of it instead (sklearn.base.clone)")
+        _FITTING.add(id(estimator))
+    try:
+        yield
+    finally:
+        with _FITTING_LOCK:
+            _FITTING.discard(id(estimator))

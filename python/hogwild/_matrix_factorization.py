@@ -13,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import _core
-from ._engine import _FITTING, _FITTING_LOCK
+from ._engine import callback_list, refusing_concurrent_fits
 from ._ratings import IdMap, rating_columns, refuse_duplicates
 
 SOLVERS = ("blocks", "hogwild", "sequential")
@@ -277,7 +277,7 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         """Trains `model` (a dict of fresh arrays) and, unless training
         diverged, makes it the estimator's; Ctrl-C leaves the estimator
         whole (the epochs that finished) and propagates."""
-        callbacks = _callback_list(callbacks)
+        callbacks = callback_list(callbacks)
         training = np.ones(len(ratings), dtype=bool)
         if self.early_stopping:
             n_validation = int(round(self.validation_fraction * len(ratings)))
@@ -287,7 +287,7 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
             training[random_state.permutation(len(ratings))[:n_validation]] = False
         validation = (user_index[~training], item_index[~training], ratings[~training].astype(np.float32))
         n_threads = self._threads(int(training.sum()))
-        with _fitting(self):
+        with refusing_concurrent_fits(self):
             trainer = _core.FactorizationTrainer(
                 user_index[training], item_index[training], ratings[training].astype(np.float32),
                 model["user_factors_"], model["item_factors_"], model["user_bias_"], model["item_bias_"],
@@ -531,37 +531,6 @@ def _epoch_line(record):
     if "validation_rmse" in record:
         line += f", validation RMSE {record['validation_rmse']:.5f}"
     return line + f", eta {record['eta']:.3g}, {record['ratings_per_second']:.3g} ratings/s"
-
-
-def _callback_list(callbacks):
-    if callbacks is None:
-        return []
-    if callable(callbacks):
-        return [callbacks]
-    callbacks = list(callbacks)
-    for callback in callbacks:
-        if not callable(callback):
-            raise TypeError(f"callbacks must be a list of callables, got an element {callback!r}")
-    return callbacks
-
-
-class _fitting:
-    """Refuses a second concurrent fit of the same estimator."""
-
-    def __init__(self, estimator):
-        self.key = id(estimator)
-        self.name = type(estimator).__name__
-
-    def __enter__(self):
-        with _FITTING_LOCK:
-            if self.key in _FITTING:
-                raise RuntimeError(f"this {self.name} is being fitted already (in another thread): fit a clone "
-                                   "of it instead (sklearn.base.clone)")
-            _FITTING.add(self.key)
-
-    def __exit__(self, *exc):
-        with _FITTING_LOCK:
-            _FITTING.discard(self.key)
 
 
 def _one_id(value, name):
