@@ -44,6 +44,7 @@ Example (``mpiexec -n 4 python train.py``)::
     model = distributed.fit(hogwild.SGDClassifier(n_threads=8), X, y, mode="local")
 """
 
+import os
 import pickle
 import sys
 import time
@@ -374,10 +375,17 @@ class _Context:
         self.wait_seconds += time.monotonic() - started
 
     def abort(self):
-        """Ends every rank: this one's error on stderr, then MPI_Abort."""
-        sys.stderr.write(f"hogwild.distributed: rank {self.rank} of {self.size} failed; ending every rank\n")
-        traceback.print_exc()
+        """Ends every rank: this one's error on stderr, then MPI_Abort.
+
+        The error's message goes on the first line and the whole report in
+        one write: MPI_Abort can end the job before mpiexec has forwarded
+        more than the first lines of a rank's stderr."""
+        error = sys.exc_info()[1]
+        summary = traceback.format_exception_only(error)[-1].strip() if error is not None else "no exception"
+        report = (f"hogwild.distributed: rank {self.rank} of {self.size} failed ({summary}); ending every rank\n"
+                  + "".join(traceback.format_exc()))
         sys.stderr.flush()
+        os.write(sys.stderr.fileno(), report.encode("utf-8", "replace"))
         self.comm.Abort(1)
 
 
