@@ -49,7 +49,10 @@ SOLVERS = [dict(solver="sequential")] + [
 TOLERANCE = {"sequential": 1e-3, "hogwild": 1e-3, "local": 3e-3, "easgd": 3e-3, "async": 1e-3, "buckwild": 1e-3,
              # int8 weights of a9a's range (~4) have a step of ~0.03: the rounding noise
              # of the iterates bounds how close even their average gets
-             "int8": 0.1}
+             "int8": 0.1,
+             # bfloat16 keeps 8 bits of mantissa: over seeds 0-5 its stochastic rounding
+             # left 5.6e-4 to 1.1e-3 (full shuffle or the default order alike)
+             "bfloat16": 2e-3}
 
 
 @pytest.mark.parametrize("solver", SOLVERS, ids=lambda s: "-".join(str(v) for v in s.values()))

@@ -121,6 +121,8 @@ def test_malformed_indptr(Estimator):
     (dict(hot_features=-2), "The 'hot_features' parameter"),
     (dict(sync_every=0), "The 'sync_every' parameter"),
     (dict(shuffle_block_size=0), "The 'shuffle_block_size' parameter"),
+    (dict(shuffle_buffer_blocks=0), "The 'shuffle_buffer_blocks' parameter"),
+    (dict(shuffle_block_size="big"), "The 'shuffle_block_size' parameter"),
     (dict(learning_rate="optimal", alpha=0), "alpha must be > 0 since learning_rate is 'optimal'"),
     (dict(learning_rate="pa1", loss="log_loss"), "Learning rate 'pa1' only works with loss 'hinge'"),
 ])

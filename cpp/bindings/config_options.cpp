@@ -64,6 +64,7 @@ const Option kOptions[] = {
     HOGWILD_FIELD(stopping, n_iter_no_change),
     HOGWILD_FIELD(sampling, shuffle),
     HOGWILD_FIELD(sampling, shuffle_block_size),
+    HOGWILD_FIELD(sampling, shuffle_buffer_blocks),
     HOGWILD_FIELD(sampling, seed),
     {"learning_rate",
      [](TrainConfig& c, const py::handle& v) {
@@ -140,10 +141,10 @@ TrainConfig config_from_dict(const py::dict& options) {
         if (!known) throw py::value_error("unknown option '" + key + "'");
     }
     if (c.stopping.max_iter < 1 || c.parallel.n_threads < 1 || c.parallel.sync_every == 0 ||
-        c.sampling.shuffle_block_size < 1 || c.solver.batch_size < 1 || c.step.step_epochs < 1 ||
+        c.sampling.shuffle_block_size < 1 || c.sampling.shuffle_buffer_blocks < 1 || c.solver.batch_size < 1 || c.step.step_epochs < 1 ||
         c.solver.max_staleness < 0 || c.step.epoch_start < 0)
         throw py::value_error(
-            "max_iter, n_threads, shuffle_block_size, batch_size and step_epochs must be >= 1, sync_every >= 1 or "
+            "max_iter, n_threads, shuffle_block_size, shuffle_buffer_blocks, batch_size and step_epochs must be >= 1, sync_every >= 1 or "
             "-1 (auto), max_staleness and epoch_start >= 0");
     return c;
 }

@@ -473,7 +473,9 @@ def _parser():
                        help="initial rate (default: the estimator's: 0 for classification, 0.01 for regression)")
     train.add_argument("--average", type=int, default=0, help="average the weights from this step on (0: off)")
     train.add_argument("--write", default="racy", choices=("racy", "atomic", "locked"))
-    train.add_argument("--shuffle-block-size", type=int, default=1)
+    train.add_argument("--shuffle-block-size", type=_literal, default="auto",
+                       help='rows of a block of the shuffled order: "auto" or an int (1: a full shuffle; '
+                            'default: auto, see the README\'s "Row order")')
     train.add_argument("--n-features", type=int, default=None, help="feature count (default: from the data)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("-o", "--output", metavar="MODEL", help="write the model here (e.g. model.hwm)")

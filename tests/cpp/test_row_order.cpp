@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <numeric>
 #include <set>
 #include <vector>
@@ -171,4 +172,58 @@ TEST_CASE("RowOrder clamps the block size and handles empty and tiny inputs") {
     RowOrder empty(0, 8, 1);
     empty.next_epoch(true);
     CHECK(empty.size() == 0);
+}
+
+TEST_CASE("RowOrder with buffers interleaves the blocks of each buffer round-robin") {
+    // 10 blocks of 7 rows, buffers of 4 blocks: buffer 1 and 2 hold 4 blocks
+    // of the shuffled block order (the n = 10, seed 42 reference), buffer 3
+    // the last 2; each is visited as row k of each of its blocks, k = 0..6
+    RowOrder order(70, 7, 42, 4);
+    const std::vector<std::int64_t> epochs[] = {{2, 6, 5, 7, 8, 9, 1, 0, 3, 4}, {5, 1, 9, 0, 3, 4, 6, 2, 7, 8}};
+    for (const auto& blocks : epochs) {
+        order.next_epoch(true);
+        const auto rows = epoch_rows(order);
+        REQUIRE(is_permutation_of_rows(rows, 70));
+        std::vector<std::int64_t> expected;
+        for (std::size_t first = 0; first < blocks.size(); first += 4) {
+            const std::size_t last = std::min(blocks.size(), first + 4);
+            for (std::int64_t k = 0; k < 7; ++k)
+                for (std::size_t b = first; b < last; ++b) expected.push_back(blocks[b] * 7 + k);
+        }
+        CHECK(rows == expected);
+    }
+}
+
+TEST_CASE("RowOrder with buffers: a short last block, one buffer for everything, buffers of one block") {
+    const std::int64_t n = 103, block = 10;  // the last block (10) has 3 rows
+    for (const std::int64_t buffer : {std::int64_t{3}, std::int64_t{11}, std::int64_t{1000},
+                                      std::numeric_limits<std::int64_t>::max()}) {
+        CAPTURE(buffer);
+        RowOrder order(n, block, 7, buffer);
+        for (int epoch = 0; epoch < 3; ++epoch) {
+            order.next_epoch(true);
+            const auto rows = epoch_rows(order);
+            REQUIRE(is_permutation_of_rows(rows, n));
+            // the block order, read from each block's first row; then the
+            // order it must give: each group of `buffer` blocks round-robin,
+            // the short block dropping out after its 3 rows
+            std::vector<std::int64_t> blocks;
+            for (const std::int64_t row : rows)
+                if (row % block == 0) blocks.push_back(row / block);
+            REQUIRE(blocks.size() == 11);
+            std::vector<std::int64_t> expected;
+            const std::size_t group = static_cast<std::size_t>(std::min<std::int64_t>(buffer, 11));
+            for (std::size_t first = 0; first < blocks.size(); first += group)
+                for (std::int64_t k = 0; k < block; ++k)
+                    for (std::size_t b = first; b < std::min(blocks.size(), first + group); ++b)
+                        if (blocks[b] * block + k < n) expected.push_back(blocks[b] * block + k);
+            CHECK(rows == expected);
+        }
+    }
+    RowOrder plain(n, block, 99), one_block_buffers(n, block, 99, 1);
+    for (int epoch = 0; epoch < 2; ++epoch) {
+        plain.next_epoch(true);
+        one_block_buffers.next_epoch(true);
+        CHECK(epoch_rows(plain) == epoch_rows(one_block_buffers));
+    }
 }

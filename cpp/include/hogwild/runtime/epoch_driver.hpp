@@ -147,7 +147,8 @@ class EpochDriver {
           targets_(targets),
           config_(config),
           model_(model),
-          order_(X.n_rows, config.sampling.shuffle_block_size, config.sampling.seed),
+          order_(X.n_rows, config.sampling.shuffle_block_size, config.sampling.seed,
+                 config.sampling.shuffle_buffer_blocks),
           stopping_(config),
           t_(config.step.t_start) {}
 

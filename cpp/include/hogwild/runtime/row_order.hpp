@@ -6,6 +6,12 @@
 // scikit-learn's SGD does. A block shuffle permutes runs of consecutive rows
 // instead: rows inside a block stay adjacent in memory, which keeps the
 // hardware prefetcher useful (a full shuffle makes every row a cache miss).
+// CorgiPile (Xu et al., SIGMOD 2022) adds a second level to the block
+// shuffle: the rows of `buffer_blocks` consecutive blocks of the shuffled
+// block order are mixed, so that consecutive updates come from several
+// places of the data (a plain block shuffle feeds runs of neighbour rows,
+// often of one label, to the model) while memory is read as a few
+// sequential streams.
 #pragma once
 
 #include <algorithm>
@@ -39,10 +45,12 @@ void sklearn_shuffle(std::vector<T>& items, std::uint32_t seed) {
 
 class RowOrder {
   public:
-    RowOrder(std::int64_t n_rows, std::int64_t block_size, std::uint32_t seed)
-        : n_rows_(n_rows), block_size_(std::clamp<std::int64_t>(block_size, 1, std::max<std::int64_t>(1, n_rows))),
+    RowOrder(std::int64_t n_rows, std::int64_t block_size, std::uint32_t seed, std::int64_t buffer_blocks = 1)
+        : n_rows_(n_rows),
+          block_size_(std::clamp<std::int64_t>(block_size, 1, std::max<std::int64_t>(1, n_rows))),
           seed_(seed) {
         const std::int64_t n_blocks = n_rows_ / block_size_ + (n_rows_ % block_size_ != 0 ? 1 : 0);
+        buffer_blocks_ = std::clamp<std::int64_t>(buffer_blocks, 1, std::max<std::int64_t>(1, n_blocks));
         blocks_.resize(static_cast<std::size_t>(n_blocks));
         std::iota(blocks_.begin(), blocks_.end(), std::int64_t{0});
         if (block_size_ > 1) {
@@ -54,12 +62,8 @@ class RowOrder {
     // Called once before each epoch.
     void next_epoch(bool shuffle) {
         if (!shuffle) return;
-        if (block_size_ == 1) {
-            sklearn_shuffle(blocks_, seed_);
-        } else {
-            sklearn_shuffle(blocks_, seed_);
-            expand_blocks();
-        }
+        sklearn_shuffle(blocks_, seed_);
+        if (block_size_ > 1) expand_blocks();
     }
 
     // Row visited at position k of the epoch.
@@ -67,17 +71,31 @@ class RowOrder {
     std::int64_t size() const { return n_rows_; }
 
   private:
+    // The rows of the blocks in their order, the blocks of each buffer
+    // interleaved: round-robin over the buffer's blocks (the first row of
+    // each block, then the second of each, ...), so that every block is read
+    // forwards (a stream the prefetchers follow) while consecutive rows come
+    // from different blocks. (CorgiPile shuffles the buffer's rows instead:
+    // the same mix of blocks, but random jumps that cost a fifth more time
+    // per epoch on generated 160k x 100k data, and on a9a sorted by label a
+    // larger gap to the full shuffle.) With one block a buffer, the blocks
+    // follow each other whole.
     void expand_blocks() {
         std::int64_t position = 0;
-        for (const std::int64_t block : blocks_) {
-            const std::int64_t begin = block * block_size_;
-            const std::int64_t end = std::min(n_rows_, begin + block_size_);
-            for (std::int64_t row = begin; row < end; ++row) rows_[static_cast<std::size_t>(position++)] = row;
+        for (std::size_t first = 0; first < blocks_.size(); first += static_cast<std::size_t>(buffer_blocks_)) {
+            const std::size_t last = std::min(blocks_.size(), first + static_cast<std::size_t>(buffer_blocks_));
+            for (std::int64_t offset = 0; offset < block_size_; ++offset) {
+                for (std::size_t b = first; b < last; ++b) {
+                    const std::int64_t row = blocks_[b] * block_size_ + offset;
+                    if (row < n_rows_) rows_[static_cast<std::size_t>(position++)] = row;
+                }
+            }
         }
     }
 
     std::int64_t n_rows_;
     std::int64_t block_size_;
+    std::int64_t buffer_blocks_;  // at most every block
     std::uint32_t seed_;
     std::vector<std::int64_t> blocks_;  // with block_size 1, these are the rows
     std::vector<std::int64_t> rows_;

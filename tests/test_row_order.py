@@ -1,0 +1,67 @@
+"""The default row order (bench/bench_row_order.py measures it): blocks of
+64 rows, 16 blocks interleaved, on data of at least 16,384 rows for the
+parallel solvers; a full shuffle below and for the sequential solver."""
+
+import numpy as np
+import pytest
+
+import hogwild
+from hogwild.datasets import make_sparse_classification
+
+ONE_THREAD = dict(solver="hogwild", n_threads=1, max_iter=3, tol=None, random_state=0, loss="log_loss")
+
+
+def fitted(X, y, **params):
+    return hogwild.SGDClassifier(**{**ONE_THREAD, **params}).fit(X, y).coef_
+
+
+@pytest.fixture(scope="module")
+def large():
+    """16,384 rows: just enough for the blocked default."""
+    return make_sparse_classification(16_384, 2_000, 20, random_state=3)
+
+
+def test_the_default_on_large_data_is_blocks_of_64_interleaved_16_at_a_time(large):
+    X, y = large
+    default = fitted(X, y)
+    np.testing.assert_array_equal(default, fitted(X, y, shuffle_block_size=64, shuffle_buffer_blocks=16))
+    np.testing.assert_array_equal(default, fitted(X, y, shuffle_block_size=64))  # (buffer "auto": 16)
+    assert not np.array_equal(default, fitted(X, y, shuffle_block_size=1))
+    assert not np.array_equal(default, fitted(X, y, shuffle_block_size=64, shuffle_buffer_blocks=1))
+
+
+def test_below_16384_rows_and_for_the_sequential_solver_the_default_is_a_full_shuffle(large):
+    X, y = large
+    X, y = X[:16_383], y[:16_383]
+    np.testing.assert_array_equal(fitted(X, y), fitted(X, y, shuffle_block_size=1))
+    X, y = large
+    sequential = dict(solver="sequential")
+    np.testing.assert_array_equal(fitted(X, y, **sequential), fitted(X, y, shuffle_block_size=1, **sequential))
+
+
+def objective(X, y, coef, intercept, alpha):
+    s = np.where(y > 0, 1.0, -1.0)
+    margins = s * (X @ coef.ravel() + intercept[0])
+    return np.logaddexp(0.0, -margins).mean() + 0.5 * alpha * coef.ravel() @ coef.ravel()
+
+
+def test_on_a9a_sorted_by_label_the_default_order_converges_like_a_full_shuffle(a9a):
+    """The adversarial case of a block order: every block of one class. A
+    plain block shuffle is far off after 10 epochs (measured: +33%); the
+    interleaved blocks stay within 1% of the full shuffle (measured: +0.1%),
+    averaged over 3 seeds (the seeds' own spread: 0.3%)."""
+    X, y = a9a[0], a9a[1]
+    order = np.argsort(y, kind="stable")
+    X, y = X[order].astype(np.float32), y[order]
+
+    def mean_objective(**params):
+        values = []
+        for seed in range(3):
+            model = hogwild.SGDClassifier(**{**ONE_THREAD, "max_iter": 10, "average": True,
+                                             "random_state": seed, **params}).fit(X, y)
+            values.append(objective(X, y, model.coef_, model.intercept_, model.alpha))
+        return np.mean(values)
+
+    full_shuffle = mean_objective(shuffle_block_size=1)
+    assert mean_objective() / full_shuffle - 1.0 < 0.01
+    assert mean_objective(shuffle_buffer_blocks=1, shuffle_block_size=64) / full_shuffle - 1.0 > 0.1
