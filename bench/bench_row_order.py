@@ -13,9 +13,10 @@ the gaps against.
         [--epochs 10] [--threads 1] [--solver hogwild] [--seeds 5] [--average]
 
 Orders: "shuffle" (every row, scikit-learn's order), "blocks B" (blocks of B
-rows shuffled, `shuffle_block_size=B`), "corgipile B x K" (blocks of B rows,
-the rows of K blocks shuffled together, `shuffle_buffer_blocks=K`), "data"
-(`shuffle=False`). "sorted" is a9a with its rows sorted by label: the case
+rows shuffled, `shuffle_buffer_blocks=1`), "interleaved B x K" (blocks of B
+rows shuffled, the rows of each K consecutive blocks interleaved,
+`shuffle_buffer_blocks=K`; 64 x 64 is the default on data of >= 16,384
+rows), "data" (`shuffle=False`). "sorted" is a9a with its rows sorted by label: the case
 where a block holds one class.
 """
 
@@ -52,9 +53,9 @@ def load(name):
 
 def orders():
     yield "shuffle", dict(shuffle_block_size=1)  # (first: the reference)
-    yield "blocks 64", dict(shuffle_block_size=64)
+    yield "blocks 64", dict(shuffle_block_size=64, shuffle_buffer_blocks=1)
     for block, buffer in ((16, 16), (64, 4), (64, 16), (64, 64)):
-        yield f"corgipile {block} x {buffer}", dict(shuffle_block_size=block, shuffle_buffer_blocks=buffer)
+        yield f"interleaved {block} x {buffer}", dict(shuffle_block_size=block, shuffle_buffer_blocks=buffer)
     yield "data", dict(shuffle=False)
 
 

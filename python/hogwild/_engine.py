@@ -20,8 +20,9 @@ from ._validation import check_csr_structure, core_view
 MAX_INT = np.iinfo(np.int32).max
 MAX_THREADS_PER_CPU = 16
 SPARSE_INTERCEPT_DECAY = 0.01  # scikit-learn's: the intercept moves slower on sparse data
-ROW_ORDER_BLOCK = 64   # rows of a block of the default row order (see _row_order)
-ROW_ORDER_BUFFER = 16  # blocks interleaved
+ROW_ORDER_BLOCK = 64         # rows of a block of the default row order (see _row_order)
+ROW_ORDER_BUFFER = 64        # blocks interleaved
+ROW_ORDER_MIN_ROWS = 16_384  # below, a full shuffle
 
 # The solvers of the C++ core, from its registry (cpp/include/hogwild/solvers.hpp)
 SOLVER_INFO = {info["name"]: info for info in _core.solvers()}
@@ -187,15 +188,15 @@ class _HogwildTraining:
 
     def _row_order(self, n_samples):
         """shuffle_block_size and shuffle_buffer_blocks with "auto" resolved:
-        blocks of 64 rows interleaved 16 at a time where the data has at
-        least 16 such buffers (bench/bench_row_order.py: 2-3x faster epochs
-        than a full shuffle on data beyond the caches, the objective per
-        epoch within the full shuffle's spread over seeds, also with rows
-        sorted by label); a full shuffle on less data, where the rows sit in
-        the caches, and for the sequential solver (scikit-learn's order)."""
+        blocks of 64 rows interleaved 64 at a time on data of at least
+        16,384 rows (bench/bench_row_order.py: 2-3x faster epochs than a
+        full shuffle on data beyond the caches, the objective per epoch
+        within the full shuffle's spread over seeds, also with rows sorted
+        by label); a full shuffle on less data, where the rows sit in the
+        caches, and for the sequential solver (scikit-learn's order)."""
         block, buffer = self.shuffle_block_size, self.shuffle_buffer_blocks
         if block == "auto":
-            large = n_samples >= ROW_ORDER_BLOCK * ROW_ORDER_BUFFER * 16
+            large = n_samples >= ROW_ORDER_MIN_ROWS
             block = ROW_ORDER_BLOCK if large and self.solver != "sequential" else 1
         return dict(shuffle_block_size=int(block),
                     shuffle_buffer_blocks=ROW_ORDER_BUFFER if buffer == "auto" else int(buffer))

@@ -120,7 +120,7 @@ PARAMETERS = (
         makes epochs on data larger than the CPU caches 2-3x faster than a
         full shuffle (every row a cache miss). 1: a full shuffle, as
         scikit-learn's. ``"auto"``: 64 rows (with ``shuffle_buffer_blocks``
-        16) for data of at least 16,384 rows, 1 below (there the data sits
+        64) for data of at least 16,384 rows, 1 below (there the data sits
         in the caches) and for the ``"sequential"`` solver (scikit-learn's
         order, for exact parity).""", core=_auto_or_int,
     ),
@@ -136,7 +136,7 @@ PARAMETERS = (
         while each block is still read forwards. A two-level order after
         CorgiPile (Xu et al., "In-Database Machine Learning with CorgiPile:
         Stochastic Gradient Descent without Full Data Shuffle", SIGMOD 2022),
-        which shuffles the buffer's rows instead. ``"auto"``: 16. See the
+        which shuffles the buffer's rows instead. ``"auto"``: 64. See the
         README's "Row order" for the measurements.""", core=_auto_or_int,
     ),
     Parameter(
