@@ -382,63 +382,73 @@ class HogwildSolver {
         }
     }
 
-    // The weights as one thread reads and writes them (see row_step.hpp):
-    // its replica's slots, the shared vector through the write policy.
-    // Plain pointers, copied into the step, so that they stay in registers.
-    struct ThreadWeights {
-        SharedFeature* colocated;     // without replicas (see SharedFeature)
-        double* shared;               // with replicas: the shared weights,
-        const FeatureInfo* features;  // and the features' FeatureInfo
-        Replica* replica;             // null: no replicas, every feature is shared
-        std::size_t intercept_slot;
+    // The weights as one thread reads and writes them (see row_step.hpp), a
+    // type for each layout, so that the step's loops do not ask which one
+    // at every coordinate. Plain pointers, copied into the step, so that they
+    // stay in registers.
+    // Without replicas: every feature shared, weight and FeatureInfo on one slot.
+    struct SharedWeights {
+        SharedFeature* features;
         double* shared_intercept;
 
-        FeatureInfo info(std::int64_t j) const { return replica == nullptr ? colocated[j].info : features[j]; }
+        double read(std::int64_t j) const { return Policy::read(features[j].weight); }
+        template <class Next>
+        void update(std::int64_t j, Next&& next) {
+            SharedFeature& feature = features[j];
+            const double scale = feature.info.regularization_scale;
+            Policy::modify(feature.weight, [&](double w) { return next(w, scale); });
+        }
+        double intercept() const { return Policy::read(*shared_intercept); }
+        void add_to_intercept(double change) {
+            Policy::modify(*shared_intercept, [&](double b) { return b + change; });
+        }
+    };
+    // With replicas: the replica's slots, the shared vector through the write policy.
+    struct ReplicaWeights {
+        double* shared;
+        const FeatureInfo* features;
+        Replica* replica;
+        std::size_t intercept_slot;
+
         double read(std::int64_t j) const {
-            if (replica == nullptr) return Policy::read(colocated[j].weight);
             const std::int32_t slot = features[j].replica_slot;
             return slot >= 0 ? replica->value(static_cast<std::size_t>(slot)) : Policy::read(shared[j]);
         }
         template <class Next>
         void update(std::int64_t j, Next&& next) {
-            const FeatureInfo feature = info(j);
+            const FeatureInfo feature = features[j];
             const double scale = feature.regularization_scale;
             if (feature.replica_slot >= 0) {
                 double& value = replica->value(static_cast<std::size_t>(feature.replica_slot));
                 value = next(value, scale);
             } else {
-                Policy::modify(replica == nullptr ? colocated[j].weight : shared[j],
-                               [&](double w) { return next(w, scale); });
+                Policy::modify(shared[j], [&](double w) { return next(w, scale); });
             }
         }
         // (cumulative L1: a replicated feature takes it in the merges)
         template <class WithL1, class WithoutL1>
         void update_l1(std::int64_t j, WithL1&& with_l1, WithoutL1&& without_l1) {
-            if (info(j).replica_slot >= 0)
+            if (features[j].replica_slot >= 0)
                 update(j, without_l1);
             else
                 update(j, with_l1);
         }
-        double intercept() const {
-            return replica != nullptr ? replica->value(intercept_slot) : Policy::read(*shared_intercept);
-        }
-        void add_to_intercept(double change) {
-            if (replica != nullptr)
-                replica->value(intercept_slot) += change;
-            else
-                Policy::modify(*shared_intercept, [&](double b) { return b + change; });
-        }
+        double intercept() const { return replica->value(intercept_slot); }
+        void add_to_intercept(double change) { replica->value(intercept_slot) += change; }
     };
 
     template <class Row>
     double step(const Row& row, double y, double sample_weight, double t, double epoch_eta, Replica* replica,
                 L1Clock& clock) {
         typename Policy::RowGuard guard(policy_);
-        const ThreadWeights weights{colocated_.data(), weights_.data(), features_.data(), replica,
-                                    hot_features_.size(), &shared_intercept_.value};
-        return linear_row_step(problem_.config, problem_.strength, row, y, sample_weight,
-                               problem_.step_size(t, epoch_eta), t, problem_.n_features, weights, state_.optimizer,
-                               state_.l1, clock);
+        const double eta = problem_.step_size(t, epoch_eta);
+        if (replica == nullptr)
+            return linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t,
+                                   problem_.n_features, SharedWeights{colocated_.data(), &shared_intercept_.value},
+                                   state_.optimizer, state_.l1, clock);
+        return linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t, problem_.n_features,
+                               ReplicaWeights{weights_.data(), features_.data(), replica, hot_features_.size()},
+                               state_.optimizer, state_.l1, clock);
     }
 
     const SolverProblem<View> problem_;

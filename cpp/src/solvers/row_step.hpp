@@ -71,17 +71,28 @@ struct SharedRowsState {
 // loss gradient. Returns the row's loss before the step (for the epoch's
 // objective).
 template <class Row, class Weights, class OptimizerState>
-double linear_row_step(const TrainConfig& config, const PenaltyStrength& strength, const Row& row, double y,
-                       double sample_weight, double eta, double t, std::int64_t intercept_slot, Weights weights,
+double linear_row_step(const TrainConfig& config, const PenaltyStrength& strength, const Row& row_in, double y,
+                       double sample_weight, double eta, double t, std::int64_t intercept_slot, Weights weights_in,
                        CoordinateOptimizer<OptimizerState>& optimizer, CumulativeL1& l1, L1Clock& clock) {
+    // Local copies of the row's and the weights' pointers: the compiler then
+    // keeps them in registers, where through a reference or a parameter
+    // passed in memory it reloads them after every (relaxed atomic) store.
+    const Row row = row_in;
+    Weights weights = weights_in;
     // the margin in four independent sums (one chain of additions would make
-    // every coordinate wait for the last: the dot product is latency-bound)
-    double partial[4] = {0.0, 0.0, 0.0, 0.0};
+    // every coordinate wait for the last: the dot product is latency-bound),
+    // four scalars rather than an array, which the compiler kept in memory
+    // (the weights' relaxed atomic loads stop it from promoting the array)
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
     std::int64_t k = 0;
-    for (; k + 4 <= row.size(); k += 4)
-        for (int lane = 0; lane < 4; ++lane) partial[lane] += weights.read(row.index(k + lane)) * row.value(k + lane);
-    for (; k < row.size(); ++k) partial[0] += weights.read(row.index(k)) * row.value(k);
-    const double p = weights.intercept() + ((partial[0] + partial[1]) + (partial[2] + partial[3]));
+    for (; k + 4 <= row.size(); k += 4) {
+        s0 += weights.read(row.index(k)) * row.value(k);
+        s1 += weights.read(row.index(k + 1)) * row.value(k + 1);
+        s2 += weights.read(row.index(k + 2)) * row.value(k + 2);
+        s3 += weights.read(row.index(k + 3)) * row.value(k + 3);
+    }
+    for (; k < row.size(); ++k) s0 += weights.read(row.index(k)) * row.value(k);
+    const double p = weights.intercept() + ((s0 + s1) + (s2 + s3));
     const double loss = config.objective.loss.value(p, y);
     const double weight = example_weight(config, y, sample_weight);
     if (config.step.optimizer != Optimizer::sgd) {
@@ -125,13 +136,23 @@ double linear_row_step(const TrainConfig& config, const PenaltyStrength& strengt
         // the L2 prox divides by 1 + l2_step k_j; for the features of weight
         // k_j = 1 (every feature of dense data) one division per row, then
         // products (a division per coordinate costs more than the rest of it)
-        const double unit_shrink = 1.0 / (1.0 + step_strength.l2);
-        for (std::int64_t k = 0; k < row.size(); ++k) {
-            const double loss_step = update * row.value(k);
-            weights.update(row.index(k), [&](double w, double penalty_weight) {
-                if (penalty_weight == 1.0) return (w + loss_step) * unit_shrink;
-                return sgd_coordinate(w, loss_step, step_strength.l2, penalty_weight);  // (no L1 part here)
-            });
+        // (the tests on l2 and on k_j hoisted out of the loop where they can be)
+        const double l2 = step_strength.l2;
+        const double unit_shrink = 1.0 / (1.0 + l2);
+        if (l2 > 0.0) {
+            for (std::int64_t k = 0; k < row.size(); ++k) {
+                const double loss_step = update * row.value(k);
+                weights.update(row.index(k), [&](double w, double penalty_weight) {
+                    // = sgd_coordinate(w, loss_step, l2, penalty_weight) (no L1 part here)
+                    return penalty_weight == 1.0 ? (w + loss_step) * unit_shrink
+                                                 : (w + loss_step) / (1.0 + l2 * penalty_weight);
+                });
+            }
+        } else {
+            for (std::int64_t k = 0; k < row.size(); ++k) {
+                const double loss_step = update * row.value(k);
+                weights.update(row.index(k), [&](double w, double) { return w + loss_step; });
+            }
         }
     }
     if (update != 0.0 && config.objective.fit_intercept) weights.add_to_intercept(update * config.objective.intercept_decay);
