@@ -70,16 +70,30 @@ struct alignas(16) SharedFeature {
     FeatureInfo info;
 };
 
-// A thread's private copy of the replicated weights (slots ordered from the
-// most to the least frequent feature); the last slot is the intercept.
+// A thread's private copy of the replicated weights. Slots are ordered from
+// the most to the least frequent feature; the last slot is the intercept.
+// The copies are kept by slot (`values`), or, where every feature that
+// occurs is replicated and the copies fit (kMaxDenseReplicaBytes), by
+// feature (`by_feature`, each value beside its FeatureInfo): a step then
+// reads one cache line per coordinate, without first reading the slot
+// (measured: a one-thread epoch with every feature replicated by slot took
+// 1.44x one without replicas).
 struct Replica {
-    std::vector<double> values;
-    std::vector<double> base;  // the shared values when last merged
+    std::vector<double> values;             // by slot (empty when by feature)
+    std::vector<SharedFeature> by_feature;  // by feature; [n_features]: the intercept
+    std::vector<double> base;               // by slot: the shared values when last merged
+    const std::int64_t* slot_features = nullptr;  // by feature: slot -> feature
+    std::size_t n_hot = 0;
 
-    explicit Replica(std::size_t n) : values(n), base(n) {}
-    double& value(std::size_t slot) { return values[slot]; }
-    std::size_t size() const { return values.size(); }
+    double& value(std::size_t slot) {
+        if (by_feature.empty()) return values[slot];
+        return by_feature[slot < n_hot ? static_cast<std::size_t>(slot_features[slot]) : by_feature.size() - 1].weight;
+    }
+    std::size_t size() const { return base.size(); }
 };
+
+// The most memory the by-feature replicas of all threads may take together.
+inline constexpr std::int64_t kMaxDenseReplicaBytes = std::int64_t{512} << 20;
 
 // Per feature: training rows that contain it and the sum of its squared values.
 struct FeatureStats {
@@ -120,8 +134,20 @@ class HogwildSolver {
         const FeatureStats stats = feature_stats();
         build_slots(stats, count_training_rows(targets, X.n_rows));
         // allocated here, not in the parallel region, where an exception would terminate
-        replicas_.assign(static_cast<std::size_t>(problem_.n_threads),
-                         Replica(replicas_on_ ? hot_features_.size() + 1 : 0));
+        replicas_.resize(static_cast<std::size_t>(problem_.n_threads));
+        if (replicas_on_) {
+            for (Replica& replica : replicas_) {
+                replica.base.resize(hot_features_.size() + 1);
+                replica.n_hot = hot_features_.size();
+                if (!dense_replicas_) {
+                    replica.values.resize(hot_features_.size() + 1);
+                    continue;
+                }
+                replica.slot_features = hot_features_.data();
+                replica.by_feature.resize(features_.size() + 1);
+                for (std::size_t j = 0; j < features_.size(); ++j) replica.by_feature[j].info = features_[j];
+            }
+        }
     }
 
     std::int64_t hot_features_used() const { return static_cast<std::int64_t>(hot_features_.size()); }
@@ -246,6 +272,11 @@ class HogwildSolver {
         for (std::size_t s = 0; s < hot_features_.size(); ++s)
             features_[static_cast<std::size_t>(hot_features_[s])].replica_slot = static_cast<std::int32_t>(s);
         replicas_on_ = !locked && (problem_.n_threads > 1 || n_hot > 0);
+        std::int64_t n_occurring = 0;
+        for (const auto c : counts) n_occurring += c > 0 ? 1 : 0;
+        dense_replicas_ = replicas_on_ && n_hot >= n_occurring &&
+                          (problem_.n_features + 1) * static_cast<std::int64_t>(sizeof(SharedFeature)) *
+                                  problem_.n_threads <= kMaxDenseReplicaBytes;
         if (replicas_on_) {
             weights_.assign(problem_.model.weights, problem_.model.weights + problem_.n_features);
         } else {
@@ -412,14 +443,14 @@ class HogwildSolver {
 
         double read(std::int64_t j) const {
             const std::int32_t slot = features[j].replica_slot;
-            return slot >= 0 ? replica->value(static_cast<std::size_t>(slot)) : Policy::read(shared[j]);
+            return slot >= 0 ? replica->values[static_cast<std::size_t>(slot)] : Policy::read(shared[j]);
         }
         template <class Next>
         void update(std::int64_t j, Next&& next) {
             const FeatureInfo feature = features[j];
             const double scale = feature.regularization_scale;
             if (feature.replica_slot >= 0) {
-                double& value = replica->value(static_cast<std::size_t>(feature.replica_slot));
+                double& value = replica->values[static_cast<std::size_t>(feature.replica_slot)];
                 value = next(value, scale);
             } else {
                 Policy::modify(shared[j], [&](double w) { return next(w, scale); });
@@ -433,8 +464,27 @@ class HogwildSolver {
             else
                 update(j, with_l1);
         }
-        double intercept() const { return replica->value(intercept_slot); }
-        void add_to_intercept(double change) { replica->value(intercept_slot) += change; }
+        double intercept() const { return replica->values[intercept_slot]; }
+        void add_to_intercept(double change) { replica->values[intercept_slot] += change; }
+    };
+    // With replicas by feature (every feature a step touches is replicated).
+    struct DenseReplicaWeights {
+        SharedFeature* mine;  // [n_features]: the intercept
+        std::int64_t intercept_index;
+
+        double read(std::int64_t j) const { return mine[j].weight; }
+        template <class Next>
+        void update(std::int64_t j, Next&& next) {
+            SharedFeature& feature = mine[j];
+            feature.weight = next(feature.weight, feature.info.regularization_scale);
+        }
+        // (cumulative L1: every feature here is replicated and takes it in the merges)
+        template <class WithL1, class WithoutL1>
+        void update_l1(std::int64_t j, WithL1&&, WithoutL1&& without_l1) {
+            update(j, without_l1);
+        }
+        double intercept() const { return mine[intercept_index].weight; }
+        void add_to_intercept(double change) { mine[intercept_index].weight += change; }
     };
 
     template <class Row>
@@ -445,6 +495,10 @@ class HogwildSolver {
         if (replica == nullptr)
             return linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t,
                                    problem_.n_features, SharedWeights{colocated_.data(), &shared_intercept_.value},
+                                   state_.optimizer, state_.l1, clock);
+        if (dense_replicas_)
+            return linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t,
+                                   problem_.n_features, DenseReplicaWeights{replica->by_feature.data(), problem_.n_features},
                                    state_.optimizer, state_.l1, clock);
         return linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t, problem_.n_features,
                                ReplicaWeights{weights_.data(), features_.data(), replica, hot_features_.size()},
@@ -461,6 +515,7 @@ class HogwildSolver {
     std::vector<std::int64_t> hot_features_;
     std::vector<Replica> replicas_;  // one per thread
     bool replicas_on_ = false;
+    bool dense_replicas_ = false;  // replicas by feature (see Replica)
     std::int64_t n_frequent_ = 0;                  // replica slots merged every sync_every_ rows
     std::vector<float> others_touch_probability_;  // per replica slot
     std::vector<float> stiffness_per_step_;        // expected sum of x^2 per merge interval
