@@ -57,7 +57,7 @@ struct FeatureInfo {
     std::int32_t replica_slot;   // index in the thread replicas, -1: shared
 };
 
-// Without replicas (one thread, or hot_features=0) a feature's shared weight
+// Without replicas (one thread, or hot_features=0), on sparse data, a feature's shared weight
 // and its FeatureInfo lie on one 16-byte slot: a step reads both for each of
 // the row's features, and one cache line instead of two makes a one-thread
 // epoch 1.1-1.2x faster when the weights outgrow the L2 cache. With replicas
@@ -277,7 +277,7 @@ class HogwildSolver {
         dense_replicas_ = replicas_on_ && n_hot >= n_occurring &&
                           (problem_.n_features + 1) * static_cast<std::int64_t>(sizeof(SharedFeature)) *
                                   problem_.n_threads <= kMaxDenseReplicaBytes;
-        if (replicas_on_) {
+        if (replicas_on_ || kDense) {
             weights_.assign(problem_.model.weights, problem_.model.weights + problem_.n_features);
         } else {
             colocated_.resize(features_.size());
@@ -328,7 +328,7 @@ class HogwildSolver {
     }
 
     // The shared weight of feature j, in either layout.
-    double& weight(std::size_t j) { return replicas_on_ ? weights_[j] : colocated_[j].weight;
+    double& weight(std::size_t j) { return replicas_on_ || kDense ? weights_[j] : colocated_[j].weight;
     }
 
     double& shared_value(std::size_t slot) {
@@ -467,6 +467,23 @@ class HogwildSolver {
         double intercept() const { return replica->values[intercept_slot]; }
         void add_to_intercept(double change) { replica->values[intercept_slot] += change; }
     };
+    // Dense data without replicas: every row holds every feature, so every
+    // penalty weight is 1 (n_train / n_train) and the weights are one plain
+    // array, which the step's loops read and write in order.
+    struct DenseSharedWeights {
+        double* shared;
+        double* shared_intercept;
+
+        double read(std::int64_t j) const { return Policy::read(shared[j]); }
+        template <class Next>
+        void update(std::int64_t j, Next&& next) {
+            Policy::modify(shared[j], [&](double w) { return next(w, 1.0); });
+        }
+        double intercept() const { return Policy::read(*shared_intercept); }
+        void add_to_intercept(double change) {
+            Policy::modify(*shared_intercept, [&](double b) { return b + change; });
+        }
+    };
     // With replicas by feature (every feature a step touches is replicated).
     struct DenseReplicaWeights {
         SharedFeature* mine;  // [n_features]: the intercept
@@ -492,6 +509,12 @@ class HogwildSolver {
                 L1Clock& clock) {
         typename Policy::RowGuard guard(policy_);
         const double eta = problem_.step_size(t, epoch_eta);
+        if constexpr (kDense) {
+            if (replica == nullptr)
+                return linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t,
+                                       problem_.n_features, DenseSharedWeights{weights_.data(), &shared_intercept_.value},
+                                       state_.optimizer, state_.l1, clock);
+        }
         if (replica == nullptr)
             return linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t,
                                    problem_.n_features, SharedWeights{colocated_.data(), &shared_intercept_.value},
@@ -505,10 +528,12 @@ class HogwildSolver {
                                state_.optimizer, state_.l1, clock);
     }
 
+    static constexpr bool kDense = std::is_same_v<typename View::Row, DenseRow<typename View::value_type>>;
     const SolverProblem<View> problem_;
 
     // the shared weights (published to problem_.model per epoch): with
-    // replicas weights_ and features_, without them colocated_ (see SharedFeature)
+    // replicas, or on dense data, weights_ and features_, without them
+    // colocated_ (see SharedFeature)
     std::vector<double> weights_;
     std::vector<FeatureInfo> features_;
     std::vector<SharedFeature> colocated_;
@@ -530,6 +555,10 @@ class HogwildSolver {
 template <class View>
 std::unique_ptr<TrainingSession> make_hogwild_session(const View& X, const Targets& targets, const TrainConfig& config,
                                                       const ModelState& model) {
+    // (one thread: no write can race another, whichever policy was asked for;
+    // the locked baseline stays as it is)
+    if (config.parallel.n_threads <= 1 && config.parallel.write != WritePolicyKind::locked)
+        return make_solver_session<View, HogwildSolver<View, SoleWrites>>(X, targets, config, model);
     switch (config.parallel.write) {
         case WritePolicyKind::atomic:
             return make_solver_session<View, HogwildSolver<View, AtomicWrites>>(X, targets, config, model);

@@ -8,6 +8,10 @@
 //   AtomicAdd Read-modify-write with compare-and-swap: no update is lost.
 //   Locked    One lock around a whole row: the baseline that shows what
 //             lock-free buys.
+//   Sole      One thread alone (n_threads=1, racy or atomic): plain loads
+//             and stores. Nothing else touches the weights while it trains;
+//             a relaxed atomic access would still stop the compiler from
+//             keeping values in registers and combining the accesses.
 #pragma once
 
 #include <atomic>
@@ -24,6 +28,17 @@ struct RacyWrites {
     static void modify(double& slot, Update&& update) {
         std::atomic_ref<double> ref(slot);
         ref.store(update(ref.load(std::memory_order_relaxed)), std::memory_order_relaxed);
+    }
+};
+
+struct SoleWrites {
+    struct RowGuard {
+        explicit RowGuard(SoleWrites&) {}
+    };
+    static double read(double& slot) { return slot; }
+    template <class Update>
+    static void modify(double& slot, Update&& update) {
+        slot = update(slot);
     }
 };
 
