@@ -19,10 +19,14 @@
 
 namespace hogwild {
 
+// The row guard of the policies that take no lock: nothing.
+struct NoRowGuard {
+    template <class Policy>
+    explicit NoRowGuard(Policy&) {}
+};
+
 struct RacyWrites {
-    struct RowGuard {
-        explicit RowGuard(RacyWrites&) {}
-    };
+    using RowGuard = NoRowGuard;
     static double read(double& slot) { return std::atomic_ref<double>(slot).load(std::memory_order_relaxed); }
     template <class Update>
     static void modify(double& slot, Update&& update) {
@@ -32,9 +36,7 @@ struct RacyWrites {
 };
 
 struct SoleWrites {
-    struct RowGuard {
-        explicit RowGuard(SoleWrites&) {}
-    };
+    using RowGuard = NoRowGuard;
     static double read(double& slot) { return slot; }
     template <class Update>
     static void modify(double& slot, Update&& update) {
@@ -43,9 +45,7 @@ struct SoleWrites {
 };
 
 struct AtomicWrites {
-    struct RowGuard {
-        explicit RowGuard(AtomicWrites&) {}
-    };
+    using RowGuard = NoRowGuard;
     static double read(double& slot) { return std::atomic_ref<double>(slot).load(std::memory_order_relaxed); }
     template <class Update>
     static void modify(double& slot, Update&& update) {
@@ -56,18 +56,12 @@ struct AtomicWrites {
     }
 };
 
-struct LockedWrites {
-    // The whole row (read, then write) happens under the one lock.
+// Racy's reads and writes, the whole row (read, then write) under the one lock.
+struct LockedWrites : RacyWrites {
     struct RowGuard {
         explicit RowGuard(LockedWrites& policy) : lock(policy.mutex) {}
         std::lock_guard<std::mutex> lock;
     };
-    static double read(double& slot) { return std::atomic_ref<double>(slot).load(std::memory_order_relaxed); }
-    template <class Update>
-    static void modify(double& slot, Update&& update) {
-        std::atomic_ref<double> ref(slot);
-        ref.store(update(ref.load(std::memory_order_relaxed)), std::memory_order_relaxed);
-    }
     std::mutex mutex;
 };
 
