@@ -122,7 +122,7 @@ PARAMETERS = (
         scikit-learn's. ``"auto"``: 64 rows (with ``shuffle_buffer_blocks``
         64) for data of at least 16,384 rows, 1 below (there the data sits
         in the caches) and for the ``"sequential"`` solver (scikit-learn's
-        order, for exact parity).""", core=_auto_or_int,
+        order, for exact parity).""",  # (passed to the core by the engine's _row_order)
     ),
     Parameter(
         "shuffle_buffer_blocks", "auto", [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -137,7 +137,7 @@ PARAMETERS = (
         CorgiPile (Xu et al., "In-Database Machine Learning with CorgiPile:
         Stochastic Gradient Descent without Full Data Shuffle", SIGMOD 2022),
         which shuffles the buffer's rows instead. ``"auto"``: 64. See the
-        README's "Row order" for the measurements.""", core=_auto_or_int,
+        README's "Row order" for the measurements.""",  # (passed by the engine's _row_order)
     ),
     Parameter(
         "pin_threads", True, ["boolean"],

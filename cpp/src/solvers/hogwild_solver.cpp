@@ -57,9 +57,9 @@ struct FeatureInfo {
     std::int32_t replica_slot;   // index in the thread replicas, -1: shared
 };
 
-// Without replicas (one thread, or hot_features=0), on sparse data, a feature's shared weight
-// and its FeatureInfo lie on one 16-byte slot: a step reads both for each of
-// the row's features, and one cache line instead of two makes a one-thread
+// Without replicas (one thread, or hot_features=0), on sparse data, a
+// feature's shared weight and its FeatureInfo lie on one 16-byte slot: a step
+// reads both for each of the row's features, and one cache line instead of two makes a one-thread
 // epoch 1.1-1.2x faster when the weights outgrow the L2 cache. With replicas
 // they stay apart: other threads' merges write the shared weights, and a
 // line they wrote would travel back to this core for every read of the
@@ -73,7 +73,7 @@ struct alignas(16) SharedFeature {
 // A thread's private copy of the replicated weights. Slots are ordered from
 // the most to the least frequent feature; the last slot is the intercept.
 // The copies are kept by slot (`values`), or, where every feature that
-// occurs is replicated and the copies fit (kMaxDenseReplicaBytes), by
+// occurs is replicated and the copies fit (kMaxByFeatureReplicaBytes), by
 // feature (`by_feature`, each value beside its FeatureInfo): a step then
 // reads one cache line per coordinate, without first reading the slot
 // (measured: a one-thread epoch with every feature replicated by slot took
@@ -93,7 +93,7 @@ struct Replica {
 };
 
 // The most memory the by-feature replicas of all threads may take together.
-inline constexpr std::int64_t kMaxDenseReplicaBytes = std::int64_t{512} << 20;
+inline constexpr std::int64_t kMaxByFeatureReplicaBytes = std::int64_t{512} << 20;
 
 // Per feature: training rows that contain it and the sum of its squared values.
 struct FeatureStats {
@@ -139,7 +139,7 @@ class HogwildSolver {
             for (Replica& replica : replicas_) {
                 replica.base.resize(hot_features_.size() + 1);
                 replica.n_hot = hot_features_.size();
-                if (!dense_replicas_) {
+                if (!replicas_by_feature_) {
                     replica.values.resize(hot_features_.size() + 1);
                     continue;
                 }
@@ -274,9 +274,9 @@ class HogwildSolver {
         replicas_on_ = !locked && (problem_.n_threads > 1 || n_hot > 0);
         std::int64_t n_occurring = 0;
         for (const auto c : counts) n_occurring += c > 0 ? 1 : 0;
-        dense_replicas_ = replicas_on_ && n_hot >= n_occurring &&
+        replicas_by_feature_ = replicas_on_ && n_hot >= n_occurring &&
                           (problem_.n_features + 1) * static_cast<std::int64_t>(sizeof(SharedFeature)) *
-                                  problem_.n_threads <= kMaxDenseReplicaBytes;
+                                  problem_.n_threads <= kMaxByFeatureReplicaBytes;
         if (replicas_on_ || kDense) {
             weights_.assign(problem_.model.weights, problem_.model.weights + problem_.n_features);
         } else {
@@ -485,7 +485,7 @@ class HogwildSolver {
         }
     };
     // With replicas by feature (every feature a step touches is replicated).
-    struct DenseReplicaWeights {
+    struct ByFeatureReplicaWeights {
         SharedFeature* mine;  // [n_features]: the intercept
         std::int64_t intercept_index;
 
@@ -519,9 +519,9 @@ class HogwildSolver {
             return linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t,
                                    problem_.n_features, SharedWeights{colocated_.data(), &shared_intercept_.value},
                                    state_.optimizer, state_.l1, clock);
-        if (dense_replicas_)
+        if (replicas_by_feature_)
             return linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t,
-                                   problem_.n_features, DenseReplicaWeights{replica->by_feature.data(), problem_.n_features},
+                                   problem_.n_features, ByFeatureReplicaWeights{replica->by_feature.data(), problem_.n_features},
                                    state_.optimizer, state_.l1, clock);
         return linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t, problem_.n_features,
                                ReplicaWeights{weights_.data(), features_.data(), replica, hot_features_.size()},
@@ -540,7 +540,7 @@ class HogwildSolver {
     std::vector<std::int64_t> hot_features_;
     std::vector<Replica> replicas_;  // one per thread
     bool replicas_on_ = false;
-    bool dense_replicas_ = false;  // replicas by feature (see Replica)
+    bool replicas_by_feature_ = false;  // replicas by feature (see Replica)
     std::int64_t n_frequent_ = 0;                  // replica slots merged every sync_every_ rows
     std::vector<float> others_touch_probability_;  // per replica slot
     std::vector<float> stiffness_per_step_;        // expected sum of x^2 per merge interval
