@@ -13,6 +13,9 @@
 #include <string>
 
 #include "bindings.hpp"
+#include "session_binding.hpp"
+#include "hogwild/gpu/batch_trainer.hpp"
+#include "hogwild/gpu/device_session.hpp"
 #include "hogwild/core/build_info.hpp"
 #include "hogwild/config.hpp"
 #include "hogwild/core/low_precision.hpp"
@@ -22,152 +25,9 @@
 
 namespace py = pybind11;
 using namespace hogwild;
+using hogwild::bindings::Session;
 
 namespace {
-
-// NumPy may describe one type with several dtype objects (memmaps,
-// unpickled arrays): compare type numbers and require native byte order.
-template <class T>
-bool has_dtype(const py::array& array) {
-    const py::dtype dtype = array.dtype();
-    const char order = dtype.byteorder();
-    const char native_order = std::endian::native == std::endian::little ? '<' : '>';
-    const bool native = order == '=' || order == '|' || order == native_order;
-    return dtype.num() == py::dtype::of<T>().num() && native;
-}
-
-// A C-contiguous array of exactly type T and the given length; never a copy.
-template <class T>
-T* checked_buffer(const py::handle& object, const char* name, std::int64_t length, bool writable) {
-    if (!py::isinstance<py::array>(object)) throw py::type_error(std::string(name) + " must be a NumPy array");
-    auto array = py::reinterpret_borrow<py::array>(object);
-    if (!has_dtype<T>(array))
-        throw py::type_error(std::string(name) + " has dtype " + py::str(array.dtype()).cast<std::string>() +
-                             ", expected " + py::str(py::dtype::of<T>()).cast<std::string>());
-    if (!(array.flags() & py::array::c_style)) throw py::value_error(std::string(name) + " must be C-contiguous");
-    if (length >= 0 && array.size() != length)
-        throw py::value_error(std::string(name) + " has " + std::to_string(array.size()) + " elements, expected " +
-                              std::to_string(length));
-    if (writable && !array.writeable()) throw py::value_error(std::string(name) + " must be writable");
-    return static_cast<T*>(const_cast<void*>(array.data()));
-}
-
-py::dict result_to_dict(const TrainResult& result) {
-    const auto n = static_cast<py::ssize_t>(result.history.size());
-    py::array_t<double> objective(n), seconds(n), examples_per_second(n), validation_score(n);
-    py::array_t<std::int64_t> updates(n);
-    for (py::ssize_t e = 0; e < n; ++e) {
-        const auto& r = result.history[static_cast<std::size_t>(e)];
-        objective.mutable_at(e) = r.objective;
-        seconds.mutable_at(e) = r.seconds;
-        updates.mutable_at(e) = r.updates;
-        examples_per_second.mutable_at(e) = r.examples_per_second;
-        validation_score.mutable_at(e) = r.validation_score;
-    }
-    py::dict history;
-    history["objective"] = objective;
-    history["seconds"] = seconds;
-    history["updates"] = updates;
-    history["examples_per_second"] = examples_per_second;
-    history["validation_score"] = validation_score;
-    if (n > 0 && !result.history.front().staleness_counts.empty()) {
-        py::list staleness;
-        py::array_t<std::int64_t> dropped(n);
-        for (py::ssize_t e = 0; e < n; ++e) {
-            const auto& counts = result.history[static_cast<std::size_t>(e)].staleness_counts;
-            staleness.append(py::array_t<std::int64_t>(static_cast<py::ssize_t>(counts.size()), counts.data()));
-            dropped.mutable_at(e) = result.history[static_cast<std::size_t>(e)].stale_dropped;
-        }
-        history["staleness"] = staleness;
-        history["stale_dropped"] = dropped;
-    }
-    py::dict out;
-    out["n_iter"] = result.n_iter;
-    out["t"] = result.t;
-    out["interrupted"] = result.interrupted;
-    out["stopped_by_callback"] = result.stopped_by_callback;
-    out["diverged"] = result.diverged;
-    out["threads_used"] = result.threads_used;
-    out["hot_features_used"] = result.hot_features_used;
-    out["history"] = history;
-    return out;
-}
-
-// A read-only NumPy view of memory the solver owns, valid during a callback.
-py::array_t<double> borrowed_view(const double* values, std::int64_t size) {
-    py::capsule no_owner(values, [](void*) {});
-    py::array_t<double> view({static_cast<py::ssize_t>(size)}, values, no_owner);
-    view.attr("setflags")(py::arg("write") = false);
-    return view;
-}
-
-// Hands each epoch to a Python callable (taking the GIL briefly). An
-// exception in the callable stops training and is re-raised afterwards.
-EpochCallback python_epoch_callback(const py::object& callback, bool& raised) {
-    if (callback.is_none()) return {};
-    const py::handle function = callback;  // the caller keeps it alive
-    return [function, &raised](const EpochSnapshot& snapshot) {
-        py::gil_scoped_acquire gil;
-        try {
-            py::dict record;
-            record["epoch"] = snapshot.epoch;
-            record["objective"] = snapshot.record->objective;
-            record["seconds"] = snapshot.record->seconds;
-            record["updates"] = snapshot.record->updates;
-            record["examples_per_second"] = snapshot.record->examples_per_second;
-            record["validation_score"] = snapshot.record->validation_score;
-            record["t"] = snapshot.t;
-            record["coef"] = borrowed_view(snapshot.weights, snapshot.n_features);
-            record["intercept"] = snapshot.intercept;
-            if (snapshot.average_weights != nullptr) {
-                record["average_coef"] = borrowed_view(snapshot.average_weights, snapshot.n_features);
-                record["average_intercept"] = snapshot.average_intercept;
-            }
-            const py::object answer = function(record);
-            return !(py::isinstance<py::bool_>(answer) && !answer.cast<bool>());  // only False stops
-        } catch (py::error_already_set& error) {
-            error.restore();
-            raised = true;
-            return false;
-        }
-    };
-}
-
-// Runs `train` with the GIL released. Every ~100 ms the calling thread
-// briefly takes the GIL to let Python run its signal handlers. A signal
-// whose handler raised (Ctrl-C: KeyboardInterrupt) stops training after
-// the current chunk of work; its exception is handed back in `interrupt`
-// (cleared from Python's error indicator), so that the caller can first
-// record the epochs that finished and then raise it. An exception of the
-// epoch callback propagates at once.
-template <class Train>
-TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback, py::object& interrupt) {
-    using Clock = std::chrono::steady_clock;
-    auto last_check = Clock::now();
-    bool signalled = false;
-    bool callback_raised = false;
-    TrainHooks hooks;
-    hooks.interrupted = [&]() {
-        const auto now = Clock::now();
-        if (now - last_check < std::chrono::milliseconds(100)) return false;
-        last_check = now;
-        py::gil_scoped_acquire gil;
-        if (PyErr_CheckSignals() != 0) signalled = true;
-        return signalled;
-    };
-    hooks.after_epoch = python_epoch_callback(epoch_callback, callback_raised);
-    TrainResult result;
-    {
-        py::gil_scoped_release release;
-        result = train(hooks);
-    }
-    if (callback_raised) throw py::error_already_set();
-    if (signalled) {
-        py::error_already_set raised;  // (takes the exception out of Python's error indicator)
-        interrupt = raised.value();
-    }
-    return result;
-}
 
 // The registry as the Python layer reads it: one dict per solver.
 py::list solvers() {
@@ -180,156 +40,29 @@ py::list solvers() {
     return out;
 }
 
-template <class Value>
-std::unique_ptr<TrainingSession> csr_session(const std::string& solver, const py::array& data, const py::array& indices,
-                                             const py::array& indptr, std::int64_t n_rows, std::int64_t n_cols,
-                                             const Targets& targets, const TrainConfig& config,
-                                             const ModelState& model) {
-    const std::int64_t nnz = static_cast<std::int64_t>(data.size());
-    auto make = [&](auto index_tag) {
-        using Index = decltype(index_tag);
-        CsrView<Value, Index> view;
-        view.data = checked_buffer<Value>(data, "X.data", nnz, false);
-        view.indices = checked_buffer<Index>(indices, "X.indices", nnz, false);
-        view.indptr = checked_buffer<Index>(indptr, "X.indptr", n_rows + 1, false);
-        view.n_rows = n_rows;
-        view.n_cols = n_cols;
+// The CPU solvers' session maker: the registry's solver of this name.
+auto cpu_solver(const std::string& solver) {
+    find_solver(solver);  // an unknown name: ValueError (pybind11 maps std::invalid_argument to it)
+    return [solver](const auto& view, const Targets& targets, const TrainConfig& config, const ModelState& model) {
         return make_session(solver, view, targets, config, model);
     };
-    if (has_dtype<std::int32_t>(indices)) return make(std::int32_t{});
-    if (has_dtype<std::int64_t>(indices)) return make(std::int64_t{});
-    throw py::type_error("X.indices must be int32 or int64");
 }
 
-// A training session over the caller's buffers (see runtime/session.hpp):
-// `run(epochs)` trains more epochs in place, continuing where the last run
-// stopped; between runs the caller may read and write coef, intercept and
-// the average buffers. The session holds references to every buffer.
-class Session {
-  public:
-    Session(const std::string& solver, py::object X, py::object y, py::object sample_weight,
-            py::object validation_mask, py::object coef, py::object intercept, py::object average_coef,
-            py::object average_intercept, const py::dict& options)
-        : buffers_(py::make_tuple(X, y, sample_weight, validation_mask, coef, intercept, average_coef,
-                                  average_intercept)) {
-        find_solver(solver);  // an unknown name: ValueError (pybind11 maps std::invalid_argument to it)
-        const TrainConfig config = bindings::config_from_dict(options);
-        max_iter_ = config.stopping.max_iter;
-
-        std::int64_t n_rows = 0, n_cols = 0;
-        const bool sparse = py::isinstance<py::tuple>(X);
-        if (sparse) {
-            auto parts = X.cast<py::tuple>();  // (data, indices, indptr, n_rows, n_cols)
-            if (parts.size() != 5) throw py::value_error("X must be (data, indices, indptr, n_rows, n_cols)");
-            n_rows = parts[3].cast<std::int64_t>();
-            n_cols = parts[4].cast<std::int64_t>();
-        } else {
-            auto array = X.cast<py::array>();
-            if (array.ndim() != 2) throw py::value_error("X must be 2-dimensional");
-            n_rows = array.shape(0);
-            n_cols = array.shape(1);
-        }
-
-        if (n_rows < 0 || n_cols < 0) throw py::value_error("X must have non-negative dimensions");
-        if (config.stopping.early_stopping && validation_mask.is_none())
-            throw py::value_error("early_stopping needs a validation_mask");
-        Targets targets;
-        targets.y = checked_buffer<double>(y, "y", n_rows, false);
-        targets.sample_weight = checked_buffer<double>(sample_weight, "sample_weight", n_rows, false);
-        if (!validation_mask.is_none())
-            targets.validation_mask = checked_buffer<std::uint8_t>(validation_mask, "validation_mask", n_rows, false);
-
-        ModelState model;
-        model.n_features = n_cols;
-        model.weights = checked_buffer<double>(coef, "coef", n_cols, true);
-        model.intercept = checked_buffer<double>(intercept, "intercept", 1, true);
-        if (config.step.average > 0) {
-            model.average_weights = checked_buffer<double>(average_coef, "average_coef", n_cols, true);
-            model.average_intercept = checked_buffer<double>(average_intercept, "average_intercept", 1, true);
-        }
-
-        if (sparse) {
-            auto parts = X.cast<py::tuple>();
-            auto data = parts[0].cast<py::array>();
-            auto indices = parts[1].cast<py::array>();
-            auto indptr = parts[2].cast<py::array>();
-            if (has_dtype<float>(data))
-                session_ = csr_session<float>(solver, data, indices, indptr, n_rows, n_cols, targets, config, model);
-            else if (has_dtype<double>(data))
-                session_ = csr_session<double>(solver, data, indices, indptr, n_rows, n_cols, targets, config, model);
-            else
-                throw py::type_error("X.data must be float32 or float64");
-        } else {
-            auto array = X.cast<py::array>();
-            if (has_dtype<float>(array)) {
-                DenseView<float> view{checked_buffer<float>(array, "X", n_rows * n_cols, false), n_rows, n_cols};
-                session_ = make_session(solver, view, targets, config, model);
-            } else if (has_dtype<double>(array)) {
-                DenseView<double> view{checked_buffer<double>(array, "X", n_rows * n_cols, false), n_rows, n_cols};
-                session_ = make_session(solver, view, targets, config, model);
-            } else {
-                throw py::type_error("X must be float32 or float64");
-            }
-        }
-    }
-
-    // Trains up to `epochs` more epochs (None: max_iter of the options).
-    py::dict run(const py::object& epochs, const py::object& epoch_callback) {
-        const int n = epochs.is_none() ? max_iter_ : epochs.cast<int>();
-        if (n < 1) throw py::value_error("epochs must be >= 1");
-        if (running_) throw std::runtime_error("this session is already running (on another thread)");
-        running_ = true;
-        struct Done {
-            bool& flag;
-            ~Done() { flag = false; }
-        } done{running_};
-        py::object interrupt = py::none();
-        const TrainResult result = run_interruptibly(
-            [&](const TrainHooks& hooks) { return session_->run(n, hooks); }, epoch_callback, interrupt);
-        py::dict out = result_to_dict(result);
-        out["interrupt"] = interrupt;  // the signal's exception (KeyboardInterrupt), for the caller to raise
-        return out;
-    }
-
-    // {"first": ..., "second": ...}: copies of the optimizer's state (see
-    // TrainingSession::optimizer_state).
-    py::dict optimizer_state() const {
-        const OptimizerMoments moments = session_->optimizer_state();
-        py::dict state;
-        state["first"] = py::array_t<double>(static_cast<py::ssize_t>(moments.first.size()), moments.first.data());
-        state["second"] = py::array_t<double>(static_cast<py::ssize_t>(moments.second.size()), moments.second.data());
-        return state;
-    }
-
-    void set_optimizer_state(const py::dict& state) {
-        if (running_) throw std::runtime_error("this session is running (on another thread)");
-        for (const auto& item : state) {
-            const std::string key = py::str(item.first);
-            if (key != "first" && key != "second")
-                throw py::value_error("optimizer state has 'first' and 'second', not '" + key + "'");
-        }
-        auto moment = [&](const char* key) {
-            if (!state.contains(key)) throw py::value_error(std::string("optimizer state needs '") + key + "'");
-            const auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(state[key]);
-            if (!values || values.ndim() != 1)
-                throw py::value_error(std::string("optimizer state '") + key + "' must be a 1-D float array");
-            return std::vector<double>(values.data(), values.data() + values.size());
-        };
-        session_->set_optimizer_state(OptimizerMoments{moment("first"), moment("second")});
-    }
-
-  private:
-    py::tuple buffers_;  // keeps every buffer the session points into alive
-    std::unique_ptr<TrainingSession> session_;
-    int max_iter_ = 1;
-    bool running_ = false;
-};
+// The GPU solvers' session maker with the GPU trainer's CPU emulation (for
+// tests on machines without a GPU; gpu/host_backend.hpp).
+auto emulated_gpu_solver(const std::string& solver, const std::string& reduction) {
+    const gpu::Reduction kind = gpu::reduction_from_name(reduction);
+    return [solver, kind](const auto& view, const Targets& targets, const TrainConfig& config,
+                          const ModelState& model) {
+        return gpu::make_device_session(solver, view, targets, config, model, gpu::make_host_emulated_trainer, kind, 0);
+    };
+}
 
 py::dict train(const std::string& solver, py::object X, py::object y, py::object sample_weight,
                py::object validation_mask, py::object coef, py::object intercept, py::object average_coef,
                py::object average_intercept, const py::dict& options, const py::object& epoch_callback) {
-    Session session(solver, X, y, sample_weight, validation_mask, coef, intercept, average_coef, average_intercept,
-                    options);
+    Session session(cpu_solver(solver), X, y, sample_weight, validation_mask, coef, intercept, average_coef,
+                    average_intercept, options);
     py::dict result = session.run(py::none(), epoch_callback);
     if (!result["interrupt"].is_none()) {  // (this one-call form raises it at once)
         PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(result["interrupt"].ptr())), result["interrupt"].ptr());
@@ -367,27 +100,34 @@ PYBIND11_MODULE(_core, m) {
           "Train in place. X is a dense 2-D array or a tuple (data, indices, indptr, n_rows, n_cols).\n"
           "epoch_callback(record) is called after each epoch (record['coef'] is a read-only view valid\n"
           "during the call); returning False stops training.");
-    py::class_<Session>(m, "Session",
-                        "A training session over the caller's buffers: run(epochs) trains more epochs in place,\n"
-                        "continuing exactly where the last run stopped; coef, intercept and the average buffers\n"
-                        "may be read and written between runs (a written model is where the next run starts).")
-        .def(py::init<const std::string&, py::object, py::object, py::object, py::object, py::object, py::object,
-                      py::object, py::object, const py::dict&>(),
-             py::arg("solver"), py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("validation_mask"),
-             py::arg("coef"), py::arg("intercept"), py::arg("average_coef"), py::arg("average_intercept"),
-             py::arg("options"))
-        .def("run", &Session::run, py::arg("epochs") = py::none(), py::arg("epoch_callback") = py::none(),
-             "Train up to `epochs` more epochs (default: max_iter); returns the run's result dict. A\n"
-             "signal whose handler raised (Ctrl-C) ends the run after the epochs that finished; its\n"
-             "exception is result['interrupt'] (else None), for the caller to raise.")
-        .def("optimizer_state", &Session::optimizer_state,
-             "Copies of the per-coordinate optimizer's state: {'first': velocity or Adam's first moment,\n"
-             "'second': sum or moving average of squared gradients}, n_features + 1 values each (the\n"
-             "intercept's last), empty where the optimizer keeps none (plain sgd); local/easgd: the\n"
-             "replicas' mean.")
-        .def("set_optimizer_state", &Session::set_optimizer_state, py::arg("state"),
-             "Write the optimizer's state (as optimizer_state() gives it; other sizes: ValueError);\n"
-             "the next run continues from it.");
+    py::class_<Session> session(m, "Session", py::module_local(),
+                                "A training session over the caller's buffers: run(epochs) trains more epochs in place,\n"
+                                "continuing exactly where the last run stopped; coef, intercept and the average buffers\n"
+                                "may be read and written between runs (a written model is where the next run starts).");
+    session.def(py::init([](const std::string& solver, py::object X, py::object y, py::object sample_weight,
+                            py::object validation_mask, py::object coef, py::object intercept,
+                            py::object average_coef, py::object average_intercept, const py::dict& options) {
+                    return std::make_unique<Session>(cpu_solver(solver), X, y, sample_weight, validation_mask, coef,
+                                                     intercept, average_coef, average_intercept, options);
+                }),
+                py::arg("solver"), py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("validation_mask"),
+                py::arg("coef"), py::arg("intercept"), py::arg("average_coef"), py::arg("average_intercept"),
+                py::arg("options"));
+    bindings::bind_session_methods(session);
+    m.def(
+        "_emulated_gpu_session",
+        [](const std::string& solver, py::object X, py::object y, py::object sample_weight, py::object validation_mask,
+           py::object coef, py::object intercept, py::object average_coef, py::object average_intercept,
+           const py::dict& options, const std::string& reduction) {
+            return std::make_unique<Session>(emulated_gpu_solver(solver, reduction), X, y, sample_weight,
+                                             validation_mask, coef, intercept, average_coef, average_intercept,
+                                             options);
+        },
+        py::arg("solver"), py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("validation_mask"),
+        py::arg("coef"), py::arg("intercept"), py::arg("average_coef"), py::arg("average_intercept"),
+        py::arg("options"), py::arg("reduction") = "ordered",
+        "A Session of the GPU solvers ('minibatch', 'gd') whose kernel bodies run on the CPU, one\n"
+        "after another (the GPU trainer's emulation, for tests without a GPU; slow).");
     m.def("solvers", &solvers,
           "The registered solvers: name, parallel, optimizers, passive_aggressive, deterministic, summary.");
     m.def("build_info", []() {

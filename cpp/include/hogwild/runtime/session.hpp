@@ -34,9 +34,12 @@ template <class View, class Solver>
 class SolverSession final : public TrainingSession {
   public:
     // The session keeps copies of the views and of the configuration; the
-    // buffers they point to must outlive it.
-    SolverSession(const View& X, const Targets& targets, const TrainConfig& config, const ModelState& model)
-        : X_(X), targets_(targets), config_(config), model_(model), solver_(X_, targets_, config_, model_),
+    // buffers they point to must outlive it. `extra` goes to the solver's
+    // constructor after the model (e.g. the GPU solver's trainer factory).
+    template <class... Extra>
+    SolverSession(const View& X, const Targets& targets, const TrainConfig& config, const ModelState& model,
+                  const Extra&... extra)
+        : X_(X), targets_(targets), config_(config), model_(model), solver_(X_, targets_, config_, model_, extra...),
           driver_(solver_, X_, targets_, config_, model_) {
         remember_model();
     }
@@ -102,10 +105,10 @@ class SolverSession final : public TrainingSession {
     std::vector<double> published_;
 };
 
-template <class View, class Solver>
+template <class View, class Solver, class... Extra>
 std::unique_ptr<TrainingSession> make_solver_session(const View& X, const Targets& targets, const TrainConfig& config,
-                                                     const ModelState& model) {
-    return std::make_unique<SolverSession<View, Solver>>(X, targets, config, model);
+                                                     const ModelState& model, const Extra&... extra) {
+    return std::make_unique<SolverSession<View, Solver>>(X, targets, config, model, extra...);
 }
 
 }  // namespace hogwild
