@@ -3,12 +3,13 @@
 ``hogwild.SGDClassifier`` and ``hogwild.SGDRegressor`` are drop-ins for
 scikit-learn's estimators of the same names that train on every core;
 ``hogwild.MatrixFactorization`` trains rating models (Hogwild! or LIBMF's
-block schedule).
+block schedule). ``hogwild.cuda`` says whether a GPU can train
+(``device="cuda"``).
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import _core, datasets
+from . import _core, cuda, datasets
 from ._matrix_factorization import MatrixFactorization
 from ._model_file import load_model as load
 from ._sgd import SGDClassifier, SGDRegressor
@@ -20,18 +21,28 @@ except PackageNotFoundError:  # running from a source tree
 
 
 def build_info():
-    """What the compiled core was built with.
+    """What the compiled modules were built with.
 
     Returns
     -------
     dict
         ``version``, ``compiler``, ``cxx_standard``, ``build_type``,
-        ``openmp`` (the ``_OPENMP`` date), ``cuda`` ("on"/"off"),
+        ``openmp`` (the ``_OPENMP`` date), ``cuda`` ("on" when the CUDA
+        module ``hogwild._cuda`` was built and imports, else "off"),
         ``cuda_compiler_found``, ``simd`` (instruction sets the build may
-        use) and ``usable_cpus`` (CPUs this process may run on now).
+        use) and ``usable_cpus`` (CPUs this process may run on now). With
+        ``cuda`` "on", also the CUDA module's ``cuda_version`` (of the
+        toolkit it was built with, e.g. "13.0"), ``cuda_architectures``
+        (e.g. "80;90") and ``cuda_runtime`` ("static" or "shared").
+        Whether a GPU is usable now is :func:`hogwild.cuda.is_available`.
     """
     info = dict(_core.build_info())
     info["usable_cpus"] = _core.usable_cpu_count()
+    # (the core is built without CUDA code and reports "off" whatever was built beside it)
+    cuda_module = cuda._module()
+    info["cuda"] = "off" if cuda_module is None else "on"
+    if cuda_module is not None:
+        info.update({key: str(value) for key, value in cuda_module.build_info().items()})
     return info
 
 
@@ -49,4 +60,4 @@ load.__doc__ = """Read a model written by ``est.save(path)``.
         ``partial_fit`` or a warm start.
     """
 
-__all__ = ["MatrixFactorization", "SGDClassifier", "SGDRegressor", "build_info", "load", "__version__"]
+__all__ = ["MatrixFactorization", "SGDClassifier", "SGDRegressor", "build_info", "cuda", "load", "__version__"]

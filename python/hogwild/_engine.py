@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import numpy as np
 import scipy.sparse as sp
 
-from . import _core
+from . import _core, cuda
 from ._parameters import OPTIMIZERS, core_options_of  # noqa: F401 (OPTIMIZERS: re-exported for the CLI)
 from ._progress import EpochReporter
 from ._validation import check_csr_structure, core_view
@@ -96,6 +96,13 @@ class _HogwildTraining:
 
     def _more_validate_params(self, for_partial_fit=False):
         super()._more_validate_params(for_partial_fit=for_partial_fit)
+        if self.device != "cpu":
+            cuda._device_index(self.device)  # (a malformed device string: ValueError naming device)
+            if self.solver not in cuda.SOLVERS:
+                raise ValueError(
+                    f"device={self.device!r} trains the GPU solvers {list(cuda.SOLVERS)}, "
+                    f"not solver={self.solver!r}; use device='cpu' for it"
+                )
         if self.optimizer != "sgd" and self.solver not in OPTIMIZER_SOLVERS:
             raise ValueError(
                 f"optimizer={self.optimizer!r} needs one of the solvers {list(OPTIMIZER_SOLVERS)}, "
@@ -146,6 +153,8 @@ class _HogwildTraining:
         under distributed training (every rank must train the classes in
         the same order), nor with callbacks or verbose output (callbacks run
         on the calling thread, and records and lines come class by class)."""
+        if self.device != "cpu":
+            return 1, None  # one GPU: the classes train one after another on it
         if (getattr(self, "_distributed", None) is not None or n_classes < 2
                 or getattr(self, "_fit_callbacks", None) or self.verbose
                 or n_values < self.CLASS_PARALLEL_MIN_VALUES):
@@ -213,8 +222,12 @@ class _HogwildTraining:
         epoch's end once set (another class's Ctrl-C).
 
         coef, intercept (a length-1 view) and the average buffers are float64
-        arrays the core updates in place.
+        arrays the core updates in place. With a ``"cuda"`` device the
+        session is ``hogwild._cuda``'s (see hogwild.cuda._session), on one
+        thread of the CPU.
         """
+        if self.device != "cpu":
+            n_threads = 1  # (the GPU does the work; also spares n_threads' check against the CPUs)
         options = self._core_options(
             loss=loss, alpha=alpha, learning_rate=learning_rate, max_iter=max_iter, seed=seed,
             weight_pos=weight_pos, weight_neg=weight_neg, classifier=classifier,
@@ -238,8 +251,12 @@ class _HogwildTraining:
         distributed = getattr(self, "_distributed", None)
         core_options = dict(options, tol=-np.inf) if distributed is not None else options
         try:
-            session = _core.Session(self.solver, core_view(X), y, sample_weight, mask, coef, intercept,
-                                    average_coef, average_intercept, core_options)
+            session_arguments = (self.solver, core_view(X), y, sample_weight, mask, coef, intercept,
+                                 average_coef, average_intercept, core_options)
+            if self.device == "cpu":
+                session = _core.Session(*session_arguments)
+            else:
+                session = cuda._session(self.device, *session_arguments, reduction=self.gpu_reduction)
             self._continue_optimizer(session, problem, options["t_start"])
             epoch_callback = reporter.after_epoch if reporter.needed else None
             if stop is not None:

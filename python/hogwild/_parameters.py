@@ -240,6 +240,32 @@ PARAMETERS = (
         after an epoch in which a write saturated; the intercept stays
         float64.""", core=str,
     ),
+    Parameter(
+        # (the form "cuda:N" is checked by the engine's _more_validate_params)
+        "device", "cpu", [str],
+        '{"cpu", "cuda", "cuda:N"}',
+        """\
+        Where training runs: ``"cpu"``, or a CUDA GPU: ``"cuda"`` (device
+        0) or ``"cuda:N"`` (device N), for ``solver="minibatch"`` and
+        ``"gd"`` (see :mod:`hogwild.cuda` for what is visible). The data is
+        uploaded once per ``fit`` / ``partial_fit`` call (for one-vs-rest,
+        once per class: the classes train one after another on the GPU);
+        the weights stay on the device during the call and are in
+        ``coef_`` afterwards. ``n_threads`` is not used; the row order is
+        drawn on the CPU as for ``"cpu"``. ``predict`` runs on the CPU.
+        A build without CUDA, no driver or no visible device is a
+        RuntimeError when training starts, saying which.""",
+    ),
+    Parameter(
+        "gpu_reduction", "ordered", [StrOptions({"ordered", "atomic"})],
+        '{"ordered", "atomic"}',
+        """\
+        With a ``"cuda"`` device, how a batch's gradient is summed:
+        ``"ordered"``: in a fixed row order, so that the model is bit for
+        bit the same on every run, and the CPU ``minibatch`` / ``gd`` model
+        up to the summation order of the margins; ``"atomic"``: with atomic
+        additions, faster but not bit-reproducible. Not used on the CPU.""",
+    ),
 )
 
 

@@ -48,7 +48,8 @@ def _load_data(paths, n_features=None):
 
 
 # the table's parameters (_parameters.py) that train has no option of its own for
-_SPELLED_OUT = {"solver", "n_threads", "write", "shuffle_block_size", "optimizer", "batch_size"}
+_SPELLED_OUT = {"solver", "n_threads", "write", "shuffle_block_size", "optimizer", "batch_size", "device",
+                "gpu_reduction"}
 
 
 def _add_table_options(train):
@@ -89,7 +90,8 @@ def _estimator(args, n_threads):
     common = dict(loss=args.loss, penalty=args.penalty, alpha=args.alpha, max_iter=args.epochs, tol=args.tol,
                   **rates, average=args.average or False,
                   random_state=args.seed, solver=args.solver, optimizer=args.optimizer, batch_size=args.batch_size,
-                  n_threads=n_threads, write=args.write, shuffle_block_size=args.shuffle_block_size)
+                  n_threads=n_threads, write=args.write, shuffle_block_size=args.shuffle_block_size,
+                  device=args.device, gpu_reduction=args.gpu_reduction)
     estimator_class = SGDRegressor if args.loss in REGRESSION_LOSSES else SGDClassifier
     if args.l1_ratio is not None:
         common["l1_ratio"] = args.l1_ratio
@@ -193,9 +195,10 @@ def _train(args):
     model = None
     for n_threads in args.threads:
         model = _estimator(args, n_threads)
+        where = f"threads={n_threads}" if args.device == "cpu" else f"device={args.device}"
         print(f"\n{type(model).__name__}(loss={args.loss}, penalty={args.penalty}, alpha={args.alpha:g}, "
               f"solver={args.solver}, " + ("" if args.optimizer == "sgd" else f"optimizer={args.optimizer}, ")
-              + f"threads={n_threads}, epochs={args.epochs})")
+              + f"{where}, epochs={args.epochs})")
         table = _EpochTable(model, test, args.epochs, score_name if test is not None else "")
         start = time.perf_counter()
         try:
@@ -213,7 +216,8 @@ def _train(args):
         if test is not None:
             line += f"; {'test accuracy' if classify else 'test R2'}: {model.score(*test):.4f}"
         print(line)
-        runs[f"{n_threads} thread" + ("s" if n_threads > 1 else "")] = model
+        label = (f"{n_threads} thread" + ("s" if n_threads > 1 else "")) if args.device == "cpu" else args.device
+        runs[label] = model
 
     if args.output and (comm is None or comm.Get_rank() == 0):
         model.save(args.output)
@@ -438,7 +442,23 @@ def _info(args):
     print(f"{'gpus':>20}: {len(gpus)}" + ("" if gpus else " (none visible)"))
     for gpu in gpus:
         print(f"{'':>20}  {gpu}")
+    print(f"{'cuda_devices':>20}: {_cuda_devices()}")
     return 0
+
+
+def _cuda_devices():
+    """The GPUs device="cuda:N" can train on, as "N device(s): 0 NAME, ...",
+    or why there are none."""
+    from . import cuda
+
+    try:
+        count = cuda.device_count()
+        if count == 0:
+            return f"0 devices ({cuda.unavailable_reason()})"
+        names = ", ".join(f"{i} {cuda.device_name(i)}" for i in range(count))
+    except (RuntimeError, ValueError, IndexError) as error:  # (a driver failing after the count)
+        return f"unusable ({error})"
+    return f"{count} device(s): {names}"
 
 
 # ---------------------------------------------------------------- main
@@ -473,6 +493,12 @@ def _parser():
                        help="initial rate (default: the estimator's: 0 for classification, 0.01 for regression)")
     train.add_argument("--average", type=int, default=0, help="average the weights from this step on (0: off)")
     train.add_argument("--write", default="racy", choices=("racy", "atomic", "locked"))
+    train.add_argument("--device", default="cpu",
+                       help='where training runs: cpu, cuda (GPU 0) or cuda:N, for the minibatch and gd solvers '
+                            '(default: cpu; `hogwild info` lists the GPUs)')
+    train.add_argument("--gpu-reduction", default="ordered", choices=("ordered", "atomic"),
+                       help="with a cuda device: sum a batch's gradient in a fixed order (ordered: reproducible) "
+                            "or with atomic additions (faster, not bit-reproducible); default ordered")
     train.add_argument("--shuffle-block-size", type=_literal, default="auto",
                        help='rows of a block of the shuffled order: "auto" or an int (1: a full shuffle; '
                             'default: auto, see the README\'s "Row order")')
@@ -521,7 +547,7 @@ def _parser():
     datasets.add_argument("folder", help="where to write the files (created if missing)")
     datasets.set_defaults(run=_datasets)
 
-    info = commands.add_parser("info", help="version, build, CPUs, NUMA nodes and GPUs")
+    info = commands.add_parser("info", help="version, build, CPUs, NUMA nodes, GPUs and CUDA devices")
     info.set_defaults(run=_info)
 
     from ._cli_mf import add_commands
@@ -546,6 +572,8 @@ def _check_arguments(parser, args):
 
 
 def main(argv=None):
+    from .cuda import CudaUnavailableError
+
     parser = _parser()
     args = parser.parse_args(argv)
     _check_arguments(parser, args)
@@ -561,7 +589,8 @@ def main(argv=None):
         detail = str(error).strip().splitlines()[0] if str(error).strip() else "the allocation failed"
         print(f"hogwild {args.command}: error: out of memory: {detail}", file=sys.stderr)
         return 1
-    except (UserError, ValueError, TypeError, OSError, ImportError, NotImplementedError) as error:
+    except (UserError, ValueError, TypeError, OSError, ImportError, NotImplementedError,
+            CudaUnavailableError) as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         print(f"hogwild {args.command}: error: {message}", file=sys.stderr)
         return 1
