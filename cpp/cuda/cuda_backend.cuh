@@ -152,6 +152,8 @@ class CudaBackend {
 
     void activate() { check_cuda(cudaSetDevice(device_), "cudaSetDevice"); }
 
+    static constexpr int kWarpLanes = 32;
+
     // A warp per row where rows average 16 nonzeros or more, else a thread.
     static int lanes_for(std::int64_t nnz, std::int64_t n_rows) { return nnz >= 16 * std::max<std::int64_t>(1, n_rows) ? 32 : 1; }
 

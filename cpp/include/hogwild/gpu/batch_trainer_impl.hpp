@@ -11,6 +11,8 @@
 //   row_pass(n, lanes, part, done)   per row r: part(r, lane, lanes) for each lane, their
 //                                    sum s (a fixed order), then done(r, s, lane, lanes)
 //                                    for each lane; lanes is 1 or the warp's 32
+//   kWarpLanes                       the lanes of a pass over long segments (CUDA: 32;
+//                                    the host: 1, the CPU's order)
 //   sum_pair_then(n, a, b, then)     then(sum a[0..n), sum b[0..n)) on one thread,
 //                                    summed in a fixed order
 //   stable_sort_pairs(...)           a stable sort of (key, value) pairs by key
@@ -27,7 +29,8 @@
 //  2. one thread per feature: with the ordered reduction, g_j summed in row
 //     order from the transposed copy of the epoch (each feature's nonzeros
 //     sorted by epoch position; a cursor per feature advances one batch at a
-//     time), then the feature's update (math/update_rule.hpp), exactly the
+//     time; the hot features, 32 or more nonzeros in an average batch, are
+//     summed by a warp each between boundaries found once an epoch), then the feature's update (math/update_rule.hpp), exactly the
 //     CPU minibatch solver's: the mean gradient, the penalty weighted by the
 //     batch's rows containing the feature times n_train / rows(j);
 //  3. one block: the intercept's step and the batch's loss, summed in a
@@ -83,6 +86,12 @@ struct DeviceModel {
     const std::int64_t* column_rows = nullptr;   // the nonzeros' epoch positions, by feature, in row order
     const Value* column_values = nullptr;
     std::int64_t* cursor = nullptr;  // per feature: its first nonzero not yet summed this epoch
+    // hot features (many nonzeros a batch): summed by a warp each between
+    // batch boundaries found once an epoch, not by one thread's walk
+    const std::uint8_t* is_hot = nullptr;       // per feature
+    const std::int64_t* hot_features = nullptr;  // the hot features
+    const std::int64_t* hot_segments = nullptr;  // per hot feature: batches + 1 boundaries in the transposed copy
+    std::int64_t batch_boundaries = 0;           // batches + 1
     // the model
     double* weights = nullptr;
     double* scalars = nullptr;  // [0] the intercept, [1] the epoch's summed loss
@@ -149,6 +158,7 @@ struct DeviceModel {
         } else {
             std::int64_t rows = 0;
             if (settings.reduction == Reduction::ordered) {
+                if (is_hot != nullptr && is_hot[j]) return;  // (summed by hot_part / finish_hot)
                 std::int64_t c = cursor[j];
                 const std::int64_t end = column_start[j + 1];
                 const std::int64_t batch_end = step.first + step.n_rows;
@@ -165,6 +175,29 @@ struct DeviceModel {
             penalty_weight = static_cast<double>(rows) * regularization_scale[j] * inverse_rows;
         }
         update_coordinate(j, sum * inverse_rows, penalty_weight, step);
+    }
+
+    // A lane's part of hot feature h's batch gradient: the feature's
+    // nonzeros in batch `batch`, every lanes-th from the lane's (one lane:
+    // the CPU's row order).
+    HOGWILD_HD double hot_part(std::int64_t h, std::int64_t batch, const BatchStep& step, int lane, int lanes) const {
+        const std::int64_t* segment = hot_segments + h * batch_boundaries + batch;
+        double sum = 0.0;
+        for (std::int64_t c = segment[0] + lane; c < segment[1]; c += lanes)
+            sum += derivative[column_rows[c] - step.first] * static_cast<double>(column_values[c]);
+        return sum;
+    }
+
+    // Hot feature h's update from its summed batch gradient (lane 0).
+    HOGWILD_HD void finish_hot(std::int64_t h, std::int64_t batch, double sum, const BatchStep& step, int lane) const {
+        if (lane != 0) return;
+        const std::int64_t* segment = hot_segments + h * batch_boundaries + batch;
+        const std::int64_t rows = segment[1] - segment[0];
+        if (rows == 0) return;
+        const std::int64_t j = hot_features[h];
+        const double inverse_rows = 1.0 / static_cast<double>(step.n_rows);
+        update_coordinate(j, sum * inverse_rows, static_cast<double>(rows) * regularization_scale[j] * inverse_rows,
+                          step);
     }
 
     // The CPU minibatch solver's update_coordinate, term for term.
@@ -311,8 +344,32 @@ class BackendTrainer final : public BatchTrainer {
             column_start_.resize(n + 1);
             backend_.exclusive_scan(reinterpret_cast<const std::int64_t*>(count), column_start_.data(),
                                     n_features_);
+            std::vector<unsigned long long> host_counts(n);
+            counts.download(host_counts.data(), n);
+            choose_hot_features(host_counts);
         }
         backend_.synchronize();  // (the temporaries go out of scope)
+    }
+
+    // Features with kHotRows or more nonzeros in an average batch: one
+    // thread's walk through them would be a chain of dependent loads (a
+    // feature in every row: a batch's rows, one after another).
+    static constexpr std::int64_t kHotRows = 32;
+    void choose_hot_features(const std::vector<unsigned long long>& counts) {
+        const std::int64_t batch = std::max<std::int64_t>(1, std::min(settings_.max_batch_rows, n_train_));
+        batches_ = n_train_ > 0 ? (n_train_ + batch - 1) / batch : 0;
+        std::vector<std::int64_t> hot;
+        std::vector<std::uint8_t> is_hot(counts.size(), 0);
+        for (std::size_t j = 0; j < counts.size(); ++j)
+            if (n_train_ > 0 && static_cast<std::int64_t>(counts[j]) * batch >= kHotRows * n_train_) {
+                hot.push_back(static_cast<std::int64_t>(j));
+                is_hot[j] = 1;
+            }
+        n_hot_ = static_cast<std::int64_t>(hot.size());
+        if (n_hot_ == 0) return;
+        hot_features_.upload(hot.data(), hot.size());
+        is_hot_.upload(is_hot.data(), is_hot.size());
+        hot_segments_.resize(static_cast<std::size_t>(n_hot_ * (batches_ + 1)));
     }
 
     void start_epoch(const std::int64_t* rows, std::int64_t n_train) override {
@@ -384,6 +441,33 @@ class BackendTrainer final : public BatchTrainer {
             column_values[s] = gathered_values[sorted[s]];
         });
         rewind_cursors();
+        if (n_hot_ > 0) find_hot_segments();
+    }
+
+    // Each hot feature's first nonzero of every batch (and its end): a
+    // binary search per (feature, batch) in the feature's rows.
+    void find_hot_segments() {
+        const std::int64_t boundaries = batches_ + 1;
+        const std::int64_t batch = std::max<std::int64_t>(1, std::min(settings_.max_batch_rows, n_train_));
+        const std::int64_t n_train = n_train_;
+        const std::int64_t* hot = hot_features_.data();
+        const std::int64_t* column_start = column_start_.data();
+        const std::int64_t* column_rows = column_rows_.data();
+        std::int64_t* segments = hot_segments_.data();
+        backend_.for_each(n_hot_ * boundaries, [=] HOGWILD_HD(std::int64_t i) {
+            const std::int64_t h = i / boundaries;
+            const std::int64_t start = (i - h * boundaries) * batch;
+            const std::int64_t position = start < n_train ? start : n_train;
+            std::int64_t lo = column_start[hot[h]], hi = column_start[hot[h] + 1];
+            while (lo < hi) {  // the first nonzero at or after `position`
+                const std::int64_t middle = lo + (hi - lo) / 2;
+                if (column_rows[middle] < position)
+                    lo = middle + 1;
+                else
+                    hi = middle;
+            }
+            segments[i] = lo;
+        });
     }
 
     // Every feature's cursor at its first nonzero of the epoch.
@@ -407,6 +491,13 @@ class BackendTrainer final : public BatchTrainer {
                 model.finish_row(first + r, first, p, lane, n_lanes);
             });
         backend_.for_each(n_features_, [=] HOGWILD_HD(std::int64_t j) { model.update_feature(j, step); });
+        if (n_hot_ > 0) {
+            const std::int64_t batch = step.first / std::max<std::int64_t>(1, settings_.max_batch_rows);
+            backend_.row_pass(
+                n_hot_, Backend::kWarpLanes,
+                [=] HOGWILD_HD(std::int64_t h, int lane, int n_lanes) { return model.hot_part(h, batch, step, lane, n_lanes); },
+                [=] HOGWILD_HD(std::int64_t h, double sum, int lane, int) { model.finish_hot(h, batch, sum, step, lane); });
+        }
         backend_.sum_pair_then(step.n_rows, model.derivative, model.loss,
                                [=] HOGWILD_HD(double derivative_sum, double loss_sum) {
                                    model.update_intercept(derivative_sum, loss_sum, step);
@@ -507,6 +598,10 @@ class BackendTrainer final : public BatchTrainer {
         m.column_rows = column_rows_.data();
         m.column_values = column_values_.data();
         m.cursor = cursor_.data();
+        m.is_hot = n_hot_ > 0 ? is_hot_.data() : nullptr;
+        m.hot_features = hot_features_.data();
+        m.hot_segments = hot_segments_.data();
+        m.batch_boundaries = batches_ + 1;
         m.weights = weights_.data();
         m.scalars = scalars_.data();
         m.first = first_.data();
@@ -544,6 +639,9 @@ class BackendTrainer final : public BatchTrainer {
     Buffer<std::int64_t> column_start_, cursor_, row_of_value_, positions_, sorted_positions_, column_rows_;
     Buffer<Index> sorted_columns_;
     Buffer<Value> column_values_;
+    std::int64_t n_hot_ = 0, batches_ = 0;
+    Buffer<std::int64_t> hot_features_, hot_segments_;
+    Buffer<std::uint8_t> is_hot_;
     // the model and the batch
     Buffer<double> weights_, scalars_, first_, second_, l1_received_, regularization_scale_, average_sum_,
         average_clock_, derivative_, loss_, gradient_;

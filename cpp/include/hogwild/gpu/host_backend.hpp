@@ -31,6 +31,7 @@ class HostBackend {
     explicit HostBackend(int) {}
 
     static int lanes_for(std::int64_t, std::int64_t) { return 1; }
+    static constexpr int kWarpLanes = 1;
 
     template <class F>
     void for_each(std::int64_t n, F f) {
