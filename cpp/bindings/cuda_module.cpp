@@ -56,6 +56,8 @@ PYBIND11_MODULE(_cuda, m) {
           "Why no CUDA device can be used ('' when one can).");
     m.def("device_name", &gpu::cuda_device_name, py::arg("device") = 0, "The device's name (IndexError: no such device).");
     m.def("build_info", &gpu::cuda_build_info, "cuda_version, cuda_architectures, cuda_runtime.");
+    m.def("_limit_device_memory", &gpu::cuda_limit_device_memory, py::arg("n_bytes"),
+          "Cap the bytes the trainers may hold on the device (0: no cap), for tests of MemoryError.");
     m.def("copy_bandwidth", &gpu::cuda_copy_bandwidth, py::arg("device") = 0, py::arg("n_bytes") = std::int64_t{1} << 30,
           "Bytes per second of a device-to-device copy (bytes read plus written), for benchmarks.");
 }

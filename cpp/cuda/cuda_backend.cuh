@@ -20,6 +20,7 @@
 #include <cub/device/device_scan.cuh>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -33,14 +34,25 @@ inline void check_cuda(cudaError_t status, const char* what) {
         throw std::runtime_error(std::string("CUDA error in ") + what + ": " + cudaGetErrorString(status));
 }
 
+// Bytes the trainers' buffers may hold together (tests of the out-of-memory
+// error set it; 0: the device's memory is the limit) and hold now.
+inline std::atomic<std::size_t> device_memory_limit{0};
+inline std::atomic<std::size_t> device_memory_in_use{0};
+
 // cudaMalloc, or DeviceMemoryError saying what was asked for and what is free.
 inline void* device_allocate(std::size_t bytes) {
     void* pointer = nullptr;
-    const cudaError_t status = cudaMalloc(&pointer, bytes);
+    const std::size_t limit = device_memory_limit.load();
+    const bool over_limit = limit > 0 && device_memory_in_use.load() + bytes > limit;
+    const cudaError_t status = over_limit ? cudaErrorMemoryAllocation : cudaMalloc(&pointer, bytes);
     if (status == cudaErrorMemoryAllocation) {
         cudaGetLastError();  // (clears the error)
         std::size_t free_bytes = 0, total_bytes = 0;
         cudaMemGetInfo(&free_bytes, &total_bytes);
+        if (limit > 0) {
+            total_bytes = std::min(total_bytes, limit);
+            free_bytes = std::min(free_bytes, limit - std::min(limit, device_memory_in_use.load()));
+        }
         throw DeviceMemoryError("the GPU has too little free memory for this training data: " +
                                 std::to_string(bytes) + " more bytes were needed, " + std::to_string(free_bytes) +
                                 " of " + std::to_string(total_bytes) + " are free (the data, its gathered and "
@@ -48,7 +60,13 @@ inline void* device_allocate(std::size_t bytes) {
                                 "(no transposed copy), fewer rows per fit, or device='cpu')");
     }
     check_cuda(status, "cudaMalloc");
+    device_memory_in_use += bytes;
     return pointer;
+}
+
+inline void device_free(void* pointer, std::size_t bytes) {
+    cudaFree(pointer);
+    device_memory_in_use -= bytes;
 }
 
 template <class F>
@@ -137,12 +155,34 @@ class CudaBackend {
 
       private:
         void release() {
-            if (data_ != nullptr) cudaFree(data_);
+            if (data_ != nullptr) device_free(data_, size_ * sizeof(T));
             data_ = nullptr;
             size_ = 0;
         }
         T* data_ = nullptr;
         std::size_t size_ = 0;
+    };
+
+    // Page-locked host memory: copies to the device run at the bus's speed
+    // (pageable memory goes through a staging copy of the driver's).
+    template <class T>
+    class HostBuffer {
+      public:
+        HostBuffer() = default;
+        HostBuffer(const HostBuffer&) = delete;
+        HostBuffer& operator=(const HostBuffer&) = delete;
+        ~HostBuffer() {
+            if (data_ != nullptr) cudaFreeHost(data_);
+        }
+        void resize(std::size_t n) {
+            if (data_ != nullptr) cudaFreeHost(data_);
+            data_ = nullptr;
+            if (n > 0) check_cuda(cudaMallocHost(&data_, n * sizeof(T)), "cudaMallocHost");
+        }
+        T* data() { return data_; }
+
+      private:
+        T* data_ = nullptr;
     };
 
     explicit CudaBackend(int device) : device_(device) {

@@ -85,6 +85,8 @@ double cuda_copy_bandwidth(int device, std::int64_t bytes) {
     return 2.0 * static_cast<double>(bytes) * kCopies / (static_cast<double>(milliseconds) * 1e-3);
 }
 
+void cuda_limit_device_memory(std::size_t bytes) { device_memory_limit = bytes; }
+
 std::unique_ptr<BatchTrainer> make_cuda_trainer(const MatrixRef& X, const Targets& targets,
                                                 const TrainerSettings& settings) {
     const int count = cuda_device_count();

@@ -30,6 +30,10 @@ std::map<std::string, std::string> cuda_build_info();
 // the bytes read and written (the device's own bandwidth, for benchmarks).
 double cuda_copy_bandwidth(int device, std::int64_t bytes);
 
+// Caps the bytes the trainers may hold on the device together (0: no cap
+// but the device's memory), so that tests can reach the out-of-memory error.
+void cuda_limit_device_memory(std::size_t bytes);
+
 // A trainer whose data, model and steps live on CUDA device settings.device.
 std::unique_ptr<BatchTrainer> make_cuda_trainer(const MatrixRef& X, const Targets& targets,
                                                 const TrainerSettings& settings);

@@ -182,3 +182,48 @@ def test_partial_fit_continues_as_on_the_cpu(a9a, loss):
         assert gpu.t_ == cpu.t_
     objectives = gpu.history_[-1]["objective"], cpu.history_[-1]["objective"]
     assert abs(objectives[0] - objectives[1]) <= SAME * abs(objectives[1])
+
+
+def ragged_csr(n_rows=3000, n_features=500, seed=0):
+    """Rows of 0 to 120 nonzeros (empty rows, rows longer than a warp, a
+    feature in every other row): every launch shape of the kernels."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(0, 121, n_rows)
+    lengths[::97] = 0
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    indices = np.concatenate([np.sort(rng.choice(n_features, k, replace=False)) for k in lengths])
+    data = rng.normal(size=indptr[-1])
+    X = sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_features))
+    hot_rows = np.arange(0, n_rows, 2)  # (a hot feature: summed by a warp between batch boundaries)
+    X = (X + sp.csr_matrix((np.ones(hot_rows.size), (hot_rows, np.full(hot_rows.size, 7))), shape=X.shape)).tocsr()
+    y = np.where(X @ rng.normal(size=n_features) > 0, 1, -1)
+    return X, y
+
+
+@pytest.mark.parametrize("batch_size", [1, 37, 512])
+def test_ragged_rows_long_and_empty_match_the_cpu(batch_size):
+    X, y = ragged_csr()
+    params = dict(loss="log_loss", penalty="elasticnet", solver="minibatch", batch_size=batch_size,
+                  learning_rate="constant", eta0=0.01, max_iter=3, tol=None, random_state=0)
+    cpu = hogwild.SGDClassifier(n_threads=1, **params)
+    cpu_epochs = fit_by_epoch(cpu, X, y)
+    ordered = hogwild.SGDClassifier(device="cuda", gpu_reduction="ordered", **params)
+    assert_same_epochs(ordered, cpu, fit_by_epoch(ordered, X, y), cpu_epochs)
+    atomic = hogwild.SGDClassifier(device="cuda", gpu_reduction="atomic", **params)
+    assert_same_epochs(atomic, cpu, fit_by_epoch(atomic, X, y), cpu_epochs, rtol=1e-6)
+
+
+def test_too_little_device_memory_is_a_memory_error_with_the_sizes(a9a):
+    from hogwild import _cuda
+
+    X, y, _, _ = a9a
+    _cuda._limit_device_memory(1 << 20)
+    try:
+        with pytest.raises(MemoryError, match=r"too little free memory for this training data: [0-9]+ more bytes "
+                                              r"were needed, [0-9]+ of 1048576 are free"):
+            hogwild.SGDClassifier(solver="minibatch", device="cuda").fit(X, y)
+    finally:
+        _cuda._limit_device_memory(0)
+    hogwild.SGDClassifier(solver="minibatch", device="cuda", max_iter=1, tol=None).fit(X, y)  # (and it recovers)

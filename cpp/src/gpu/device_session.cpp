@@ -60,7 +60,6 @@ class DeviceBatchSolver {
         batches_per_epoch_ = (n_train_ + batch_size_ - 1) / batch_size_;
         steps_before_call_ = static_cast<double>(config.step.epoch_start) * static_cast<double>(batches_per_epoch_);
         samples_at_epoch_start_ = config.step.t_start;
-        training_rows_.resize(static_cast<std::size_t>(n_train_));
 
         TrainerSettings settings;
         settings.loss = config.objective.loss;
@@ -93,12 +92,13 @@ class DeviceBatchSolver {
     void start_epoch(const Epoch& epoch) {
         epoch_eta_ = epoch.eta;
         if (full_batch_ && gathered_) return;  // (gd: data order, gathered once)
-        std::size_t n = 0;
+        std::int64_t* rows = trainer_->epoch_rows();
+        std::int64_t n = 0;
         for (std::int64_t position = 0; position < problem_.X.n_rows; ++position) {
             const std::int64_t i = full_batch_ || epoch.rows == nullptr ? position : epoch.rows[position];
-            if (is_training_row(problem_.targets, i)) training_rows_[n++] = i;
+            if (is_training_row(problem_.targets, i)) rows[n++] = i;
         }
-        trainer_->start_epoch(training_rows_.data(), n_train_);
+        trainer_->start_epoch();
         gathered_ = true;
     }
 
@@ -158,7 +158,6 @@ class DeviceBatchSolver {
     const bool cumulative_l1_;
     const OptimizerRule rule_;
     std::unique_ptr<BatchTrainer> trainer_;
-    std::vector<std::int64_t> training_rows_;
     std::int64_t n_train_ = 0;
     std::int64_t batch_size_ = 1;
     std::int64_t batches_per_epoch_ = 0;

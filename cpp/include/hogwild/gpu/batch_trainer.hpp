@@ -80,9 +80,12 @@ class BatchTrainer {
   public:
     virtual ~BatchTrainer() = default;
 
-    // The epoch's training rows in visiting order (`n_train` row numbers of
-    // X): the backend gathers them so that every batch is a contiguous range.
-    virtual void start_epoch(const std::int64_t* rows, std::int64_t n_train) = 0;
+    // Host memory for the epoch's training rows in visiting order (n_train
+    // row numbers of X; page-locked on a GPU, so that their copy is fast):
+    // the caller fills it, then calls start_epoch.
+    virtual std::int64_t* epoch_rows() = 0;
+    // Gathers the epoch's rows on the device, so that every batch is a contiguous range.
+    virtual void start_epoch() = 0;
     // Queues one step over positions [step.first, step.first + step.n_rows).
     virtual void step(const BatchStep& step) = 0;
     // Waits for the queued steps; the epoch's summed loss (each row's before its step).

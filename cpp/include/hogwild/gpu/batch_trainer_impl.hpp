@@ -7,6 +7,8 @@
 // A Backend provides
 //   template <class T> Buffer        device memory: resize(n), data(), size(),
 //                                    upload(const T*, n), download(T*, n), zero()
+//   template <class T> HostBuffer    host memory the device copies from quickly
+//                                    (page-locked): resize(n), data()
 //   for_each(n, f)                   f(i) for i in [0, n), in any order, in parallel
 //   row_pass(n, lanes, part, done)   per row r: part(r, lane, lanes) for each lane, their
 //                                    sum s (a fixed order), then done(r, s, lane, lanes)
@@ -41,6 +43,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -70,6 +74,22 @@ HOGWILD_HD inline void add_atomically(unsigned long long* target, unsigned long 
 #endif
 }
 
+// A float32 value and its row's epoch position in one 64-bit word: the
+// transposed copy of float32 data is sorted as such words, so that the sort
+// moves each nonzero's value with it (no gather by sorted position after).
+HOGWILD_HD inline unsigned long long pack_row_value(std::int64_t row, float value) {
+    std::uint32_t bits = 0;
+    memcpy(&bits, &value, sizeof(bits));
+    return (static_cast<unsigned long long>(row) << 32) | bits;
+}
+HOGWILD_HD inline std::int64_t packed_row(unsigned long long word) { return static_cast<std::int64_t>(word >> 32); }
+HOGWILD_HD inline float packed_value(unsigned long long word) {
+    const auto bits = static_cast<std::uint32_t>(word & 0xffffffffull);
+    float value = 0.0f;
+    memcpy(&value, &bits, sizeof(value));
+    return value;
+}
+
 // Everything a loop body reads and writes: raw pointers into the backend's
 // memory and the session's constants, captured by value.
 template <class Value, class Index>
@@ -85,6 +105,15 @@ struct DeviceModel {
     const std::int64_t* column_start = nullptr;  // n_features + 1
     const std::int64_t* column_rows = nullptr;   // the nonzeros' epoch positions, by feature, in row order
     const Value* column_values = nullptr;
+    const unsigned long long* column_packed = nullptr;  // float32 data: (position, value) words instead
+
+    HOGWILD_HD std::int64_t column_row(std::int64_t c) const {
+        return column_packed != nullptr ? packed_row(column_packed[c]) : column_rows[c];
+    }
+    HOGWILD_HD double column_value(std::int64_t c) const {
+        return column_packed != nullptr ? static_cast<double>(packed_value(column_packed[c]))
+                                        : static_cast<double>(column_values[c]);
+    }
     std::int64_t* cursor = nullptr;  // per feature: its first nonzero not yet summed this epoch
     // hot features (many nonzeros a batch): summed by a warp each between
     // batch boundaries found once an epoch, not by one thread's walk
@@ -162,8 +191,8 @@ struct DeviceModel {
                 std::int64_t c = cursor[j];
                 const std::int64_t end = column_start[j + 1];
                 const std::int64_t batch_end = step.first + step.n_rows;
-                for (; c < end && column_rows[c] < batch_end; ++c, ++rows)
-                    sum += derivative[column_rows[c] - step.first] * static_cast<double>(column_values[c]);
+                for (; c < end && column_row(c) < batch_end; ++c, ++rows)
+                    sum += derivative[column_row(c) - step.first] * column_value(c);
                 cursor[j] = c;
             } else {
                 rows = static_cast<std::int64_t>(batch_count[j]);
@@ -184,7 +213,7 @@ struct DeviceModel {
         const std::int64_t* segment = hot_segments + h * batch_boundaries + batch;
         double sum = 0.0;
         for (std::int64_t c = segment[0] + lane; c < segment[1]; c += lanes)
-            sum += derivative[column_rows[c] - step.first] * static_cast<double>(column_values[c]);
+            sum += derivative[column_row(c) - step.first] * column_value(c);
         return sum;
     }
 
@@ -268,6 +297,8 @@ class BackendTrainer final : public BatchTrainer {
                                    : row_length(static_cast<const Index*>(X.indptr), i);
         }
 
+        packed_ = sparse_ && std::is_same_v<Value, float> && settings_.reduction == Reduction::ordered &&
+                  n_train_ < (std::int64_t{1} << 31);
         const auto n = static_cast<std::size_t>(n_features_);
         weights_.resize(n);
         scalars_.resize(2);
@@ -279,6 +310,7 @@ class BackendTrainer final : public BatchTrainer {
         derivative_.resize(static_cast<std::size_t>(std::max<std::int64_t>(1, settings_.max_batch_rows)));
         loss_.resize(derivative_.size());
         order_.resize(static_cast<std::size_t>(std::max<std::int64_t>(1, n_train_)));
+        order_host_.resize(order_.size());
         gathered_values_.resize(static_cast<std::size_t>(X.nnz));
         gathered_y_.resize(order_.size());
         gathered_sample_weight_.resize(order_.size());
@@ -293,13 +325,19 @@ class BackendTrainer final : public BatchTrainer {
                 batch_count_.resize(n);
                 batch_count_.zero();
             } else {
+                const auto nnz = static_cast<std::size_t>(train_nnz_);
                 cursor_.resize(n);
-                row_of_value_.resize(static_cast<std::size_t>(X.nnz));
-                positions_.resize(static_cast<std::size_t>(X.nnz));
-                sorted_positions_.resize(static_cast<std::size_t>(X.nnz));
-                sorted_columns_.resize(static_cast<std::size_t>(X.nnz));
-                column_rows_.resize(static_cast<std::size_t>(X.nnz));
-                column_values_.resize(static_cast<std::size_t>(X.nnz));
+                sorted_columns_.resize(nnz);
+                if (packed_) {
+                    packed_values_.resize(nnz);
+                    column_packed_.resize(nnz);
+                } else {
+                    row_of_value_.resize(nnz);
+                    positions_.resize(nnz);
+                    sorted_positions_.resize(nnz);
+                    column_rows_.resize(nnz);
+                    column_values_.resize(nnz);
+                }
             }
         }
     }
@@ -372,11 +410,13 @@ class BackendTrainer final : public BatchTrainer {
         hot_segments_.resize(static_cast<std::size_t>(n_hot_ * (batches_ + 1)));
     }
 
-    void start_epoch(const std::int64_t* rows, std::int64_t n_train) override {
+    std::int64_t* epoch_rows() override { return order_host_.data(); }
+
+    void start_epoch() override {
         backend_.activate();
-        if (n_train != n_train_) throw std::logic_error("the epoch's training rows changed in number");
+        const std::int64_t n_train = n_train_;
         if (n_train_ == 0) return;
-        order_.upload(rows, static_cast<std::size_t>(n_train));
+        order_.upload(order_host_.data(), static_cast<std::size_t>(n_train));
         const std::int64_t* order = order_.data();
         const double* y = y_.data();
         const double* sample_weight = sample_weight_.data();
@@ -406,7 +446,8 @@ class BackendTrainer final : public BatchTrainer {
         backend_.exclusive_scan(length, start, n_train_);
         Index* gathered_indices = gathered_indices_.data();
         const bool ordered = settings_.reduction == Reduction::ordered;
-        std::int64_t* row_of_value = ordered ? row_of_value_.data() : nullptr;
+        std::int64_t* row_of_value = ordered && !packed_ ? row_of_value_.data() : nullptr;
+        unsigned long long* packed = packed_ ? packed_values_.data() : nullptr;
         backend_.row_pass(
             n_train_, Backend::lanes_for(nnz_, n_rows_),
             [=] HOGWILD_HD(std::int64_t, int, int) { return 0.0; },
@@ -417,6 +458,7 @@ class BackendTrainer final : public BatchTrainer {
                     gathered_values[to + e] = values[from + e];
                     gathered_indices[to + e] = indices[from + e];
                     if (row_of_value != nullptr) row_of_value[to + e] = k;
+                    if (packed != nullptr) packed[to + e] = pack_row_value(k, static_cast<float>(values[from + e]));
                 }
             });
         if (ordered) transpose_epoch();
@@ -425,10 +467,17 @@ class BackendTrainer final : public BatchTrainer {
     // The transposed copy of the epoch's rows: each feature's nonzeros in
     // epoch order (a stable sort by column of the nonzeros' positions).
     void transpose_epoch() {
-        std::int64_t* positions = positions_.data();
-        backend_.for_each(train_nnz_, [=] HOGWILD_HD(std::int64_t e) { positions[e] = e; });
         int column_bits = 1;
         while (column_bits < 63 && (std::int64_t{1} << column_bits) < n_features_) ++column_bits;
+        if (packed_) {
+            backend_.stable_sort_pairs(gathered_indices_.data(), sorted_columns_.data(), packed_values_.data(),
+                                       column_packed_.data(), train_nnz_, column_bits);
+            rewind_cursors();
+            if (n_hot_ > 0) find_hot_segments();
+            return;
+        }
+        std::int64_t* positions = positions_.data();
+        backend_.for_each(train_nnz_, [=] HOGWILD_HD(std::int64_t e) { positions[e] = e; });
         backend_.stable_sort_pairs(gathered_indices_.data(), sorted_columns_.data(), positions,
                                    sorted_positions_.data(), train_nnz_, column_bits);
         const std::int64_t* sorted = sorted_positions_.data();
@@ -452,7 +501,7 @@ class BackendTrainer final : public BatchTrainer {
         const std::int64_t n_train = n_train_;
         const std::int64_t* hot = hot_features_.data();
         const std::int64_t* column_start = column_start_.data();
-        const std::int64_t* column_rows = column_rows_.data();
+        const DeviceModel<Value, Index> model = device_model();
         std::int64_t* segments = hot_segments_.data();
         backend_.for_each(n_hot_ * boundaries, [=] HOGWILD_HD(std::int64_t i) {
             const std::int64_t h = i / boundaries;
@@ -461,7 +510,7 @@ class BackendTrainer final : public BatchTrainer {
             std::int64_t lo = column_start[hot[h]], hi = column_start[hot[h] + 1];
             while (lo < hi) {  // the first nonzero at or after `position`
                 const std::int64_t middle = lo + (hi - lo) / 2;
-                if (column_rows[middle] < position)
+                if (model.column_row(middle) < position)
                     lo = middle + 1;
                 else
                     hi = middle;
@@ -597,6 +646,7 @@ class BackendTrainer final : public BatchTrainer {
         m.column_start = column_start_.data();
         m.column_rows = column_rows_.data();
         m.column_values = column_values_.data();
+        m.column_packed = packed_ ? column_packed_.data() : nullptr;
         m.cursor = cursor_.data();
         m.is_hot = n_hot_ > 0 ? is_hot_.data() : nullptr;
         m.hot_features = hot_features_.data();
@@ -631,6 +681,7 @@ class BackendTrainer final : public BatchTrainer {
     Buffer<Index> indices_, indptr_;
     Buffer<double> y_, sample_weight_;
     // the epoch's rows, gathered in visiting order
+    typename Backend::template HostBuffer<std::int64_t> order_host_;  // (filled by the caller)
     Buffer<std::int64_t> order_, row_length_, gathered_indptr_;
     Buffer<Value> gathered_values_;
     Buffer<Index> gathered_indices_;
@@ -639,6 +690,8 @@ class BackendTrainer final : public BatchTrainer {
     Buffer<std::int64_t> column_start_, cursor_, row_of_value_, positions_, sorted_positions_, column_rows_;
     Buffer<Index> sorted_columns_;
     Buffer<Value> column_values_;
+    bool packed_ = false;  // float32 data: the transposed copy as (position, value) words
+    Buffer<unsigned long long> packed_values_, column_packed_;
     std::int64_t n_hot_ = 0, batches_ = 0;
     Buffer<std::int64_t> hot_features_, hot_segments_;
     Buffer<std::uint8_t> is_hot_;

@@ -28,6 +28,9 @@ class HostBackend {
         std::vector<T> values_;
     };
 
+    template <class T>
+    using HostBuffer = std::vector<T>;
+
     explicit HostBackend(int) {}
 
     static int lanes_for(std::int64_t, std::int64_t) { return 1; }
