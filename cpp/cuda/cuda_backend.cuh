@@ -24,7 +24,6 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 #include "cuda_trainer.hpp"
 
@@ -189,47 +188,6 @@ class CudaBackend {
     explicit CudaBackend(int device) : device_(device) {
         activate();
         check_cuda(cudaDeviceGetAttribute(&multiprocessors_, cudaDevAttrMultiProcessorCount, device), "device query");
-        // a blocking stream: the buffers' copies on the legacy default stream wait for its work
-        check_cuda(cudaStreamCreate(&stream_), "cudaStreamCreate");
-    }
-    CudaBackend(const CudaBackend&) = delete;
-    CudaBackend& operator=(const CudaBackend&) = delete;
-    ~CudaBackend() {
-        if (epoch_ != nullptr) cudaGraphExecDestroy(epoch_);
-        cudaStreamDestroy(stream_);
-    }
-
-    // An epoch's launches, recorded as a CUDA graph the first time and
-    // replayed while the batches stay the same: one launch an epoch instead
-    // of four a step, whose host-side cost (a few microseconds each) would
-    // otherwise dominate small batches. Epochs of more steps than
-    // kMaxRecordedSteps are launched directly (a graph's size grows with them).
-    static constexpr std::size_t kMaxRecordedSteps = 16384;
-    template <class Enqueue>
-    void replay(const std::vector<std::int64_t>& key, Enqueue enqueue) {
-        if (key.size() > kMaxRecordedSteps) {
-            enqueue();
-            return;
-        }
-        if (epoch_ == nullptr || key != epoch_key_) {
-            if (epoch_ != nullptr) cudaGraphExecDestroy(epoch_);
-            epoch_ = nullptr;
-            check_cuda(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
-            cudaGraph_t graph = nullptr;
-            try {
-                enqueue();
-            } catch (...) {
-                cudaStreamEndCapture(stream_, &graph);
-                if (graph != nullptr) cudaGraphDestroy(graph);
-                throw;
-            }
-            check_cuda(cudaStreamEndCapture(stream_, &graph), "cudaStreamEndCapture");
-            const cudaError_t made = cudaGraphInstantiate(&epoch_, graph, 0);
-            cudaGraphDestroy(graph);
-            check_cuda(made, "cudaGraphInstantiate");
-            epoch_key_ = key;
-        }
-        check_cuda(cudaGraphLaunch(epoch_, stream_), "cudaGraphLaunch");
     }
 
     void activate() { check_cuda(cudaSetDevice(device_), "cudaSetDevice"); }
@@ -242,7 +200,7 @@ class CudaBackend {
     template <class F>
     void for_each(std::int64_t n, F f) {
         if (n <= 0) return;
-        for_each_kernel<<<blocks_for(n), kThreads, 0, stream_>>>(n, f);
+        for_each_kernel<<<blocks_for(n), kThreads>>>(n, f);
         check_cuda(cudaGetLastError(), "for_each launch");
     }
 
@@ -250,15 +208,15 @@ class CudaBackend {
     void row_pass(std::int64_t n, int lanes, Part part, Done done) {
         if (n <= 0) return;
         if (lanes == 32)
-            row_pass_warp_kernel<<<blocks_for(n * 32), kThreads, 0, stream_>>>(n, part, done);
+            row_pass_warp_kernel<<<blocks_for(n * 32), kThreads>>>(n, part, done);
         else
-            row_pass_thread_kernel<<<blocks_for(n), kThreads, 0, stream_>>>(n, part, done);
+            row_pass_thread_kernel<<<blocks_for(n), kThreads>>>(n, part, done);
         check_cuda(cudaGetLastError(), "row pass launch");
     }
 
     template <class Then>
     void sum_pair_then(std::int64_t n, const double* a, const double* b, Then then) {
-        sum_pair_kernel<<<1, kSumThreads, 0, stream_>>>(n, a, b, then);
+        sum_pair_kernel<<<1, kSumThreads>>>(n, a, b, then);
         check_cuda(cudaGetLastError(), "sum launch");
     }
 
@@ -266,26 +224,25 @@ class CudaBackend {
     void stable_sort_pairs(const Key* keys, Key* keys_out, const Value* values, Value* values_out, std::int64_t n,
                            int key_bits) {
         std::size_t bytes = 0;
-        check_cuda(cub::DeviceRadixSort::SortPairs(nullptr, bytes, keys, keys_out, values, values_out, n, 0, key_bits,
-                                                   stream_),
+        check_cuda(cub::DeviceRadixSort::SortPairs(nullptr, bytes, keys, keys_out, values, values_out, n, 0, key_bits),
                    "radix sort (size)");
         scratch_.resize(std::max(bytes, scratch_.size()));
         check_cuda(cub::DeviceRadixSort::SortPairs(scratch_.data(), bytes, keys, keys_out, values, values_out, n, 0,
-                                                   key_bits, stream_),
+                                                   key_bits),
                    "radix sort");
     }
 
     // out[0..n]: out[i] = in[0] + ... + in[i - 1]
     void exclusive_scan(const std::int64_t* in, std::int64_t* out, std::int64_t n) {
-        check_cuda(cudaMemsetAsync(out, 0, sizeof(std::int64_t), stream_), "cudaMemset");
+        check_cuda(cudaMemsetAsync(out, 0, sizeof(std::int64_t)), "cudaMemset");
         if (n <= 0) return;
         std::size_t bytes = 0;
-        check_cuda(cub::DeviceScan::InclusiveSum(nullptr, bytes, in, out + 1, n, stream_), "scan (size)");
+        check_cuda(cub::DeviceScan::InclusiveSum(nullptr, bytes, in, out + 1, n), "scan (size)");
         scratch_.resize(std::max(bytes, scratch_.size()));
-        check_cuda(cub::DeviceScan::InclusiveSum(scratch_.data(), bytes, in, out + 1, n, stream_), "scan");
+        check_cuda(cub::DeviceScan::InclusiveSum(scratch_.data(), bytes, in, out + 1, n), "scan");
     }
 
-    void synchronize() { check_cuda(cudaStreamSynchronize(stream_), "cudaStreamSynchronize"); }
+    void synchronize() { check_cuda(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
 
   private:
     static constexpr int kThreads = 256;
@@ -296,9 +253,6 @@ class CudaBackend {
 
     int device_ = 0;
     int multiprocessors_ = 1;
-    cudaStream_t stream_ = nullptr;
-    cudaGraphExec_t epoch_ = nullptr;  // the recorded epoch, and the batches it was recorded for
-    std::vector<std::int64_t> epoch_key_;
     Buffer<unsigned char> scratch_;  // CUB's temporary storage
 };
 

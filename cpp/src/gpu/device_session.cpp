@@ -102,20 +102,17 @@ class DeviceBatchSolver {
         gathered_ = true;
     }
 
-    // The epoch's steps, queued at once (an interrupt is heard at the epoch's end).
     void work(int, int, const Epoch&, ThreadTeam& team) {
         double l1_total = l1_total_;
-        steps_.resize(static_cast<std::size_t>(batches_per_epoch_));
         for (std::int64_t batch = 0; batch < batches_per_epoch_; ++batch) {
-            BatchStep& step = steps_[static_cast<std::size_t>(batch)];
-            step = step_for(batch);
+            BatchStep step = step_for(batch);
             if (cumulative_l1_) l1_total += step.optimizer.eta * problem_.strength.l1;
             step.l1_total = l1_total;
+            trainer_->step(step);
+            if (team.stop_after(0, step.n_rows)) break;  // (an interrupt: the epoch is not published)
         }
-        trainer_->run_steps(steps_.data(), batches_per_epoch_);
         epoch_loss_sum_ = trainer_->finish_epoch();
         l1_total_at_epoch_end_ = l1_total;
-        team.stop_after(0, n_train_);  // (polls the interrupt hook)
     }
 
     EpochOutcome publish(const Epoch&) {
@@ -161,7 +158,6 @@ class DeviceBatchSolver {
     const bool cumulative_l1_;
     const OptimizerRule rule_;
     std::unique_ptr<BatchTrainer> trainer_;
-    std::vector<BatchStep> steps_;  // the epoch's
     std::int64_t n_train_ = 0;
     std::int64_t batch_size_ = 1;
     std::int64_t batches_per_epoch_ = 0;

@@ -86,10 +86,8 @@ class BatchTrainer {
     virtual std::int64_t* epoch_rows() = 0;
     // Gathers the epoch's rows on the device, so that every batch is a contiguous range.
     virtual void start_epoch() = 0;
-    // Queues the epoch's steps, step b over positions [steps[b].first,
-    // steps[b].first + steps[b].n_rows); the same batches every epoch (the
-    // CUDA backend records their launches once and replays them).
-    virtual void run_steps(const BatchStep* steps, std::int64_t n_steps) = 0;
+    // Queues one step over positions [step.first, step.first + step.n_rows).
+    virtual void step(const BatchStep& step) = 0;
     // Waits for the queued steps; the epoch's summed loss (each row's before its step).
     virtual double finish_epoch() = 0;
 

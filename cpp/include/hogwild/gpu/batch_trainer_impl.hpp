@@ -19,9 +19,6 @@
 //                                    summed in a fixed order
 //   stable_sort_pairs(...)           a stable sort of (key, value) pairs by key
 //   exclusive_scan(in, out, n)       out[i] = in[0] + ... + in[i - 1], n + 1 outputs
-//   replay(key, enqueue)             enqueue() queues an epoch's launches; a backend may
-//                                    record them once and replay the record while `key`
-//                                    (the steps' row counts) stays the same
 //   synchronize()
 //   activate()                       make its device the calling thread's (CUDA: cudaSetDevice)
 // and runs everything it is given in order (one CUDA stream).
@@ -529,46 +526,30 @@ class BackendTrainer final : public BatchTrainer {
         backend_.for_each(n_features_, [=] HOGWILD_HD(std::int64_t j) { cursor[j] = column_start[j]; });
     }
 
-    void run_steps(const BatchStep* steps, std::int64_t n_steps) override {
+    void step(const BatchStep& step) override {
         backend_.activate();
-        for (std::int64_t b = 0; b < n_steps; ++b)
-            if (steps[b].n_rows < 1 || steps[b].n_rows > static_cast<std::int64_t>(derivative_.size()))
-                throw std::logic_error("a batch larger than the trainer's buffers");
-        // the steps' constants in device memory, read by the kernels: the
-        // launches are the same every epoch, and the backend may replay them
-        steps_.upload(steps, static_cast<std::size_t>(n_steps));
-        std::vector<std::int64_t> rows(static_cast<std::size_t>(n_steps));
-        for (std::int64_t b = 0; b < n_steps; ++b) rows[static_cast<std::size_t>(b)] = steps[b].n_rows;
-        backend_.replay(rows, [&] {
-            for (std::int64_t b = 0; b < n_steps; ++b) enqueue_step(b, steps[b].n_rows);
-        });
-    }
-
-    // Step b's kernels (its constants are steps_[b]).
-    void enqueue_step(std::int64_t b, std::int64_t n_rows) {
+        if (step.n_rows < 1 || step.n_rows > static_cast<std::int64_t>(derivative_.size()))
+            throw std::logic_error("a batch larger than the trainer's buffers");
         const DeviceModel<Value, Index> model = device_model();
-        const BatchStep* steps = steps_.data();
+        const std::int64_t first = step.first;
         const int lanes = Backend::lanes_for(nnz_, n_rows_);
         backend_.row_pass(
-            n_rows, lanes,
-            [=] HOGWILD_HD(std::int64_t r, int lane, int n_lanes) {
-                return model.margin_part(steps[b].first + r, lane, n_lanes);
-            },
+            step.n_rows, lanes,
+            [=] HOGWILD_HD(std::int64_t r, int lane, int n_lanes) { return model.margin_part(first + r, lane, n_lanes); },
             [=] HOGWILD_HD(std::int64_t r, double p, int lane, int n_lanes) {
-                model.finish_row(steps[b].first + r, steps[b].first, p, lane, n_lanes);
+                model.finish_row(first + r, first, p, lane, n_lanes);
             });
-        backend_.for_each(n_features_, [=] HOGWILD_HD(std::int64_t j) { model.update_feature(j, steps[b]); });
+        backend_.for_each(n_features_, [=] HOGWILD_HD(std::int64_t j) { model.update_feature(j, step); });
         if (n_hot_ > 0) {
+            const std::int64_t batch = step.first / std::max<std::int64_t>(1, settings_.max_batch_rows);
             backend_.row_pass(
                 n_hot_, Backend::kWarpLanes,
-                [=] HOGWILD_HD(std::int64_t h, int lane, int n_lanes) {
-                    return model.hot_part(h, b, steps[b], lane, n_lanes);
-                },
-                [=] HOGWILD_HD(std::int64_t h, double sum, int lane, int) { model.finish_hot(h, b, sum, steps[b], lane); });
+                [=] HOGWILD_HD(std::int64_t h, int lane, int n_lanes) { return model.hot_part(h, batch, step, lane, n_lanes); },
+                [=] HOGWILD_HD(std::int64_t h, double sum, int lane, int) { model.finish_hot(h, batch, sum, step, lane); });
         }
-        backend_.sum_pair_then(n_rows, model.derivative, model.loss,
+        backend_.sum_pair_then(step.n_rows, model.derivative, model.loss,
                                [=] HOGWILD_HD(double derivative_sum, double loss_sum) {
-                                   model.update_intercept(derivative_sum, loss_sum, steps[b]);
+                                   model.update_intercept(derivative_sum, loss_sum, step);
                                });
     }
 
@@ -718,7 +699,6 @@ class BackendTrainer final : public BatchTrainer {
     Buffer<double> weights_, scalars_, first_, second_, l1_received_, regularization_scale_, average_sum_,
         average_clock_, derivative_, loss_, gradient_;
     Buffer<unsigned long long> batch_count_;
-    Buffer<BatchStep> steps_;  // this epoch's steps' constants
 };
 
 // The trainer for the data's value and index types.

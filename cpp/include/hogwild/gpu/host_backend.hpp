@@ -81,11 +81,6 @@ class HostBackend {
         }
     }
 
-    template <class Enqueue>
-    void replay(const std::vector<std::int64_t>&, Enqueue enqueue) {
-        enqueue();
-    }
-
     void synchronize() {}
     void activate() {}
 };
