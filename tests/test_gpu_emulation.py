@@ -38,7 +38,24 @@ def layouts():
     }
 
 
-LAYOUTS = layouts()
+def ragged(n_rows=700, n_features=150, seed=0):
+    """Rows of 0 to 100 nonzeros (empty rows, rows longer than a warp: a warp
+    per row on a GPU) and a feature in every other row (hot: a warp each)."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(0, 101, n_rows)
+    lengths[::50] = 0
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    indices = np.concatenate([np.sort(rng.choice(n_features, k, replace=False)) for k in lengths])
+    X = sp.csr_matrix((rng.normal(size=indptr[-1]), indices, indptr), shape=(n_rows, n_features))
+    hot = np.arange(0, n_rows, 2)
+    X = (X + sp.csr_matrix((np.ones(hot.size), (hot, np.full(hot.size, 7))), shape=X.shape)).tocsr()
+    with_int64 = X.copy()
+    with_int64.indices = with_int64.indices.astype(np.int64)
+    with_int64.indptr = with_int64.indptr.astype(np.int64)
+    return {"ragged-f32-i32": X.astype(np.float32), "ragged-f64-i64": with_int64}
+
+
+LAYOUTS = layouts() | ragged()
 TARGET = np.where(np.random.default_rng(1).random(700) < 0.4, 1.0, -1.0)
 
 CASES = [
@@ -81,8 +98,8 @@ def cpu_session(*args):
     return _core.Session(*args)
 
 
-def emulated(reduction):
-    return lambda *args: _core._emulated_gpu_session(*args, reduction=reduction)
+def emulated(reduction, warps=False):
+    return lambda *args: _core._emulated_gpu_session(*args, reduction=reduction, warps=warps)
 
 
 def assert_identical(a, b):
@@ -100,6 +117,24 @@ def test_emulated_gpu_minibatch_learns_the_cpu_model_bit_for_bit(layout, case, r
     gpu, _ = train(emulated(reduction), X, CASES[case], "minibatch")
     assert np.any(cpu[-1][0] != 0.0)
     assert_identical(cpu, gpu)
+
+
+@pytest.mark.parametrize("reduction", ["ordered", "atomic"])
+@pytest.mark.parametrize("layout", ["ragged-f32-i32", "ragged-f64-i64", "dense-f64"])
+@pytest.mark.parametrize("case", [0, 2, 3, 4])
+def test_the_gpu_lanes_learn_the_cpu_model_up_to_the_summation_order(layout, case, reduction):
+    """The GPU's lanes (a warp per long row and per hot feature, each lane
+    every 32nd nonzero, the warp's and the block's summation trees), run on
+    the host: the same model as the CPU's but for the order of the sums."""
+    X = LAYOUTS[layout]
+    cpu, _ = train(cpu_session, X, CASES[case], "minibatch")
+    gpu, _ = train(emulated(reduction, warps=True), X, CASES[case], "minibatch")
+    for run_cpu, run_gpu in zip(cpu, gpu):
+        for ours, reference in zip(run_gpu, run_cpu):
+            scale = max(float(np.max(np.abs(reference))), 1.0)
+            assert float(np.max(np.abs(ours - reference))) <= 1e-9 * scale
+    assert not all(np.array_equal(a, b) for run_a, run_b in zip(cpu, gpu) for a, b in zip(run_a, run_b)), \
+        "the lanes' sums should round differently somewhere (else the lanes were not used)"
 
 
 @pytest.mark.parametrize("layout", ["csr-f64-i64", "dense-f32"])

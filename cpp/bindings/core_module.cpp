@@ -50,11 +50,12 @@ auto cpu_solver(const std::string& solver) {
 
 // The GPU solvers' session maker with the GPU trainer's CPU emulation (for
 // tests on machines without a GPU; gpu/host_backend.hpp).
-auto emulated_gpu_solver(const std::string& solver, const std::string& reduction) {
+auto emulated_gpu_solver(const std::string& solver, const std::string& reduction, bool warps) {
     const gpu::Reduction kind = gpu::reduction_from_name(reduction);
-    return [solver, kind](const auto& view, const Targets& targets, const TrainConfig& config,
-                          const ModelState& model) {
-        return gpu::make_device_session(solver, view, targets, config, model, gpu::make_host_emulated_trainer, kind, 0);
+    const gpu::TrainerFactory factory = warps ? gpu::make_host_emulated_warp_trainer : gpu::make_host_emulated_trainer;
+    return [solver, kind, factory](const auto& view, const Targets& targets, const TrainConfig& config,
+                                   const ModelState& model) {
+        return gpu::make_device_session(solver, view, targets, config, model, factory, kind, 0);
     };
 }
 
@@ -118,16 +119,18 @@ PYBIND11_MODULE(_core, m) {
         "_emulated_gpu_session",
         [](const std::string& solver, py::object X, py::object y, py::object sample_weight, py::object validation_mask,
            py::object coef, py::object intercept, py::object average_coef, py::object average_intercept,
-           const py::dict& options, const std::string& reduction) {
-            return std::make_unique<Session>(emulated_gpu_solver(solver, reduction), X, y, sample_weight,
+           const py::dict& options, const std::string& reduction, bool warps) {
+            return std::make_unique<Session>(emulated_gpu_solver(solver, reduction, warps), X, y, sample_weight,
                                              validation_mask, coef, intercept, average_coef, average_intercept,
                                              options);
         },
         py::arg("solver"), py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("validation_mask"),
         py::arg("coef"), py::arg("intercept"), py::arg("average_coef"), py::arg("average_intercept"),
-        py::arg("options"), py::arg("reduction") = "ordered",
+        py::arg("options"), py::arg("reduction") = "ordered", py::arg("warps") = false,
         "A Session of the GPU solvers ('minibatch', 'gd') whose kernel bodies run on the CPU, one\n"
-        "after another (the GPU trainer's emulation, for tests without a GPU; slow).");
+        "after another (the GPU trainer's emulation, for tests without a GPU; slow). warps: the\n"
+        "GPU's 32 lanes per long row and hot feature and its summation trees (else one lane: the\n"
+        "CPU's order).");
     m.def("solvers", &solvers,
           "The registered solvers: name, parallel, optimizers, passive_aggressive, deterministic, summary.");
     m.def("build_info", []() {

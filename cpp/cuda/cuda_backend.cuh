@@ -192,10 +192,8 @@ class CudaBackend {
 
     void activate() { check_cuda(cudaSetDevice(device_), "cudaSetDevice"); }
 
-    static constexpr int kWarpLanes = 32;
-
-    // A warp per row where rows average 16 nonzeros or more, else a thread.
-    static int lanes_for(std::int64_t nnz, std::int64_t n_rows) { return nnz >= 16 * std::max<std::int64_t>(1, n_rows) ? 32 : 1; }
+    static constexpr int kWarpLanes = kWarpSize;
+    static int lanes_for(std::int64_t nnz, std::int64_t n_rows) { return warp_lanes_for(nnz, n_rows); }
 
     template <class F>
     void for_each(std::int64_t n, F f) {

@@ -10,4 +10,9 @@ std::unique_ptr<BatchTrainer> make_host_emulated_trainer(const MatrixRef& X, con
     return make_backend_trainer<HostBackend>(X, targets, settings);
 }
 
+std::unique_ptr<BatchTrainer> make_host_emulated_warp_trainer(const MatrixRef& X, const Targets& targets,
+                                                              const TrainerSettings& settings) {
+    return make_backend_trainer<HostWarpBackend>(X, targets, settings);
+}
+
 }  // namespace hogwild::gpu

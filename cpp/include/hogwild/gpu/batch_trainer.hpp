@@ -36,6 +36,13 @@ inline Reduction reduction_from_name(const std::string& name) {
     throw std::invalid_argument("reduction must be 'ordered' or 'atomic', got '" + name + "'");
 }
 
+// A warp (32 lanes) per row where rows average 16 nonzeros or more, else
+// one thread: the row passes' lanes on a GPU.
+constexpr int kWarpSize = 32;
+inline int warp_lanes_for(std::int64_t nnz, std::int64_t n_rows) {
+    return nnz >= 16 * (n_rows > 0 ? n_rows : 1) ? kWarpSize : 1;
+}
+
 // The caller's training data, type-erased (the views of core/views.hpp).
 struct MatrixRef {
     bool sparse = true;
@@ -111,5 +118,10 @@ using TrainerFactory =
 // loops (gpu/host_backend.hpp), for tests without a GPU.
 std::unique_ptr<BatchTrainer> make_host_emulated_trainer(const MatrixRef& X, const Targets& targets,
                                                          const TrainerSettings& settings);
+// The same with the GPU's lanes: a warp's 32 lanes per long row and per hot
+// feature, their partial sums added in the warp's tree order, the batch's
+// sums in the block's order (the CPU's model up to the summation order).
+std::unique_ptr<BatchTrainer> make_host_emulated_warp_trainer(const MatrixRef& X, const Targets& targets,
+                                                              const TrainerSettings& settings);
 
 }  // namespace hogwild::gpu
