@@ -159,9 +159,13 @@ def test_without_the_cuda_module_nothing_is_available(no_cuda, monkeypatch):
                                          "time; build_info()['cuda'] == 'off')")
     monkeypatch.setattr(cuda, "_core", types.SimpleNamespace(build_info=lambda: {"cuda_compiler_found": "yes"}))
     assert cuda.unavailable_reason() == (
-        "this hogwild was built without CUDA (a CUDA compiler was found at build time, but the CUDA module was "
-        "not built: HOGWILD_CUDA=OFF, or a build from before GPU training; build_info()['cuda'] == 'off')")
-    with pytest.raises(cuda.CudaUnavailableError, match=r"^this hogwild was built without CUDA \(a CUDA compiler"):
+        "this hogwild was built without CUDA (a CUDA compiler was found at build time, but the CUDA module is "
+        "missing: a build from before GPU training, or the module was removed; build_info()['cuda'] == 'off')")
+    monkeypatch.setattr(cuda, "_core", types.SimpleNamespace(
+        build_info=lambda: {"cuda_compiler_found": "no", "cuda_option": "OFF"}))
+    assert cuda.unavailable_reason() == ("this hogwild was built without CUDA (it was built with HOGWILD_CUDA=OFF, "
+                                         "as the CPU wheel is; build_info()['cuda'] == 'off')")
+    with pytest.raises(cuda.CudaUnavailableError, match=r"^this hogwild was built without CUDA \(it was built with HOGWILD_CUDA=OFF"):
         cuda.device_name(0)
 
 

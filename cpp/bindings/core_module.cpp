@@ -5,6 +5,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <omp.h>
+
 #include <bit>
 #include <chrono>
 #include <cstdint>
@@ -143,6 +145,10 @@ PYBIND11_MODULE(_core, m) {
     m.def("_stochastic_round", &stochastic_round, py::arg("values"), py::arg("precision"), py::arg("range"),
           py::arg("seed"), "Values rounded as buckwild stores them (for tests).");
     m.def("usable_cpu_count", &hogwild::usable_cpu_count, "CPUs in this process's affinity mask.");
+    m.def(
+        "openmp_max_threads", []() { return omp_get_max_threads(); },
+        "omp_get_max_threads() of the OpenMP runtime the core uses: OMP_NUM_THREADS, or a limit\n"
+        "threadpoolctl set on that runtime.");
     m.def("allowed_cpus", &hogwild::allowed_cpus);
     m.def(
         "topology",

@@ -48,9 +48,12 @@ def _load():
 
 def _not_built():
     """Why a build has no CUDA module, from what its configuration found."""
-    if _core.build_info().get("cuda_compiler_found") == "yes":
-        why = ("a CUDA compiler was found at build time, but the CUDA module was not built: "
-               "HOGWILD_CUDA=OFF, or a build from before GPU training")
+    info = _core.build_info()
+    if info.get("cuda_option") == "OFF":
+        why = "it was built with HOGWILD_CUDA=OFF, as the CPU wheel is"
+    elif info.get("cuda_compiler_found") == "yes":
+        why = ("a CUDA compiler was found at build time, but the CUDA module is missing: "
+               "a build from before GPU training, or the module was removed")
     else:
         why = "no CUDA compiler was found at build time"
     return f"{NOT_BUILT} ({why}; build_info()['cuda'] == 'off')"

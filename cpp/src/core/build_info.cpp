@@ -8,6 +8,9 @@
 #ifndef HOGWILD_CUDA_COMPILER_FOUND
 #define HOGWILD_CUDA_COMPILER_FOUND 0
 #endif
+#ifndef HOGWILD_CUDA_OPTION
+#define HOGWILD_CUDA_OPTION "unknown"
+#endif
 #ifndef HOGWILD_BUILD_TYPE
 #define HOGWILD_BUILD_TYPE "unknown"
 #endif
@@ -60,8 +63,9 @@ std::vector<std::pair<std::string, std::string>> build_info() {
         {"cxx_standard", std::to_string(__cplusplus)},
         {"build_type", HOGWILD_BUILD_TYPE},
         {"openmp", std::to_string(_OPENMP)},
-        {"cuda", "off"},  // the CUDA module is not part of this build yet
+        {"cuda", "off"},  // the core's; hogwild.build_info() says "on" where the _cuda module imports
         {"cuda_compiler_found", HOGWILD_CUDA_COMPILER_FOUND ? "yes" : "no"},
+        {"cuda_option", HOGWILD_CUDA_OPTION},  // the build's HOGWILD_CUDA: AUTO, ON or OFF
         {"simd", simd_flags()},
     };
 }
