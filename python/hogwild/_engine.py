@@ -4,6 +4,7 @@ takes, the training call with its progress and callbacks, the per-epoch
 history. The estimators (``_sgd.py``) call it for every problem they fit.
 """
 
+import os
 import sys
 import threading
 from contextlib import contextmanager
@@ -40,6 +41,46 @@ _COEF_NAMES = ("coef_", "_standard_coef", "_average_coef")
 # another thread is refused instead of corrupting it.
 _FITTING = set()
 _FITTING_LOCK = threading.Lock()
+
+
+def default_thread_count():
+    """Threads of n_threads=None: every CPU this process may run on, at most
+    omp_get_max_threads() of the core's OpenMP runtime on the calling
+    thread (OMP_NUM_THREADS, or a limit threadpoolctl set on it: joblib's
+    workers set one so that their threads do not oversubscribe the CPUs)."""
+    return max(1, min(_core.usable_cpu_count(), _core.openmp_max_threads()))
+
+
+# GNU libgomp keeps the threads of a thread's last team alive for its next
+# parallel region and has no fork handler: a forked child holds only the
+# thread that forked, and when that thread had led a team of several, its
+# next team of several waits forever for pool threads that were not copied
+# (a child trained by a multiprocessing "fork" pool hung so). A team of one
+# never uses the pool, and any other thread of the child starts a new pool.
+_TEAM_LEADERS = set()           # threads (by ident) that led a team of several
+_STALE_POOL_THREAD = None       # in a forked child: the forking thread, when it had led one
+
+
+def _after_fork_in_child():
+    global _STALE_POOL_THREAD
+    forking = threading.get_ident()
+    _STALE_POOL_THREAD = forking if forking in _TEAM_LEADERS or forking == _STALE_POOL_THREAD else None
+    _TEAM_LEADERS.clear()  # (the other threads were not copied)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def team_threads(n_threads):
+    """The threads of a parallel region of the core that the calling
+    thread opens now: `n_threads`, or 1 where the region would hang (the
+    thread that forked this process after leading a team of several)."""
+    thread = threading.get_ident()
+    if thread == _STALE_POOL_THREAD:
+        return 1
+    if n_threads > 1:
+        _TEAM_LEADERS.add(thread)
+    return int(n_threads)
 
 
 def _is_terminal(stream):
@@ -136,9 +177,10 @@ class _HogwildTraining:
             )
         if self.n_threads is not None:
             return self.n_threads
+        default = default_thread_count()
         if n_values is not None:
-            return max(1, min(usable, n_values // self.MIN_VALUES_PER_THREAD))
-        return usable
+            return max(1, min(default, n_values // self.MIN_VALUES_PER_THREAD))
+        return default
 
     # below this many stored values in X, a class trains in less time than
     # starting a Python thread for it takes (iris: 600 values, 0.75x)
@@ -159,7 +201,7 @@ class _HogwildTraining:
                 or getattr(self, "_fit_callbacks", None) or self.verbose
                 or n_values < self.CLASS_PARALLEL_MIN_VALUES):
             return 1, None
-        requested = self.n_threads if self.n_threads is not None else _core.usable_cpu_count()
+        requested = self.n_threads if self.n_threads is not None else default_thread_count()
         if self.solver != "sequential":
             requested = self._threads()  # (validates n_threads)
         workers = max(1, min(int(requested), n_classes))
@@ -190,7 +232,7 @@ class _HogwildTraining:
             weight_pos=float(weight_pos),
             weight_neg=float(weight_neg),
             intercept_decay=SPARSE_INTERCEPT_DECAY if sparse else 1.0,
-            n_threads=int(self._threads(n_values) if n_threads is None else n_threads),
+            n_threads=team_threads(self._threads(n_values) if n_threads is None else n_threads),
             epoch_start=int(round((getattr(self, "t_", 1.0) - 1.0) / max(1, n_samples))),
             **core_options_of(self),  # the parameters scikit-learn lacks, from their table
         ) | self._row_order(n_samples)

@@ -13,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import _core
-from ._engine import callback_list, refusing_concurrent_fits
+from ._engine import callback_list, default_thread_count, refusing_concurrent_fits, team_threads
 from ._ratings import IdMap, rating_columns, refuse_duplicates
 
 SOLVERS = ("blocks", "hogwild", "sequential")
@@ -105,9 +105,11 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         18 with a test RMSE of 0.956; the best epoch's model is kept, so
         patience costs only time.)
     n_threads : int or None, default=None
-        Threads; None uses every CPU this process may use, but no more than
-        one per 50,000 ratings (``hogwild``: one per 5,000,000, where its
-        threads start to gain on one).
+        Threads; None uses every CPU this process may use, at most
+        ``OMP_NUM_THREADS`` or a threadpoolctl limit on OpenMP, but no more
+        than one per 50,000 ratings (``hogwild``: one per 5,000,000, where
+        its threads start to gain on one). In a forked process, one thread
+        on the thread that forked, as for ``SGDClassifier``'s ``n_threads``.
     random_state : int, RandomState or None, default=None
         Seeds the initial factors, the validation split and the shuffles.
     verbose : int, default=0
@@ -270,7 +272,7 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
                                  f"of the {usable} CPUs this process may use")
             return self.n_threads
         per_thread = HOGWILD_RATINGS_PER_THREAD if self.solver == "hogwild" else RATINGS_PER_THREAD
-        return max(1, min(usable, n_ratings // per_thread))
+        return max(1, min(default_thread_count(), n_ratings // per_thread))
 
     def _train(self, model, user_index, item_index, ratings, epochs, random_state, callbacks, *, epochs_before,
                history, seen=None):
@@ -286,7 +288,7 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
                                  f"training ratings out of {len(ratings)}")
             training[random_state.permutation(len(ratings))[:n_validation]] = False
         validation = (user_index[~training], item_index[~training], ratings[~training].astype(np.float32))
-        n_threads = self._threads(int(training.sum()))
+        n_threads = team_threads(self._threads(int(training.sum())))
         with refusing_concurrent_fits(self):
             trainer = _core.FactorizationTrainer(
                 user_index[training], item_index[training], ratings[training].astype(np.float32),
@@ -390,7 +392,7 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
     def _predict_indices(self, user_index, item_index):
         return _core.predict_ratings(user_index, item_index, self.user_factors_, self.item_factors_,
                                      self.user_bias_, self.item_bias_, self.global_mean_, self.biased,
-                                     _core.usable_cpu_count())
+                                     team_threads(default_thread_count()))
 
     def score(self, X, y=None):
         """Coefficient of determination R^2 of the predictions (as every
@@ -502,7 +504,7 @@ _TRAINED_ARRAYS = ("user_factors_", "item_factors_", "user_bias_", "item_bias_",
 def _rmse(model, users, items, ratings, biased, n_threads):
     predicted = _core.predict_ratings(users, items, model["user_factors_"], model["item_factors_"],
                                       model["user_bias_"], model["item_bias_"], model["global_mean_"], biased,
-                                      n_threads)
+                                      team_threads(n_threads))
     return float(np.sqrt(np.mean((predicted.astype(np.float64) - ratings) ** 2)))
 
 

@@ -81,7 +81,14 @@ PARAMETERS = (
         'int',
         """\
         Threads of every solver but ``"sequential"``; None uses every CPU
-        this process may run on.""",
+        this process may run on, at most ``OMP_NUM_THREADS`` or a
+        threadpoolctl limit on OpenMP (``threadpool_limits``; joblib's
+        workers set one). In a process forked (``os.fork``,
+        multiprocessing's ``"fork"``) by a thread that had trained on
+        several threads, training on that thread takes one thread whatever
+        ``n_threads`` says (GNU OpenMP's idle threads do not survive the
+        fork; waiting for them would hang); the process's other threads
+        keep ``n_threads``.""",
     ),
     Parameter(
         "write", "racy", [StrOptions({"racy", "atomic", "locked"})],

@@ -483,7 +483,8 @@ def _parser():
     train.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS)
     train.add_argument("--batch-size", type=int, default=256, help="rows per step of the minibatch and async solvers")
     train.add_argument("--threads", type=_thread_counts, default=None,
-                       help="threads, or a list like 1,2,4 to train and compare several runs (default: all CPUs)")
+                       help="threads, or a list like 1,2,4 to train and compare several runs "
+                       "(default: all CPUs, at most OMP_NUM_THREADS)")
     train.add_argument("--epochs", type=int, default=10, help="epochs (default 10)")
     train.add_argument("--tol", type=float, default=None, help="stop early when the objective stalls (default: off)")
     train.add_argument("--learning-rate", default=None,
@@ -566,9 +567,9 @@ def _check_arguments(parser, args):
         if policy not in ("racy", "atomic", "locked"):
             parser.error(f"unknown write policy {policy!r} (racy, atomic, locked)")
     if args.command == "train" and args.threads is None:
-        from . import build_info
+        from ._engine import default_thread_count
 
-        args.threads = [build_info()["usable_cpus"]]
+        args.threads = [default_thread_count()]
 
 
 def main(argv=None):

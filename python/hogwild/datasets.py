@@ -15,13 +15,14 @@ INT32_MAX = np.iinfo(np.int32).max
 
 
 def _thread_count(n_threads):
-    from . import _core
+    """The threads of a parallel call of the core made now on the calling thread."""
+    from ._engine import default_thread_count, team_threads
 
     if n_threads is None:
-        return _core.usable_cpu_count()
+        return team_threads(default_thread_count())
     if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral) or n_threads < 1:
         raise ValueError(f"n_threads must be None or an integer >= 1, got {n_threads!r}")
-    return int(n_threads)
+    return team_threads(n_threads)
 
 
 def _read_text(source):
@@ -67,7 +68,8 @@ def load_svmlight_files(files, n_features=None, dtype=np.float32, zero_based="au
     query_id : bool, default=False
         Also return each row's ``qid`` (-1 where a row has none).
     n_threads : int, default=None
-        Threads used to parse (None: all usable CPUs).
+        Threads used to parse (None: all usable CPUs, at most ``OMP_NUM_THREADS``
+        or a threadpoolctl limit on OpenMP).
 
     Returns
     -------
@@ -247,7 +249,8 @@ def make_sparse_classification(n_samples=1_000_000, n_features=100_000, nnz_per_
     random_state : int, default=0
         The result depends on this seed only (not on ``n_threads``).
     n_threads : int, default=None
-        Threads used to generate (None: all usable CPUs).
+        Threads used to generate (None: all usable CPUs, at most ``OMP_NUM_THREADS``
+        or a threadpoolctl limit on OpenMP).
     return_coef : bool, default=False
         Also return the hidden weights.
 
