@@ -154,7 +154,7 @@ def test_verbose_shows_a_progress_bar_on_a_terminal(problem, capsys, monkeypatch
     X, y = problem
     hogwild.SGDClassifier(max_iter=3, tol=None, verbose=1, n_threads=1).fit(X, y)
     captured = capsys.readouterr()
-    assert "3/3" in captured.err and "epoch" in captured.err
+    assert "3.0/3" in captured.err and "epoch" in captured.err
     assert captured.out.count("-- Epoch") == 3
 
 

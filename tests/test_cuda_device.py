@@ -63,11 +63,11 @@ class _CountedSession:
     def __init__(self, module, session):
         self.module, self.session = module, session
 
-    def run(self, epochs=None, epoch_callback=None):
+    def run(self, epochs=None, epoch_callback=None, progress_callback=None):
         self.module.running += 1
         self.module.most_running = max(self.module.most_running, self.module.running)
         try:
-            return self.session.run(epochs, epoch_callback)
+            return self.session.run(epochs, epoch_callback, progress_callback)
         finally:
             self.module.running -= 1
 

@@ -141,13 +141,16 @@ EpochCallback python_epoch_callback(const py::object& callback, bool& raised) {
 // record the epochs that finished and then raise it. An exception of the
 // epoch callback propagates at once.
 template <class Train>
-TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback, py::object& interrupt) {
+TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback, py::object& interrupt,
+                              const py::object& progress_callback = py::none()) {
     using Clock = std::chrono::steady_clock;
     auto last_check = Clock::now();
+    auto last_progress = Clock::now();
     bool signalled = false;
     bool callback_raised = false;
     TrainHooks hooks;
     hooks.interrupted = [&]() {
+        if (callback_raised) return true;  // (the progress callback raised: stop)
         const auto now = Clock::now();
         if (now - last_check < std::chrono::milliseconds(100)) return false;
         last_check = now;
@@ -156,6 +159,22 @@ TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback, p
         return signalled;
     };
     hooks.after_epoch = python_epoch_callback(epoch_callback, callback_raised);
+    if (!progress_callback.is_none()) {
+        // progress_callback(fraction of the epoch's rows done), at most every ~200 ms
+        const py::handle function = progress_callback;
+        hooks.within_epoch = [&, function](double fraction) {
+            const auto now = Clock::now();
+            if (callback_raised || now - last_progress < std::chrono::milliseconds(200)) return;
+            last_progress = now;
+            py::gil_scoped_acquire gil;
+            try {
+                function(fraction);
+            } catch (py::error_already_set& error) {
+                error.restore();
+                callback_raised = true;
+            }
+        };
+    }
     TrainResult result;
     {
         py::gil_scoped_release release;
@@ -265,7 +284,7 @@ class Session {
     }
 
     // Trains up to `epochs` more epochs (None: max_iter of the options).
-    py::dict run(const py::object& epochs, const py::object& epoch_callback) {
+    py::dict run(const py::object& epochs, const py::object& epoch_callback, const py::object& progress_callback) {
         const int n = epochs.is_none() ? max_iter_ : epochs.cast<int>();
         if (n < 1) throw py::value_error("epochs must be >= 1");
         if (running_) throw std::runtime_error("this session is already running (on another thread)");
@@ -276,7 +295,8 @@ class Session {
         } done{running_};
         py::object interrupt = py::none();
         const TrainResult result = run_interruptibly(
-            [&](const TrainHooks& hooks) { return session_->run(n, hooks); }, epoch_callback, interrupt);
+            [&](const TrainHooks& hooks) { return session_->run(n, hooks); }, epoch_callback, interrupt,
+            progress_callback);
         py::dict out = result_to_dict(result);
         out["interrupt"] = interrupt;  // the signal's exception (KeyboardInterrupt), for the caller to raise
         return out;
@@ -321,9 +341,12 @@ class Session {
 inline void bind_session_methods(py::class_<Session>& session) {
     session
         .def("run", &Session::run, py::arg("epochs") = py::none(), py::arg("epoch_callback") = py::none(),
+             py::arg("progress_callback") = py::none(),
              "Train up to `epochs` more epochs (default: max_iter); returns the run's result dict. A\n"
              "signal whose handler raised (Ctrl-C) ends the run after the epochs that finished; its\n"
-             "exception is result['interrupt'] (else None), for the caller to raise.")
+             "exception is result['interrupt'] (else None), for the caller to raise.\n"
+             "progress_callback(fraction) is called within epochs, at most every ~200 ms, with the share\n"
+             "of the epoch's rows done (an estimate, below 1).")
         .def("optimizer_state", &Session::optimizer_state,
              "Copies of the per-coordinate optimizer's state: {'first': velocity or Adam's first moment,\n"
              "'second': sum or moving average of squared gradients}, n_features + 1 values each (the\n"

@@ -304,7 +304,8 @@ class _HogwildTraining:
             if stop is not None:
                 epoch_callback = _stopping_at(stop, epoch_callback)
             if distributed is None:
-                result = session.run(epoch_callback=epoch_callback)
+                within_epoch = reporter.within_epoch if reporter.bar is not None else None
+                result = session.run(epoch_callback=epoch_callback, progress_callback=within_epoch)
             else:
                 buffers = {"coef": coef, "intercept": intercept}
                 if average_coef is not None:

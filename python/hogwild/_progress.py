@@ -66,7 +66,7 @@ class EpochReporter:
         if self.bar is not None:
             self.bar.set_postfix(objective=f"{record['objective']:.5g}",
                                  examples_per_s=f"{record['examples_per_second']:.3g}", refresh=False)
-            self.bar.update(1)
+            self.bar.update(self.epochs - self.bar.n)  # (from where within_epoch left it)
         if self.verbose:
             self._print(record)
         if not self.callbacks:
@@ -80,6 +80,13 @@ class EpochReporter:
             if callback(record) is False:
                 keep_going = False
         return keep_going
+
+    def within_epoch(self, fraction):
+        """Called by the core while an epoch runs (at most every ~200 ms) with
+        the share of its rows done: the bar moves within long epochs."""
+        if self.bar is not None:
+            self.bar.n = self.epochs + fraction
+            self.bar.refresh()
 
     def close(self):
         if self.bar is not None:
@@ -105,5 +112,7 @@ def _progress_bar(max_iter, problem):
     except ImportError:  # a dependency, but training must not fail for a missing bar
         return None
     description = "epochs" if problem is None else f"class {problem}"
+    # (one decimal of an epoch: the bar moves within long epochs)
     return tqdm(total=max_iter, desc=description, unit="epoch", file=sys.stderr, leave=False,
-                dynamic_ncols=True)
+                dynamic_ncols=True,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total_fmt} [{elapsed}<{remaining}{postfix}]")

@@ -158,10 +158,17 @@ struct EpochSnapshot {
 // training there (progress bars, user callbacks, time budgets).
 using EpochCallback = std::function<bool(const EpochSnapshot&)>;
 
+// Called on the calling thread while an epoch runs, with the share of the
+// epoch's rows done so far (an estimate: the calling thread's rows times
+// the team's size, below 1), whenever the interrupt hook is polled: for
+// progress bars that move within long epochs.
+using ProgressHook = std::function<void(double)>;
+
 // What a solver reports to, and hears from, its caller while it runs.
 struct TrainHooks {
     InterruptCheck interrupted;  // may be empty
     EpochCallback after_epoch;   // may be empty
+    ProgressHook within_epoch;   // may be empty
 };
 
 }  // namespace hogwild

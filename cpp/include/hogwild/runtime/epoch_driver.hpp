@@ -157,6 +157,7 @@ class EpochDriver {
     TrainResult run(int max_epochs, const TrainHooks& hooks) {
         using Clock = std::chrono::steady_clock;
         ThreadTeam team(solver_.n_threads(), config_.parallel.pin_threads, hooks.interrupted);
+        team.report_progress(hooks.within_epoch, X_.n_rows);
         TrainResult result;
         result.threads_used = team.size();
         Epoch epoch;
@@ -168,6 +169,7 @@ class EpochDriver {
 #pragma omp single
                 {
                     started = Clock::now();
+                    team.start_epoch_progress();
                     if (uses_row_order()) order_.next_epoch(config_.sampling.shuffle);
                     epoch.index = e;
                     epoch.eta = epoch_rate(config_, epochs_done_, stopping_.adaptive_eta());

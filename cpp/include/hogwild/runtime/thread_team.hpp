@@ -100,6 +100,10 @@ class ThreadTeam {
     // take the GIL.
     void poll_interrupt() {
         rows_since_poll_ = 0;
+        if (progress_ != nullptr && *progress_ && epoch_rows_ > 0) {
+            const double done = static_cast<double>(rows_this_epoch_) * n_threads_ / static_cast<double>(epoch_rows_);
+            guarded([&] { (*progress_)(done < 0.999 ? done : 0.999); });
+        }
         if (!interrupted_) return;
         guarded([&] {
             if (interrupted_()) request_stop();
@@ -112,6 +116,7 @@ class ThreadTeam {
     bool stop_after(int tid, std::int64_t rows) {
         if (tid == 0) {
             rows_since_poll_ += rows;
+            rows_this_epoch_ += rows;
             if (rows_since_poll_ >= kRowsBetweenInterruptChecks) poll_interrupt();
         }
         return stop_requested();
@@ -124,6 +129,15 @@ class ThreadTeam {
         return stop_after(tid, kRowsBetweenStopChecks);
     }
 
+    // Progress within epochs of `epoch_rows` rows goes to `progress` (which
+    // must outlive the team) when the interrupt hook is polled.
+    void report_progress(const ProgressHook& progress, std::int64_t epoch_rows) {
+        progress_ = &progress;
+        epoch_rows_ = epoch_rows;
+    }
+    // (thread 0, as an epoch starts)
+    void start_epoch_progress() { rows_this_epoch_ = 0; }
+
     bool stop_requested() const { return stop_.load(std::memory_order_relaxed); }
     void request_stop() { stop_.store(true, std::memory_order_relaxed); }
     bool failed() const { return error_ != nullptr; }
@@ -134,6 +148,9 @@ class ThreadTeam {
     const InterruptCheck& interrupted_;
     std::atomic<bool> stop_{false};
     std::int64_t rows_since_poll_ = 0;  // the calling thread's
+    std::int64_t rows_this_epoch_ = 0;  // the calling thread's
+    const ProgressHook* progress_ = nullptr;
+    std::int64_t epoch_rows_ = 0;
     std::mutex error_mutex_;
     std::exception_ptr error_;
 };
