@@ -65,6 +65,23 @@ def a9a():
 
 
 @pytest.fixture(scope="session")
+def optimum(a9a):
+    """(objective, its minimum): L2 logistic regression on a9a at ALPHA
+    (test_convergence.py), minimized by L-BFGS to the last digits; the
+    reference every solver's convergence is measured against."""
+    from scipy.optimize import minimize
+
+    from test_convergence import ALPHA, logistic_objective
+
+    X, y, _, _ = a9a
+    objective = logistic_objective(X, y, ALPHA)
+    result = minimize(objective, np.zeros(X.shape[1] + 1), jac=True, method="L-BFGS-B",
+                      options=dict(maxiter=5000, gtol=1e-10, ftol=1e-15))
+    assert result.success
+    return objective, result.fun
+
+
+@pytest.fixture(scope="session")
 def dna():
     """Statlog DNA: 3 classes, 180 features."""
     X, y = load_shared("dna.scale", n_features=180)

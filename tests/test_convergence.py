@@ -3,7 +3,6 @@ the same L2-regularized logistic regression objective on a9a."""
 
 import numpy as np
 import pytest
-from scipy.optimize import minimize
 from scipy.special import expit
 
 import hogwild
@@ -20,16 +19,6 @@ def logistic_objective(X, y, alpha):
         g = -y * expit(margins) / len(y)
         return value, np.concatenate([X.T @ g + alpha * w, [g.sum()]])
     return objective
-
-
-@pytest.fixture(scope="module")
-def optimum(a9a):
-    X, y, _, _ = a9a
-    objective = logistic_objective(X, y, ALPHA)
-    result = minimize(objective, np.zeros(X.shape[1] + 1), jac=True, method="L-BFGS-B",
-                      options=dict(maxiter=5000, gtol=1e-10, ftol=1e-15))
-    assert result.success
-    return objective, result.fun
 
 
 SOLVERS = [dict(solver="sequential")] + [

@@ -152,10 +152,13 @@ def test_gil_is_released_during_fit():
 
 @pytest.mark.parametrize("rows, solver", [(200000, "n_threads=2"), (3000, "n_threads=2"),
                                           (3000, "solver='sequential'"), (200000, "solver='local', n_threads=2"),
-                                          (3000, "solver='easgd', n_threads=2")])
+                                          (3000, "solver='easgd', n_threads=2"),
+                                          (100000, "solver='minibatch', n_threads=2"),
+                                          (100000, "solver='gd', n_threads=2")])
 def test_ctrl_c_stops_fit_and_leaves_a_usable_estimator(rows, solver):
-    """Also on data so small that a thread's share of an epoch is shorter
-    than the interval between checks within an epoch."""
+    """Every kind of solver (the synchronous ones too); also on data so
+    small that a thread's share of an epoch is shorter than the interval
+    between checks within an epoch."""
     script = textwrap.dedent(f"""
         import os, signal, sys, threading, time
         import numpy as np

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import hogwild
-from test_convergence import ALPHA, optimum  # noqa: F401 (a fixture)
+from test_convergence import ALPHA
 
 SOLVERS = [
     dict(solver="hogwild", n_threads=1), dict(solver="hogwild", n_threads=2),

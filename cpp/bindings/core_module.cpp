@@ -53,12 +53,8 @@ auto cpu_solver(const std::string& solver) {
 // The GPU solvers' session maker with the GPU trainer's CPU emulation (for
 // tests on machines without a GPU; gpu/host_backend.hpp).
 auto emulated_gpu_solver(const std::string& solver, const std::string& reduction, bool warps) {
-    const gpu::Reduction kind = gpu::reduction_from_name(reduction);
-    const gpu::TrainerFactory factory = warps ? gpu::make_host_emulated_warp_trainer : gpu::make_host_emulated_trainer;
-    return [solver, kind, factory](const auto& view, const Targets& targets, const TrainConfig& config,
-                                   const ModelState& model) {
-        return gpu::make_device_session(solver, view, targets, config, model, factory, kind, 0);
-    };
+    return gpu::device_session_maker(
+        solver, warps ? gpu::make_host_emulated_warp_trainer : gpu::make_host_emulated_trainer, reduction, 0);
 }
 
 py::dict train(const std::string& solver, py::object X, py::object y, py::object sample_weight,

@@ -20,12 +20,8 @@ using hogwild::bindings::Session;
 namespace {
 
 auto gpu_solver(const std::string& solver, int device, const std::string& reduction) {
-    const gpu::Reduction kind = gpu::reduction_from_name(reduction);
     if (device < 0) throw py::value_error("device must be >= 0, got " + std::to_string(device));
-    return [solver, kind, device](const auto& view, const Targets& targets, const TrainConfig& config,
-                                  const ModelState& model) {
-        return gpu::make_device_session(solver, view, targets, config, model, gpu::make_cuda_trainer, kind, device);
-    };
+    return gpu::device_session_maker(solver, gpu::make_cuda_trainer, reduction, device);
 }
 
 }  // namespace

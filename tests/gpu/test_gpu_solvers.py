@@ -15,7 +15,7 @@ import pytest
 
 import hogwild
 from conftest import load_shared
-from test_convergence import ALPHA, logistic_objective
+from test_convergence import ALPHA
 from test_synchronous_solvers import A9A_RUNS
 
 
@@ -105,18 +105,6 @@ def test_ordered_reduction_is_bit_for_bit_reproducible(a9a, a9a_dense, layout, s
     np.testing.assert_array_equal(runs[0].coef_, runs[1].coef_)
     np.testing.assert_array_equal(runs[0].intercept_, runs[1].intercept_)
     assert [r["objective"] for r in runs[0].history_] == [r["objective"] for r in runs[1].history_]
-
-
-@pytest.fixture(scope="module")
-def optimum(a9a):
-    from scipy.optimize import minimize
-
-    X, y, _, _ = a9a
-    objective = logistic_objective(X, y, ALPHA)
-    result = minimize(objective, np.zeros(X.shape[1] + 1), jac=True, method="L-BFGS-B",
-                      options=dict(maxiter=5000, gtol=1e-10, ftol=1e-15))
-    assert result.success
-    return objective, result.fun
 
 
 @pytest.mark.parametrize("reduction", ["ordered", "atomic"])

@@ -306,7 +306,7 @@ class BackendTrainer final : public BatchTrainer {
         if (settings_.rule.uses_first()) (first_.resize(n + 1), first_.zero());
         if (settings_.rule.uses_second()) (second_.resize(n + 1), second_.zero());
         if (settings_.cumulative_l1) (l1_received_.resize(n), l1_received_.zero());
-        if (settings_.averaging) (average_sum_.resize(n + 1), average_clock_.resize(n + 1));
+        if (settings_.averaging) (average_sum_.resize(n + 1), average_clock_.resize(n + 1), averages_.resize(n + 1));
         derivative_.resize(static_cast<std::size_t>(std::max<std::int64_t>(1, settings_.max_batch_rows)));
         loss_.resize(derivative_.size());
         order_.resize(static_cast<std::size_t>(std::max<std::int64_t>(1, n_train_)));
@@ -595,24 +595,17 @@ class BackendTrainer final : public BatchTrainer {
         backend_.activate();
         const DeviceModel<Value, Index> model = device_model();
         const std::int64_t n = n_features_;
+        double* averages = averages_.data();
         backend_.for_each(n + 1, [=] HOGWILD_HD(std::int64_t s) {
             const double value = s < n ? model.weights[s] : model.scalars[0];
             model.average_sum[s] += value * (clock - model.average_clock[s]);
             model.average_clock[s] = clock;
+            averages[s] = clock > 0.0 ? model.average_sum[s] / clock : value;
         });
-        std::vector<double> sums(static_cast<std::size_t>(n) + 1);
-        average_sum_.download(sums.data(), sums.size());
-        std::vector<double> weights(static_cast<std::size_t>(n));
-        double intercept = 0.0;
-        download_model(weights.data(), &intercept);
-        for (std::int64_t s = 0; s <= n; ++s) {
-            const double value = s < n ? weights[static_cast<std::size_t>(s)] : intercept;
-            const double average = clock > 0.0 ? sums[static_cast<std::size_t>(s)] / clock : value;
-            if (s < n)
-                average_weights[s] = average;
-            else
-                *average_intercept = average;
-        }
+        std::vector<double> published(static_cast<std::size_t>(n) + 1);  // (the intercept's last)
+        averages_.download(published.data(), published.size());
+        std::copy(published.begin(), published.end() - 1, average_weights);
+        *average_intercept = published.back();
     }
 
     OptimizerMoments moments() override {
@@ -697,7 +690,7 @@ class BackendTrainer final : public BatchTrainer {
     Buffer<std::uint8_t> is_hot_;
     // the model and the batch
     Buffer<double> weights_, scalars_, first_, second_, l1_received_, regularization_scale_, average_sum_,
-        average_clock_, derivative_, loss_, gradient_;
+        average_clock_, averages_, derivative_, loss_, gradient_;
     Buffer<unsigned long long> batch_count_;
 };
 

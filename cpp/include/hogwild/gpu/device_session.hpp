@@ -6,7 +6,9 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "hogwild/config.hpp"
 #include "hogwild/gpu/batch_trainer.hpp"
@@ -20,5 +22,15 @@ template <class View>
 std::unique_ptr<TrainingSession> make_device_session(std::string_view solver, const View& X, const Targets& targets,
                                                      const TrainConfig& config, const ModelState& model,
                                                      const TrainerFactory& factory, Reduction reduction, int device);
+
+// make_device_session as a session maker of the bindings' Session (one
+// generic call for every view type), the reduction given by its name.
+inline auto device_session_maker(std::string solver, TrainerFactory factory, const std::string& reduction,
+                                 int device) {
+    return [solver = std::move(solver), factory = std::move(factory), kind = reduction_from_name(reduction),
+            device](const auto& view, const Targets& targets, const TrainConfig& config, const ModelState& model) {
+        return make_device_session(solver, view, targets, config, model, factory, kind, device);
+    };
+}
 
 }  // namespace hogwild::gpu
