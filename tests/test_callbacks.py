@@ -56,7 +56,9 @@ def test_returning_false_stops_after_that_epoch(problem, solver):
         calls.append(record["epoch"])
         return record["epoch"] < 3  # True, True, False
 
-    model = fit_with([stop_at_three], X, y, solver=solver, n_threads=2, max_iter=50)
+    # (async steps once per batch: batches of 16 give it 560 steps in the 3 epochs, not 36)
+    batches = dict(batch_size=16) if solver == "async" else {}
+    model = fit_with([stop_at_three], X, y, solver=solver, n_threads=2, max_iter=50, **batches)
     assert calls == [1, 2, 3]
     assert model.n_iter_ == 3 and len(model.history_) == 3
     assert model.t_ == 1 + 3 * X.shape[0]

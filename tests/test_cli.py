@@ -171,8 +171,8 @@ def test_an_output_path_that_cannot_be_written_is_refused_before_training(a9a_fi
 def test_train_uses_the_estimators_default_rates(tmp_path):
     """Issue 14: `--loss squared_error` with default options trained at the
     classifier's `optimal` rate and diverged (test R2 -3.5e19) with no
-    warning. The defaults are the estimator's (SGDRegressor: invscaling,
-    eta0 0.01): the same model as SGDRegressor() with those settings."""
+    warning. The defaults are the estimator's (SGDRegressor: learning_rate
+    "auto", eta0 0.01): the same model as SGDRegressor() with those settings."""
     from sklearn.datasets import dump_svmlight_file
 
     import hogwild
@@ -185,7 +185,8 @@ def test_train_uses_the_estimators_default_rates(tmp_path):
     out = run("train", str(path), "--loss", "squared_error", "--epochs", "5", "--threads", "1", "-o", str(model_path))
     assert out.returncode == 0, out.stderr
     cli = hogwild.load(model_path)
-    assert (cli.learning_rate, cli.eta0) == ("invscaling", 0.01)
+    assert (cli.learning_rate, cli.eta0) == ("auto", 0.01)
+    assert cli.learning_rate_ == "optimal"  # (the regressor's parallel default: steps from the data)
     X_file, y_file = hogwild.datasets.load_svmlight(str(path))
     direct = hogwild.SGDRegressor(max_iter=5, tol=None, n_threads=1, random_state=0).fit(X_file, y_file)
     np.testing.assert_array_equal(cli.coef_, direct.coef_)

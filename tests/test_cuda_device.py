@@ -269,9 +269,12 @@ def test_a_gpu_fit_hands_the_cpu_sessions_arguments_to_the_cuda_session(classifi
 
     module.sessions.clear()
     y_regression = X @ np.linspace(-1.0, 1.0, X.shape[1])
-    regressor = hogwild.SGDRegressor(device=device, gpu_reduction=reduction, solver="gd", max_iter=3, tol=None)
+    # (a rate given: under "auto", gd takes Barzilai-Borwein steps on the CPU only)
+    rate = dict(learning_rate="invscaling", eta0=0.01)
+    regressor = hogwild.SGDRegressor(device=device, gpu_reduction=reduction, solver="gd", max_iter=3, tol=None,
+                                     **rate)
     regressor.fit(X, y_regression)
-    expected = hogwild.SGDRegressor(solver="gd", max_iter=3, tol=None, n_threads=1).fit(X, y_regression)
+    expected = hogwild.SGDRegressor(solver="gd", max_iter=3, tol=None, n_threads=1, **rate).fit(X, y_regression)
     assert [(s["solver"], s["device"], s["reduction"]) for s in module.sessions] == [("gd", index, reduction)]
     np.testing.assert_array_equal(regressor.coef_, expected.coef_)
 

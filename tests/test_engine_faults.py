@@ -123,12 +123,13 @@ def test_l1_gives_scikit_learns_exact_zeros_on_one_thread(solver, sparse):
 
 
 @pytest.mark.parametrize("solver", ["sequential", "hogwild", "buckwild"])
-def test_l1_gives_exact_zeros_at_the_default_rate_on_one_thread(solver):
-    """scikit-learn's test_sgd_l1 as it stands (the `optimal` rate), for
-    the solvers that take a penalty step on every row."""
+def test_l1_gives_exact_zeros_at_the_optimal_rate_on_one_thread(solver):
+    """scikit-learn's test_sgd_l1 as it stands (its default, the `optimal`
+    rate), for the solvers that take a penalty step on every row."""
     X, y = sklearn_l1_problem()
     model = hogwild.SGDClassifier(penalty="l1", alpha=0.2, fit_intercept=False, max_iter=2000, tol=None,
-                                  shuffle=False, solver=solver, n_threads=1, random_state=0).fit(X, y)
+                                  learning_rate="optimal", shuffle=False, solver=solver, n_threads=1,
+                                  random_state=0).fit(X, y)
     np.testing.assert_array_equal(model.coef_[0, 1:-1], np.zeros(4))
     assert model.coef_[0, 0] < -0.5 and model.coef_[0, -1] > 0.5
 

@@ -72,7 +72,9 @@ def options(case, n_samples, sparse, solver):
     est = hogwild.SGDClassifier(solver=solver, n_threads=1, random_state=0,
                                 **{k: v for k, v in case.items() if k != "loss"})
     return est._core_options(
-        loss=case["loss"], alpha=1e-3, learning_rate=est.learning_rate, max_iter=4, seed=7, weight_pos=1.5,
+        # (learning_rate="auto" is resolved from the data by fit; the core takes a rate)
+        loss=case["loss"], alpha=1e-3, learning_rate="optimal" if est.learning_rate == "auto" else est.learning_rate,
+        max_iter=4, seed=7, weight_pos=1.5,
         weight_neg=1.0, classifier=True, sparse=sparse, n_samples=n_samples, n_threads=1)
 
 

@@ -10,7 +10,7 @@ import pytest
 from sklearn import linear_model
 
 import hogwild
-from hogwild._parameters import PARAMETERS
+from hogwild._parameters import CHANGED_DEFAULTS, PARAMETERS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -21,7 +21,9 @@ def test_signature_is_scikit_learns_then_the_table(estimator, sklearn_estimator)
     ours = inspect.signature(estimator).parameters
     theirs = inspect.signature(sklearn_estimator).parameters
     assert list(ours)[:len(theirs)] == list(theirs)
-    assert [ours[name].default for name in theirs] == [p.default for p in theirs.values()]
+    assert [ours[name].default for name in theirs] == [CHANGED_DEFAULTS.get(name, p.default)
+                                                       for name, p in theirs.items()]
+    assert ours["learning_rate"].default == "auto"
     assert list(ours)[len(theirs):] == [p.name for p in PARAMETERS]
     assert [ours[p.name].default for p in PARAMETERS] == [p.default for p in PARAMETERS]
     assert estimator().get_params() == {**estimator().get_params(), **{p.name: p.default for p in PARAMETERS}}

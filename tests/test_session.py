@@ -30,7 +30,9 @@ def make_session(estimator, X, y, coef=None, solver=None, t_start=None):
         "average_intercept": np.zeros(1),
     }
     options = estimator._core_options(
-        loss="log_loss", alpha=estimator.alpha, learning_rate=estimator.learning_rate,
+        # (learning_rate="auto" is resolved from the data by fit; the core takes a rate)
+        loss="log_loss", alpha=estimator.alpha,
+        learning_rate="optimal" if estimator.learning_rate == "auto" else estimator.learning_rate,
         max_iter=estimator.max_iter, seed=1, weight_pos=1.0, weight_neg=1.0, classifier=True,
         sparse=sp.issparse(X), n_samples=X.shape[0])
     if t_start is not None:

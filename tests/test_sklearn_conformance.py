@@ -52,6 +52,17 @@ RACING_1000X_STEPS = {
 }
 
 
+# The same check for two local-SGD replicas under learning_rate="auto": its
+# steps are 1 / L of the data (rows of squared norm ~3,000 here), so the
+# 1000x class weight is a 1000x step again; averaging two replicas that
+# each jump so far gave 0.5-1.0 of the predictions to class 0 over 10 seeds
+# (5 of 10 above 0.87; hogwild on one thread: 9 of 10). test_default_steps.py
+# checks class weights at ordinary scales under "auto".
+REPLICAS_AT_1000X_STEPS = {
+    "check_class_weight_classifiers": "two averaged replicas jumping 1000x steps (2 features, 50 rows)",
+}
+
+
 def expected_failures(estimator):
     failures = dict(SAMPLE_WEIGHT_IS_NOT_REPETITION_IN_BATCHES if estimator.solver in ("minibatch", "gd")
                     else SAMPLE_WEIGHT_IS_NOT_REPETITION)
@@ -61,6 +72,8 @@ def expected_failures(estimator):
         failures.update(DELAYED_GRADIENTS_AT_1000X_STEPS)
     if estimator.solver == "hogwild" and (estimator.n_threads or 2) > 1:
         failures.update(RACING_1000X_STEPS)
+    if estimator.solver == "local" and (estimator.n_threads or 2) > 1:
+        failures.update(REPLICAS_AT_1000X_STEPS)
     return failures
 
 

@@ -76,10 +76,12 @@ const Option kOptions[] = {
                                                  {"pa1", LearningRate::pa1},
                                                  {"pa2", LearningRate::pa2},
                                                  {"exponential", LearningRate::exponential},
-                                                 {"step", LearningRate::step}});
+                                                 {"step", LearningRate::step},
+                                                 {"barzilai_borwein", LearningRate::barzilai_borwein}});
      }},
     HOGWILD_FIELD(step, eta0),
     HOGWILD_FIELD(step, power_t),
+    HOGWILD_FIELD(step, initial_eta),
     HOGWILD_FIELD(stopping, early_stopping),
     HOGWILD_FIELD(step, average),
     HOGWILD_FIELD(step, t_start),

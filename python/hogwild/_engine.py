@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from . import _core, cuda
 from ._parameters import OPTIMIZERS, core_options_of  # noqa: F401 (OPTIMIZERS: re-exported for the CLI)
 from ._progress import EpochReporter
+from ._step_size import StepChoice, auto_step
 from ._validation import check_csr_structure, core_view
 
 
@@ -131,7 +132,7 @@ class _HogwildTraining:
 
     def _get_learning_rate_type(self, learning_rate):
         # scikit-learn maps its rates to its Cython codes; the core takes names
-        if learning_rate in EPOCH_LEARNING_RATES:
+        if learning_rate in EPOCH_LEARNING_RATES or learning_rate == "auto":
             return -1
         return super()._get_learning_rate_type(learning_rate)
 
@@ -208,8 +209,11 @@ class _HogwildTraining:
         return workers, (1 if self.solver == "sequential" else max(1, int(requested) // workers))
 
     def _core_options(self, *, loss, alpha, learning_rate, max_iter, seed, weight_pos, weight_neg,
-                      classifier, sparse, n_samples, n_threads=None, n_values=None):
-        """The plain configuration the C++ core takes (see config.hpp)."""
+                      classifier, sparse, n_samples, n_threads=None, n_values=None, eta0=None, initial_eta=0.0):
+        """The plain configuration the C++ core takes (see config.hpp).
+        `eta0` (None: the estimator's) and `initial_eta` (the "optimal"
+        rate's first step; 0: Bottou's heuristic) come from
+        learning_rate="auto" (see _step_size.py)."""
         return dict(
             loss=loss,
             epsilon=float(self.epsilon),
@@ -224,7 +228,8 @@ class _HogwildTraining:
             shuffle=bool(self.shuffle),
             seed=int(seed),
             learning_rate=learning_rate,
-            eta0=float(self.eta0),
+            eta0=float(self.eta0 if eta0 is None else eta0),
+            initial_eta=float(initial_eta),
             power_t=float(self.power_t),
             early_stopping=bool(self.early_stopping),
             average=int(self.average),
@@ -236,6 +241,17 @@ class _HogwildTraining:
             epoch_start=int(round((getattr(self, "t_", 1.0) - 1.0) / max(1, n_samples))),
             **core_options_of(self),  # the parameters scikit-learn lacks, from their table
         ) | self._row_order(n_samples)
+
+    def _step_choice(self, X, learning_rate, *, loss, alpha):
+        """The learning rate the core runs: learning_rate="auto" resolved
+        from the data (_step_size.py) and kept in ``learning_rate_`` and
+        ``eta0_`` (its first step; the same for every one-vs-rest class);
+        any other rate as it is."""
+        if learning_rate != "auto":
+            return StepChoice(learning_rate, float(self.eta0))
+        step = auto_step(self, X, loss=loss, alpha=alpha)
+        self.learning_rate_, self.eta0_ = step.learning_rate, step.first_step
+        return step
 
     def _row_order(self, n_samples):
         """shuffle_block_size and shuffle_buffer_blocks with "auto" resolved:
@@ -270,11 +286,12 @@ class _HogwildTraining:
         """
         if self.device != "cpu":
             n_threads = 1  # (the GPU does the work; also spares n_threads' check against the CPUs)
+        step = self._step_choice(X, learning_rate, loss=loss, alpha=alpha)
         options = self._core_options(
-            loss=loss, alpha=alpha, learning_rate=learning_rate, max_iter=max_iter, seed=seed,
+            loss=loss, alpha=alpha, learning_rate=step.learning_rate, max_iter=max_iter, seed=seed,
             weight_pos=weight_pos, weight_neg=weight_neg, classifier=classifier,
             sparse=sp.issparse(X), n_samples=X.shape[0], n_threads=n_threads,
-            n_values=X.nnz if sp.issparse(X) else X.size,
+            n_values=X.nnz if sp.issparse(X) else X.size, eta0=step.eta0, initial_eta=step.initial_eta,
         )
         mask = None
         if validation_mask is not None and validation_mask.any():

@@ -28,7 +28,7 @@ _ARRAY_ATTRIBUTES = (
     "user_ids_", "item_ids_", "user_factors_", "item_factors_", "user_bias_", "item_bias_",
     "_user_gradient_sum", "_item_gradient_sum", "_seen_indptr", "_seen_items",
 )
-_SCALAR_ATTRIBUTES = ("t_", "n_iter_", "n_features_in_", "global_mean_", "n_threads_")
+_SCALAR_ATTRIBUTES = ("t_", "n_iter_", "n_features_in_", "global_mean_", "n_threads_", "learning_rate_", "eta0_")
 
 
 def save_model(estimator, file):

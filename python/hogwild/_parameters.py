@@ -291,12 +291,19 @@ def numpydoc():
     return textwrap.indent("\n".join(entries), "    ")
 
 
+# scikit-learn's parameters whose default differs here: every solver but the
+# sequential one takes its steps from the data (see _step_size.py)
+CHANGED_DEFAULTS = {"learning_rate": "auto"}
+
+
 def with_parameters(sklearn_class):
-    """An ``__init__`` taking scikit-learn's parameters of `sklearn_class`,
-    then the table's (keyword-only), under one explicit signature:
-    scikit-learn finds an estimator's parameters by reading it (get_params,
-    clone, the repr)."""
+    """An ``__init__`` taking scikit-learn's parameters of `sklearn_class`
+    (with CHANGED_DEFAULTS), then the table's (keyword-only), under one
+    explicit signature: scikit-learn finds an estimator's parameters by
+    reading it (get_params, clone, the repr)."""
     base = inspect.signature(sklearn_class.__init__)
+    base = base.replace(parameters=[p.replace(default=CHANGED_DEFAULTS.get(p.name, p.default))
+                                    for p in base.parameters.values()])
     ours = [inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=p.default) for p in PARAMETERS]
     signature = base.replace(parameters=list(base.parameters.values()) + ours)
     own_names = [p.name for p in PARAMETERS]

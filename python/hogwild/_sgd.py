@@ -26,7 +26,7 @@ from ._validation import check_training_data
 # _parameters.py), and its learning_rate extended by the epoch-wise rates
 _HOGWILD_PARAMETERS = {
     **parameter_constraints(),
-    "learning_rate": [StrOptions({"constant", "optimal", "invscaling", "adaptive", "pa1", "pa2"}
+    "learning_rate": [StrOptions({"auto", "constant", "optimal", "invscaling", "adaptive", "pa1", "pa2"}
                                  | EPOCH_LEARNING_RATES)],
 }
 

@@ -40,6 +40,9 @@ struct StepRule {
     LearningRate learning_rate = LearningRate::optimal;
     double eta0 = 0.0;
     double power_t = 0.5;
+    // the "optimal" rate's step at t = 1 (its t0 = 1 / (alpha initial_eta));
+    // 0: Bottou's heuristic, scikit-learn's
+    double initial_eta = 0.0;
     // exponential / step learning rates
     double gamma = 0.9;
     int step_epochs = 10;

@@ -53,6 +53,7 @@
 #include "hogwild/runtime/session.hpp"
 #include "hogwild/runtime/solver_problem.hpp"
 #include "hogwild/runtime/training_rows.hpp"
+#include "hogwild/runtime/barzilai_borwein.hpp"
 #include "hogwild/runtime/schedule.hpp"
 #include "hogwild/solvers.hpp"
 #include "data_layouts.hpp"
@@ -124,10 +125,26 @@ class SynchronousSolver {
     // The calling thread, between epochs: the model becomes the caller's.
     EpochOutcome publish(const Epoch&) {
         l1_.set_total(l1_total_at_epoch_end_);
+        // (gd: one step an epoch) a rejected point: back to the last accepted one
+        if (barzilai_borwein_on_ &&
+            barzilai_borwein_.finish_step(weighted_loss_sum_ / static_cast<double>(std::max<std::int64_t>(1, n_train_)),
+                                          problem_.strength.l2)) {
+            const std::vector<double>& back = barzilai_borwein_.last_point();
+            std::copy(back.begin(), back.end() - 1, weights_.begin());
+            if (problem_.config.objective.fit_intercept) intercept_ = back.back();
+        }
         steps_at_epoch_start_ += batches_per_epoch_;
         samples_at_epoch_start_ += static_cast<double>(n_train_);
-        std::copy(weights_.begin(), weights_.end(), problem_.model.weights);
-        *problem_.model.intercept = intercept_;
+        if (barzilai_borwein_on_) {
+            // the last accepted point, whose objective is this epoch's (the
+            // newest point is checked only by the next epoch's pass)
+            const std::vector<double>& accepted = barzilai_borwein_.last_point();
+            std::copy(accepted.begin(), accepted.end() - 1, problem_.model.weights);
+            *problem_.model.intercept = problem_.config.objective.fit_intercept ? accepted.back() : intercept_;
+        } else {
+            std::copy(weights_.begin(), weights_.end(), problem_.model.weights);
+            *problem_.model.intercept = intercept_;
+        }
         if (averaging_) publish_averages(averaging_clock(samples_at_epoch_start_ - 1.0));
         EpochOutcome outcome;
         outcome.loss_sum = epoch_loss_sum_;
@@ -179,6 +196,13 @@ class SynchronousSolver {
         split_features(count_feature_rows());
         prepare_contributions();
         if (averaging_) start_averages(problem_.config.step.t_start);
+        if (barzilai_borwein_on_) {
+            row_weighted_loss_.assign(static_cast<std::size_t>(batch_size_), 0.0);
+            const double l2 = problem_.strength.l2;
+            const double first = problem_.config.step.eta0;
+            barzilai_borwein_.start(static_cast<std::size_t>(problem_.n_features) + 1, first,
+                                    l2 > 0.0 ? 1.0 / l2 : 1e6 * first);
+        }
     }
 
     // The epoch's training rows in visiting order (data order when `order`
@@ -236,7 +260,8 @@ class SynchronousSolver {
         step.first = batch * batch_size_;
         step.n_rows = std::min(batch_size_, n_train_ - step.first);
         const double steps_done = static_cast<double>(steps_at_epoch_start_ + batch);
-        const double eta = problem_.schedule.at(steps_before_call_ + steps_done + 1.0, epoch_eta_);
+        const double eta = barzilai_borwein_on_ ? barzilai_borwein_.eta()
+                                                : problem_.schedule.at(steps_before_call_ + steps_done + 1.0, epoch_eta_);
         step.optimizer = optimizer_.at(eta, steps_before_call_ + steps_done + 1.0);
         step.penalty = problem_.strength.times(eta);
         if (averaging_) {
@@ -264,9 +289,10 @@ class SynchronousSolver {
                 p += weights_[static_cast<std::size_t>(row.index(e))] * row.value(e);
             const double y = problem_.targets.y[i];
             const double class_weight = y > 0.0 ? problem_.config.objective.weight_pos : problem_.config.objective.weight_neg;
+            const double weight = class_weight * problem_.targets.sample_weight[i];
             row_loss_[static_cast<std::size_t>(k)] = problem_.config.objective.loss.value(p, y);
-            row_derivative_[static_cast<std::size_t>(k)] =
-                clipped(problem_.config.objective.loss.derivative(p, y)) * (class_weight * problem_.targets.sample_weight[i]);
+            row_derivative_[static_cast<std::size_t>(k)] = clipped(problem_.config.objective.loss.derivative(p, y)) * weight;
+            if (barzilai_borwein_on_) row_weighted_loss_[static_cast<std::size_t>(k)] = row_loss_[static_cast<std::size_t>(k)] * weight;
         }
         team.stop_after(tid, end - begin);  // (the calling thread polls the interrupt hook every so many rows)
         if (uses_contributions(team_size)) group_contributions(rows, begin, end, tid, team);
@@ -404,6 +430,8 @@ class SynchronousSolver {
         const auto jj = static_cast<std::size_t>(j);
         const double before = weights_[jj];
         double w = before;
+        if (barzilai_borwein_on_)
+            barzilai_borwein_.record(jj, before, gradient + problem_.strength.l2 * penalty_weight * before);
         if (l1_.on())  // (each feature has one owner: exact books)
             w = l1_.step_at(step.l1_total, j, w, optimizer_.change(j, gradient, step.optimizer), step.penalty.l2,
                             penalty_weight);
@@ -431,11 +459,17 @@ class SynchronousSolver {
             loss_sum += row_loss_[static_cast<std::size_t>(k)];
         }
         epoch_loss_sum_ += loss_sum;
+        if (barzilai_borwein_on_) {
+            weighted_loss_sum_ = 0.0;  // (gd: the epoch's one batch)
+            for (std::int64_t k = 0; k < step.n_rows; ++k) weighted_loss_sum_ += row_weighted_loss_[static_cast<std::size_t>(k)];
+        }
         const double before = intercept_;
-        if (problem_.config.objective.fit_intercept)
-            intercept_ += optimizer_.change(
-                problem_.n_features,
-                problem_.config.objective.intercept_decay * derivative_sum / static_cast<double>(step.n_rows), step.optimizer);
+        const double gradient =
+            problem_.config.objective.intercept_decay * derivative_sum / static_cast<double>(step.n_rows);
+        if (problem_.config.objective.fit_intercept) {
+            intercept_ += optimizer_.change(problem_.n_features, gradient, step.optimizer);
+            if (barzilai_borwein_on_) barzilai_borwein_.record(static_cast<std::size_t>(problem_.n_features), before, gradient);
+        }
         if (averaging_) accumulate_average(static_cast<std::size_t>(problem_.n_features), before, intercept_, step);
     }
 
@@ -516,6 +550,13 @@ class SynchronousSolver {
     std::vector<double> average_clock_;
 
     bool stop_after_batch_ = false;  // the team's stop request, sampled before the batch's last barrier
+    // gd under learning_rate="auto": Barzilai-Borwein steps
+    const bool barzilai_borwein_on_ = batching_ == Batching::full &&
+                                      problem_.config.step.learning_rate == LearningRate::barzilai_borwein &&
+                                      problem_.config.step.optimizer == Optimizer::sgd;
+    BarzilaiBorweinStep barzilai_borwein_;
+    std::vector<double> row_weighted_loss_;  // the rows' losses times their weights: the objective it checks
+    double weighted_loss_sum_ = 0.0;
 };
 
 template <class View>

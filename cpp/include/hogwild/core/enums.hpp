@@ -8,7 +8,7 @@ enum class Penalty : int { none = 0, l2, l1, elasticnet };
 // pa1 / pa2: passive-aggressive steps (Crammer et al. 2006), eta0 is C.
 // exponential: eta0 * gamma^epoch; step: eta0 * gamma^(epoch / step_epochs)
 // (epochs counted from 0, integer division), as in the Hogwild! paper.
-enum class LearningRate : int { constant = 0, optimal, invscaling, adaptive, pa1, pa2, exponential, step };
+enum class LearningRate : int { constant = 0, optimal, invscaling, adaptive, pa1, pa2, exponential, step, barzilai_borwein };
 enum class WritePolicyKind : int { racy = 0, atomic, locked };
 // How a coordinate's gradient becomes a step (see optimizer.hpp).
 enum class Optimizer : int { sgd = 0, momentum, nesterov, adagrad, rmsprop, adam };

@@ -23,11 +23,14 @@ struct StepSchedule {
         schedule.power_t = config.step.power_t;
         schedule.alpha = config.objective.alpha;
         if (config.step.learning_rate == LearningRate::optimal) {
-            // Bottou's heuristic: start where a typical weight of size
-            // 1/sqrt(sqrt(alpha)) would get a step of its own size.
-            const double typical_weight = std::sqrt(1.0 / std::sqrt(config.objective.alpha));
-            const double initial_eta =
-                typical_weight / std::max(1.0, config.objective.loss.derivative(-typical_weight, 1.0));
+            // the step at t = 1 given (learning_rate="auto" sets it from the
+            // data's smoothness), or Bottou's heuristic: start where a typical
+            // weight of size 1/sqrt(sqrt(alpha)) would get a step of its own size
+            double initial_eta = config.step.initial_eta;
+            if (!(initial_eta > 0.0)) {
+                const double typical_weight = std::sqrt(1.0 / std::sqrt(config.objective.alpha));
+                initial_eta = typical_weight / std::max(1.0, config.objective.loss.derivative(-typical_weight, 1.0));
+            }
             schedule.optimal_init = 1.0 / (initial_eta * config.objective.alpha);
         }
         return schedule;
@@ -44,6 +47,7 @@ struct StepSchedule {
             case LearningRate::exponential:
             case LearningRate::step: return epoch_eta;
             case LearningRate::constant:
+            case LearningRate::barzilai_borwein:  // (the gd solver takes its own: runtime/barzilai_borwein.hpp)
             case LearningRate::pa1:
             case LearningRate::pa2: return eta0;
         }

@@ -1,0 +1,180 @@
+"""learning_rate="auto": step sizes from the data, so that no solver needs
+``eta0`` tuned.
+
+The rule, per solver and optimizer (L is a smoothness constant of the
+loss, see below; alpha the regularization strength):
+
+- per-row solvers (hogwild, local, easgd, buckwild; b = 1), minibatch and
+  async (b = batch_size: both step along a batch's mean gradient),
+  optimizer "sgd": scikit-learn's "optimal" rate eta_t = 1 / (alpha (t0 + t))
+  (t counts steps), with t0 set so that the first step is 1 / L(b): the
+  largest step that keeps SGD stable for batches of b rows (Gower et al.,
+  "SGD: General Analysis and Improved Rates", ICML 2019, whose step is
+  1 / (2 L(b)) with a decay ~ 2 / (mu t) after it; the 1 / (alpha t) decay
+  is Bottou's and scikit-learn's, and keeps Polyak-Ruppert averaging's
+  guarantees). scikit-learn's own t0 (Bottou's heuristic) ignores the
+  data's scale: its first step on a9a is 10, 35 times the stable one.
+- "momentum" and "nesterov": the same, times (1 - momentum): heavy-ball
+  velocity multiplies a step by up to 1 / (1 - momentum).
+- "adagrad": the first step 1; "rmsprop" and "adam": 0.01 (each normalizes
+  every coordinate's gradient, so their step is in the weights' units;
+  measured on a9a, rcv1_small, heart_scale and dna with bench/bench_defaults.py).
+- gd with "sgd" and a smooth loss: Barzilai-Borwein steps (the short one, s.y / y.y:
+  Barzilai & Borwein, IMA J. Numer. Anal. 1988) with one step of delay (Friedlander, Martinez, Molina &
+  Raydan's gradient method with retards, SIAM J. Numer. Anal. 1999), the
+  first 1 / L: the full gradient has no noise, so the step follows the
+  curvature along the path instead of decaying; a point whose objective
+  exceeds the largest of the last 10 is rejected and the step halved
+  (Raydan's nonmonotone safeguard, SIAM J. Optim. 1997). gd with an L1
+  part, on a GPU, or with "momentum" or "nesterov": the constant step 1 / L.
+  gd with a non-smooth loss (hinge, perceptron, epsilon_insensitive): the
+  decaying rate of the other solvers (subgradient steps need a decay).
+- alpha = 0 (no decay towards a regularized optimum is defined):
+  "invscaling" from 1 / L(b).
+- the sequential solver: scikit-learn's default ("optimal" for the
+  classifier, "invscaling" for the regressor), so that it stays
+  scikit-learn's algorithm step for step.
+
+Smoothness: a row's loss has curvature at most c ||x||^2 (c: 1/4 for
+log_loss, 1 for squared_error and huber, 2 for squared_hinge,
+modified_huber and squared_epsilon_insensitive; the non-smooth hinge,
+perceptron and epsilon_insensitive take 1, the scale of a subgradient
+step). Sample and class weights are left out, as scikit-learn's rates
+leave them out: a row of weight w takes w times the step (a bound that
+took the largest weight in would slow every other row down as much:
+class_weight={0: 1000, ...} made the steps 1000 times shorter). L_max is
+the largest over the rows, L_mean that of the mean loss (the largest
+eigenvalue of X^T X / n times c, from power iterations on a sample of at
+most 8,192 rows), and for batches of b of n rows drawn without
+replacement L(b) = n (b - 1) / (b (n - 1)) L_mean + (n - b) / (b (n - 1)) L_max
+(Gower et al., Proposition 3.8). The intercept counts as a feature of
+value 1 (its steps are smaller on sparse data: a bound, and the same for
+a dense X and its CSR form).
+
+``get_params()`` keeps showing ``"auto"``; the fitted estimator's
+``learning_rate_`` and ``eta0_`` say what ran (eta0_: the first step).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import is_classifier
+
+CURVATURE = {
+    "log_loss": 0.25, "squared_error": 1.0, "huber": 1.0, "modified_huber": 2.0, "squared_hinge": 2.0,
+    "squared_epsilon_insensitive": 2.0, "hinge": 1.0, "perceptron": 1.0, "epsilon_insensitive": 1.0,
+}
+NON_SMOOTH_LOSSES = ("hinge", "perceptron", "epsilon_insensitive")
+ADAPTIVE_FIRST_STEP = {"adagrad": 1.0, "rmsprop": 0.01, "adam": 0.01}
+
+SAMPLE_ROWS = 4096
+POWER_ITERATIONS = 20
+CHUNK_VALUES = 16_384  # stored values squared at a time: the temporary stays small
+
+
+@dataclass(frozen=True)
+class StepChoice:
+    """What the core runs: its learning_rate, eta0 and the "optimal" rate's first step."""
+    learning_rate: str
+    eta0: float
+    initial_eta: float = 0.0
+
+    @property
+    def first_step(self):
+        return self.initial_eta if self.learning_rate == "optimal" else self.eta0
+
+
+def largest_squared_row_norm(X):
+    """max_i ||x_i||^2 of a CSR or dense X, over chunks of about CHUNK_VALUES
+    stored values (no copy of X; dense chunks go through CSR, so that a
+    dense X and its CSR form give the same sums)."""
+    n = X.shape[0]
+    if n == 0:
+        return 0.0
+    chunk_rows = max(1, CHUNK_VALUES // max(1, X.nnz // n if sp.issparse(X) else X.shape[1]))
+    largest = 0.0
+    for start in range(0, n, chunk_rows):
+        if sp.issparse(X):
+            indptr = X.indptr[start:start + chunk_rows + 1]
+            values = X.data[indptr[0]:indptr[-1]]  # (a view)
+            offsets = indptr[:-1] - indptr[0]
+        else:
+            chunk = sp.csr_matrix(X[start:start + chunk_rows])
+            values, offsets, indptr = chunk.data, chunk.indptr[:-1], chunk.indptr
+        if values.size == 0:
+            continue
+        with np.errstate(over="ignore"):
+            sums = np.add.reduceat(np.square(values, dtype=np.float64), offsets.clip(max=values.size - 1))
+        sums[np.diff(indptr) == 0] = 0.0  # (reduceat gives an empty row its successor's value)
+        largest = max(largest, float(sums.max()))
+    return largest
+
+
+def mean_curvature_bound(X, seed=0):
+    """The largest eigenvalue of X^T X / n, by power iteration on at most
+    SAMPLE_ROWS rows drawn without replacement (an estimate; the sample's
+    own value is on average at least the whole data's). Dense samples go
+    through CSR, as in largest_squared_row_norm."""
+    n = X.shape[0]
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(n, size=SAMPLE_ROWS, replace=False)) if n > SAMPLE_ROWS else np.arange(n)
+    sample = X[rows]
+    sample = sample.tocsr() if sp.issparse(sample) else sp.csr_matrix(sample)
+    v = rng.normal(size=X.shape[1]).astype(sample.dtype)
+    value = 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(POWER_ITERATIONS):
+            u = sample.T @ (sample @ v)
+            value = float(np.linalg.norm(u.astype(np.float64)))
+            if not (0.0 < value < np.inf):
+                return value
+            v = u / u.dtype.type(value)
+    return value / sample.shape[0]
+
+
+def batch_smoothness(L_max, L_mean, n, b):
+    """Gower et al.'s expected smoothness of b-row batches drawn without
+    replacement from n rows: L_max for b = 1, L_mean for b = n."""
+    if n <= 1 or b <= 1:
+        return L_max
+    b = min(b, n)
+    return n * (b - 1) / (b * (n - 1)) * L_mean + (n - b) / (b * (n - 1)) * L_max
+
+
+def auto_step(estimator, X, *, loss, alpha):
+    """The StepChoice of learning_rate="auto" for `estimator` on X (the rule
+    in this module's docstring)."""
+    solver, optimizer = estimator.solver, estimator.optimizer
+    if solver == "sequential":
+        # scikit-learn's own default rate: the sequential solver stays its algorithm
+        return StepChoice("optimal" if is_classifier(estimator) else "invscaling", float(estimator.eta0))
+    if optimizer in ADAPTIVE_FIRST_STEP:
+        first = ADAPTIVE_FIRST_STEP[optimizer]
+        return StepChoice("optimal", first, first) if alpha > 0 else StepChoice("invscaling", first)
+
+    n = X.shape[0]
+    curvature = CURVATURE[loss]
+    intercept = 1.0 if estimator.fit_intercept else 0.0
+    L_max = curvature * (largest_squared_row_norm(X) + intercept)
+    batch = {"minibatch": estimator.batch_size, "async": estimator.batch_size, "gd": n}.get(solver, 1)
+    L = L_max
+    if batch > 1:
+        L = batch_smoothness(L_max, curvature * (mean_curvature_bound(X) + intercept), n, batch)
+    if not np.isfinite(L):
+        # (values so large that their squares overflow: scikit-learn's rule,
+        # whose overflow error then names the problem)
+        return StepChoice("optimal", float(estimator.eta0)) if alpha > 0 else StepChoice("invscaling", 0.01)
+    if not L > 0.0:
+        L = 1.0  # (every row empty and no intercept: nothing to learn; any step does)
+    first = 1.0 / L
+    if solver == "gd" and loss not in NON_SMOOTH_LOSSES:
+        l1 = estimator.penalty == "l1" or (estimator.penalty == "elasticnet" and estimator.l1_ratio > 0)
+        if optimizer == "sgd" and estimator.device == "cpu" and not l1:
+            return StepChoice("barzilai_borwein", first)
+        return StepChoice("constant", first)
+    if optimizer in ("momentum", "nesterov"):
+        first *= 1.0 - estimator.momentum
+    if not alpha > 0:
+        return StepChoice("invscaling", first)
+    return StepChoice("optimal", first, first)
