@@ -249,7 +249,8 @@ class _HogwildTraining:
         any other rate as it is."""
         if learning_rate != "auto":
             return StepChoice(learning_rate, float(self.eta0))
-        step = auto_step(self, X, loss=loss, alpha=alpha)
+        step = auto_step(self, X, loss=loss, alpha=alpha,
+                         intercept_decay=SPARSE_INTERCEPT_DECAY if sp.issparse(X) else 1.0)
         self.learning_rate_, self.eta0_ = step.learning_rate, step.first_step
         return step
 

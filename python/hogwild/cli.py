@@ -488,10 +488,12 @@ def _parser():
     train.add_argument("--epochs", type=int, default=10, help="epochs (default 10)")
     train.add_argument("--tol", type=float, default=None, help="stop early when the objective stalls (default: off)")
     train.add_argument("--learning-rate", default=None,
-                       choices=("optimal", "constant", "invscaling", "adaptive", "exponential", "step"),
-                       help="(default: the estimator's: optimal for classification, invscaling for regression)")
+                       choices=("auto", "optimal", "constant", "invscaling", "adaptive", "exponential", "step"),
+                       help="(default: the estimator's, auto: steps from the data; `hogwild tune --learning-rate` "
+                            "suggests an eta0 for constant)")
     train.add_argument("--eta0", type=float, default=None,
-                       help="initial rate (default: the estimator's: 0 for classification, 0.01 for regression)")
+                       help="initial rate of the constant, invscaling, adaptive, exponential and step rates "
+                            "(default: the estimator's: 0 for classification, 0.01 for regression)")
     train.add_argument("--average", type=int, default=0, help="average the weights from this step on (0: off)")
     train.add_argument("--write", default="racy", choices=("racy", "atomic", "locked"))
     train.add_argument("--device", default="cpu",
@@ -552,14 +554,17 @@ def _parser():
     info.set_defaults(run=_info)
 
     from ._cli_mf import add_commands
+    from ._cli_tune import add_command as add_tune_command
 
+    add_tune_command(commands, _load_data, _writable, CLASSIFICATION_LOSSES, REGRESSION_LOSSES, SOLVERS, OPTIMIZERS)
     add_commands(commands, _Parser, _thread_counts, _writable)
     return parser
 
 
 def _check_arguments(parser, args):
     for name in ("epochs", "rows", "features", "nnz", "batch_size", "combine_every"):
-        if getattr(args, name, 1) < 1:
+        value = getattr(args, name, 1)
+        if value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     if getattr(args, "alpha", 0.0) < 0:
         parser.error("--alpha must be >= 0")

@@ -125,13 +125,18 @@ class SynchronousSolver {
     // The calling thread, between epochs: the model becomes the caller's.
     EpochOutcome publish(const Epoch&) {
         l1_.set_total(l1_total_at_epoch_end_);
-        // (gd: one step an epoch) a rejected point: back to the last accepted one
-        if (barzilai_borwein_on_ &&
-            barzilai_borwein_.finish_step(weighted_loss_sum_ / static_cast<double>(std::max<std::int64_t>(1, n_train_)),
-                                          problem_.strength.l2)) {
-            const std::vector<double>& back = barzilai_borwein_.last_point();
-            std::copy(back.begin(), back.end() - 1, weights_.begin());
-            if (problem_.config.objective.fit_intercept) intercept_ = back.back();
+        // (gd: one step an epoch) a rejected point: back to the last accepted
+        // one, whose loss the epoch reports (the published model's)
+        if (barzilai_borwein_on_) {
+            if (barzilai_borwein_.finish_step(weighted_loss_sum_ / static_cast<double>(std::max<std::int64_t>(1, n_train_)),
+                                              problem_.strength.l2)) {
+                const std::vector<double>& back = barzilai_borwein_.last_point();
+                std::copy(back.begin(), back.end() - 1, weights_.begin());
+                if (problem_.config.objective.fit_intercept) intercept_ = back.back();
+                epoch_loss_sum_ = accepted_loss_sum_;
+            } else {
+                accepted_loss_sum_ = epoch_loss_sum_;
+            }
         }
         steps_at_epoch_start_ += batches_per_epoch_;
         samples_at_epoch_start_ += static_cast<double>(n_train_);
@@ -557,6 +562,7 @@ class SynchronousSolver {
     BarzilaiBorweinStep barzilai_borwein_;
     std::vector<double> row_weighted_loss_;  // the rows' losses times their weights: the objective it checks
     double weighted_loss_sum_ = 0.0;
+    double accepted_loss_sum_ = 0.0;  // the epoch loss sum of the last accepted point
 };
 
 template <class View>

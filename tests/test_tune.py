@@ -1,0 +1,87 @@
+"""hogwild.tune: the learning-rate range test and the batch-size sweep
+(issue 13), from Python and as `hogwild tune`."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import hogwild
+from hogwild.tune import find_learning_rate, sweep_batch_size
+from test_convergence import ALPHA, logistic_objective
+
+
+@pytest.mark.parametrize("solver, n_threads", [("hogwild", 1), ("minibatch", 2)])
+def test_the_suggested_eta0_is_within_3x_of_the_best_of_a_grid(a9a, solver, n_threads):
+    """The best constant step of full 10-epoch fits on a9a, on a grid of
+    factors of 2.5, against the range test's suggestion from 2-epoch runs
+    on 10,000 rows."""
+    X, y, _, _ = a9a
+    objective = logistic_objective(X, y, ALPHA)
+    estimator = hogwild.SGDClassifier(loss="log_loss", alpha=ALPHA, solver=solver, n_threads=n_threads)
+    grid = np.geomspace(1e-3, 2.5, 9)
+    values = []
+    for eta in grid:
+        model = hogwild.SGDClassifier(**{**estimator.get_params(), "learning_rate": "constant", "eta0": eta,
+                                         "max_iter": 10, "tol": None, "random_state": 0}).fit(X, y)
+        values.append(objective(np.concatenate([model.coef_[0], model.intercept_]))[0])
+    best = grid[int(np.argmin(values))]
+    suggested = find_learning_rate(estimator, X, y).suggested_eta0
+    assert best / 3 <= suggested <= best * 3, (best, suggested, values)
+
+
+def test_diverging_steps_do_not_end_the_test():
+    """Too large a step overflows (inf in the curve) or, with the loss's
+    derivative clipped as scikit-learn clips it, explodes: either way the
+    test goes on and suggests a stable step."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 5)) * 10
+    y = X @ np.ones(5)
+    result = find_learning_rate(hogwild.SGDRegressor(n_threads=1), X, y, min_eta=1e-6, max_eta=1e6, n_steps=13)
+    assert result.objectives[-1] > 1e6 * np.min(result.objectives)
+    assert result.suggested_eta0 < 1e-2  # (rows of squared norm ~500: a stable step is below 1 / 500)
+
+
+def test_bad_ranges_are_refused():
+    X, y = np.ones((4, 2)), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="0 < min_eta < max_eta"):
+        find_learning_rate(hogwild.SGDClassifier(), X, y, min_eta=1.0, max_eta=0.1)
+    with pytest.raises(ValueError, match="solver='minibatch' or 'async'"):
+        sweep_batch_size(hogwild.SGDClassifier(), X, y)
+
+
+def test_the_batch_size_sweep_times_each_batch_to_one_target(a9a):
+    X, y, X_test, y_test = a9a
+    estimator = hogwild.SGDClassifier(loss="log_loss", solver="minibatch", n_threads=2, random_state=0)
+    sweep = sweep_batch_size(estimator, X, y, batch_sizes=[64, 256, 4096], max_iter=8)
+    lowest = min(v for trace in sweep.traces.values() for _, v in trace)
+    assert sweep.target == pytest.approx(lowest * 1.01)
+    assert sweep.best_batch_size in (64, 256)
+    # fewer steps per epoch: the large batch needs more epochs, if it gets there at all
+    assert sweep.epochs[2] is None or sweep.epochs[2] > sweep.epochs[0]
+    for batch, seconds, epochs in zip(sweep.batch_sizes, sweep.seconds, sweep.epochs):
+        if epochs is not None:
+            assert seconds == pytest.approx(sweep.traces[batch][epochs - 1][0])
+    scored = sweep_batch_size(estimator, X, y, batch_sizes=[64, 256], max_iter=3, X_val=X_test, y_val=y_test)
+    assert 0.8 < scored.target < 0.86 and scored.best_batch_size in (64, 256)
+
+
+def test_hogwild_tune_from_the_command_line(tmp_path):
+    from sklearn.datasets import dump_svmlight_file
+
+    X, y = hogwild.datasets.make_sparse_classification(3000, 200, 10, random_state=0)
+    path = tmp_path / "data.svm"
+    dump_svmlight_file(X, y, str(path))
+    out = subprocess.run([sys.executable, "-m", "hogwild", "tune", str(path), "--learning-rate", "--threads", "1",
+                          "--rows", "1000"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    suggested = float(out.stdout.split("suggested eta0: ")[1].split()[0])
+    assert suggested == pytest.approx(find_learning_rate(hogwild.SGDClassifier(loss="log_loss", n_threads=1),
+                                                         *hogwild.datasets.load_svmlight(str(path)),
+                                                         n_rows=1000).suggested_eta0, rel=1e-2)
+    out = subprocess.run([sys.executable, "-m", "hogwild", "tune", str(path), "--batch-size", "--solver", "hogwild"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1
+    assert out.stderr.strip() == ("hogwild tune: error: sweep_batch_size needs solver='minibatch' or 'async', "
+                                  "not 'hogwild'")
