@@ -98,6 +98,7 @@ const Option kOptions[] = {
     HOGWILD_FIELD(parallel, hot_features),
     HOGWILD_FIELD(parallel, sync_every),
     HOGWILD_FIELD(parallel, pin_threads),
+    HOGWILD_FIELD(parallel, deterministic),
     HOGWILD_FIELD(step, gamma),
     HOGWILD_FIELD(step, step_epochs),
     HOGWILD_FIELD(step, epoch_start),

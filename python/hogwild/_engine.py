@@ -145,6 +145,12 @@ class _HogwildTraining:
                     f"device={self.device!r} trains the GPU solvers {list(cuda.SOLVERS)}, "
                     f"not solver={self.solver!r}; use device='cpu' for it"
                 )
+        if self.deterministic and self.solver in ("async", "buckwild") and self.n_threads != 1:
+            raise ValueError(
+                f"deterministic=True is not available for solver={self.solver!r} on several threads "
+                f"(n_threads={self.n_threads}): its threads race by design; use n_threads=1, or "
+                "solver='hogwild', 'local', 'minibatch' or 'gd'"
+            )
         if self.optimizer != "sgd" and self.solver not in OPTIMIZER_SOLVERS:
             raise ValueError(
                 f"optimizer={self.optimizer!r} needs one of the solvers {list(OPTIMIZER_SOLVERS)}, "

@@ -153,6 +153,19 @@ PARAMETERS = (
         Pin each thread to its own CPU while training.""", core=bool,
     ),
     Parameter(
+        "deterministic", False, ["boolean"],
+        'bool',
+        """        The same model for the same ``random_state`` and ``n_threads``.
+        ``solver="hogwild"`` on several threads then gives each thread a
+        private replica and, every ``sync_every`` rows, sets the model to
+        the last one plus every replica's change since, summed in thread
+        order (every update lands, as in Hogwild!, at fixed points instead
+        of whenever a thread writes). ``sequential``, ``minibatch`` and
+        ``gd`` are deterministic anyway, ``local`` and ``easgd`` per thread
+        count; ``async`` and ``buckwild`` on several threads are refused
+        (ValueError) with it.""", core=bool,
+    ),
+    Parameter(
         "gamma", 0.9, [Interval(Real, 0, 1, closed="right")],
         'float in (0, 1]',
         """\

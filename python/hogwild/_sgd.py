@@ -42,7 +42,7 @@ class SGDClassifier(_HogwildTraining, _sk.SGDClassifier):
     Parameters
     ----------
     loss, penalty, alpha, l1_ratio, fit_intercept, max_iter, tol, shuffle, \
-verbose, epsilon, n_jobs, random_state, learning_rate, eta0, power_t, \
+verbose, epsilon, n_jobs, random_state, eta0, power_t, \
 early_stopping, validation_fraction, n_iter_no_change, class_weight, \
 warm_start, average
         As in scikit-learn. ``n_jobs`` is accepted for compatibility and not
@@ -52,6 +52,17 @@ warm_start, average
         of class-by-class training bit for bit). With ``callbacks`` or
         ``verbose``, classes train one after the other on every thread (the
         callbacks run on the calling thread, class by class).
+    learning_rate : str, default="auto"
+        scikit-learn's schedules ("constant", "optimal", "invscaling",
+        "adaptive", "pa1", "pa2"), the epoch-wise "exponential" and "step",
+        or "auto": steps from the data for every solver but "sequential"
+        (which then runs scikit-learn's default rate): the "optimal" decay
+        from a first step of 1 / L, L the loss's smoothness on the rows
+        (for batches, Gower et al. 2019's expected smoothness); "invscaling"
+        from 1 / L for regression losses; Barzilai-Borwein steps for "gd".
+        ``eta0`` is not used by "auto"; the fitted ``learning_rate_`` and
+        ``eta0_`` say what ran. The rule and its sources: the README's "Step
+        sizes without tuning".
 {hogwild_parameters}
     Attributes
     ----------
@@ -59,6 +70,12 @@ warm_start, average
 feature_names_in_, loss_function_
         As in scikit-learn (``coef_`` has the dtype of X; training itself
         always uses float64 weights).
+    learning_rate_ : str
+        With ``learning_rate="auto"``: the schedule that ran ("optimal",
+        "invscaling", "constant" or "barzilai_borwein").
+    eta0_ : float
+        With ``learning_rate="auto"``: its first step (the same for every
+        one-vs-rest class).
     history_ : list of dict
         One record per epoch (per class for one-vs-rest): ``epoch``,
         ``objective`` (mean loss over the epoch's updates plus the penalty
@@ -75,7 +92,7 @@ feature_names_in_, loss_function_
     (which update lands first, which is overwritten) depends on timing.
     The ``"minibatch"`` and ``"gd"`` solvers are bit-for-bit reproducible
     for any number of threads, ``"local"`` and ``"easgd"`` for a given
-    number of threads.
+    number of threads, ``"hogwild"`` with ``deterministic=True`` too.
     """
 
     _parameter_constraints = {**_sk.SGDClassifier._parameter_constraints, **_HOGWILD_PARAMETERS}
@@ -252,17 +269,29 @@ class SGDRegressor(_HogwildTraining, _sk.SGDRegressor):
     Parameters
     ----------
     loss, penalty, alpha, l1_ratio, fit_intercept, max_iter, tol, shuffle, \
-verbose, epsilon, random_state, learning_rate, eta0, power_t, \
+verbose, epsilon, random_state, eta0, power_t, \
 early_stopping, validation_fraction, n_iter_no_change, warm_start, average
         As in scikit-learn.
+    learning_rate : str, default="auto"
+        scikit-learn's schedules ("constant", "optimal", "invscaling",
+        "adaptive", "pa1", "pa2"), the epoch-wise "exponential" and "step",
+        or "auto": steps from the data for every solver but "sequential"
+        (which then runs scikit-learn's default rate): the "optimal" decay
+        from a first step of 1 / L, L the loss's smoothness on the rows
+        (for batches, Gower et al. 2019's expected smoothness); "invscaling"
+        from 1 / L for regression losses; Barzilai-Borwein steps for "gd".
+        ``eta0`` is not used by "auto"; the fitted ``learning_rate_`` and
+        ``eta0_`` say what ran. The rule and its sources: the README's "Step
+        sizes without tuning".
 {hogwild_parameters}
 
     Notes
     -----
     With ``random_state`` set, a fit with one thread is bit-for-bit
     reproducible; with several Hogwild! threads it is not (the interleaving
-    of the threads' updates depends on timing). The ``"minibatch"`` and
-    ``"gd"`` solvers are bit-for-bit reproducible for any number of threads.
+    of the threads' updates depends on timing) unless ``deterministic=True``.
+    The ``"minibatch"`` and ``"gd"`` solvers are bit-for-bit reproducible
+    for any number of threads.
     """
 
     _parameter_constraints = {**_sk.SGDRegressor._parameter_constraints, **_HOGWILD_PARAMETERS}

@@ -79,6 +79,7 @@ struct ParallelLayout {
     std::int64_t hot_features = -1;  // features in thread replicas; -1: auto; 0: none
     std::int64_t sync_every = -1;    // rows between replica merges; -1: auto
     bool pin_threads = true;
+    bool deterministic = false;  // hogwild: several threads' updates combined at fixed points, in a fixed order
 };
 
 // Knobs of one solver each.

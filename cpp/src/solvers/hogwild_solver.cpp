@@ -46,6 +46,7 @@
 #include "hogwild/runtime/schedule.hpp"
 #include "hogwild/solvers.hpp"
 #include "data_layouts.hpp"
+#include "deterministic_hogwild.hpp"
 #include "hogwild/core/views.hpp"
 #include "hogwild/core/write_policy.hpp"
 
@@ -555,6 +556,9 @@ class HogwildSolver {
 template <class View>
 std::unique_ptr<TrainingSession> make_hogwild_session(const View& X, const Targets& targets, const TrainConfig& config,
                                                       const ModelState& model) {
+    // several threads, reproducibly: the replicas' changes summed at fixed points
+    if (config.parallel.deterministic && config.parallel.n_threads > 1)
+        return make_deterministic_hogwild_session(X, targets, config, model);
     // (one thread: no write can race another, whichever policy was asked for;
     // the locked baseline stays as it is)
     if (config.parallel.n_threads <= 1 && config.parallel.write != WritePolicyKind::locked)

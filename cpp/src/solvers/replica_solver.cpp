@@ -41,6 +41,7 @@
 #include "hogwild/runtime/schedule.hpp"
 #include "hogwild/solvers.hpp"
 #include "data_layouts.hpp"
+#include "deterministic_hogwild.hpp"
 
 namespace hogwild {
 
@@ -62,6 +63,7 @@ struct ModelAveraging {
     }
     static constexpr bool has_center = false;
     static constexpr bool l1_at_consensus = true;
+    static constexpr bool sums_changes = false;
 };
 
 // EASGD's elastic forces (equations 5-6 of the paper, with moving rate
@@ -93,6 +95,33 @@ struct ElasticAveraging {
     }
     static constexpr bool has_center = true;
     static constexpr bool l1_at_consensus = false;
+    static constexpr bool sums_changes = false;
+};
+
+// Deterministic Hogwild! (solver="hogwild", deterministic=True, several
+// threads): every row's update lands, as in Hogwild!, but at fixed points
+// instead of whenever a thread writes: the model becomes the last one plus
+// every replica's change since it, summed in thread order; the replicas
+// restart from it. A thread sees the others' updates at most sync_every
+// rows late (Hogwild!'s bounded delay, made deterministic).
+struct ChangeSummation {
+    static ChangeSummation from(const TrainConfig&) { return {}; }
+    // `center` holds the last combined model.
+    double combine(std::vector<std::vector<double>>& replicas, std::vector<double>& center, std::size_t j) const {
+        const double last = center[j];
+        double value = last;
+        for (const auto& replica : replicas) value += replica[j] - last;
+        set_model(replicas, center, j, value);
+        return value;
+    }
+    static void set_model(std::vector<std::vector<double>>& replicas, std::vector<double>& center, std::size_t j,
+                          double value) {
+        center[j] = value;
+        for (auto& replica : replicas) replica[j] = value;
+    }
+    static constexpr bool has_center = true;
+    static constexpr bool l1_at_consensus = true;
+    static constexpr bool sums_changes = true;  // (the L1 owed: every replica's pulls, not their mean)
 };
 
 template <class View, class Combine>
@@ -252,11 +281,11 @@ class ReplicaSolver {
     void synchronize(double clock, int team_size) {
         const std::int64_t size = problem_.n_features + 1;
         const double weight = average_.on() ? average_.weight_until(clock) : 0.0;
-        // The combined model is a mean of the replicas: it owes the mean of
-        // their pulls (the same sum, in the same order, on every thread).
+        // A mean of the replicas owes the mean of their pulls, a sum of
+        // their changes the sum (the same sum, in the same order, on every thread).
         double round_pulls = 0.0;
         for (int other = 0; other < team_size; ++other) round_pulls += round_l1_pulls_[other];
-        const double u = consensus_l1_.total() + round_pulls / team_size;
+        const double u = consensus_l1_.total() + (Combine::sums_changes ? round_pulls : round_pulls / team_size);
 #pragma omp for schedule(static)
         for (std::int64_t j = 0; j < size; ++j) {
             double value = combine_.combine(replicas_, center_, static_cast<std::size_t>(j));
@@ -309,7 +338,14 @@ std::unique_ptr<TrainingSession> make_easgd_session(const View& X, const Targets
     return make_solver_session<View, ReplicaSolver<View, ElasticAveraging>>(X, targets, config, model);
 }
 
+template <class View>
+std::unique_ptr<TrainingSession> make_deterministic_hogwild_session(const View& X, const Targets& targets,
+                                                                    const TrainConfig& config, const ModelState& model) {
+    return make_solver_session<View, ReplicaSolver<View, ChangeSummation>>(X, targets, config, model);
+}
+
 }  // namespace hogwild
 
+HOGWILD_INSTANTIATE_SOLVER(make_deterministic_hogwild_session)
 HOGWILD_INSTANTIATE_SOLVER(make_local_session)
 HOGWILD_INSTANTIATE_SOLVER(make_easgd_session)
