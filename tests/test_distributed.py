@@ -82,6 +82,9 @@ def test_the_stopping_rule_runs_on_every_ranks_objective(ranks):
     assert status == 0, output
     assert len(set(result["n_iter"])) == 1 and result["n_iter"][0] < 200  # every rank stopped at once, early
     assert result["same"] and result["history"] == result["n_iter"][0]
+    # learning_rate="auto": every rank takes the smallest of the ranks' own first steps
+    assert len(set(result["eta0"])) == 1 and result["eta0"][0] == min(result["own_eta0"])
+    assert len(set(result["own_eta0"])) > 1  # (the shards' own differ)
 
 
 def test_classes_are_every_ranks_and_balanced_weights_count_every_rank():

@@ -257,6 +257,11 @@ class _HogwildTraining:
             return StepChoice(learning_rate, float(self.eta0))
         step = auto_step(self, X, loss=loss, alpha=alpha,
                          intercept_decay=SPARSE_INTERCEPT_DECAY if sp.issparse(X) else 1.0)
+        distributed = getattr(self, "_distributed", None)
+        if distributed is not None:
+            # every rank takes the smallest of the ranks' first steps (their shards' L differ)
+            smallest = -float(distributed.allreduce(np.array([-step.first_step]), maximum=True)[0])
+            step = step.with_first_step(smallest)
         self.learning_rate_, self.eta0_ = step.learning_rate, step.first_step
         return step
 

@@ -63,7 +63,7 @@ minibatch's steps 25 times shorter.
 ``learning_rate_`` and ``eta0_`` say what ran (eta0_: the first step).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -92,6 +92,12 @@ class StepChoice:
     @property
     def first_step(self):
         return self.initial_eta if self.learning_rate == "optimal" else self.eta0
+
+    def with_first_step(self, eta):
+        """The same rule from another first step."""
+        if self.learning_rate == "optimal":
+            return replace(self, eta0=eta, initial_eta=eta)
+        return replace(self, eta0=eta)
 
 
 def largest_squared_row_norm(X):

@@ -66,7 +66,9 @@ def stopping():
     model = hogwild.SGDClassifier(max_iter=200, tol=1e-2, n_iter_no_change=3, n_threads=1, random_state=0)
     distributed.fit(model, X_rank, y_rank, mode="local")
     report(n_iter=comm.gather(int(model.n_iter_), root=0), same=bool(same_on_every_rank(model)),
-           history=len(model.history_))
+           history=len(model.history_), eta0=comm.gather(float(model.eta0_), root=0),
+           own_eta0=comm.gather(float(hogwild.SGDClassifier(max_iter=1, tol=None, n_threads=1).fit(
+               X_rank, y_rank).eta0_), root=0))
 
 
 def missing_class():
