@@ -157,10 +157,10 @@ PARAMETERS = (
         'bool',
         """        The same model for the same ``random_state`` and ``n_threads``.
         ``solver="hogwild"`` on several threads then gives each thread a
-        private replica and, every ``sync_every`` rows, sets the model to
-        the last one plus every replica's change since, summed in thread
-        order (every update lands, as in Hogwild!, at fixed points instead
-        of whenever a thread writes). ``sequential``, ``minibatch`` and
+        private replica and, every ``sync_every`` rows, sets each
+        coordinate to its last value plus the mean change of the replicas
+        that changed it, in thread order (the updates land at fixed points
+        instead of whenever a thread writes). ``sequential``, ``minibatch`` and
         ``gd`` are deterministic anyway, ``local`` and ``easgd`` per thread
         count; ``async`` and ``buckwild`` on several threads are refused
         (ValueError) with it.""", core=bool,
