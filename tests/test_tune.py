@@ -85,3 +85,30 @@ def test_hogwild_tune_from_the_command_line(tmp_path):
     assert out.returncode == 1
     assert out.stderr.strip() == ("hogwild tune: error: sweep_batch_size needs solver='minibatch' or 'async', "
                                   "not 'hogwild'")
+
+
+def test_one_vs_rest_takes_every_classes_last_epoch(dna):
+    """history_ holds the classes' records one class after another: the
+    objective is the sum of each class's last epoch."""
+    from hogwild.tune import _objective
+
+    X, y = dna
+    model = hogwild.SGDClassifier(loss="log_loss", max_iter=3, tol=None, n_threads=1, verbose=0)
+    model.fit(X, y, callbacks=[lambda record: None])  # (callbacks: the classes train one after another)
+    last = {r["class"]: r["objective"] for r in model.history_}
+    assert len(last) == 3 and _objective(model) == pytest.approx(sum(last.values()))
+    sweep = sweep_batch_size(hogwild.SGDClassifier(loss="log_loss", solver="minibatch", n_threads=1), X, y,
+                             batch_sizes=[32, 256], max_iter=3)
+    assert all(len(trace) == 3 for trace in sweep.traces.values())  # (epochs, not class records)
+    with pytest.raises(ValueError, match="binary classification and regression only"):
+        sweep_batch_size(hogwild.SGDClassifier(solver="minibatch"), X, y, X_val=X, y_val=y)
+
+
+def test_a_regressor_sweep_scores_every_epoch():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(3000, 10))
+    y = X @ rng.normal(size=10) + 0.1 * rng.normal(size=3000)
+    sweep = sweep_batch_size(hogwild.SGDRegressor(solver="minibatch", n_threads=1), X[:2000], y[:2000],
+                             batch_sizes=[16, 512], max_iter=6, X_val=X[2000:], y_val=y[2000:])
+    assert all(len(trace) == 6 for trace in sweep.traces.values())
+    assert 0.9 < sweep.target < 1.0 and sweep.best_batch_size in (16, 512)

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import is_classifier
 
 from . import _core, cuda
 from ._parameters import OPTIMIZERS, core_options_of  # noqa: F401 (OPTIMIZERS: re-exported for the CLI)
@@ -145,6 +146,12 @@ class _HogwildTraining:
                     f"device={self.device!r} trains the GPU solvers {list(cuda.SOLVERS)}, "
                     f"not solver={self.solver!r}; use device='cpu' for it"
                 )
+        if (self.learning_rate == "auto" and self.solver == "sequential" and is_classifier(self)
+                and self.alpha == 0):
+            raise ValueError(  # (scikit-learn's check of the rate "auto" runs here)
+                "alpha must be > 0 since learning_rate is 'optimal' (what learning_rate='auto' runs for "
+                "solver='sequential'). alpha is used to compute the optimal learning rate."
+            )
         if self.deterministic and self.solver in ("async", "buckwild") and self.n_threads != 1:
             raise ValueError(
                 f"deterministic=True is not available for solver={self.solver!r} on several threads "
@@ -262,7 +269,13 @@ class _HogwildTraining:
             # every rank takes the smallest of the ranks' first steps (their shards' L differ)
             smallest = -float(distributed.allreduce(np.array([-step.first_step]), maximum=True)[0])
             step = step.with_first_step(smallest)
-        self.learning_rate_, self.eta0_ = step.learning_rate, step.first_step
+        first = step.first_step
+        if step.learning_rate == "optimal" and step.initial_eta == 0.0:
+            # (scikit-learn's own rate: its first step is Bottou's heuristic, which the core
+            # computes: typical_weight / max(1, dloss(-typical_weight, 1)), and every loss's
+            # derivative there is negative)
+            first = np.sqrt(1.0 / np.sqrt(alpha))
+        self.learning_rate_, self.eta0_ = step.learning_rate, float(first)
         return step
 
     def _row_order(self, n_samples):

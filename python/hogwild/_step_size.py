@@ -19,14 +19,17 @@ loss, see below; alpha the regularization strength):
 - "adagrad": the first step 1; "rmsprop" and "adam": 0.01 (each normalizes
   every coordinate's gradient, so their step is in the weights' units;
   measured on a9a, rcv1_small, heart_scale and dna with bench/bench_defaults.py).
-- gd with "sgd" and a smooth loss: Barzilai-Borwein steps (the short one, s.y / y.y:
-  Barzilai & Borwein, IMA J. Numer. Anal. 1988) with one step of delay (Friedlander, Martinez, Molina &
-  Raydan's gradient method with retards, SIAM J. Numer. Anal. 1999), the
-  first 1 / L: the full gradient has no noise, so the step follows the
-  curvature along the path instead of decaying; a point whose objective
-  exceeds the largest of the last 10 is rejected and the step halved
-  (Raydan's nonmonotone safeguard, SIAM J. Optim. 1997). gd with an L1
-  part, on a GPU, or with "momentum" or "nesterov": the constant step 1 / L.
+- gd with "sgd" and a smooth loss: Barzilai-Borwein steps (the short one,
+  s.y / y.y: Barzilai & Borwein, IMA J. Numer. Anal. 1988) with one step of
+  delay (Friedlander, Martinez, Molina & Raydan's gradient method with
+  retards, SIAM J. Numer. Anal. 1999), the first 1 / L: the full gradient
+  has no noise, so the step follows the curvature along the path instead
+  of decaying; a point whose objective exceeds the largest of the last 10
+  is rejected and the step halved (Raydan's nonmonotone safeguard, SIAM J.
+  Optim. 1997, without its sufficient-decrease term); a run's newest point
+  is checked by one more pass at its end. gd with an L1 part, with
+  averaging (a rejected point would enter the average), on a GPU, or with
+  "momentum" or "nesterov": the constant step 1 / L.
   gd with a non-smooth loss (hinge, perceptron, epsilon_insensitive): the
   decaying rate of the other solvers (subgradient steps need a decay).
 - regression losses (squared_error, huber, epsilon_insensitive,
@@ -51,7 +54,7 @@ took the largest weight in would slow every other row down as much:
 class_weight={0: 1000, ...} made the steps 1000 times shorter). L_max is
 the largest over the rows, L_mean that of the mean loss (the largest
 eigenvalue of X^T X / n times c, from power iterations on a sample of at
-most 8,192 rows), and for batches of b of n rows drawn without
+most 4,096 rows), and for batches of b of n rows drawn without
 replacement L(b) = n (b - 1) / (b (n - 1)) L_mean + (n - b) / (b (n - 1)) L_max
 (Gower et al., Proposition 3.8). The intercept counts as a feature whose
 squared value is intercept_decay, the factor of its steps (1; 0.01 on
@@ -119,9 +122,10 @@ def largest_squared_row_norm(X):
             values, offsets, indptr = chunk.data, chunk.indptr[:-1], chunk.indptr
         if values.size == 0:
             continue
+        # (the sums of the non-empty rows: each runs from its start to the next one's)
+        starts = offsets[np.diff(indptr) > 0]
         with np.errstate(over="ignore"):
-            sums = np.add.reduceat(np.square(values, dtype=np.float64), offsets.clip(max=values.size - 1))
-        sums[np.diff(indptr) == 0] = 0.0  # (reduceat gives an empty row its successor's value)
+            sums = np.add.reduceat(np.square(values, dtype=np.float64), starts)
         largest = max(largest, float(sums.max()))
     return largest
 
@@ -185,7 +189,7 @@ def auto_step(estimator, X, *, loss, alpha, intercept_decay):
     first = 1.0 / L
     if solver == "gd" and loss not in NON_SMOOTH_LOSSES:
         l1 = estimator.penalty == "l1" or (estimator.penalty == "elasticnet" and estimator.l1_ratio > 0)
-        if optimizer == "sgd" and estimator.device == "cpu" and not l1:
+        if optimizer == "sgd" and estimator.device == "cpu" and not l1 and not estimator.average:
             return StepChoice("barzilai_borwein", first)
         return StepChoice("constant", first)
     if optimizer in ("momentum", "nesterov"):

@@ -92,6 +92,7 @@ class SynchronousSolver {
         std::copy(problem_.model.weights, problem_.model.weights + problem_.n_features, weights_.begin());
         intercept_ = *problem_.model.intercept;
         if (averaging_) start_averages(samples_at_epoch_start_);
+        if (barzilai_borwein_on_) barzilai_borwein_.restart_from(weights_.data(), weights_.size(), intercept_);
     }
 
     bool uses_row_order() const { return batching_ == Batching::minibatch; }
@@ -123,38 +124,40 @@ class SynchronousSolver {
     }
 
     // The calling thread, between epochs: the model becomes the caller's.
-    EpochOutcome publish(const Epoch&) {
+    EpochOutcome publish(const Epoch& epoch) {
         l1_.set_total(l1_total_at_epoch_end_);
         // (gd: one step an epoch) a rejected point: back to the last accepted
-        // one, whose loss the epoch reports (the published model's)
+        // one, whose loss the epoch reports
+        newest_checked_ = false;
         if (barzilai_borwein_on_) {
             if (barzilai_borwein_.finish_step(weighted_loss_sum_ / static_cast<double>(std::max<std::int64_t>(1, n_train_)),
                                               problem_.strength.l2)) {
-                const std::vector<double>& back = barzilai_borwein_.last_point();
-                std::copy(back.begin(), back.end() - 1, weights_.begin());
-                if (problem_.config.objective.fit_intercept) intercept_ = back.back();
+                go_back_to_last_point();
                 epoch_loss_sum_ = accepted_loss_sum_;
+                newest_checked_ = true;  // (back at a checked point)
             } else {
                 accepted_loss_sum_ = epoch_loss_sum_;
             }
         }
         steps_at_epoch_start_ += batches_per_epoch_;
         samples_at_epoch_start_ += static_cast<double>(n_train_);
-        if (barzilai_borwein_on_) {
-            // the last accepted point, whose objective is this epoch's (the
-            // newest point is checked only by the next epoch's pass)
-            const std::vector<double>& accepted = barzilai_borwein_.last_point();
-            std::copy(accepted.begin(), accepted.end() - 1, problem_.model.weights);
-            *problem_.model.intercept = problem_.config.objective.fit_intercept ? accepted.back() : intercept_;
-        } else {
-            std::copy(weights_.begin(), weights_.end(), problem_.model.weights);
-            *problem_.model.intercept = intercept_;
-        }
+        if (epoch.last) check_newest_point();
+        std::copy(weights_.begin(), weights_.end(), problem_.model.weights);
+        *problem_.model.intercept = intercept_;
         if (averaging_) publish_averages(averaging_clock(samples_at_epoch_start_ - 1.0));
         EpochOutcome outcome;
         outcome.loss_sum = epoch_loss_sum_;
         outcome.updates = static_cast<double>(n_train_);  // rows (examples) processed, as in the other solvers
         return outcome;
+    }
+
+    // After a run that the stopping rule or a callback ended before its
+    // last epoch: the newest point checked, and published again.
+    void finish_run() {
+        if (!barzilai_borwein_on_ || newest_checked_) return;
+        check_newest_point();
+        std::copy(weights_.begin(), weights_.end(), problem_.model.weights);
+        *problem_.model.intercept = intercept_;
     }
 
   private:
@@ -207,6 +210,7 @@ class SynchronousSolver {
             const double first = problem_.config.step.eta0;
             barzilai_borwein_.start(static_cast<std::size_t>(problem_.n_features) + 1, first,
                                     l2 > 0.0 ? 1.0 / l2 : 1e6 * first);
+            barzilai_borwein_.restart_from(weights_.data(), weights_.size(), intercept_);
         }
     }
 
@@ -277,6 +281,36 @@ class SynchronousSolver {
             step.average_clock_after = averaging_clock(t_first + static_cast<double>(step.n_rows) - 1.0);
         }
         return step;
+    }
+
+    // gd under Barzilai-Borwein: the newest point is checked by the next
+    // epoch's pass; at the end of a run there is none, so one pass here
+    // (the calling thread) computes its objective, and a point the
+    // nonmonotone rule rejects gives way to the last accepted one.
+    void check_newest_point() {
+        if (!barzilai_borwein_on_ || newest_checked_) return;
+        newest_checked_ = true;
+        double loss_sum = 0.0;
+        for (std::int64_t k = 0; k < n_train_; ++k) {
+            const std::int64_t i = training_rows_[static_cast<std::size_t>(k)];
+            const auto row = problem_.X.row(i);
+            double p = intercept_;
+            for (std::int64_t e = 0; e < row.size(); ++e) p += weights_[static_cast<std::size_t>(row.index(e))] * row.value(e);
+            const double y = problem_.targets.y[i];
+            const double class_weight = y > 0.0 ? problem_.config.objective.weight_pos : problem_.config.objective.weight_neg;
+            loss_sum += problem_.config.objective.loss.value(p, y) * class_weight * problem_.targets.sample_weight[i];
+        }
+        std::vector<double> newest(weights_);
+        newest.push_back(intercept_);
+        const double mean_loss = loss_sum / static_cast<double>(std::max<std::int64_t>(1, n_train_));
+        if (!barzilai_borwein_.acceptable(barzilai_borwein_.objective(newest, mean_loss, problem_.strength.l2)))
+            go_back_to_last_point();
+    }
+
+    void go_back_to_last_point() {
+        const std::vector<double>& back = barzilai_borwein_.last_point();
+        std::copy(back.begin(), back.end() - 1, weights_.begin());
+        if (problem_.config.objective.fit_intercept) intercept_ = back.back();
     }
 
     // Phase 1: the rows' loss derivatives, the batch's rows split among threads.
@@ -563,6 +597,7 @@ class SynchronousSolver {
     std::vector<double> row_weighted_loss_;  // the rows' losses times their weights: the objective it checks
     double weighted_loss_sum_ = 0.0;
     double accepted_loss_sum_ = 0.0;  // the epoch loss sum of the last accepted point
+    bool newest_checked_ = true;       // the newest point's objective is known (none taken since)
 };
 
 template <class View>

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <vector>
 
@@ -37,6 +38,30 @@ class BarzilaiBorweinStep {
 
     double eta() const { return eta_; }
 
+    // Start again from the caller's model (a new or reloaded session): no
+    // pair and no objectives yet, the step kept. Coordinates no row touches
+    // are never recorded: they keep these values.
+    void restart_from(const double* weights, std::size_t n_weights, double intercept) {
+        std::copy(weights, weights + n_weights, point_.begin());
+        point_.back() = intercept;
+        last_point_ = point_;
+        recent_.clear();
+        has_last_ = false;
+    }
+
+    // Whether a point of this objective passes the nonmonotone rule.
+    bool acceptable(double objective) const {
+        if (recent_.empty()) return std::isfinite(objective);
+        return objective <= *std::max_element(recent_.begin(), recent_.end());  // (false for NaN)
+    }
+
+    // The objective of a point from its mean loss and the L2 strength.
+    double objective(const std::vector<double>& point, double mean_loss, double l2) const {
+        double squared_norm = 0.0;
+        for (std::size_t j = 0; j + 1 < point.size(); ++j) squared_norm += point[j] * point[j];
+        return mean_loss + 0.5 * l2 * squared_norm;
+    }
+
     // Coordinate j's weight and smooth gradient where this step was taken
     // (each coordinate is recorded by one thread).
     void record(std::size_t j, double weight, double gradient) {
@@ -55,18 +80,14 @@ class BarzilaiBorweinStep {
     // pair shows no positive curvature), summed in coordinate order: the
     // same for any thread count.
     bool finish_step(double mean_loss, double l2) {
-        const std::size_t n_weights = point_.size() - 1;
-        double squared_norm = 0.0;
-        for (std::size_t j = 0; j < n_weights; ++j) squared_norm += point_[j] * point_[j];
-        const double objective = mean_loss + 0.5 * l2 * squared_norm;
-        const double reference = recent_.empty() ? objective : *std::max_element(recent_.begin(), recent_.end());
-        if (has_last_ && !(objective <= reference)) {
+        const double value = objective(point_, mean_loss, l2);
+        if (has_last_ && !acceptable(value)) {
             eta_ = eta_from_last_ = 0.5 * eta_from_last_;
             has_last_ = false;  // (the next point is the last one again: no pair)
             return true;
         }
         if (recent_.size() == kMemory) recent_.erase(recent_.begin());
-        recent_.push_back(objective);
+        recent_.push_back(value);
         const double eta_used = eta_;
         if (has_last_) {
             double ss = 0.0, sy = 0.0, yy = 0.0;
