@@ -25,9 +25,11 @@ loss, see below; alpha the regularization strength):
   retards, SIAM J. Numer. Anal. 1999), the first 1 / L: the full gradient
   has no noise, so the step follows the curvature along the path instead
   of decaying; a point whose objective exceeds the largest of the last 10
-  is rejected and the step halved (Raydan's nonmonotone safeguard, SIAM J.
-  Optim. 1997, without its sufficient-decrease term); a run's newest point
-  is checked by one more pass at its end. gd with an L1 part, with
+  is rejected and replaced by the halved step from the last accepted point
+  (its stored gradient: no pass spent; Raydan's nonmonotone safeguard, SIAM
+  J. Optim. 1997, without its sufficient-decrease term); a run's newest
+  point is checked by one more pass at its end, and the run hands back the
+  best point it has seen. gd with an L1 part, with
   averaging (a rejected point would enter the average), on a GPU, or with
   "momentum" or "nesterov": the constant step 1 / L.
   gd with a non-smooth loss (hinge, perceptron, epsilon_insensitive): the

@@ -132,9 +132,8 @@ class SynchronousSolver {
         if (barzilai_borwein_on_) {
             if (barzilai_borwein_.finish_step(weighted_loss_sum_ / static_cast<double>(std::max<std::int64_t>(1, n_train_)),
                                               problem_.strength.l2)) {
-                go_back_to_last_point();
+                step_again_from_last_point();
                 epoch_loss_sum_ = accepted_loss_sum_;
-                newest_checked_ = true;  // (back at a checked point)
             } else {
                 accepted_loss_sum_ = epoch_loss_sum_;
             }
@@ -285,8 +284,8 @@ class SynchronousSolver {
 
     // gd under Barzilai-Borwein: the newest point is checked by the next
     // epoch's pass; at the end of a run there is none, so one pass here
-    // (the calling thread) computes its objective, and a point the
-    // nonmonotone rule rejects gives way to the last accepted one.
+    // (the calling thread) computes its objective, and the run hands back
+    // the best point it has seen (the nonmonotone rule accepts worse ones).
     void check_newest_point() {
         if (!barzilai_borwein_on_ || newest_checked_) return;
         newest_checked_ = true;
@@ -303,12 +302,27 @@ class SynchronousSolver {
         std::vector<double> newest(weights_);
         newest.push_back(intercept_);
         const double mean_loss = loss_sum / static_cast<double>(std::max<std::int64_t>(1, n_train_));
-        if (!barzilai_borwein_.acceptable(barzilai_borwein_.objective(newest, mean_loss, problem_.strength.l2)))
-            go_back_to_last_point();
+        if (!(barzilai_borwein_.objective(newest, mean_loss, problem_.strength.l2) < barzilai_borwein_.best_objective()))
+            go_back_to_best_point();
     }
 
-    void go_back_to_last_point() {
-        const std::vector<double>& back = barzilai_borwein_.last_point();
+    // After a rejection: the halved step from the last accepted point, with
+    // the gradient stored there (a gd step: every feature a row holds, the
+    // L2 prox once).
+    void step_again_from_last_point() {
+        const std::vector<double>& point = barzilai_borwein_.last_point();
+        const std::vector<double>& gradient = barzilai_borwein_.last_gradient();
+        const double eta = barzilai_borwein_.eta(), l2 = problem_.strength.l2;
+        for (std::int64_t j = 0; j < problem_.n_features; ++j) {
+            const auto jj = static_cast<std::size_t>(j);
+            if (!kDense && regularization_scale_[jj] == 0.0) continue;  // (no row holds it: gd never steps it)
+            weights_[jj] = sgd_coordinate(point[jj], -eta * (gradient[jj] - l2 * point[jj]), eta * l2, 1.0);
+        }
+        if (problem_.config.objective.fit_intercept) intercept_ = point.back() - eta * gradient.back();
+    }
+
+    void go_back_to_best_point() {
+        const std::vector<double>& back = barzilai_borwein_.best_point();
         std::copy(back.begin(), back.end() - 1, weights_.begin());
         if (problem_.config.objective.fit_intercept) intercept_ = back.back();
     }

@@ -12,8 +12,8 @@
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 namespace hogwild {
@@ -45,13 +45,15 @@ class BarzilaiBorweinStep {
         std::copy(weights, weights + n_weights, point_.begin());
         point_.back() = intercept;
         last_point_ = point_;
+        best_point_ = point_;
+        best_objective_ = std::numeric_limits<double>::infinity();
         recent_.clear();
         has_last_ = false;
     }
 
     // Whether a point of this objective passes the nonmonotone rule.
     bool acceptable(double objective) const {
-        if (recent_.empty()) return std::isfinite(objective);
+        if (recent_.empty()) return true;  // (a run's first point: where the caller's model is)
         return objective <= *std::max_element(recent_.begin(), recent_.end());  // (false for NaN)
     }
 
@@ -74,20 +76,24 @@ class BarzilaiBorweinStep {
     // the largest of the last kMemory accepted ones (the nonmonotone rule
     // of Grippo, Lampariello & Lucidi that Raydan, SIAM J. Optim. 7, 1997,
     // pairs with Barzilai-Borwein steps): above it (or not finite), the
-    // point is rejected: true is returned, the solver goes back to
-    // last_point(), and the step that led from it halves. Otherwise the
+    // point is rejected: true is returned, and the solver steps again from
+    // last_point() (with last_gradient(): no pass is spent on it) by the
+    // step that led from it, halved. Otherwise the
     // next step is s.y / y.y of this point and the last (kept where the
     // pair shows no positive curvature), summed in coordinate order: the
     // same for any thread count.
     bool finish_step(double mean_loss, double l2) {
         const double value = objective(point_, mean_loss, l2);
-        if (has_last_ && !acceptable(value)) {
+        if (!acceptable(value)) {
             eta_ = eta_from_last_ = 0.5 * eta_from_last_;
-            has_last_ = false;  // (the next point is the last one again: no pair)
             return true;
         }
         if (recent_.size() == kMemory) recent_.erase(recent_.begin());
         recent_.push_back(value);
+        if (value < best_objective_) {
+            best_objective_ = value;
+            best_point_ = point_;
+        }
         const double eta_used = eta_;
         if (has_last_) {
             double ss = 0.0, sy = 0.0, yy = 0.0;
@@ -107,12 +113,21 @@ class BarzilaiBorweinStep {
         return false;
     }
 
-    // The accepted point a rejection goes back to (the intercept last).
+    // The accepted point a rejection goes back to (the intercept last), and
+    // the smooth gradient there.
     const std::vector<double>& last_point() const { return last_point_; }
+    const std::vector<double>& last_gradient() const { return last_gradient_; }
+
+    // The accepted point of the lowest objective so far (the nonmonotone
+    // rule lets worse points through: a run hands back the best).
+    const std::vector<double>& best_point() const { return best_point_; }
+    double best_objective() const { return best_objective_; }
 
   private:
     std::vector<double> point_, gradient_, last_point_, last_gradient_;
     std::vector<double> recent_;  // objectives of the last accepted points
+    std::vector<double> best_point_;
+    double best_objective_ = std::numeric_limits<double>::infinity();
     bool has_last_ = false;
     double eta_ = 0.0;
     double eta_from_last_ = 0.0;  // the step taken from last_point()
