@@ -187,6 +187,7 @@ def test_train_uses_the_estimators_default_rates(tmp_path):
     cli = hogwild.load(model_path)
     assert (cli.learning_rate, cli.eta0) == ("auto", 0.01)
     assert cli.learning_rate_ == "invscaling"  # (the regressor under "auto": scikit-learn's decay, eta0 from the data)
+    assert f"learning rate invscaling from {cli.eta0_:.3g})" in out.stdout
     X_file, y_file = hogwild.datasets.load_svmlight(str(path))
     direct = hogwild.SGDRegressor(max_iter=5, tol=None, n_threads=1, random_state=0).fit(X_file, y_file)
     np.testing.assert_array_equal(cli.coef_, direct.coef_)

@@ -212,7 +212,10 @@ def _train(args):
         finally:
             table.close()
         seconds = time.perf_counter() - start
-        line = f"trained in {seconds:.3f} s ({model.n_iter_} epochs)"
+        line = f"trained in {seconds:.3f} s ({model.n_iter_} epochs"
+        if hasattr(model, "learning_rate_"):  # (learning_rate="auto": what it ran)
+            line += f"; learning rate {model.learning_rate_} from {model.eta0_:.3g}"
+        line += ")"
         if test is not None:
             line += f"; {'test accuracy' if classify else 'test R2'}: {model.score(*test):.4f}"
         print(line)
