@@ -26,10 +26,11 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import expit
 
 import hogwild
 from hogwild.datasets import load_a9a, load_svmlight, load_svmlight_files, make_sparse_classification
+
+from bench_solvers import logistic_objective  # (this folder: the objective and its gradient)
 
 SHARED = Path(os.environ.get("HOGWILD_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
@@ -55,17 +56,6 @@ def load(name):
         X, y = make_sparse_classification(220_000, 50_000, 30, random_state=0)
         return X[:200_000], y[:200_000], X[200_000:], y[200_000:]
     raise ValueError(f"unknown data set {name!r}")
-
-
-def logistic_objective(X, y, alpha):
-    """f(w, b) = mean log(1 + exp(-y (Xw + b))) + alpha/2 |w|^2 and its gradient (y in {-1, +1})."""
-    def value_and_gradient(wb):
-        w, b = wb[:-1], wb[-1]
-        margins = -y * (X @ w + b)
-        value = np.logaddexp(0.0, margins).mean() + 0.5 * alpha * w @ w
-        g = -y * expit(margins) / len(y)
-        return value, np.concatenate([X.T @ g + alpha * w, [g.sum()]])
-    return value_and_gradient
 
 
 def one_vs_rest_problems(X, y, alpha):

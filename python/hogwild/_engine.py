@@ -262,8 +262,16 @@ class _HogwildTraining:
         any other rate as it is."""
         if learning_rate != "auto":
             return StepChoice(learning_rate, float(self.eta0))
-        step = auto_step(self, X, loss=loss, alpha=alpha,
-                         intercept_decay=SPARSE_INTERCEPT_DECAY if sp.issparse(X) else 1.0)
+        # one rule per fit, not per one-vs-rest class (a pass over X): the
+        # memo names X by identity, which holds while the fit holds X
+        key = (id(X), X.shape, loss, alpha)
+        memo = getattr(self, "_auto_step_memo", None)
+        if memo is not None and memo[0] == key:
+            step = memo[1]
+        else:
+            step = auto_step(self, X, loss=loss, alpha=alpha,
+                             intercept_decay=SPARSE_INTERCEPT_DECAY if sp.issparse(X) else 1.0)
+            self._auto_step_memo = (key, step)
         distributed = getattr(self, "_distributed", None)
         if distributed is not None:
             # every rank takes the smallest of the ranks' first steps (their shards' L differ)

@@ -52,17 +52,6 @@ warm_start, average
         of class-by-class training bit for bit). With ``callbacks`` or
         ``verbose``, classes train one after the other on every thread (the
         callbacks run on the calling thread, class by class).
-    learning_rate : str, default="auto"
-        scikit-learn's schedules ("constant", "optimal", "invscaling",
-        "adaptive", "pa1", "pa2"), the epoch-wise "exponential" and "step",
-        or "auto": steps from the data for every solver but "sequential"
-        (which then runs scikit-learn's default rate): the "optimal" decay
-        from a first step of 1 / L, L the loss's smoothness on the rows
-        (for batches, Gower et al. 2019's expected smoothness); "invscaling"
-        from 1 / L for regression losses; Barzilai-Borwein steps for "gd".
-        ``eta0`` is not used by "auto"; the fitted ``learning_rate_`` and
-        ``eta0_`` say what ran. The rule and its sources: the README's "Step
-        sizes without tuning".
 {hogwild_parameters}
     Attributes
     ----------
@@ -136,6 +125,7 @@ feature_names_in_, loss_function_
     def _partial_fit(self, X, y, alpha, loss, learning_rate, max_iter, classes,
                      sample_weight, coef_init, intercept_init):
         first_call = not hasattr(self, "classes_")
+        self._auto_step_memo = None  # (learning_rate="auto": the rule once per call, see _step_choice)
         if not hasattr(self, "history_"):
             self._reset_history()
         X, y = check_training_data(self, X, y, reset=first_call, y_numeric=False)
@@ -272,17 +262,6 @@ class SGDRegressor(_HogwildTraining, _sk.SGDRegressor):
 verbose, epsilon, random_state, eta0, power_t, \
 early_stopping, validation_fraction, n_iter_no_change, warm_start, average
         As in scikit-learn.
-    learning_rate : str, default="auto"
-        scikit-learn's schedules ("constant", "optimal", "invscaling",
-        "adaptive", "pa1", "pa2"), the epoch-wise "exponential" and "step",
-        or "auto": steps from the data for every solver but "sequential"
-        (which then runs scikit-learn's default rate): the "optimal" decay
-        from a first step of 1 / L, L the loss's smoothness on the rows
-        (for batches, Gower et al. 2019's expected smoothness); "invscaling"
-        from 1 / L for regression losses; Barzilai-Borwein steps for "gd".
-        ``eta0`` is not used by "auto"; the fitted ``learning_rate_`` and
-        ``eta0_`` say what ran. The rule and its sources: the README's "Step
-        sizes without tuning".
 {hogwild_parameters}
 
     Notes
@@ -328,6 +307,7 @@ early_stopping, validation_fraction, n_iter_no_change, warm_start, average
     def _partial_fit(self, X, y, alpha, loss, learning_rate, max_iter, sample_weight,
                      coef_init, intercept_init):
         first_call = getattr(self, "coef_", None) is None
+        self._auto_step_memo = None  # (learning_rate="auto": the rule once per call, see _step_choice)
         if not hasattr(self, "history_"):
             self._reset_history()
         X, y = check_training_data(self, X, y, reset=first_call, y_numeric=True)
@@ -385,6 +365,20 @@ early_stopping, validation_fraction, n_iter_no_change, warm_start, average
                 self.intercept_ = self._standard_intercept
 
 
-# the parameters scikit-learn lacks, documented from their table
-SGDClassifier.__doc__ = SGDClassifier.__doc__.replace("{hogwild_parameters}", numpydoc())
-SGDRegressor.__doc__ = SGDRegressor.__doc__.replace("{hogwild_parameters}", numpydoc())
+# learning_rate, whose default differs from scikit-learn's, then the
+# parameters scikit-learn lacks, documented from their table
+_LEARNING_RATE_DOC = """\
+    learning_rate : str, default="auto"
+        scikit-learn's schedules ("constant", "optimal", "invscaling",
+        "adaptive", "pa1", "pa2"), the epoch-wise "exponential" and "step",
+        or "auto": steps from the data for every solver but "sequential"
+        (which then runs scikit-learn's default rate): the "optimal" decay
+        from a first step of 1 / L, L the loss's smoothness on the rows
+        (for batches, Gower et al. 2019's expected smoothness); "invscaling"
+        from 1 / L for regression losses; Barzilai-Borwein steps for "gd".
+        ``eta0`` is not used by "auto"; the fitted ``learning_rate_`` and
+        ``eta0_`` say what ran. The rule and its sources: the README's "Step
+        sizes without tuning".
+"""
+SGDClassifier.__doc__ = SGDClassifier.__doc__.replace("{hogwild_parameters}", _LEARNING_RATE_DOC + numpydoc())
+SGDRegressor.__doc__ = SGDRegressor.__doc__.replace("{hogwild_parameters}", _LEARNING_RATE_DOC + numpydoc())

@@ -107,8 +107,8 @@ class StepChoice:
 
 def largest_squared_row_norm(X):
     """max_i ||x_i||^2 of a CSR or dense X, over chunks of about CHUNK_VALUES
-    stored values (no copy of X; dense chunks go through CSR, so that a
-    dense X and its CSR form give the same sums)."""
+    stored values (no copy of X). A dense X and its CSR form sum in
+    different orders: auto_step rounds the result (see there)."""
     n = X.shape[0]
     if n == 0:
         return 0.0
@@ -120,8 +120,10 @@ def largest_squared_row_norm(X):
             values = X.data[indptr[0]:indptr[-1]]  # (a view)
             offsets = indptr[:-1] - indptr[0]
         else:
-            chunk = sp.csr_matrix(X[start:start + chunk_rows])
-            values, offsets, indptr = chunk.data, chunk.indptr[:-1], chunk.indptr
+            chunk = np.asarray(X[start:start + chunk_rows], dtype=np.float64)
+            with np.errstate(over="ignore"):
+                largest = max(largest, float(np.einsum("ij,ij->i", chunk, chunk).max(initial=0.0)))
+            continue
         if values.size == 0:
             continue
         # (the sums of the non-empty rows: each runs from its start to the next one's)
@@ -177,7 +179,9 @@ def auto_step(estimator, X, *, loss, alpha, intercept_decay):
     n = X.shape[0]
     curvature = CURVATURE[loss]
     intercept = intercept_decay if estimator.fit_intercept else 0.0
-    L_max = curvature * (largest_squared_row_norm(X) + intercept)
+    # (10 significant digits: a dense X and its CSR form, summed in different
+    # orders, take the same steps)
+    L_max = curvature * (float(f"{largest_squared_row_norm(X):.10g}") + intercept)
     batch = {"minibatch": estimator.batch_size, "async": estimator.batch_size, "gd": n}.get(solver, 1)
     L = L_max
     if batch > 1:
