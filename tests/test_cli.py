@@ -271,14 +271,15 @@ def test_info_reports_cpus_numa_and_gpus():
 def test_info_shows_the_cores_topology():
     """`hogwild info` prints the NUMA nodes the core reads (one node with
     every usable CPU on a machine without NUMA)."""
-    from hogwild import _core
+    from hogwild import _core, topology
     from hogwild.cli import _cpu_list
 
     out = subprocess.run([sys.executable, "-m", "hogwild", "info"], capture_output=True, text=True, check=True).stdout
-    nodes = _core.topology()
-    assert f"numa_nodes: {len(nodes)}" in out
+    machine = topology()
+    nodes = machine["nodes"]
+    assert f"numa_nodes: {len(nodes)} ({machine['source']})" in out
     for node in nodes:
-        assert f"node {node['node']}: CPUs {_cpu_list(node['cpus'])}" in out
+        assert f"node {node['node']}: CPUs {_cpu_list(sorted(node['cpus']))}, {node['physical_cores']} physical" in out
     assert sorted(cpu for node in nodes for cpu in node["cpus"]) == sorted(_core.allowed_cpus())
 
 
@@ -286,16 +287,19 @@ def test_topology_reads_sysfs_and_keeps_only_allowed_cpus(tmp_path):
     from hogwild import _core
 
     allowed = _core.allowed_cpus()
-    (tmp_path / "node0").mkdir()
-    (tmp_path / "node0" / "cpulist").write_text(f"{allowed[0]}\n")
-    (tmp_path / "node3").mkdir()
-    (tmp_path / "node3" / "cpulist").write_text(f"{allowed[-1]},100000-100003\n")
-    (tmp_path / "node5").mkdir()
-    (tmp_path / "node5" / "cpulist").write_text("100004-100005\n")  # no allowed CPU: dropped
-    (tmp_path / "nodeX").mkdir()
-    nodes = _core.topology(str(tmp_path))
-    assert nodes == [{"node": 0, "cpus": [allowed[0]]}, {"node": 3, "cpus": [allowed[-1]]}]
-    assert _core.topology(str(tmp_path / "absent")) == [{"node": 0, "cpus": allowed}]
+    node = tmp_path / "node"
+    (node / "node0").mkdir(parents=True)
+    (node / "node0" / "cpulist").write_text(f"{allowed[0]}\n")
+    (node / "node3").mkdir()
+    (node / "node3" / "cpulist").write_text(f"{allowed[-1]},100000-100003\n")
+    (node / "node5").mkdir()
+    (node / "node5" / "cpulist").write_text("100004-100005\n")  # no allowed CPU: dropped
+    (node / "nodeX").mkdir()
+    nodes = _core.topology(sysfs_root=str(tmp_path))["nodes"]
+    assert [(n["node"], n["cpus"]) for n in nodes] == [(0, [allowed[0]]), (3, [allowed[-1]])]
+    absent = _core.topology(sysfs_root=str(tmp_path / "absent"))
+    assert absent["source"] == "affinity mask"
+    assert [(n["node"], n["cpus"]) for n in absent["nodes"]] == [(0, allowed)]
 
 
 def test_cpu_lists_are_written_as_sysfs_writes_them():

@@ -99,6 +99,13 @@ const Option kOptions[] = {
     HOGWILD_FIELD(parallel, sync_every),
     HOGWILD_FIELD(parallel, pin_threads),
     HOGWILD_FIELD(parallel, deterministic),
+    {"numa",
+     [](TrainConfig& c, const py::handle& v) {
+         c.parallel.numa = choice<NumaMode>(
+             v, "numa", {{"auto", NumaMode::automatic}, {"off", NumaMode::off}, {"replicate", NumaMode::replicate}});
+     }},
+    HOGWILD_FIELD(parallel, node_sync_every),
+    HOGWILD_FIELD(parallel, topology),
     HOGWILD_FIELD(step, gamma),
     HOGWILD_FIELD(step, step_epochs),
     HOGWILD_FIELD(step, epoch_start),
@@ -143,11 +150,11 @@ TrainConfig config_from_dict(const py::dict& options) {
         for (const Option& option : kOptions) known = known || key == option.name;
         if (!known) throw py::value_error("unknown option '" + key + "'");
     }
-    if (c.stopping.max_iter < 1 || c.parallel.n_threads < 1 || c.parallel.sync_every == 0 ||
+    if (c.stopping.max_iter < 1 || c.parallel.n_threads < 1 || c.parallel.sync_every == 0 || c.parallel.node_sync_every == 0 ||
         c.sampling.shuffle_block_size < 1 || c.sampling.shuffle_buffer_blocks < 1 || c.solver.batch_size < 1 || c.step.step_epochs < 1 ||
         c.solver.max_staleness < 0 || c.step.epoch_start < 0)
         throw py::value_error(
-            "max_iter, n_threads, shuffle_block_size, shuffle_buffer_blocks, batch_size and step_epochs must be >= 1, sync_every >= 1 or "
+            "max_iter, n_threads, shuffle_block_size, shuffle_buffer_blocks, batch_size and step_epochs must be >= 1, sync_every and node_sync_every >= 1 or "
             "-1 (auto), max_staleness and epoch_start >= 0");
     return c;
 }

@@ -23,6 +23,7 @@
 #include "hogwild/core/low_precision.hpp"
 #include "hogwild/solvers.hpp"
 #include "hogwild/core/topology.hpp"
+#include "hogwild/runtime/thread_placement.hpp"
 #include "hogwild/core/views.hpp"
 
 namespace py = pybind11;
@@ -148,16 +149,38 @@ PYBIND11_MODULE(_core, m) {
     m.def("allowed_cpus", &hogwild::allowed_cpus);
     m.def(
         "topology",
-        [](const std::string& sysfs_root) {
+        [](const std::string& spec, const std::string& sysfs_root) {
+            const Topology topology = !spec.empty() || sysfs_root.empty() ? machine_topology(spec)
+                                                                          : read_topology(sysfs_root);
             py::list nodes;
-            for (const auto& node : hogwild::numa_nodes(sysfs_root)) {
+            for (const auto& node : topology.nodes) {
                 py::dict entry;
                 entry["node"] = node.id;
                 entry["cpus"] = node.cpus;
+                entry["physical_cores"] = node.physical_cores;
+                entry["distances"] = node.distances;
                 nodes.append(entry);
             }
-            return nodes;
+            py::dict out;
+            out["nodes"] = nodes;
+            out["simulated"] = topology.simulated;
+            out["source"] = topology.source;
+            return out;
         },
-        py::arg("sysfs_root") = "/sys/devices/system/node",
-        "NUMA nodes and the CPUs of each this process may use (one node where sysfs says nothing).");
+        py::arg("spec") = "", py::arg("sysfs_root") = "",
+        "The machine as the solvers see it: {'nodes': [{'node', 'cpus' (placement order: physical cores\n"
+        "first), 'physical_cores', 'distances'}], 'simulated', 'source'}. `spec` \"NxM\" simulates N nodes\n"
+        "of M CPUs; else HOGWILD_TOPOLOGY; else sysfs (below `sysfs_root` when given), restricted to the\n"
+        "affinity mask (one node of every allowed CPU where sysfs says nothing).");
+    m.def(
+        "place_threads",
+        [](int n_threads, bool spread, const std::string& spec) {
+            const ThreadPlacement placement = place_threads(machine_topology(spec), n_threads, spread);
+            py::dict out;
+            out["cpus"] = placement.cpus;
+            out["nodes"] = placement.node_ids;
+            return out;
+        },
+        py::arg("n_threads"), py::arg("spread"), py::arg("spec") = "",
+        "Where a team of n_threads would run: per thread its CPU and node id (thread_placement.hpp).");
 }

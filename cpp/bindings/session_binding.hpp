@@ -89,6 +89,10 @@ py::dict result_to_dict(const TrainResult& result) {
     out["diverged"] = result.diverged;
     out["threads_used"] = result.threads_used;
     out["hot_features_used"] = result.hot_features_used;
+    out["thread_cpus"] = result.thread_cpus;
+    out["thread_nodes"] = result.thread_nodes;
+    out["node_replicas"] = result.node_replicas;
+    out["topology"] = result.topology;
     out["history"] = history;
     return out;
 }

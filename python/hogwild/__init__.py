@@ -46,6 +46,39 @@ def build_info():
     return info
 
 
+def topology(spec=None):
+    """The machine as hogwild's solvers see it: NUMA nodes and their CPUs.
+
+    Parameters
+    ----------
+    spec : str or None, default=None
+        ``"NxM"``: a simulated machine of N NUMA nodes of M CPUs each,
+        mapped onto the CPUs this process may use (the estimators'
+        ``topology`` parameter). None: the environment variable
+        ``HOGWILD_TOPOLOGY`` when set, else Linux's sysfs
+        (``/sys/devices/system/node`` and ``.../cpu``), restricted to the
+        process's CPU affinity (taskset, cgroups); one node holding every
+        usable CPU where sysfs says nothing.
+
+    Returns
+    -------
+    dict
+        ``nodes``: one dict per node, ``node`` (its id), ``cpus`` (the
+        usable CPUs of it in the order threads take them: the first
+        hardware thread of each physical core, then SMT siblings; a
+        simulated node lists the real CPUs its CPUs run on),
+        ``physical_cores`` and ``distances`` (to every node, in sysfs's
+        units: 10 is local); ``simulated``; ``source`` ("sysfs",
+        "affinity mask" or "simulated NxM").
+
+    Raises
+    ------
+    ValueError
+        When ``spec`` (or ``HOGWILD_TOPOLOGY``) is not of the form "NxM".
+    """
+    return _core.topology("" if spec is None else str(spec))
+
+
 load.__doc__ = """Read a model written by ``est.save(path)``.
 
     ``path`` is a path or a binary file object. Nothing in the file is
@@ -60,4 +93,5 @@ load.__doc__ = """Read a model written by ``est.save(path)``.
         ``partial_fit`` or a warm start.
     """
 
-__all__ = ["MatrixFactorization", "SGDClassifier", "SGDRegressor", "build_info", "cuda", "load", "__version__"]
+__all__ = ["MatrixFactorization", "SGDClassifier", "SGDRegressor", "build_info", "cuda", "load", "topology",
+           "__version__"]

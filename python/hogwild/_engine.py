@@ -158,6 +158,8 @@ class _HogwildTraining:
                 f"(n_threads={self.n_threads}): its threads race by design; use n_threads=1, or "
                 "solver='hogwild', 'local', 'minibatch' or 'gd'"
             )
+        if self.topology is not None:
+            _core.topology(self.topology)  # (a malformed spec: ValueError quoting topology)
         if self.optimizer != "sgd" and self.solver not in OPTIMIZER_SOLVERS:
             raise ValueError(
                 f"optimizer={self.optimizer!r} needs one of the solvers {list(OPTIMIZER_SOLVERS)}, "
@@ -422,6 +424,13 @@ class _HogwildTraining:
                 record["class"] = problem
             record["threads"] = int(result.get("threads_used", 1))
             self.history_.append(record)
+        self.fit_info_ = {
+            "threads": int(result.get("threads_used", 1)),
+            "cpus": [int(c) for c in result.get("thread_cpus", [])],
+            "nodes": [int(n) for n in result.get("thread_nodes", [])],
+            "node_replicas": int(result.get("node_replicas", 0)),
+            "topology": str(result.get("topology", "")),
+        }
 
     @contextmanager
     def _callbacks_during_fit(self, callbacks):

@@ -166,6 +166,41 @@ PARAMETERS = (
         (ValueError) with it.""", core=bool,
     ),
     Parameter(
+        "numa", "auto", [StrOptions({"auto", "off", "replicate"})],
+        '{"auto", "off", "replicate"}',
+        """\
+        NUMA placement of ``solver="hogwild"`` on several threads (see the
+        README's "NUMA"). ``"auto"``: on a machine of several NUMA nodes,
+        threads are spread over the nodes and each node keeps a replica of
+        the model, merged with the global model every ``node_sync_every``
+        rows of the node (after DimmWitted, Zhang & Ré, VLDB 2014); on one
+        node, as ``"off"``. ``"off"``: one shared model, threads packed onto
+        the physical cores of as few nodes as they need. ``"replicate"``:
+        replicas even on one node (to test the code path). Other solvers
+        place their threads as ``"off"``. ``fit_info_`` says where each
+        thread ran.""", core=str,
+    ),
+    Parameter(
+        "node_sync_every", "auto", [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        '"auto" or int',
+        """\
+        With node replicas (``numa``): rows a node trains between two merges
+        of its replica with the global model. ``"auto"``: so that a merge
+        (one pass over the model) costs about a sixteenth of the node's
+        first thread's work.""", core=_auto_or_int,
+    ),
+    Parameter(
+        "topology", None, [None, str],
+        'str or None',
+        """\
+        A simulated machine, ``"NxM"``: N NUMA nodes of M CPUs each, mapped
+        onto the CPUs this process may use (for tests and for trying
+        ``numa`` on a laptop). None: the environment variable
+        ``HOGWILD_TOPOLOGY`` when set, else the machine's own topology as
+        Linux's sysfs describes it, restricted to the process's CPU
+        affinity (``hogwild.topology()`` shows it).""", core=lambda v: "" if v is None else str(v),
+    ),
+    Parameter(
         "gamma", 0.9, [Interval(Real, 0, 1, closed="right")],
         'float in (0, 1]',
         """\

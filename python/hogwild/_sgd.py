@@ -72,6 +72,13 @@ feature_names_in_, loss_function_
         ``examples_per_second``, ``validation_score`` with early stopping,
         and for ``solver="async"`` ``staleness`` (applied updates by
         staleness 0..max_staleness) and ``stale_dropped``.
+    fit_info_ : dict
+        Where the last training call ran: ``threads``, ``cpus`` (per thread,
+        the CPU it ran on as training started, from ``sched_getcpu``; -1
+        where unknown), ``nodes`` (per thread, its NUMA node's id),
+        ``node_replicas`` (model replicas, one per node; 0: one shared
+        model) and ``topology`` (where the topology came from: "sysfs",
+        "affinity mask" or "simulated NxM").
 
     Notes
     -----

@@ -219,6 +219,9 @@ def _train(args):
         if test is not None:
             line += f"; {'test accuracy' if classify else 'test R2'}: {model.score(*test):.4f}"
         print(line)
+        info = getattr(model, "fit_info_", None)
+        if info and info["threads"] > 1 and args.device == "cpu":
+            print(_placement_line(info))
         label = (f"{n_threads} thread" + ("s" if n_threads > 1 else "")) if args.device == "cpu" else args.device
         runs[label] = model
 
@@ -337,6 +340,14 @@ def _demo(args):
     return 0
 
 
+def _placement_line(info):
+    """Where a fit's threads ran: "threads on CPUs 0,1 of NUMA nodes 0,0 (sysfs), one shared model"."""
+    replicas = info["node_replicas"]
+    models = "one shared model" if replicas == 0 else f"a model replica on each of {replicas} nodes"
+    return (f"threads on CPUs {','.join(map(str, info['cpus']))} of NUMA nodes "
+            f"{','.join(map(str, info['nodes']))} ({info['topology']}), {models}")
+
+
 def _cpu_list(cpus):
     """CPUs as sysfs writes them: "0-3,8"."""
     ranges, start = [], None
@@ -431,12 +442,14 @@ def _info(args):
         print(f"{module.__name__:>20}: {module.__version__}")
     for key, value in build_info().items():
         print(f"{key:>20}: {value}")
-    from . import _core
+    from . import topology
 
-    nodes = _core.topology()  # the core's reading of the machine, as the solvers see it
-    print(f"{'numa_nodes':>20}: {len(nodes)}")
+    machine = topology()  # the core's reading of the machine, as the solvers see it
+    nodes = machine["nodes"]
+    print(f"{'numa_nodes':>20}: {len(nodes)} ({machine['source']})")
     for node in nodes:
-        print(f"{'node ' + str(node['node']):>20}: CPUs {_cpu_list(node['cpus'])}")
+        print(f"{'node ' + str(node['node']):>20}: CPUs {_cpu_list(sorted(set(node['cpus'])))}, "
+              f"{node['physical_cores']} physical cores, distances {' '.join(map(str, node['distances']))}")
     from .distributed import mpi_status
 
     usable, description = mpi_status()

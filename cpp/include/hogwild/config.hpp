@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "hogwild/core/enums.hpp"
@@ -80,6 +81,9 @@ struct ParallelLayout {
     std::int64_t sync_every = -1;    // rows between replica merges; -1: auto
     bool pin_threads = true;
     bool deterministic = false;  // hogwild: several threads' updates combined at fixed points, in a fixed order
+    NumaMode numa = NumaMode::automatic;   // hogwild: a model replica per NUMA node (see thread_placement.hpp)
+    std::int64_t node_sync_every = -1;     // rows of a node between its replica's merges; -1: auto
+    std::string topology;                  // "NxM": a simulated topology; empty: HOGWILD_TOPOLOGY, else sysfs
 };
 
 // Knobs of one solver each.
@@ -138,6 +142,12 @@ struct TrainResult {
     bool diverged = false;  // weights or intercept became inf/NaN
     int threads_used = 1;
     std::int64_t hot_features_used = 0;
+    // where the threads ran: per thread, the CPU it was on as it started
+    // (sched_getcpu; -1 unknown) and its node's id; the model replicas per node (0: one shared model)
+    std::vector<int> thread_cpus;
+    std::vector<int> thread_nodes;
+    int node_replicas = 0;
+    std::string topology;  // where the topology came from: "sysfs", "affinity mask", "simulated 2x4"
     std::vector<EpochRecord> history;
 };
 

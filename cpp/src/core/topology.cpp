@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #if defined(__linux__)
 #include <pthread.h>
@@ -58,31 +61,173 @@ std::vector<int> parse_cpu_list(std::string_view list) {
     return cpus;
 }
 
-std::vector<NumaNode> numa_nodes(const std::string& sysfs_root) {
+namespace {
+
+constexpr int kLocalDistance = 10;   // sysfs's unit: a node to itself
+constexpr int kRemoteDistance = 20;  // (the usual one-hop figure, for simulated and unreadable distances)
+
+std::string first_line(const std::filesystem::path& path) {
+    std::ifstream file(path);
+    std::string line;
+    if (file) std::getline(file, line);
+    return line;
+}
+
+// Where CPU `cpu` stands among its core's hardware threads (0: the first)
+// and which core it is on (its first hardware thread), from sysfs; a core
+// of its own where sysfs says nothing.
+struct CoreSeat {
+    int core;
+    int rank;
+};
+CoreSeat core_seat(const std::filesystem::path& cpu_root, int cpu) {
+    try {
+        const std::vector<int> siblings = parse_cpu_list(
+            first_line(cpu_root / ("cpu" + std::to_string(cpu)) / "topology" / "thread_siblings_list"));
+        const auto at = std::find(siblings.begin(), siblings.end(), cpu);
+        if (at != siblings.end()) return {siblings.front(), static_cast<int>(at - siblings.begin())};
+    } catch (const std::invalid_argument&) {
+    }
+    return {cpu, 0};
+}
+
+// A node's CPUs in placement order: first hardware threads of their cores, then the rest.
+void order_for_placement(NumaNode& node, const std::filesystem::path& cpu_root) {
+    std::vector<std::pair<CoreSeat, int>> seats;
+    for (const int cpu : node.cpus) seats.push_back({core_seat(cpu_root, cpu), cpu});
+    std::sort(seats.begin(), seats.end(), [](const auto& a, const auto& b) {
+        return a.first.rank != b.first.rank ? a.first.rank < b.first.rank : a.second < b.second;
+    });
+    std::vector<int> cores;
+    node.cpus.clear();
+    for (const auto& [seat, cpu] : seats) {
+        node.cpus.push_back(cpu);
+        if (std::find(cores.begin(), cores.end(), seat.core) == cores.end()) cores.push_back(seat.core);
+    }
+    node.physical_cores = static_cast<int>(cores.size());
+}
+
+std::vector<int> parse_distances(const std::string& line) {
+    std::vector<int> distances;
+    std::istringstream in(line);
+    int value = 0;
+    while (in >> value) distances.push_back(value);
+    return distances;
+}
+
+}  // namespace
+
+Topology read_topology(const std::string& sysfs_root) {
     const std::vector<int> allowed = allowed_cpus();
-    std::vector<NumaNode> nodes;
+    const std::filesystem::path node_root = std::filesystem::path(sysfs_root) / "node";
+    const std::filesystem::path cpu_root = std::filesystem::path(sysfs_root) / "cpu";
+    // every node sysfs lists (a node's distance file has one entry per node, by id)
+    struct Listed {
+        int id;
+        std::vector<int> cpus;
+        std::vector<int> distances;
+    };
+    std::vector<Listed> listed;
     std::error_code error;
-    for (const auto& entry : std::filesystem::directory_iterator(sysfs_root, error)) {
+    for (const auto& entry : std::filesystem::directory_iterator(node_root, error)) {
         const std::string name = entry.path().filename().string();
-        if (name.size() <= 4 || name.compare(0, 4, "node") != 0 ||
+        if (name.size() <= 4 || name.size() > 9 || name.compare(0, 4, "node") != 0 ||
             !std::all_of(name.begin() + 4, name.end(), [](char c) { return c >= '0' && c <= '9'; }))
             continue;
-        std::ifstream file(entry.path() / "cpulist");
-        std::string list;
-        if (!file || !std::getline(file, list)) continue;
-        NumaNode node;
-        node.id = std::stoi(name.substr(4));
+        Listed node{std::stoi(name.substr(4)), {}, parse_distances(first_line(entry.path() / "distance"))};
         try {
-            for (const int cpu : parse_cpu_list(list))
-                if (std::find(allowed.begin(), allowed.end(), cpu) != allowed.end()) node.cpus.push_back(cpu);
+            for (const int cpu : parse_cpu_list(first_line(entry.path() / "cpulist")))
+                if (std::binary_search(allowed.begin(), allowed.end(), cpu)) node.cpus.push_back(cpu);
         } catch (const std::invalid_argument&) {
             continue;  // (a file we cannot read is a node we cannot use)
         }
-        if (!node.cpus.empty()) nodes.push_back(std::move(node));
+        listed.push_back(std::move(node));
     }
-    std::sort(nodes.begin(), nodes.end(), [](const NumaNode& a, const NumaNode& b) { return a.id < b.id; });
-    if (nodes.empty()) nodes.push_back(NumaNode{0, allowed});
-    return nodes;
+    std::sort(listed.begin(), listed.end(), [](const Listed& a, const Listed& b) { return a.id < b.id; });
+
+    Topology topology;
+    topology.source = "sysfs";
+    std::vector<std::size_t> kept;  // positions in `listed`
+    for (std::size_t k = 0; k < listed.size(); ++k) {
+        if (listed[k].cpus.empty()) continue;
+        kept.push_back(k);
+        NumaNode node;
+        node.id = listed[k].id;
+        node.cpus = listed[k].cpus;
+        order_for_placement(node, cpu_root);
+        topology.nodes.push_back(std::move(node));
+    }
+    for (std::size_t a = 0; a < kept.size(); ++a) {
+        const std::vector<int>& row = listed[kept[a]].distances;
+        for (std::size_t b = 0; b < kept.size(); ++b) {
+            const bool readable = row.size() == listed.size();
+            topology.nodes[a].distances.push_back(readable ? row[kept[b]]
+                                                           : (a == b ? kLocalDistance : kRemoteDistance));
+        }
+    }
+    if (topology.nodes.empty()) {
+        NumaNode node;
+        node.cpus = allowed;
+        order_for_placement(node, cpu_root);
+        node.distances = {kLocalDistance};
+        topology.nodes.push_back(std::move(node));
+        topology.source = "affinity mask";
+    }
+    return topology;
+}
+
+Topology simulated_topology(std::string_view spec, const std::vector<int>& allowed) {
+    const auto refuse = [&] {
+        return std::invalid_argument("topology must be \"NxM\", N NUMA nodes of M CPUs each (for example \"2x4\"; "
+                                     "at most 4096 CPUs in all), got '" + std::string(spec) + "'");
+    };
+    const std::size_t x = spec.find('x');
+    if (x == std::string_view::npos) throw refuse();
+    auto number = [&](std::string_view text) {
+        int value = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < 1) throw refuse();
+        return value;
+    };
+    const int n_nodes = number(spec.substr(0, x));
+    const int per_node = number(spec.substr(x + 1));
+    if (static_cast<long long>(n_nodes) * per_node > 4096) throw refuse();
+    const std::vector<int> real = allowed.empty() ? std::vector<int>{0} : allowed;
+    Topology topology;
+    topology.simulated = true;
+    topology.source = "simulated " + std::string(spec);
+    for (int n = 0; n < n_nodes; ++n) {
+        NumaNode node;
+        node.id = n;
+        for (int k = 0; k < per_node; ++k)
+            node.cpus.push_back(real[static_cast<std::size_t>(n * per_node + k) % real.size()]);
+        node.physical_cores = per_node;
+        for (int other = 0; other < n_nodes; ++other)
+            node.distances.push_back(other == n ? kLocalDistance : kRemoteDistance);
+        topology.nodes.push_back(std::move(node));
+    }
+    return topology;
+}
+
+Topology machine_topology(std::string_view spec) {
+    if (!spec.empty()) return simulated_topology(spec, allowed_cpus());
+    const char* from_environment = std::getenv("HOGWILD_TOPOLOGY");
+    if (from_environment != nullptr && *from_environment != '\0') {
+        try {
+            return simulated_topology(from_environment, allowed_cpus());
+        } catch (const std::invalid_argument& error) {
+            throw std::invalid_argument(std::string("HOGWILD_TOPOLOGY: ") + error.what());
+        }
+    }
+    return read_topology();
+}
+
+int current_cpu() {
+#if defined(__linux__)
+    return sched_getcpu();
+#else
+    return -1;
+#endif
 }
 
 ScopedThreadPin::ScopedThreadPin(int cpu) {

@@ -47,6 +47,7 @@
 #include "hogwild/solvers.hpp"
 #include "data_layouts.hpp"
 #include "deterministic_hogwild.hpp"
+#include "node_replicas.hpp"
 #include "hogwild/core/views.hpp"
 #include "hogwild/core/write_policy.hpp"
 
@@ -85,6 +86,10 @@ struct Replica {
     std::vector<double> base;               // by slot: the shared values when last merged
     const std::int64_t* slot_features = nullptr;  // by feature: slot -> feature
     std::size_t n_hot = 0;
+    // the shared model this thread merges into: the global one, or its
+    // node's replica (node_replicas.hpp)
+    double* shared_weights = nullptr;
+    double* shared_intercept = nullptr;
 
     double& value(std::size_t slot) {
         if (by_feature.empty()) return values[slot];
@@ -149,7 +154,12 @@ class HogwildSolver {
                 for (std::size_t j = 0; j < features_.size(); ++j) replica.by_feature[j].info = features_[j];
             }
         }
+        place_threads_and_node_replicas(stats, count_training_rows(targets, X.n_rows));
     }
+
+    // Where the team's threads run, and the node replicas they write (see node_replicas.hpp).
+    ThreadPlacement placement() const { return placement_; }
+    int node_replicas() const { return nodes_.count(); }
 
     std::int64_t hot_features_used() const { return static_cast<std::int64_t>(hot_features_.size()); }
 
@@ -157,6 +167,7 @@ class HogwildSolver {
     void reload() {
         for (std::int64_t j = 0; j < problem_.n_features; ++j) weight(static_cast<std::size_t>(j)) = problem_.model.weights[j];
         shared_intercept_.value = *problem_.model.intercept;
+        if (nodes_.on()) nodes_.reset([&](std::int64_t j) { return global_value(j); });
         state_.average = IterateAverage(problem_.config, problem_.model, problem_.X.nnz(), problem_.X.n_rows, t_);
     }
 
@@ -186,6 +197,11 @@ class HogwildSolver {
     EpochOutcome publish(const Epoch& epoch) {
         const EpochOutcome outcome = state_.end_epoch();
         t_ = epoch.t_start + outcome.updates;
+        if (nodes_.on()) {
+            const double u = state_.l1.total();  // (exact: end_epoch added every thread's pulls)
+            nodes_.merge_all(problem_.step_size(t_, epoch.eta), [&](std::int64_t j) -> double& { return global_value(j); },
+                             [&](std::int64_t j, double& w) { settle_global_l1(u, j, w); });
+        }
         for (std::int64_t j = 0; j < problem_.n_features; ++j) problem_.model.weights[j] = weight(static_cast<std::size_t>(j));
         *problem_.model.intercept = shared_intercept_.value;
         if (state_.average.on()) {
@@ -240,6 +256,68 @@ class HogwildSolver {
                 stats.squares[j] += mine.squares[j];
             }
         return stats;
+    }
+
+    // The lead of tid's node merges its replica with the global model, which
+    // takes the L1 penalty owed up to u there: the replicas' changes, each
+    // clipped at zero, would not add up to zero (as in local SGD, see
+    // replica_solver.cpp), and node replicas' books would charge the penalty
+    // once per node.
+    void merge_node(int tid, double eta, double u) {
+        nodes_.merge(tid, eta, [&](std::int64_t j) -> double& { return global_value(j); },
+                     [&](std::int64_t j, double& w) { settle_global_l1(u, j, w); });
+    }
+    void settle_global_l1(double u, std::int64_t j, double& w) {
+        if (state_.l1.on() && j < problem_.n_features) state_.l1.settle_shared(u, j, w);
+    }
+
+    // The global model's coordinate j (j == n_features: the intercept).
+    double& global_value(std::int64_t j) {
+        return j == problem_.n_features ? shared_intercept_.value : weight(static_cast<std::size_t>(j));
+    }
+
+    // With several threads: the topology, the threads' placement (spread
+    // over the nodes when each node keeps a replica) and the replicas.
+    void place_threads_and_node_replicas(const FeatureStats& stats, std::int64_t n_train) {
+        const bool several = problem_.n_threads > 1;
+        const Topology topology = several ? machine_topology(problem_.config.parallel.topology) : Topology{};
+        const bool per_node = several && replicas_on_ && node_replicas_wanted(problem_.config.parallel, topology);
+        placement_ = several ? place_threads(topology, problem_.n_threads, per_node)
+                             : packed_placement(problem_.config.parallel, 1);
+        if (per_node) {
+            const std::int64_t n = problem_.n_features;
+            const double rows = std::max<double>(1.0, static_cast<double>(n_train));
+            std::vector<float> frequency(static_cast<std::size_t>(n) + 1, 1.0f);  // last: the intercept
+            std::vector<float> stiffness(static_cast<std::size_t>(n) + 1,
+                                         static_cast<float>(problem_.config.objective.intercept_decay));
+            for (std::size_t j = 0; j < static_cast<std::size_t>(n); ++j) {
+                frequency[j] = static_cast<float>(stats.rows[j] / rows);
+                stiffness[j] = static_cast<float>(stats.squares[j] / rows);
+            }
+            std::vector<double> start(problem_.model.weights, problem_.model.weights + n);
+            start.push_back(*problem_.model.intercept);
+            nodes_ = NodeReplicas(placement_, problem_.config.parallel.pin_threads, n + 1, start.data(), frequency,
+                                  stiffness, node_sync_rows(static_cast<int>(placement_.nodes_used().size())));
+        }
+        for (int tid = 0; tid < problem_.n_threads; ++tid) {
+            Replica& replica = replicas_[static_cast<std::size_t>(tid)];
+            replica.shared_weights = nodes_.on() ? nodes_.values_of(tid) : weights_.data();
+            replica.shared_intercept = nodes_.on() ? nodes_.values_of(tid) + problem_.n_features : &shared_intercept_.value;
+        }
+    }
+
+    // Rows of a node between merges of its replica: as asked, or by default
+    // so that a lead's merges (a pass over the model) cost about a
+    // sixteenth of its rows' work, and not more often than its thread
+    // replica's merges.
+    std::int64_t node_sync_rows(int n_nodes) const {
+        if (problem_.config.parallel.node_sync_every > 0) return problem_.config.parallel.node_sync_every;
+        const double nnz_per_row =
+            problem_.X.n_rows > 0 ? static_cast<double>(problem_.X.nnz()) / problem_.X.n_rows : 1.0;
+        const std::int64_t lead_rows = std::clamp<std::int64_t>(
+            static_cast<std::int64_t>(kRefreshWorkRatio * static_cast<double>(problem_.n_features) / std::max(1.0, nnz_per_row)),
+            refresh_every_, std::max<std::int64_t>(refresh_every_, problem_.X.n_rows));
+        return lead_rows * std::max(1, problem_.n_threads / std::max(1, n_nodes));
     }
 
     void build_slots(const FeatureStats& stats, std::int64_t n_train) {
@@ -325,16 +403,17 @@ class HogwildSolver {
             return replica != nullptr ? replica->value(hot_features_.size()) : Policy::read(shared_intercept_.value);
         if (replica == nullptr) return Policy::read(weight(j));
         const std::int32_t slot = features_[j].replica_slot;
-        return slot >= 0 ? replica->value(static_cast<std::size_t>(slot)) : Policy::read(weights_[j]);
+        return slot >= 0 ? replica->value(static_cast<std::size_t>(slot)) : Policy::read(replica->shared_weights[j]);
     }
 
     // The shared weight of feature j, in either layout.
     double& weight(std::size_t j) { return replicas_on_ || kDense ? weights_[j] : colocated_[j].weight;
     }
 
-    double& shared_value(std::size_t slot) {
-        return slot < hot_features_.size() ? weights_[static_cast<std::size_t>(hot_features_[slot])]
-                                           : shared_intercept_.value;
+    // The shared value of a replica slot, in the model the replica merges into.
+    double& shared_value(Replica& replica, std::size_t slot) {
+        return slot < hot_features_.size() ? replica.shared_weights[static_cast<std::size_t>(hot_features_[slot])]
+                                           : *replica.shared_intercept;
     }
 
     // Add this thread's changes to slots [begin, end) and the intercept to
@@ -352,12 +431,12 @@ class HogwildSolver {
         // between.
         const double others = static_cast<double>(problem_.n_threads - 1);
         auto merge_one = [&](std::size_t slot) {
-            double& shared = shared_value(slot);
+            double& shared = shared_value(replica, slot);
             const double settled = std::min(1.0, eta * static_cast<double>(stiffness_per_step_[slot]));
             const double weight = 1.0 / (1.0 + others * others_touch_probability_[slot] * settled);
             const double delta = (replica.value(slot) - replica.base[slot]) * weight;
             if (delta != 0.0) atomic_add(shared, delta);
-            if (clock.on() && slot < hot_features_.size()) {
+            if (clock.on() && slot < hot_features_.size() && !nodes_.on()) {  // (node replicas: in the node merges)
                 state_.l1.settle_shared(clock.u(), hot_features_[slot], shared, weight);
             }
             replica.value(slot) = replica.base[slot] = Policy::read(shared);
@@ -377,7 +456,7 @@ class HogwildSolver {
     // Start from the shared values, dropping nothing: used before an epoch.
     void refresh_replica(Replica& replica) {
         for (std::size_t slot = 0; slot < replica.size(); ++slot)
-            replica.value(slot) = replica.base[slot] = Policy::read(shared_value(slot));
+            replica.value(slot) = replica.base[slot] = Policy::read(shared_value(replica, slot));
     }
 
     void run_rows(const Epoch& epoch, Share share, int tid, int team_size, ThreadTeam& team, Replica& replica,
@@ -387,6 +466,8 @@ class HogwildSolver {
         std::int64_t since_merge = sync_every_ * tid / team_size;
         std::int64_t since_refresh = refresh_every_ * tid / team_size;
         std::int64_t since_snapshot = 0;
+        std::int64_t since_node_merge = 0;
+        const bool leads_node = nodes_.on() && nodes_.leads(tid);
         Replica* mine = replicas_on_ ? &replica : nullptr;
         for (std::int64_t position = share.begin; position < share.end; ++position) {
             if (team.stop_at(tid, position - share.begin)) return;
@@ -410,6 +491,12 @@ class HogwildSolver {
             } else if (replicas_on_ && ++since_merge == sync_every_) {
                 merge_frequent(replica, problem_.step_size(t, epoch.eta), clock);
                 since_merge = 0;
+            }
+            if (leads_node && ++since_node_merge == nodes_.lead_rows()) {
+                const double eta = problem_.step_size(t, epoch.eta);
+                merge_replica(replica, eta, clock);  // (its own changes first)
+                merge_node(tid, eta, clock.u());
+                since_refresh = since_merge = since_node_merge = 0;
             }
         }
     }
@@ -441,6 +528,7 @@ class HogwildSolver {
         const FeatureInfo* features;
         Replica* replica;
         std::size_t intercept_slot;
+        bool l1_in_merges;  // node replicas: the global model takes the L1 penalty, in the node merges
 
         double read(std::int64_t j) const {
             const std::int32_t slot = features[j].replica_slot;
@@ -460,7 +548,7 @@ class HogwildSolver {
         // (cumulative L1: a replicated feature takes it in the merges)
         template <class WithL1, class WithoutL1>
         void update_l1(std::int64_t j, WithL1&& with_l1, WithoutL1&& without_l1) {
-            if (features[j].replica_slot >= 0)
+            if (l1_in_merges || features[j].replica_slot >= 0)
                 update(j, without_l1);
             else
                 update(j, with_l1);
@@ -525,7 +613,7 @@ class HogwildSolver {
                                    problem_.n_features, ByFeatureReplicaWeights{replica->by_feature.data(), problem_.n_features},
                                    state_.optimizer, state_.l1, clock);
         return linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t, problem_.n_features,
-                               ReplicaWeights{weights_.data(), features_.data(), replica, hot_features_.size()},
+                               ReplicaWeights{replica->shared_weights, features_.data(), replica, hot_features_.size(), nodes_.on()},
                                state_.optimizer, state_.l1, clock);
     }
 
@@ -548,6 +636,8 @@ class HogwildSolver {
     std::int64_t sync_every_ = 1;                  // rows between merges of the frequent slots
     std::int64_t refresh_every_ = 1;               // rows between merges of all slots
     PaddedDouble shared_intercept_;
+    ThreadPlacement placement_;  // where the threads run
+    NodeReplicas nodes_;         // a model replica per NUMA node (off: every thread writes the global model)
     Policy policy_;
     SharedRowsState state_;  // optimizer state, averages, L1 books, epoch sums
     double t_ = 1.0;         // scikit-learn's t after the last published epoch

@@ -14,5 +14,8 @@ enum class WritePolicyKind : int { racy = 0, atomic, locked };
 enum class Optimizer : int { sgd = 0, momentum, nesterov, adagrad, rmsprop, adam };
 // Shared weights of the buckwild solver.
 enum class Precision : int { int8 = 0, int16, bfloat16 };
+// NUMA: automatic: a model replica per node where the threads span several
+// nodes; off: one shared model; replicate: replicas even on one node.
+enum class NumaMode : int { automatic = 0, off, replicate };
 
 }  // namespace hogwild

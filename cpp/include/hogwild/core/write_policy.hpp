@@ -65,12 +65,14 @@ struct LockedWrites : RacyWrites {
     std::mutex mutex;
 };
 
-// Adds `delta` to a shared value without losing concurrent additions.
-inline void atomic_add(double& slot, double delta) {
+// Adds `delta` to a shared value without losing concurrent additions;
+// returns the value this addition made.
+inline double atomic_add(double& slot, double delta) {
     std::atomic_ref<double> ref(slot);
     double expected = ref.load(std::memory_order_relaxed);
     while (!ref.compare_exchange_weak(expected, expected + delta, std::memory_order_relaxed)) {
     }
+    return expected + delta;
 }
 
 }  // namespace hogwild

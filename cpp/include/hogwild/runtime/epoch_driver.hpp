@@ -17,6 +17,8 @@
 //                                      (weights, intercept, averages) into the caller's buffers
 // and may provide
 //   void start_epoch(const Epoch&);    thread 0, before the epoch's work (all threads wait)
+//   ThreadPlacement placement() const; where its threads run (default: packed_placement)
+//   int node_replicas() const;         model replicas it keeps, one per NUMA node (0: none)
 //   bool uses_row_order() const;       false: its epochs need no (shuffled) row order
 //   void finish_run();                 the calling thread, after the last epoch of a run that
 //                                      ended normally: complete pending work (e.g. queued
@@ -156,7 +158,7 @@ class EpochDriver {
     // rule, the callback, divergence or an interrupt may end the run sooner.
     TrainResult run(int max_epochs, const TrainHooks& hooks) {
         using Clock = std::chrono::steady_clock;
-        ThreadTeam team(solver_.n_threads(), config_.parallel.pin_threads, hooks.interrupted);
+        ThreadTeam team(placement(), config_.parallel.pin_threads, hooks.interrupted);
         team.report_progress(hooks.within_epoch, X_.n_rows);
         TrainResult result;
         result.threads_used = team.size();
@@ -203,11 +205,22 @@ class EpochDriver {
             }
         }
         if constexpr (requires { solver_.hot_features_used(); }) result.hot_features_used = solver_.hot_features_used();
+        if constexpr (requires { solver_.node_replicas(); }) result.node_replicas = solver_.node_replicas();
+        result.thread_cpus = team.ran_on();
+        result.thread_nodes = team.placement().node_ids;
+        result.topology = team.placement().topology;
         result.t = t_;
         return result;
     }
 
   private:
+    // Where the threads run: the solver's own placement (one that keeps a
+    // replica per node spreads its threads over the nodes), else packed.
+    ThreadPlacement placement() const {
+        if constexpr (requires { solver_.placement(); }) return solver_.placement();
+        return packed_placement(config_.parallel, solver_.n_threads());
+    }
+
     // (gd visits every row in data order: its epochs need no shuffle)
     bool uses_row_order() const {
         if constexpr (requires { solver_.uses_row_order(); }) return solver_.uses_row_order();

@@ -1,7 +1,8 @@
 // The threads of one training run. Every parallel solver runs its epochs on
 // a ThreadTeam, which owns what they would otherwise each write again:
 //  * one OpenMP parallel region of config.parallel.n_threads threads, each pinned to
-//    its own allowed CPU (when asked and when there are several threads);
+//    the CPU its placement gives it (thread_placement.hpp; when asked and
+//    when there are several threads), and a record of the CPU each ran on;
 //  * one interruption rule: the calling thread (0, the user's Python thread)
 //    polls the interrupt hook as it works, at most every
 //    kRowsBetweenInterruptChecks rows, and every thread sees the request;
@@ -17,10 +18,12 @@
 #include <cstdint>
 #include <exception>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "hogwild/config.hpp"
 #include "hogwild/core/topology.hpp"
+#include "hogwild/runtime/thread_placement.hpp"
 
 namespace hogwild {
 
@@ -57,10 +60,20 @@ class ThreadTeam {
     static constexpr std::int64_t kRowsBetweenStopChecks = 256;
     static constexpr std::int64_t kRowsBetweenInterruptChecks = 4096;
 
+    ThreadTeam(ThreadPlacement placement, bool pin, const InterruptCheck& interrupted)
+        : n_threads_(placement.size() > 1 ? placement.size() : 1),
+          pin_(pin),
+          interrupted_(interrupted),
+          placement_(std::move(placement)),
+          ran_on_(static_cast<std::size_t>(n_threads_), -1) {}
+    // A team whose threads are packed onto the machine's cores (see thread_placement.hpp).
     ThreadTeam(int n_threads, bool pin, const InterruptCheck& interrupted)
-        : n_threads_(n_threads > 1 ? n_threads : 1), pin_(pin), interrupted_(interrupted) {}
+        : ThreadTeam(pin ? packed_placement(ParallelLayout{}, n_threads) : unpinned(n_threads), pin, interrupted) {}
 
     int size() const { return n_threads_; }
+    const ThreadPlacement& placement() const { return placement_; }
+    // Per thread, the CPU it was on after pinning, as the last run started (-1: unknown).
+    const std::vector<int>& ran_on() const { return ran_on_; }
 
     // Runs body(tid, team_size) on every thread of the team, pinned; an
     // exception thrown by the body on any thread stops the team and is
@@ -70,13 +83,12 @@ class ThreadTeam {
     // guarded() and carry on to the next barrier.
     template <class Body>
     void run(Body&& body) {
-        const std::vector<int> cpus = allowed_cpus();
 #pragma omp parallel num_threads(n_threads_)
         {
             const int tid = omp_get_thread_num();
             const int team = omp_get_num_threads();
-            ScopedThreadPin pin(pin_ && team > 1 && !cpus.empty() ? cpus[static_cast<std::size_t>(tid) % cpus.size()]
-                                                                  : -1);
+            ScopedThreadPin pin(pin_ && team > 1 ? placement_.cpus[static_cast<std::size_t>(tid)] : -1);
+            ran_on_[static_cast<std::size_t>(tid)] = current_cpu();
             guarded([&] { body(tid, team); });
         }
         if (error_) std::rethrow_exception(error_);
@@ -143,9 +155,21 @@ class ThreadTeam {
     bool failed() const { return error_ != nullptr; }
 
   private:
+    static ThreadPlacement unpinned(int n_threads) {
+        ThreadPlacement placement;
+        for (int t = 0; t < (n_threads > 1 ? n_threads : 1); ++t) {
+            placement.cpus.push_back(-1);
+            placement.nodes.push_back(0);
+            placement.node_ids.push_back(0);
+        }
+        return placement;
+    }
+
     const int n_threads_;
     const bool pin_;
     const InterruptCheck& interrupted_;
+    const ThreadPlacement placement_;
+    std::vector<int> ran_on_;
     std::atomic<bool> stop_{false};
     std::int64_t rows_since_poll_ = 0;  // the calling thread's
     std::int64_t rows_this_epoch_ = 0;  // the calling thread's
