@@ -8,7 +8,8 @@
 //
 //   bench_sparse_sgd [--rows 1000000] [--features 100000] [--nnz 40]
 //                    [--popularity zipf|uniform] [--zipf 1.1] [--threads N]
-//                    [--epochs 3] [--block 1]      (--help: usage; a bad option: exit 2)
+//                    [--epochs 3] [--block 1] [--numa auto|off|replicate] [--topology NxM]
+//                    [--only hogwild]             (--help: usage; a bad option: exit 2)
 #include <omp.h>
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include <cstring>
 #include <numeric>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,9 @@ struct Options {
     bool shuffle = true;
     std::int64_t hot = -1;
     std::int64_t sync = -1;
+    hogwild::NumaMode numa = hogwild::NumaMode::automatic;
+    std::string topology;  // "NxM": simulated; empty: HOGWILD_TOPOLOGY, else sysfs
+    std::string only;      // one solver's rows only (empty: all)
 };
 
 struct Problem {
@@ -120,6 +125,8 @@ double solver_epoch_seconds(const Problem& p, std::int64_t features, const Optio
     config.sampling.shuffle = o.shuffle;
     config.parallel.hot_features = o.hot;
     config.parallel.sync_every = o.sync;
+    config.parallel.numa = o.numa;
+    config.parallel.topology = o.topology;
     config.objective.intercept_decay = 0.01;
     std::vector<double> weights(static_cast<std::size_t>(features), 0.0);
     double intercept = 0.0;
@@ -144,7 +151,7 @@ double solver_epoch_seconds(const Problem& p, std::int64_t features, const Optio
 constexpr const char* kUsage =
     "usage: bench_sparse_sgd [--rows 1000000] [--features 100000] [--nnz 40] [--popularity zipf|uniform]\n"
     "                        [--zipf 1.1] [--threads N] [--epochs 3] [--block 1] [--shuffle 1] [--hot -1]\n"
-    "                        [--sync -1]\n"
+    "                        [--sync -1] [--numa auto|off|replicate] [--topology NxM] [--only SOLVER]\n"
     "Every registered solver (and hogwild's write policies) on a generated sparse problem, 1..N threads.\n";
 
 // The number in `text`, or an error naming the option (no silent 0 from atoi).
@@ -179,6 +186,30 @@ int main(int argc, char** argv) {
             o.zipf = std::string(value) == "zipf";
             continue;
         }
+        if (key == "--numa") {
+            const std::string mode = value;
+            if (mode != "auto" && mode != "off" && mode != "replicate") {
+                std::fprintf(stderr, "bench_sparse_sgd: --numa is auto, off or replicate, got '%s'\n", value);
+                return 2;
+            }
+            o.numa = mode == "auto" ? hogwild::NumaMode::automatic
+                     : mode == "off" ? hogwild::NumaMode::off : hogwild::NumaMode::replicate;
+            continue;
+        }
+        if (key == "--topology") {
+            try {
+                (void)hogwild::machine_topology(value);
+            } catch (const std::invalid_argument& error) {
+                std::fprintf(stderr, "bench_sparse_sgd: --topology: %s\n", error.what());
+                return 2;
+            }
+            o.topology = value;
+            continue;
+        }
+        if (key == "--only") {
+            o.only = value;
+            continue;
+        }
         double number = 0.0;
         if (!parse_number(key, value, number)) return 2;
         if (key == "--rows") o.rows = static_cast<std::int64_t>(number);
@@ -201,6 +232,9 @@ int main(int argc, char** argv) {
         return 2;
     }
     const int max_threads = o.threads > 0 ? o.threads : hogwild::usable_cpu_count();
+    const hogwild::Topology topology = hogwild::machine_topology(o.topology);
+    std::printf("topology: %zu NUMA node(s) (%s); numa %s\n", topology.nodes.size(), topology.source.c_str(),
+                o.numa == hogwild::NumaMode::automatic ? "auto" : o.numa == hogwild::NumaMode::off ? "off" : "replicate");
     const Problem p = generate(o);
     const double nnz = static_cast<double>(p.indices.size());
     std::printf("problem: %lld rows, %lld features, %.1f nonzeros/row, %s popularity%s; %d epochs (median shown)\n\n",
@@ -218,8 +252,10 @@ int main(int argc, char** argv) {
         std::printf("%-26s %7d %10.4f %12.1f %8.2f %10.4f\n", name.c_str(), threads, seconds, nnz / seconds / 1e6,
                     base / seconds, objective);
     };
+    const auto wanted = [&](const std::string& solver) { return o.only.empty() || o.only == solver; };
     for (const auto& [name, order] : {std::pair<const char*, const std::vector<std::int64_t>*>{"speed of light, data order", &data_order},
                                       {"speed of light, shuffled", &shuffled}}) {
+        if (!o.only.empty()) break;
         double base = 0.0;
         for (int t = 1; t <= max_threads; ++t) {
             std::vector<double> s;
@@ -233,11 +269,15 @@ int main(int argc, char** argv) {
         }
     }
     double objective = 0.0;
-    const double sequential = solver_epoch_seconds(p, o.features, o, "sequential", hogwild::WritePolicyKind::racy, 1, &objective);
-    row("sequential (sklearn-exact)", 1, sequential, sequential, objective);
+    if (wanted("sequential")) {
+        const double sequential =
+            solver_epoch_seconds(p, o.features, o, "sequential", hogwild::WritePolicyKind::racy, 1, &objective);
+        row("sequential (sklearn-exact)", 1, sequential, sequential, objective);
+    }
     for (const auto& [name, write] : {std::pair<const char*, hogwild::WritePolicyKind>{"hogwild racy", hogwild::WritePolicyKind::racy},
                                       {"hogwild atomic", hogwild::WritePolicyKind::atomic},
                                       {"hogwild locked", hogwild::WritePolicyKind::locked}}) {
+        if (!wanted("hogwild")) break;
         double base = 0.0;
         for (int t = 1; t <= max_threads; ++t) {
             const double seconds = solver_epoch_seconds(p, o.features, o, "hogwild", write, t, &objective);
@@ -248,7 +288,7 @@ int main(int argc, char** argv) {
     // every other solver of the registry, with its default knobs
     for (const hogwild::SolverInfo& info : hogwild::kSolvers) {
         const std::string name = info.name;
-        if (name == "sequential" || name == "hogwild") continue;
+        if (name == "sequential" || name == "hogwild" || !wanted(name)) continue;
         double base = 0.0;
         for (int t = 1; t <= (info.parallel ? max_threads : 1); ++t) {
             const double seconds = solver_epoch_seconds(p, o.features, o, info.name, hogwild::WritePolicyKind::racy, t,

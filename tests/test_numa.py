@@ -183,3 +183,25 @@ def test_cli_info_shows_the_topology_and_its_source():
                          env={**os.environ, "HOGWILD_TOPOLOGY": "2x3"}).stdout
     assert "numa_nodes: 2 (simulated 2x3)" in out
     assert "node 1: CPUs" in out and "3 physical cores, distances 20 10" in out
+
+
+@pytest.mark.parametrize("node_sync_every", ["auto", 10**9])
+def test_every_nodes_rows_reach_the_global_model(node_sync_every):
+    """In data order (shuffle=False) node 0's thread takes the first half of
+    the rows and node 1's the second; with disjoint features in the two
+    halves, the model learns both halves' features only if both nodes'
+    replicas are merged (during the epoch, or only at its end)."""
+    rng = np.random.default_rng(0)
+    n, half = 4000, 50
+    X = np.zeros((n, 2 * half))
+    truth = rng.normal(size=2 * half)
+    for i in range(n):
+        columns = rng.choice(half, 5, replace=False) + (0 if i < n // 2 else half)
+        X[i, columns] = rng.normal(size=5)
+    y = np.where(X @ truth > 0, 1, -1)
+    import scipy.sparse as sp
+
+    model = fit(sp.csr_matrix(X), y, max_iter=1, shuffle=False, topology="2x1", node_sync_every=node_sync_every)
+    assert model.fit_info_["node_replicas"] == 2
+    assert np.count_nonzero(model.coef_[0, :half]) >= half - 2
+    assert np.count_nonzero(model.coef_[0, half:]) >= half - 2

@@ -7,7 +7,9 @@
 # 2. what the machine and the build are (nvidia-smi, hogwild.build_info(), hogwild.cuda)
 # 3. the GPU tests (pytest -m gpu tests/gpu -x)
 # 4. bench/bench_gpu.py (its targets: bandwidth, epoch time, vs CPU hogwild, vs PyTorch)
-# 5. CPU hogwild thread scaling (1, 2, 4, 8, 16 threads) on the same problem
+# 5. CPU hogwild thread scaling (1, 2, 4, 8, 16 threads) on the same problem, the
+#    machine's NUMA topology, and the most threads again with a model replica
+#    per node (numa="replicate") against one shared model
 # 6. one Markdown table of it all, on stdout and in summary.md
 #
 # Logs and results go to $OUT when it is set, else build/device_check/. Each
@@ -195,8 +197,12 @@ usable = hogwild.build_info()["usable_cpus"]
 threads = [int(t) for t in os.environ.get("SCALING_THREADS", "1 2 4 8 16").split()]
 start = time.perf_counter()
 X, y = make_sparse_classification(rows, features, nnz, random_state=0)
+machine = hogwild.topology()
 report = {"rows": rows, "features": features, "nnz": X.nnz, "epochs": epochs, "usable_cpus": usable,
-          "data_seconds": time.perf_counter() - start, "scaling": []}
+          "data_seconds": time.perf_counter() - start, "scaling": [],
+          "topology": f"{len(machine['nodes'])} NUMA node(s) ({machine['source']}): " + "; ".join(
+              f"node {n['node']} {len(n['cpus'])} CPUs / {n['physical_cores']} cores" for n in machine["nodes"])}
+print("topology:", report["topology"], flush=True)
 print(f"{rows:,} x {features:,}, {X.nnz:,} nonzeros, made in {report['data_seconds']:.1f} s; hogwild, log_loss, "
       f"alpha=1e-4, {epochs} epochs; median epoch seconds after the first; {usable} usable CPUs", flush=True)
 base = None
@@ -207,20 +213,25 @@ for t in threads:
         with open(sys.argv[1], "w") as f:
             json.dump(report, f, indent=2)
         continue
-    model = hogwild.SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=epochs, tol=None, random_state=0,
-                                  n_threads=t)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.fit(X, y)
-    seconds = statistics.median(r["seconds"] for r in model.history_[1:] or model.history_)
-    base = base or (seconds if t == threads[0] else None)
-    entry = {"threads": t, "median_epoch_seconds": seconds, "rows_per_second": rows / seconds,
-             "speedup": (base / seconds) if base else None, "objective": model.history_[-1]["objective"]}
-    report["scaling"].append(entry)
-    print(f"{t:>3} threads: {seconds:.4f} s/epoch, {rows / seconds / 1e6:.1f} M rows/s"
-          + (f", {base / seconds:.2f}x of {threads[0]} thread{'s' * (threads[0] > 1)}" if base else ""), flush=True)
-    with open(sys.argv[1], "w") as f:  # after each count, so that a timeout keeps what was measured
-        json.dump(report, f, indent=2)
+    runs = [(t, "auto")] + ([(t, "replicate")] if t == max(c for c in threads if c <= usable) and t > 1 else [])
+    for t, numa in runs:
+        model = hogwild.SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=epochs, tol=None, random_state=0,
+                                      n_threads=t, numa=numa)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(X, y)
+        seconds = statistics.median(r["seconds"] for r in model.history_[1:] or model.history_)
+        base = base or (seconds if t == threads[0] else None)
+        entry = {"threads": t, "numa": numa, "node_replicas": model.fit_info_["node_replicas"],
+                 "median_epoch_seconds": seconds, "rows_per_second": rows / seconds,
+                 "speedup": (base / seconds) if base else None, "objective": model.history_[-1]["objective"]}
+        report["scaling"].append(entry)
+        print(f"{t:>3} threads, numa={numa} ({entry['node_replicas']} node replicas): {seconds:.4f} s/epoch, "
+              f"{rows / seconds / 1e6:.1f} M rows/s, objective {entry['objective']:.5f}"
+              + (f", {base / seconds:.2f}x of {threads[0]} thread{'s' * (threads[0] > 1)}" if base else ""),
+              flush=True)
+        with open(sys.argv[1], "w") as f:  # after each run, so that a timeout keeps what was measured
+            json.dump(report, f, indent=2)
 EOF
 rc=${PIPESTATUS[0]}
 seconds=$(( $(date +%s) - t0 ))
@@ -270,14 +281,17 @@ scaling = log / "cpu_scaling.json"
 if scaling.exists():
     data = json.loads(scaling.read_text())
     problem = f"{data['rows']:,} x {data['features']:,}, {data['nnz'] // data['rows']} nnz/row"
+    add("CPU topology", data.get("topology", "?"))
     for entry in data["scaling"]:
         if "skipped" in entry:
             add(f"CPU hogwild, {entry['threads']} threads", f"skipped: {entry['skipped']}")
             continue
         first = data["scaling"][0]["threads"]
         speedup = f", {entry['speedup']:.2f}x of {first} thread{'s' * (first > 1)}" if entry["speedup"] else ""
-        add(f"CPU hogwild, {entry['threads']} thread{'s' * (entry['threads'] > 1)} ({problem})",
-            f"{entry['median_epoch_seconds'] * 1e3:,.1f} ms/epoch{speedup}")
+        numa = "" if entry.get("numa", "auto") == "auto" else f", numa={entry['numa']}"
+        add(f"CPU hogwild, {entry['threads']} thread{'s' * (entry['threads'] > 1)}{numa} ({problem})",
+            f"{entry['median_epoch_seconds'] * 1e3:,.1f} ms/epoch{speedup}, {entry.get('node_replicas', 0)} node "
+            f"replicas, objective {entry.get('objective', float('nan')):.5f}")
     if status != "ok":
         add("CPU scaling", status + " (the rows above are what it measured)")
 else:

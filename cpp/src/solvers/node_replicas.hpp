@@ -30,8 +30,6 @@
 // that node's memory.
 #pragma once
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -148,24 +146,14 @@ class NodeReplicas {
     // The node's threads, pinned where the team will be, write the first
     // values of their share of the replica's pages.
     void first_touch(const ThreadPlacement& placement, bool pin, const double* start) {
-        int team = 0;
-#pragma omp parallel num_threads(placement.size())
-        {
-            const int tid = omp_get_thread_num();
-#pragma omp single nowait
-            team = omp_get_num_threads();
-            if (omp_get_num_threads() == placement.size()) {
-                ScopedThreadPin pinned(pin && placement.size() > 1 ? placement.cpus[static_cast<std::size_t>(tid)] : -1);
-                Replica& replica = replicas_[replica_index(tid)];
-                const int rank = tid - replica.lead;  // (a node's threads are consecutive)
-                const std::int64_t begin = size_ * rank / replica.threads;
-                const std::int64_t end = size_ * (rank + 1) / replica.threads;
-                for (std::int64_t j = begin; j < end; ++j)
-                    replica.values[static_cast<std::size_t>(j)] = replica.base[static_cast<std::size_t>(j)] = start[j];
-            }
-        }
-        // (OpenMP gave fewer threads than asked: written here, wherever the pages land)
-        if (team != placement.size()) reset([&](std::int64_t j) { return start[j]; });
+        touch_where_placed(placement, pin, [&](int tid) {
+            Replica& replica = replicas_[replica_index(tid)];
+            const int rank = tid - replica.lead;  // (a node's threads are consecutive)
+            const std::int64_t begin = size_ * rank / replica.threads;
+            const std::int64_t end = size_ * (rank + 1) / replica.threads;
+            for (std::int64_t j = begin; j < end; ++j)
+                replica.values[static_cast<std::size_t>(j)] = replica.base[static_cast<std::size_t>(j)] = start[j];
+        });
     }
 
     std::int64_t size_ = 0;

@@ -10,6 +10,8 @@
 //    and inside a node take its physical cores first.
 #pragma once
 
+#include <omp.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -103,6 +105,30 @@ inline ThreadPlacement packed_placement(const ParallelLayout& parallel, int n_th
         return one;
     }
     return place_threads(machine_topology(parallel.topology), n_threads, false);
+}
+
+// Runs body(tid) for every thread of `placement`, each on a thread pinned
+// where the placement puts it (when `pin`), so that the memory each writes
+// first is placed on its node by Linux's first-touch policy. Where OpenMP
+// gives fewer threads than asked, the calling thread runs every body after
+// the region. The bodies must not throw.
+template <class Body>
+void touch_where_placed(const ThreadPlacement& placement, bool pin, Body&& body) {
+    const int n = placement.size();
+    bool whole_team = true;
+#pragma omp parallel num_threads(n)
+    {
+        if (omp_get_num_threads() != n) {
+#pragma omp single nowait
+            whole_team = false;
+        } else {
+            const int tid = omp_get_thread_num();
+            ScopedThreadPin pinned(pin && n > 1 ? placement.cpus[static_cast<std::size_t>(tid)] : -1);
+            body(tid);
+        }
+    }
+    if (!whole_team)
+        for (int tid = 0; tid < n; ++tid) body(tid);
 }
 
 }  // namespace hogwild
