@@ -5,7 +5,7 @@ for 1..N threads, on a generated sparse problem.
 
     python bench/bench_numa.py [--rows 200000 --features 50000 --nnz 40]
                                [--popularity zipf|uniform] [--threads 1,2,4] [--epochs 10]
-                               [--topology NxM] [--target 1e-3] [--repeat 2]
+                               [--topology NxM] [--target 1e-3] [--repeat 2] [--numa-data off|shard|replicate]
 
 The optimum is L-BFGS's on the same problem (L2 logistic regression,
 alpha=1e-6 scaled to the rows: see --alpha). Per setting it prints the
@@ -33,7 +33,7 @@ def thread_counts(text):
     return [int(t) for t in text.split(",")]
 
 
-def train(X, y, alpha, epochs, threads, numa, topology, objective, best, seed):
+def train(X, y, alpha, epochs, threads, numa, topology, objective, best, seed, numa_data="off"):
     gaps = []
 
     def measure(record):
@@ -41,7 +41,8 @@ def train(X, y, alpha, epochs, threads, numa, topology, objective, best, seed):
         gaps.append((record["elapsed"], (value - best) / best))
 
     model = hogwild.SGDClassifier(loss="log_loss", alpha=alpha, max_iter=epochs, tol=None, random_state=seed,
-                                  n_threads=threads, numa=numa, topology=topology)
+                                  n_threads=threads, numa=numa, topology=topology,
+                                  numa_data=numa_data if numa != "off" and threads > 1 else "off")
     model.fit(X, y, callbacks=[measure])
     seconds = [r["seconds"] for r in model.history_]
     return dict(epoch=statistics.median(seconds[1:] or seconds), gaps=gaps, info=model.fit_info_)
@@ -64,6 +65,8 @@ def main():
     parser.add_argument("--topology", default=None, help='a simulated "NxM" (default: the machine\'s)')
     parser.add_argument("--target", type=float, default=1e-3, help="relative suboptimality to time (default 1e-3)")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--numa-data", default="off", choices=("off", "shard", "replicate"),
+                        help="numa_data of the node replicas' runs (default off: the data in place)")
     args = parser.parse_args()
 
     machine = hogwild.topology(args.topology)
@@ -88,19 +91,21 @@ def main():
     for seed in range(args.repeat):
         for t in threads:
             for m in modes:
-                runs[t, m].append(train(X, y, args.alpha, args.epochs, t, m, args.topology, objective, best, seed))
+                runs[t, m].append(train(X, y, args.alpha, args.epochs, t, m, args.topology, objective, best, seed,
+                                        args.numa_data))
 
     base = statistics.median(r["epoch"] for r in runs[threads[0], "off"]) * threads[0]
-    print(f"| threads | numa | node replicas | nodes of the threads | epoch s | speedup vs 1 thread off "
+    print(f"| threads | numa | node replicas | data | nodes of the threads | epoch s | speedup vs 1 thread off "
           f"| s to {args.target:g} | final suboptimality |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for t in threads:
         for m in modes:
             epoch = statistics.median(r["epoch"] for r in runs[t, m])
             to_target = statistics.median(seconds_to(r["gaps"], args.target) for r in runs[t, m])
             final = statistics.median(r["gaps"][-1][1] for r in runs[t, m])
             info = runs[t, m][0]["info"]
-            print(f"| {t} | {m} | {info['node_replicas']} | {','.join(map(str, info['nodes']))} | {epoch:.4f} "
+            print(f"| {t} | {m} | {info['node_replicas']} | {info['data']} | {','.join(map(str, info['nodes']))} "
+                  f"| {epoch:.4f} "
                   f"| {base / epoch:.2f}x | {to_target:.3f} | {final:.2e} |")
 
 

@@ -9,7 +9,8 @@
 //   bench_sparse_sgd [--rows 1000000] [--features 100000] [--nnz 40]
 //                    [--popularity zipf|uniform] [--zipf 1.1] [--threads N]
 //                    [--epochs 3] [--block 1] [--numa auto|off|replicate] [--topology NxM]
-//                    [--only hogwild]             (--help: usage; a bad option: exit 2)
+//                    [--numa-data off|shard|replicate] [--only hogwild]
+//                                                 (--help: usage; a bad option: exit 2)
 #include <omp.h>
 
 #include <algorithm>
@@ -45,6 +46,7 @@ struct Options {
     std::int64_t hot = -1;
     std::int64_t sync = -1;
     hogwild::NumaMode numa = hogwild::NumaMode::automatic;
+    hogwild::NumaData numa_data = hogwild::NumaData::off;
     std::string topology;  // "NxM": simulated; empty: HOGWILD_TOPOLOGY, else sysfs
     std::string only;      // one solver's rows only (empty: all)
 };
@@ -126,6 +128,7 @@ double solver_epoch_seconds(const Problem& p, std::int64_t features, const Optio
     config.parallel.hot_features = o.hot;
     config.parallel.sync_every = o.sync;
     config.parallel.numa = o.numa;
+    config.parallel.numa_data = o.numa_data;
     config.parallel.topology = o.topology;
     config.objective.intercept_decay = 0.01;
     std::vector<double> weights(static_cast<std::size_t>(features), 0.0);
@@ -152,6 +155,7 @@ constexpr const char* kUsage =
     "usage: bench_sparse_sgd [--rows 1000000] [--features 100000] [--nnz 40] [--popularity zipf|uniform]\n"
     "                        [--zipf 1.1] [--threads N] [--epochs 3] [--block 1] [--shuffle 1] [--hot -1]\n"
     "                        [--sync -1] [--numa auto|off|replicate] [--topology NxM] [--only SOLVER]\n"
+    "                        [--numa-data off|shard|replicate]\n"
     "Every registered solver (and hogwild's write policies) on a generated sparse problem, 1..N threads.\n";
 
 // The number in `text`, or an error naming the option (no silent 0 from atoi).
@@ -194,6 +198,16 @@ int main(int argc, char** argv) {
             }
             o.numa = mode == "auto" ? hogwild::NumaMode::automatic
                      : mode == "off" ? hogwild::NumaMode::off : hogwild::NumaMode::replicate;
+            continue;
+        }
+        if (key == "--numa-data") {
+            const std::string mode = value;
+            if (mode != "off" && mode != "shard" && mode != "replicate") {
+                std::fprintf(stderr, "bench_sparse_sgd: --numa-data is off, shard or replicate, got '%s'\n", value);
+                return 2;
+            }
+            o.numa_data = mode == "off" ? hogwild::NumaData::off
+                          : mode == "shard" ? hogwild::NumaData::shard : hogwild::NumaData::replicate;
             continue;
         }
         if (key == "--topology") {

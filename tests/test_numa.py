@@ -205,3 +205,62 @@ def test_every_nodes_rows_reach_the_global_model(node_sync_every):
     assert model.fit_info_["node_replicas"] == 2
     assert np.count_nonzero(model.coef_[0, :half]) >= half - 2
     assert np.count_nonzero(model.coef_[0, half:]) >= half - 2
+
+
+@pytest.mark.parametrize("numa_data, shuffle", [("shard", False), ("replicate", False), ("replicate", True)])
+def test_node_local_data_trains_the_model_of_the_data_in_place(a9a, numa_data, shuffle):
+    """One thread per node, replicas merged only at the epochs' ends (in node
+    order, by the calling thread): every step is fixed, so a copy of the
+    rows must give the model of the caller's arrays bit for bit. In data
+    order a node's shard is exactly the share its thread takes without
+    copies; with "replicate" every node follows the one order over all rows."""
+    X, y, _, _ = a9a
+    for data in (X.astype(np.float32), X[:3000].toarray()):
+        labels = y[:data.shape[0]]
+        params = dict(max_iter=3, shuffle=shuffle, shuffle_block_size=1, topology="2x1", node_sync_every=10**9)
+        in_place = fit(data, labels, **params)
+        copied = fit(data, labels, numa_data=numa_data, **params)
+        assert in_place.fit_info_["data"] == "in place" and copied.fit_info_["data"] == numa_data
+        np.testing.assert_array_equal(copied.coef_, in_place.coef_)
+        np.testing.assert_array_equal(copied.intercept_, in_place.intercept_)
+
+
+def test_shards_walk_their_own_rows_in_an_order_of_their_own(a9a, optimum):
+    """Shuffled shards differ from the in-place run (each node shuffles only
+    its rows) and converge within the shared model's bound (averaged
+    constant-step SGD, as in test_convergence.py)."""
+    X, y, X_test, y_test = a9a
+    objective, best = optimum
+    params = dict(max_iter=50, topology="2x1", learning_rate="constant", eta0=0.01, average=X.shape[0])
+    in_place = fit(X.astype(np.float32), y, **params)
+    sharded = fit(X.astype(np.float32), y, numa_data="shard", **params)
+    assert not np.array_equal(sharded.coef_, in_place.coef_)
+    for model in (in_place, sharded):
+        reached, _ = objective(np.concatenate([model.coef_.ravel(), model.intercept_]))
+        assert (reached - best) / best < TOLERANCE["hogwild"]
+        assert model.score(X_test, y_test) >= 0.845
+
+
+@pytest.mark.parametrize("params", [dict(numa="off"), dict(solver="local"), dict(deterministic=True)])
+def test_numa_data_without_node_replicas_is_refused(a9a, params):
+    X, y, _, _ = a9a
+    with pytest.raises(ValueError, match="numa_data='shard' copies the data for per-node model replicas"):
+        fit(X[:100], y[:100], numa_data="shard", **params)
+
+
+def test_numa_data_is_left_in_place_where_no_replicas_run(a9a):
+    X, y, _, _ = a9a
+    assert fit(X, y, numa_data="shard").fit_info_["data"] == "in place"  # this machine's one node
+    assert fit(X, y, numa_data="shard", n_threads=1, topology="2x1").fit_info_["data"] == "in place"
+
+
+
+@pytest.mark.parametrize("solver", ["local", "easgd", "minibatch", "async", "buckwild"])
+def test_other_solvers_run_packed_where_placed(a9a, solver):
+    """Solvers without node replicas pack their threads (local / easgd
+    first write each thread's replica from the thread itself, there)."""
+    X, y, _, _ = a9a
+    info = fit(X, y, solver=solver, topology="2x2", numa="replicate").fit_info_
+    placed = _core.place_threads(2, False, "2x2")
+    assert info["nodes"] == placed["nodes"] == [0, 0]
+    assert info["cpus"] == placed["cpus"]

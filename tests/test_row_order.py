@@ -65,3 +65,18 @@ def test_on_a9a_sorted_by_label_the_default_order_converges_like_a_full_shuffle(
     full_shuffle = mean_objective(shuffle_block_size=1)
     assert mean_objective() / full_shuffle - 1.0 < 0.01
     assert mean_objective(shuffle_buffer_blocks=1, shuffle_block_size=64) / full_shuffle - 1.0 > 0.1
+
+
+def test_shuffle_false_is_data_order_on_large_data():
+    """shuffle=False visits the rows in data order whatever their number, as
+    scikit-learn's does: "auto" must not interleave 64 blocks there (it did,
+    on data of at least 16,384 rows)."""
+    from hogwild.datasets import make_sparse_classification
+
+    X, y = make_sparse_classification(20_000, 500, 10, random_state=0)
+    params = dict(n_threads=1, max_iter=1, tol=None, shuffle=False, random_state=0)
+    model = hogwild.SGDClassifier(**params).fit(X, y)
+    explicit = hogwild.SGDClassifier(shuffle_block_size=1, **params).fit(X, y)
+    np.testing.assert_array_equal(model.coef_, explicit.coef_)
+    interleaved = hogwild.SGDClassifier(shuffle_block_size=64, **params).fit(X, y)
+    assert not np.array_equal(model.coef_, interleaved.coef_)

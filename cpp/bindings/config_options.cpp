@@ -105,6 +105,11 @@ const Option kOptions[] = {
              v, "numa", {{"auto", NumaMode::automatic}, {"off", NumaMode::off}, {"replicate", NumaMode::replicate}});
      }},
     HOGWILD_FIELD(parallel, node_sync_every),
+    {"numa_data",
+     [](TrainConfig& c, const py::handle& v) {
+         c.parallel.numa_data = choice<NumaData>(
+             v, "numa_data", {{"off", NumaData::off}, {"shard", NumaData::shard}, {"replicate", NumaData::replicate}});
+     }},
     HOGWILD_FIELD(parallel, topology),
     HOGWILD_FIELD(step, gamma),
     HOGWILD_FIELD(step, step_epochs),

@@ -93,6 +93,7 @@ py::dict result_to_dict(const TrainResult& result) {
     out["thread_nodes"] = result.thread_nodes;
     out["node_replicas"] = result.node_replicas;
     out["topology"] = result.topology;
+    out["data_placement"] = result.data_placement;
     out["history"] = history;
     return out;
 }

@@ -160,6 +160,12 @@ class _HogwildTraining:
             )
         if self.topology is not None:
             _core.topology(self.topology)  # (a malformed spec: ValueError quoting topology)
+        if self.numa_data != "off" and (self.solver != "hogwild" or self.numa == "off" or self.deterministic):
+            raise ValueError(
+                f"numa_data={self.numa_data!r} copies the data for per-node model replicas, which only "
+                "solver='hogwild' keeps, with numa='auto' or 'replicate' and deterministic=False; got "
+                f"solver={self.solver!r}, numa={self.numa!r}, deterministic={self.deterministic!r}"
+            )
         if self.optimizer != "sgd" and self.solver not in OPTIMIZER_SOLVERS:
             raise ValueError(
                 f"optimizer={self.optimizer!r} needs one of the solvers {list(OPTIMIZER_SOLVERS)}, "
@@ -295,11 +301,13 @@ class _HogwildTraining:
         full shuffle on data beyond the caches, the objective per epoch
         within the full shuffle's spread over seeds, also with rows sorted
         by label); a full shuffle on less data, where the rows sit in the
-        caches, and for the sequential solver (scikit-learn's order)."""
+        caches, for the sequential solver (scikit-learn's order), and with
+        shuffle=False (data order, as scikit-learn's: interleaved blocks
+        would visit rows in an order of their own)."""
         block, buffer = self.shuffle_block_size, self.shuffle_buffer_blocks
         if block == "auto":
             large = n_samples >= ROW_ORDER_MIN_ROWS
-            block = ROW_ORDER_BLOCK if large and self.solver != "sequential" else 1
+            block = ROW_ORDER_BLOCK if large and self.solver != "sequential" and self.shuffle else 1
         return dict(shuffle_block_size=int(block),
                     shuffle_buffer_blocks=ROW_ORDER_BUFFER if buffer == "auto" else int(buffer))
 
@@ -430,6 +438,7 @@ class _HogwildTraining:
             "nodes": [int(n) for n in result.get("thread_nodes", [])],
             "node_replicas": int(result.get("node_replicas", 0)),
             "topology": str(result.get("topology", "")),
+            "data": str(result.get("data_placement", "in place")),
         }
 
     @contextmanager

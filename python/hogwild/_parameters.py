@@ -128,8 +128,8 @@ PARAMETERS = (
         full shuffle (every row a cache miss). 1: a full shuffle, as
         scikit-learn's. ``"auto"``: 64 rows (with ``shuffle_buffer_blocks``
         64) for data of at least 16,384 rows, 1 below (there the data sits
-        in the caches) and for the ``"sequential"`` solver (scikit-learn's
-        order, for exact parity).""",  # (passed to the core by the engine's _row_order)
+        in the caches), for the ``"sequential"`` solver (scikit-learn's
+        order, for exact parity) and with ``shuffle=False`` (data order).""",  # (passed to the core by the engine's _row_order)
     ),
     Parameter(
         "shuffle_buffer_blocks", "auto", [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -188,6 +188,21 @@ PARAMETERS = (
         of its replica with the global model. ``"auto"``: so that a merge
         (one pass over the model) costs about a sixteenth of the node's
         first thread's work.""", core=_auto_or_int,
+    ),
+    Parameter(
+        "numa_data", "off", [StrOptions({"off", "shard", "replicate"})],
+        '{"off", "shard", "replicate"}',
+        """\
+        Where the threads of node replicas (``numa``) read the rows.
+        ``"off"``: the caller's arrays, in place (no copy). ``"shard"``: each
+        node gets a copy of a contiguous share of the rows, written first by
+        its own threads (so it lies in that node's memory), and its threads
+        visit only those rows, in an order of their own each epoch: the
+        copies take the data's size once in all. ``"replicate"``: every node
+        gets a copy of all rows, and the threads follow one order over all
+        of them: the data's size once per node. Ignored (``fit_info_["data"]``
+        says "in place") where no node replicas run; ValueError with
+        ``numa="off"`` or another solver.""", core=str,
     ),
     Parameter(
         "topology", None, [None, str],

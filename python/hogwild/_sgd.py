@@ -78,7 +78,9 @@ feature_names_in_, loss_function_
         where unknown), ``nodes`` (per thread, its NUMA node's id),
         ``node_replicas`` (model replicas, one per node; 0: one shared
         model) and ``topology`` (where the topology came from: "sysfs",
-        "affinity mask" or "simulated NxM").
+        "affinity mask" or "simulated NxM") and ``data`` (where the threads
+        read the rows: "in place", or node-local copies, "shard" or
+        "replicate"; see ``numa_data``).
 
     Notes
     -----

@@ -83,6 +83,7 @@ struct ParallelLayout {
     bool deterministic = false;  // hogwild: several threads' updates combined at fixed points, in a fixed order
     NumaMode numa = NumaMode::automatic;   // hogwild: a model replica per NUMA node (see thread_placement.hpp)
     std::int64_t node_sync_every = -1;     // rows of a node between its replica's merges; -1: auto
+    NumaData numa_data = NumaData::off;    // with node replicas: node-local copies of the data
     std::string topology;                  // "NxM": a simulated topology; empty: HOGWILD_TOPOLOGY, else sysfs
 };
 
@@ -147,6 +148,7 @@ struct TrainResult {
     std::vector<int> thread_cpus;
     std::vector<int> thread_nodes;
     int node_replicas = 0;
+    std::string data_placement = "in place";  // or "shard" / "replicate": node-local copies of the data
     std::string topology;  // where the topology came from: "sysfs", "affinity mask", "simulated 2x4"
     std::vector<EpochRecord> history;
 };

@@ -47,6 +47,7 @@
 #include "hogwild/solvers.hpp"
 #include "data_layouts.hpp"
 #include "deterministic_hogwild.hpp"
+#include "node_data.hpp"
 #include "node_replicas.hpp"
 #include "hogwild/core/uninitialized_vector.hpp"
 #include "hogwild/core/views.hpp"
@@ -164,6 +165,14 @@ class HogwildSolver {
     // Where the team's threads run, and the node replicas they write (see node_replicas.hpp).
     ThreadPlacement placement() const { return placement_; }
     int node_replicas() const { return nodes_.count(); }
+    std::string data_placement() const {
+        return !node_data_.on() ? "in place" : node_data_.sharded() ? "shard" : "replicate";
+    }
+    // With node shards each node walks its own rows in its own order (node_data.hpp).
+    bool uses_row_order() const { return !node_data_.sharded(); }
+    void start_epoch(const Epoch&) {
+        if (node_data_.sharded()) node_data_.next_epoch(problem_.config.sampling.shuffle);
+    }
 
     std::int64_t hot_features_used() const { return static_cast<std::int64_t>(hot_features_.size()); }
 
@@ -183,11 +192,23 @@ class HogwildSolver {
     void work(int tid, int team_size, const Epoch& epoch, ThreadTeam& team) {
         Replica& replica = replicas_[static_cast<std::size_t>(tid)];
         if (replicas_on_) refresh_replica(replica);
-        const Share share = share_of(problem_.X.n_rows, tid, team_size);
         double loss_sum = 0.0;
         std::int64_t updates = 0;
         L1Clock clock(state_.l1, team_size);
-        run_rows(epoch, share, tid, team_size, team, replica, clock, loss_sum, updates);
+        if (!node_data_.on()) {
+            run_rows(epoch, Rows{problem_.X, epoch.rows, 0}, share_of(problem_.X.n_rows, tid, team_size), tid,
+                     team_size, team, replica, clock, loss_sum, updates);
+        } else if (!node_data_.sharded()) {  // every node's copy of all rows, in the epoch's order
+            const int node = nodes_.replica_of(tid);
+            run_rows(epoch, Rows{node_data_.view(node), epoch.rows, 0}, share_of(problem_.X.n_rows, tid, team_size),
+                     tid, team_size, team, replica, clock, loss_sum, updates);
+        } else {  // the node's shard, in its own order, shared by the node's threads
+            const int node = nodes_.replica_of(tid);
+            const View& shard = node_data_.view(node);
+            run_rows(epoch, Rows{shard, node_data_.order(node), node_data_.first_row(node)},
+                     share_of(shard.n_rows, tid - nodes_.lead_of(node), nodes_.threads_of(node)), tid, team_size, team,
+                     replica, clock, loss_sum, updates);
+        }
         if (replicas_on_)
             merge_replica(
                 replica, problem_.step_size(epoch.t_start + static_cast<double>(updates * team_size + tid), epoch.eta),
@@ -313,6 +334,8 @@ class HogwildSolver {
             start.push_back(*problem_.model.intercept);
             nodes_ = NodeReplicas(placement_, problem_.config.parallel.pin_threads, n + 1, start.data(), frequency,
                                   stiffness, node_sync_rows(static_cast<int>(placement_.nodes_used().size())));
+            node_data_ = NodeData<View>(problem_.X, problem_.config.parallel.numa_data, problem_.config.sampling,
+                                        placement_, problem_.config.parallel.pin_threads, nodes_);
         }
         for (int tid = 0; tid < problem_.n_threads; ++tid) {
             Replica& replica = replicas_[static_cast<std::size_t>(tid)];
@@ -474,8 +497,16 @@ class HogwildSolver {
             replica.value(slot) = replica.base[slot] = Policy::read(shared_value(replica, slot));
     }
 
-    void run_rows(const Epoch& epoch, Share share, int tid, int team_size, ThreadTeam& team, Replica& replica,
-                  L1Clock& clock, double& loss_sum, std::int64_t& updates) {
+    // Where a thread's rows come from: positions of `order` index rows of
+    // `X`, whose row r is the caller's row first_row + r.
+    struct Rows {
+        const View& X;
+        const std::int64_t* order;
+        std::int64_t first_row;
+    };
+
+    void run_rows(const Epoch& epoch, const Rows& rows, Share share, int tid, int team_size, ThreadTeam& team,
+                  Replica& replica, L1Clock& clock, double& loss_sum, std::int64_t& updates) {
         // Threads merge at staggered times so that they do not contend for the
         // same cache lines in the same moment.
         std::int64_t since_merge = sync_every_ * tid / team_size;
@@ -486,13 +517,14 @@ class HogwildSolver {
         Replica* mine = replicas_on_ ? &replica : nullptr;
         for (std::int64_t position = share.begin; position < share.end; ++position) {
             if (team.stop_at(tid, position - share.begin)) return;
-            prefetch_ahead(problem_.X, epoch.rows, position, share.end);
-            const std::int64_t i = epoch.rows[position];
+            prefetch_ahead(rows.X, rows.order, position, share.end);
+            const std::int64_t r = rows.order[position];
+            const std::int64_t i = rows.first_row + r;
             if (!is_training_row(problem_.targets, i)) continue;
             // The schedule runs on the global update count, estimated from
             // this thread's progress as if threads took turns.
             const double t = epoch.t_start + static_cast<double>(updates * team_size + tid);
-            loss_sum += step(problem_.X.row(i), problem_.targets.y[i], problem_.targets.sample_weight[i], t, epoch.eta,
+            loss_sum += step(rows.X.row(r), problem_.targets.y[i], problem_.targets.sample_weight[i], t, epoch.eta,
                              mine, clock);
             ++updates;
             if (state_.average.on() && tid == 0 && ++since_snapshot == state_.average.snapshot_every()) {
@@ -653,6 +685,7 @@ class HogwildSolver {
     PaddedDouble shared_intercept_;
     ThreadPlacement placement_;  // where the threads run
     NodeReplicas nodes_;         // a model replica per NUMA node (off: every thread writes the global model)
+    NodeData<View> node_data_;   // node-local copies of the data (off: the caller's arrays)
     Policy policy_;
     SharedRowsState state_;  // optimizer state, averages, L1 books, epoch sums
     double t_ = 1.0;         // scikit-learn's t after the last published epoch

@@ -86,6 +86,10 @@ class NodeReplicas {
     // The replica thread `tid` writes (size() values: the weights, then the intercept).
     double* values_of(int tid) { return replicas_[replica_index(tid)].values.get(); }
     bool leads(int tid) const { return replicas_[replica_index(tid)].lead == tid; }
+    // Which replica thread tid writes, and replica k's first thread and thread count.
+    int replica_of(int tid) const { return static_cast<int>(replica_index(tid)); }
+    int lead_of(int k) const { return replicas_[static_cast<std::size_t>(k)].lead; }
+    int threads_of(int k) const { return replicas_[static_cast<std::size_t>(k)].threads; }
     // Rows of a lead between two merges of its node's replica.
     std::int64_t lead_rows() const { return lead_rows_; }
 

@@ -28,6 +28,7 @@
 #include <cmath>
 #include <vector>
 
+#include "hogwild/core/uninitialized_vector.hpp"
 #include "hogwild/linear/penalty.hpp"
 #include "hogwild/math/update_rule.hpp"
 #include "hogwild/runtime/row_order.hpp"
@@ -45,11 +46,14 @@
 
 namespace hogwild {
 
+// One private replica of the model per thread: n_features weights, then the intercept.
+using ThreadReplicas = std::vector<UninitializedVector<double>>;
+
 // The model averaging of local SGD: every replica becomes the mean.
 struct ModelAveraging {
     static ModelAveraging from(const TrainConfig&) { return {}; }
     // Combines coordinate j of all replicas; returns the model's value.
-    double combine(std::vector<std::vector<double>>& replicas, std::vector<double>& /*center*/, std::size_t j) const {
+    double combine(ThreadReplicas& replicas, std::vector<double>& /*center*/, std::size_t j) const {
         double sum = 0.0;
         for (const auto& replica : replicas) sum += replica[j];
         const double mean = sum / static_cast<double>(replicas.size());
@@ -57,7 +61,7 @@ struct ModelAveraging {
         return mean;
     }
     // The model's coordinate j becomes `value` (after the L1 penalty).
-    static void set_model(std::vector<std::vector<double>>& replicas, std::vector<double>& /*center*/, std::size_t j,
+    static void set_model(ThreadReplicas& replicas, std::vector<double>& /*center*/, std::size_t j,
                           double value) {
         for (auto& replica : replicas) replica[j] = value;
     }
@@ -74,7 +78,7 @@ struct ElasticAveraging {
         return ElasticAveraging{config.solver.elasticity,
                                 config.step.optimizer == Optimizer::sgd && penalty_strength(config).l1 > 0.0};
     }
-    double combine(std::vector<std::vector<double>>& replicas, std::vector<double>& center, std::size_t j) const {
+    double combine(ThreadReplicas& replicas, std::vector<double>& center, std::size_t j) const {
         if (zero_where_replicas_agree && j + 1 < center.size() &&
             std::all_of(replicas.begin(), replicas.end(), [&](const auto& replica) { return replica[j] == 0.0; }))
             return center[j] = 0.0;
@@ -88,7 +92,7 @@ struct ElasticAveraging {
         center[j] = c + pull;
         return center[j];
     }
-    static void set_model(std::vector<std::vector<double>>& /*replicas*/, std::vector<double>& center, std::size_t j,
+    static void set_model(ThreadReplicas& /*replicas*/, std::vector<double>& center, std::size_t j,
                           double value) {
         center[j] = value;
     }
@@ -109,7 +113,7 @@ struct ElasticAveraging {
 struct ChangeMerging {
     static ChangeMerging from(const TrainConfig&) { return {}; }
     // `center` holds the last combined model.
-    double combine(std::vector<std::vector<double>>& replicas, std::vector<double>& center, std::size_t j) const {
+    double combine(ThreadReplicas& replicas, std::vector<double>& center, std::size_t j) const {
         const double last = center[j];
         double change = 0.0;
         int changed = 0;
@@ -121,7 +125,7 @@ struct ChangeMerging {
         set_model(replicas, center, j, value);
         return value;
     }
-    static void set_model(std::vector<std::vector<double>>& replicas, std::vector<double>& center, std::size_t j,
+    static void set_model(ThreadReplicas& replicas, std::vector<double>& center, std::size_t j,
                           double value) {
         center[j] = value;
         for (auto& replica : replicas) replica[j] = value;
@@ -139,12 +143,21 @@ class ReplicaSolver {
           n_train_(count_training_rows(targets, X.n_rows)),
           scales_(regularization_scales(X, targets, n_train_)),
           sync_rows_(sync_every(n_train_)),
+          placement_(packed_placement(config.parallel, problem_.n_threads)),
           row_strength_(consensus_l1_.on() ? PenaltyStrength{0.0, problem_.strength.l2} : problem_.strength),
           average_(config, model, X.nnz(), X.n_rows),
           loss_sum_(problem_.n_threads),
           updates_(problem_.n_threads),
           round_l1_pulls_(problem_.n_threads) {
-        // everything is allocated here, before the parallel region, where an exception would terminate
+        // everything is allocated here, before the parallel region, where an exception would terminate;
+        // each replica is written first by its own thread, pinned where it will train, so that on a
+        // machine of several NUMA nodes its pages lie on that thread's node
+        replicas_.resize(static_cast<std::size_t>(problem_.n_threads));
+        for (auto& replica : replicas_) replica.resize(static_cast<std::size_t>(problem_.n_features) + 1);
+        touch_where_placed(placement_, config.parallel.pin_threads, [&](int tid) {
+            auto& replica = replicas_[static_cast<std::size_t>(tid)];
+            std::fill(replica.begin(), replica.end(), 0.0);
+        });
         load_model();
         // each replica has its own optimizer state (none for plain sgd)
         const std::int64_t optimizer_slots = problem_.config.step.optimizer == Optimizer::sgd ? 0 : problem_.n_features + 1;
@@ -162,6 +175,8 @@ class ReplicaSolver {
     }
 
     int n_threads() const { return problem_.n_threads; }
+    // (the team runs where the replicas were first written)
+    ThreadPlacement placement() const { return placement_; }
 
     // The replicas' mean state; writing it sets every replica's.
     OptimizerMoments optimizer_moments() const {
@@ -265,7 +280,7 @@ class ReplicaSolver {
     void load_model() {
         std::vector<double> start(problem_.model.weights, problem_.model.weights + problem_.n_features);
         start.push_back(*problem_.model.intercept);
-        replicas_.assign(static_cast<std::size_t>(problem_.n_threads), start);
+        for (auto& replica : replicas_) std::copy(start.begin(), start.end(), replica.begin());
         center_ = Combine::has_center ? start : std::vector<double>();
         published_ = start;
     }
@@ -316,7 +331,8 @@ class ReplicaSolver {
     const std::vector<float> scales_;
     const std::int64_t sync_rows_;
 
-    std::vector<std::vector<double>> replicas_;
+    ThreadReplicas replicas_;  // first written by their own threads (see the constructor)
+    ThreadPlacement placement_;
     std::vector<CoordinateOptimizer<PrivateOptimizerState>> optimizers_;
     std::vector<double> center_;     // EASGD only
     std::vector<double> published_;  // the model after the last synchronization

@@ -17,5 +17,9 @@ enum class Precision : int { int8 = 0, int16, bfloat16 };
 // NUMA: automatic: a model replica per node where the threads span several
 // nodes; off: one shared model; replicate: replicas even on one node.
 enum class NumaMode : int { automatic = 0, off, replicate };
+// Where node replicas' threads read the data: off: the caller's arrays in
+// place; shard: node k a copy of its contiguous share of the rows;
+// replicate: every node a copy of all rows (see solvers/node_data.hpp).
+enum class NumaData : int { off = 0, shard, replicate };
 
 }  // namespace hogwild

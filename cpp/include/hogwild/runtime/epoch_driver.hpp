@@ -206,6 +206,7 @@ class EpochDriver {
         }
         if constexpr (requires { solver_.hot_features_used(); }) result.hot_features_used = solver_.hot_features_used();
         if constexpr (requires { solver_.node_replicas(); }) result.node_replicas = solver_.node_replicas();
+        if constexpr (requires { solver_.data_placement(); }) result.data_placement = solver_.data_placement();
         result.thread_cpus = team.ran_on();
         result.thread_nodes = team.placement().node_ids;
         result.topology = team.placement().topology;
