@@ -471,9 +471,9 @@ def test_make_ratings():
 
 
 def test_ctrl_c_leaves_a_whole_model_and_propagates():
-    """SIGINT during a long fit: KeyboardInterrupt within about a second, the
-    estimator fitted with the epochs that finished (in a subprocess: the
-    signal is the process's)."""
+    """SIGINT during a long fit: KeyboardInterrupt within a few seconds of the
+    signal (one epoch at most), the estimator fitted with the epochs that
+    finished (in a subprocess: the signal is the process's)."""
     import json
     import subprocess
     import sys
@@ -487,15 +487,22 @@ def test_ctrl_c_leaves_a_whole_model_and_propagates():
         out = {}
         for solver in ("sequential", "hogwild", "blocks"):
             model = hogwild.MatrixFactorization(solver=solver, n_threads=2, max_iter=10**6, tol=None)
-            threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
-            start = time.perf_counter()
+            sent = []
+            def interrupt():
+                sent.append(time.perf_counter())
+                os.kill(os.getpid(), signal.SIGINT)
+            # (armed after the first epoch, so that a slow machine, or a
+            # sanitized build, still has a finished epoch to keep)
+            def arm(record):
+                if record["epoch"] == 1:
+                    threading.Timer(0.5, interrupt).start()
             try:
-                model.fit((users, items), ratings)
+                model.fit((users, items), ratings, callbacks=[arm])
                 out[solver] = "not interrupted"
                 continue
             except KeyboardInterrupt:
                 pass
-            out[solver] = dict(seconds=time.perf_counter() - start, n_iter=model.n_iter_,
+            out[solver] = dict(seconds=time.perf_counter() - sent[0], n_iter=model.n_iter_,
                                history=len(model.history_), finite=bool(np.isfinite(model.predict((users, items))).all()))
         print(json.dumps(out))
     """)
@@ -503,7 +510,7 @@ def test_ctrl_c_leaves_a_whole_model_and_propagates():
     assert done.returncode == 0, done.stderr
     for solver, result in json.loads(done.stdout).items():
         assert result != "not interrupted", solver
-        assert result["seconds"] < 6.0 and result["finite"], (solver, result)
+        assert result["seconds"] < 5.0 and result["finite"], (solver, result)  # (from the signal)
         assert result["n_iter"] == result["history"] >= 1, (solver, result)
 
 
