@@ -43,7 +43,8 @@ Topology simulated_topology(std::string_view spec, const std::vector<int>& allow
 
 // The topology training uses: simulated from `spec` when it is not empty,
 // else from the environment variable HOGWILD_TOPOLOGY when set and not
-// empty, else read from sysfs.
+// empty, else read from sysfs (once per affinity mask of the process: a
+// later call under the same mask returns the first reading).
 Topology machine_topology(std::string_view spec = {});
 
 // The CPUs of a sysfs cpulist such as "0-3,8,10-11" (std::invalid_argument
