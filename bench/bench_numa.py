@@ -12,8 +12,7 @@ alpha=1e-6 scaled to the rows: see --alpha). Per setting it prints the
 median seconds per epoch (the solver's own, after the first epoch), the
 training seconds until the model (computed after each epoch, outside the
 timing) is within --target of the optimum's objective, the final relative
-suboptimality, and the speedup of each thread count over one thread of
-numa="off". The settings alternate within each repeat so that load from
+suboptimality, and the speedup over the first thread count's numa="off". The settings alternate within each repeat so that load from
 other processes falls on both. The machine's topology is printed first:
 on one node, "replicate" measures the replicas' overhead, not their gain.
 """
@@ -94,8 +93,9 @@ def main():
                 runs[t, m].append(train(X, y, args.alpha, args.epochs, t, m, args.topology, objective, best, seed,
                                         args.numa_data))
 
-    base = statistics.median(r["epoch"] for r in runs[threads[0], "off"]) * threads[0]
-    print(f"| threads | numa | node replicas | data | nodes of the threads | epoch s | speedup vs 1 thread off "
+    base = statistics.median(r["epoch"] for r in runs[threads[0], "off"])
+    first = f"{threads[0]} thread{'s' * (threads[0] > 1)}"
+    print(f"| threads | numa | node replicas | data | nodes of the threads | epoch s | speedup vs {first} off "
           f"| s to {args.target:g} | final suboptimality |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for t in threads:

@@ -264,3 +264,18 @@ def test_other_solvers_run_packed_where_placed(a9a, solver):
     placed = _core.place_threads(2, False, "2x2")
     assert info["nodes"] == placed["nodes"] == [0, 0]
     assert info["cpus"] == placed["cpus"]
+
+
+@pytest.mark.parametrize("numa_data", ["shard", "replicate"])
+@pytest.mark.parametrize("spec, n_threads", [("4x1", 4), ("2x2", 4), ("3x1", 6)])
+def test_node_local_data_with_fewer_rows_than_threads(numa_data, spec, n_threads):
+    """Shards of no rows, and nodes whose threads share one row, train
+    without error to a finite model."""
+    import scipy.sparse as sp
+
+    X = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]]))
+    y = np.array([1, -1, 1])
+    for data in (X, X.toarray()):
+        model = fit(data, y, max_iter=3, topology=spec, n_threads=n_threads, numa_data=numa_data)
+        assert model.fit_info_["data"] == numa_data
+        assert np.all(np.isfinite(model.coef_)) and np.isfinite(model.intercept_).all()

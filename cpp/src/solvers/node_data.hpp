@@ -55,8 +55,9 @@ class NodeData {
             const int k = nodes.replica_of(tid);
             Copy& copy = copies_[static_cast<std::size_t>(k)];
             const int rank = tid - nodes.lead_of(k);
+            const int threads = nodes.threads_of(k);
             const std::int64_t n = copy.view.n_rows;
-            fill(X, copy, n * rank / nodes.threads_of(k), n * (rank + 1) / nodes.threads_of(k));
+            fill(X, copy, n * rank / threads, n * (rank + 1) / threads, rank + 1 == threads);
         });
     }
 
@@ -117,14 +118,14 @@ class NodeData {
         }
     }
 
-    // Rows [from, to) of the copy (the copy's numbering), written by one thread.
-    static void fill(const View& X, Copy& copy, std::int64_t from, std::int64_t to) {
+    // Rows [from, to) of the copy (the copy's numbering), written by one
+    // thread; `last`: the node's last thread, which also writes the end offset.
+    static void fill(const View& X, Copy& copy, std::int64_t from, std::int64_t to, bool last) {
         const std::int64_t row0 = copy.first_row;
         if constexpr (kSparse) {
             const std::int64_t base = static_cast<std::int64_t>(X.indptr[row0]);
-            for (std::int64_t r = from; r <= to; ++r)
-                if (r < to || to == copy.view.n_rows)
-                    copy.indptr[static_cast<std::size_t>(r)] = static_cast<SparseIndex>(X.indptr[row0 + r] - base);
+            for (std::int64_t r = from; r < to + (last ? 1 : 0); ++r)
+                copy.indptr[static_cast<std::size_t>(r)] = static_cast<SparseIndex>(X.indptr[row0 + r] - base);
             const std::int64_t begin = static_cast<std::int64_t>(X.indptr[row0 + from]);
             const std::int64_t end = static_cast<std::int64_t>(X.indptr[row0 + to]);
             std::copy(X.data + begin, X.data + end, copy.data.begin() + (begin - base));
