@@ -3,9 +3,11 @@ topology, a simulated topology ("NxM" or HOGWILD_TOPOLOGY), where threads
 are placed and where they ran, and per-node model replicas of the hogwild
 solver, which must converge as one shared model does."""
 
+import json
 import os
 import subprocess
 import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -134,13 +136,17 @@ def test_node_replicas_reach_the_lbfgs_optimum_on_a9a(a9a, optimum, spec, n_thre
 
 
 @pytest.mark.parametrize("node_sync_every", [1, 97, 10**9])
-def test_any_node_sync_interval_converges_at_the_default_step(a9a, optimum, node_sync_every):
-    """Merging after every row of a node, or only at the epochs' ends."""
+def test_any_node_sync_interval_reaches_the_optimum(a9a, optimum, node_sync_every):
+    """Merging after every row of a node, or only at the epochs' ends: the
+    shared model's bound (averaged constant-step SGD, 50 epochs; measured
+    4.6e-4, 4.8e-4 and 8.0e-4. The default step's last iterate is too noisy
+    for a bound: 20 epochs of one shared model ended anywhere in 1e-3-1e-2)."""
     X, y, _, _ = a9a
     objective, best = optimum
-    model = fit(X, y, max_iter=30, topology="2x1", node_sync_every=node_sync_every)
+    model = fit(X.astype(np.float32), y, learning_rate="constant", eta0=0.01, average=X.shape[0], max_iter=50,
+                topology="2x1", node_sync_every=node_sync_every)
     reached, _ = objective(np.concatenate([model.coef_.ravel(), model.intercept_]))
-    assert (reached - best) / best < 5e-3
+    assert (reached - best) / best < TOLERANCE["hogwild"]
 
 
 def test_node_replicas_and_one_shared_model_find_the_same_l1_sparsity(a9a):
@@ -185,12 +191,8 @@ def test_cli_info_shows_the_topology_and_its_source():
     assert "node 1: CPUs" in out and "3 physical cores, distances 20 10" in out
 
 
-@pytest.mark.parametrize("node_sync_every", ["auto", 10**9])
-def test_every_nodes_rows_reach_the_global_model(node_sync_every):
-    """In data order (shuffle=False) node 0's thread takes the first half of
-    the rows and node 1's the second; with disjoint features in the two
-    halves, the model learns both halves' features only if both nodes'
-    replicas are merged (during the epoch, or only at its end)."""
+def disjoint_halves():
+    """4,000 rows: the first half uses features 0-49 only, the second 50-99."""
     rng = np.random.default_rng(0)
     n, half = 4000, 50
     X = np.zeros((n, 2 * half))
@@ -201,10 +203,47 @@ def test_every_nodes_rows_reach_the_global_model(node_sync_every):
     y = np.where(X @ truth > 0, 1, -1)
     import scipy.sparse as sp
 
-    model = fit(sp.csr_matrix(X), y, max_iter=1, shuffle=False, topology="2x1", node_sync_every=node_sync_every)
+    return sp.csr_matrix(X), y, half
+
+
+@pytest.mark.parametrize("node_sync_every", ["auto", 10**9])
+def test_every_nodes_rows_reach_the_global_model(node_sync_every):
+    """In data order (shuffle=False) node 0's thread takes the first half of
+    the rows and node 1's the second; with disjoint features in the two
+    halves, the model learns both halves' features only if both nodes'
+    replicas are merged (during the epoch, or only at its end)."""
+    X, y, half = disjoint_halves()
+    model = fit(X, y, max_iter=1, shuffle=False, topology="2x1", node_sync_every=node_sync_every)
     assert model.fit_info_["node_replicas"] == 2
     assert np.count_nonzero(model.coef_[0, :half]) >= half - 2
     assert np.count_nonzero(model.coef_[0, half:]) >= half - 2
+
+
+def test_shards_are_all_trained_when_openmp_gives_fewer_threads():
+    """OMP_THREAD_LIMIT=2 under a placement of 4 threads on 2 nodes: the
+    two threads that run (both node 0's) split every shard's rows, so the
+    second node's half is trained too (in a subprocess: the limit is read
+    when OpenMP starts)."""
+    script = textwrap.dedent("""
+        import json, sys
+        import numpy as np
+        sys.path.insert(0, sys.argv[1])
+        import hogwild
+        from test_numa import disjoint_halves
+        X, y, half = disjoint_halves()
+        out = {}
+        for numa_data in ("off", "shard", "replicate"):
+            model = hogwild.SGDClassifier(max_iter=1, tol=None, shuffle=False, n_threads=4, topology="2x2",
+                                          numa_data=numa_data, random_state=0).fit(X, y)
+            out[numa_data] = [int(np.count_nonzero(model.coef_[0, :half])),
+                              int(np.count_nonzero(model.coef_[0, half:]))]
+        print(json.dumps(out))
+    """)
+    done = subprocess.run([sys.executable, "-c", script, os.path.dirname(__file__)], capture_output=True, text=True,
+                          env={**os.environ, "OMP_THREAD_LIMIT": "2"}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    for numa_data, (first, second) in json.loads(done.stdout).items():
+        assert first >= 48 and second >= 48, (numa_data, first, second)
 
 
 @pytest.mark.parametrize("numa_data, shuffle", [("shard", False), ("replicate", False), ("replicate", True)])

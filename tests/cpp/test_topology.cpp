@@ -165,6 +165,19 @@ TEST_CASE("read_topology puts physical cores before their SMT siblings") {
     CHECK(std::find(cpus.begin(), cpus.end(), b) != cpus.end() - 1);
 }
 
+TEST_CASE("read_topology ranks a CPU among its core's usable siblings only") {
+    const std::vector<int> allowed = allowed_cpus();
+    const int a = allowed.front();
+    FakeSysfs sysfs;
+    sysfs.write("node/node0/cpulist", cpu_list_of(allowed));
+    // a's core also holds CPU 100000, outside the affinity mask and listed first
+    sysfs.write("cpu/cpu" + std::to_string(a) + "/topology/thread_siblings_list", "100000," + std::to_string(a));
+    const Topology topology = read_topology(sysfs.root.string());
+    REQUIRE(topology.nodes.size() == 1);
+    CHECK(topology.nodes[0].physical_cores == static_cast<int>(allowed.size()));  // a is its core's first usable
+    CHECK(topology.nodes[0].cpus.front() == a);
+}
+
 TEST_CASE("simulated_topology maps N nodes of M CPUs onto the allowed CPUs") {
     const Topology topology = simulated_topology("2x3", {4, 7});
     CHECK(topology.simulated);

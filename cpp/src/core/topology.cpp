@@ -74,19 +74,25 @@ std::string first_line(const std::filesystem::path& path) {
     return line;
 }
 
-// Where CPU `cpu` stands among its core's hardware threads (0: the first)
-// and which core it is on (its first hardware thread), from sysfs; a core
-// of its own where sysfs says nothing.
+// Where CPU `cpu` stands among the usable (`usable`, sorted) hardware
+// threads of its core (0: the first) and which core it is on (its core's
+// first hardware thread), from sysfs; a core of its own where sysfs says
+// nothing. (Counted among the usable siblings only: with CPU 2 of a core
+// {2, 3} outside the affinity mask, 3 is that core's first.)
 struct CoreSeat {
     int core;
     int rank;
 };
-CoreSeat core_seat(const std::filesystem::path& cpu_root, int cpu) {
+CoreSeat core_seat(const std::filesystem::path& cpu_root, int cpu, const std::vector<int>& usable) {
     try {
-        const std::vector<int> siblings = parse_cpu_list(
+        std::vector<int> siblings = parse_cpu_list(
             first_line(cpu_root / ("cpu" + std::to_string(cpu)) / "topology" / "thread_siblings_list"));
-        const auto at = std::find(siblings.begin(), siblings.end(), cpu);
-        if (at != siblings.end()) return {siblings.front(), static_cast<int>(at - siblings.begin())};
+        if (std::find(siblings.begin(), siblings.end(), cpu) != siblings.end()) {
+            const int core = siblings.front();
+            std::erase_if(siblings, [&](int s) { return !std::binary_search(usable.begin(), usable.end(), s); });
+            const auto at = std::find(siblings.begin(), siblings.end(), cpu);
+            return {core, static_cast<int>(at - siblings.begin())};
+        }
     } catch (const std::invalid_argument&) {
     }
     return {cpu, 0};
@@ -94,8 +100,10 @@ CoreSeat core_seat(const std::filesystem::path& cpu_root, int cpu) {
 
 // A node's CPUs in placement order: first hardware threads of their cores, then the rest.
 void order_for_placement(NumaNode& node, const std::filesystem::path& cpu_root) {
+    std::vector<int> usable = node.cpus;
+    std::sort(usable.begin(), usable.end());
     std::vector<std::pair<CoreSeat, int>> seats;
-    for (const int cpu : node.cpus) seats.push_back({core_seat(cpu_root, cpu), cpu});
+    for (const int cpu : node.cpus) seats.push_back({core_seat(cpu_root, cpu, usable), cpu});
     std::sort(seats.begin(), seats.end(), [](const auto& a, const auto& b) {
         return a.first.rank != b.first.rank ? a.first.rank < b.first.rank : a.second < b.second;
     });

@@ -95,6 +95,7 @@ struct Replica {
     // node's replica (node_replicas.hpp)
     double* shared_weights = nullptr;
     double* shared_intercept = nullptr;
+    int co_writers = 0;  // other threads that merge into the same shared model
 
     double& value(std::size_t slot) {
         if (by_feature.empty()) return values[slot];
@@ -202,12 +203,28 @@ class HogwildSolver {
             const int node = nodes_.replica_of(tid);
             run_rows(epoch, Rows{node_data_.view(node), epoch.rows, 0}, share_of(problem_.X.n_rows, tid, team_size),
                      tid, team_size, team, replica, clock, loss_sum, updates);
-        } else {  // the node's shard, in its own order, shared by the node's threads
+        } else if (team_size == placement_.size()) {  // the node's shard, in its own order, shared by its threads
             const int node = nodes_.replica_of(tid);
             const View& shard = node_data_.view(node);
             run_rows(epoch, Rows{shard, node_data_.order(node), node_data_.first_row(node)},
                      share_of(shard.n_rows, tid - nodes_.lead_of(node), nodes_.threads_of(node)), tid, team_size, team,
                      replica, clock, loss_sum, updates);
+        } else {
+            // OpenMP gave fewer threads than placed (OMP_THREAD_LIMIT, a fit
+            // inside a parallel region): the team splits every shard's rows,
+            // so that none is left out
+            const Share mine = share_of(problem_.X.n_rows, tid, team_size);
+            std::int64_t offset = 0;  // the shard's first position among all shards' rows
+            for (int node = 0; node < nodes_.count(); ++node) {
+                const View& shard = node_data_.view(node);
+                const std::int64_t begin = std::max(mine.begin, offset);
+                const std::int64_t end = std::min(mine.end, offset + shard.n_rows);
+                if (begin < end)
+                    run_rows(epoch, Rows{shard, node_data_.order(node), node_data_.first_row(node)},
+                             Share{begin - offset, end - offset}, tid, team_size, team, replica, clock, loss_sum,
+                             updates);
+                offset += shard.n_rows;
+            }
         }
         if (replicas_on_)
             merge_replica(
@@ -341,6 +358,8 @@ class HogwildSolver {
             Replica& replica = replicas_[static_cast<std::size_t>(tid)];
             replica.shared_weights = nodes_.on() ? nodes_.values_of(tid) : weights_.data();
             replica.shared_intercept = nodes_.on() ? nodes_.values_of(tid) + problem_.n_features : &shared_intercept_.value;
+            replica.co_writers =
+                (nodes_.on() ? nodes_.threads_of(nodes_.replica_of(tid)) : problem_.n_threads) - 1;
         }
     }
 
@@ -467,7 +486,7 @@ class HogwildSolver {
         // the number of threads (measured: 2-thread a9a fits diverging under
         // CPU contention). Such changes are averaged instead, smoothly in
         // between.
-        const double others = static_cast<double>(problem_.n_threads - 1);
+        const double others = static_cast<double>(replica.co_writers);
         auto merge_one = [&](std::size_t slot) {
             double& shared = shared_value(replica, slot);
             const double settled = std::min(1.0, eta * static_cast<double>(stiffness_per_step_[slot]));
@@ -575,7 +594,12 @@ class HogwildSolver {
         const FeatureInfo* features;
         Replica* replica;
         std::size_t intercept_slot;
-        bool l1_in_merges;  // node replicas: the global model takes the L1 penalty, in the node merges
+        // node replicas: the global model takes the L1 penalty, in the node
+        // merges, and a write to a feature outside the thread replica is a
+        // compare-and-swap (a racy store could undo the node's lead's
+        // write-back of the other nodes' changes, which its next merge would
+        // then subtract from the global model)
+        bool node_replicas;
 
         double read(std::int64_t j) const {
             const std::int32_t slot = features[j].replica_slot;
@@ -588,6 +612,8 @@ class HogwildSolver {
             if (feature.replica_slot >= 0) {
                 double& value = replica->values[static_cast<std::size_t>(feature.replica_slot)];
                 value = next(value, scale);
+            } else if (node_replicas) {
+                AtomicWrites::modify(shared[j], [&](double w) { return next(w, scale); });
             } else {
                 Policy::modify(shared[j], [&](double w) { return next(w, scale); });
             }
@@ -595,7 +621,7 @@ class HogwildSolver {
         // (cumulative L1: a replicated feature takes it in the merges)
         template <class WithL1, class WithoutL1>
         void update_l1(std::int64_t j, WithL1&& with_l1, WithoutL1&& without_l1) {
-            if (l1_in_merges || features[j].replica_slot >= 0)
+            if (node_replicas || features[j].replica_slot >= 0)
                 update(j, without_l1);
             else
                 update(j, with_l1);

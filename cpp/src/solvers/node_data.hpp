@@ -2,8 +2,9 @@
 // replicas (numa_data="shard" or "replicate"; "off" reads the caller's
 // arrays in place, wherever their pages lie).
 //
-//  * shard: node k gets the contiguous rows [n k / N, n (k + 1) / N) of the
-//    N nodes that hold threads, copied once into memory its own threads
+//  * shard: node k gets a contiguous share of the rows in proportion to its
+//    threads (of T threads, those before node k's take the first rows),
+//    copied once into memory its own threads
 //    write first (so it lies in node k's memory), and its threads visit only
 //    those rows, in an order of their own each epoch (the same row order
 //    rule as the whole data's, with the node's seed). The copies take the
@@ -40,10 +41,14 @@ class NodeData {
         if (mode_ == NumaData::off) return;
         const int n_nodes = nodes.count();
         copies_.resize(static_cast<std::size_t>(n_nodes));
+        std::int64_t threads_before = 0;
+        const std::int64_t threads = placement.size();
         for (int k = 0; k < n_nodes; ++k) {
             Copy& copy = copies_[static_cast<std::size_t>(k)];
-            copy.first_row = mode_ == NumaData::shard ? X.n_rows * k / n_nodes : 0;
-            const std::int64_t end = mode_ == NumaData::shard ? X.n_rows * (k + 1) / n_nodes : X.n_rows;
+            // (a shard per thread count, so that every thread has about n / T rows)
+            copy.first_row = mode_ == NumaData::shard ? X.n_rows * threads_before / threads : 0;
+            threads_before += nodes.threads_of(k);
+            const std::int64_t end = mode_ == NumaData::shard ? X.n_rows * threads_before / threads : X.n_rows;
             allocate(X, copy, end - copy.first_row);
             if (mode_ == NumaData::shard)
                 // (a seed of its own per node, so that nodes do not walk their shards alike)
