@@ -156,6 +156,7 @@ TrainConfig config_from_dict(const py::dict& options) {
         if (!known) throw py::value_error("unknown option '" + key + "'");
     }
     if (c.stopping.max_iter < 1 || c.parallel.n_threads < 1 || c.parallel.sync_every == 0 || c.parallel.node_sync_every == 0 ||
+        (c.parallel.node_sync_every < 0 && c.parallel.node_sync_every != -1) ||
         c.sampling.shuffle_block_size < 1 || c.sampling.shuffle_buffer_blocks < 1 || c.solver.batch_size < 1 || c.step.step_epochs < 1 ||
         c.solver.max_staleness < 0 || c.step.epoch_start < 0)
         throw py::value_error(

@@ -176,8 +176,9 @@ PARAMETERS = (
         rows of the node (after DimmWitted, Zhang & Ré, VLDB 2014); on one
         node, as ``"off"``. ``"off"``: one shared model, threads packed onto
         the physical cores of as few nodes as they need. ``"replicate"``:
-        replicas even on one node (to test the code path). Other solvers
-        place their threads as ``"off"``. ``fit_info_`` says where each
+        replicas even on one node (to test the code path). Other solvers,
+        and ``write="locked"`` (the serialized baseline), place their
+        threads as ``"off"`` and keep one model. ``fit_info_`` says where each
         thread ran.""", core=str,
     ),
     Parameter(
