@@ -162,12 +162,13 @@ def test_node_replicas_and_one_shared_model_find_the_same_l1_sparsity(a9a):
 def test_partial_fit_continues_and_honours_weights_written_between_calls(a9a):
     X, y, _, _ = a9a
     classes = np.unique(y)
-    model = hogwild.SGDClassifier(loss="log_loss", alpha=ALPHA, random_state=0, n_threads=2, topology="2x1")
+    # (a constant step: three epochs of the default decay ended anywhere in 0.834-0.849)
+    model = hogwild.SGDClassifier(loss="log_loss", alpha=ALPHA, learning_rate="constant", eta0=0.01, random_state=0,
+                                  n_threads=2, topology="2x1")
     for _ in range(3):
         model.partial_fit(X, y, classes=classes)
     assert model.fit_info_["node_replicas"] == 2
-    trained = model.score(X, y)
-    assert trained >= 0.84
+    assert model.score(X, y) >= 0.845
     # the weights written by the caller are where the next epoch starts (every replica)
     model.coef_[:] = 0.0
     model.intercept_[:] = 50.0  # every row predicted positive before the epoch

@@ -89,11 +89,10 @@ py::dict result_to_dict(const TrainResult& result) {
     out["diverged"] = result.diverged;
     out["threads_used"] = result.threads_used;
     out["hot_features_used"] = result.hot_features_used;
-    out["thread_cpus"] = result.thread_cpus;
-    out["thread_nodes"] = result.thread_nodes;
-    out["node_replicas"] = result.node_replicas;
-    out["topology"] = result.topology;
-    out["data_placement"] = result.data_placement;
+    // where the threads ran, under the names of the estimators' fit_info_
+    out["placement"] = py::dict(py::arg("cpus") = result.thread_cpus, py::arg("nodes") = result.thread_nodes,
+                                py::arg("node_replicas") = result.node_replicas, py::arg("topology") = result.topology,
+                                py::arg("data") = result.data_placement);
     out["history"] = history;
     return out;
 }

@@ -432,14 +432,8 @@ class _HogwildTraining:
                 record["class"] = problem
             record["threads"] = int(result.get("threads_used", 1))
             self.history_.append(record)
-        self.fit_info_ = {
-            "threads": int(result.get("threads_used", 1)),
-            "cpus": [int(c) for c in result.get("thread_cpus", [])],
-            "nodes": [int(n) for n in result.get("thread_nodes", [])],
-            "node_replicas": int(result.get("node_replicas", 0)),
-            "topology": str(result.get("topology", "")),
-            "data": str(result.get("data_placement", "in place")),
-        }
+        self.fit_info_ = {"threads": int(result.get("threads_used", 1)), "cpus": [], "nodes": [], "node_replicas": 0,
+                          "topology": "", "data": "in place", **result.get("placement", {})}
 
     @contextmanager
     def _callbacks_during_fit(self, callbacks):

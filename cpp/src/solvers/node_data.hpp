@@ -16,7 +16,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <type_traits>
 #include <vector>
 
 #include "hogwild/config.hpp"
@@ -85,14 +84,15 @@ class NodeData {
     static constexpr bool kSparse = requires(const View& v) { v.indptr; };
     using Value = typename View::value_type;
 
+    // (dense data has no indices: its index vectors stay empty)
     template <class V>
     struct IndexOf {
         using type = std::int64_t;
     };
     template <class V>
-        requires requires(const V& v) { v.indices; }
+        requires requires { typename V::index_type; }
     struct IndexOf<V> {
-        using type = std::remove_cv_t<std::remove_pointer_t<decltype(V{}.indices)>>;
+        using type = typename V::index_type;
     };
     using SparseIndex = typename IndexOf<View>::type;
 

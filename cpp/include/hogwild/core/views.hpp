@@ -37,6 +37,7 @@ struct DenseRow {
 template <class Value, class Index>
 struct CsrView {
     using value_type = Value;
+    using index_type = Index;  // of the column indices and the row offsets
     using Row = SparseRow<Value, Index>;
 
     const Value* data = nullptr;
