@@ -3,8 +3,8 @@ time, time waiting for the other ranks, bytes sent per epoch and rank; then
 a model of scaling past this machine.
 
     python bench/bench_mpi.py [--ranks 1,2,4] [--rows 1000000] [--features 100000]
-        [--nnz 40] [--epochs 3] [--threads 1] [--modes local,local-overlap,easgd]
-        [--plot scaling.png]
+        [--nnz 40] [--epochs 3] [--threads 1] [--modes local,local-overlap,easgd,allreduce]
+        [--batch-size 4096] [--plot scaling.png]
 
 It launches `mpiexec -n R` for each rank count (R ranks on this machine
 share its cores: with more ranks than cores they are oversubscribed, and
@@ -17,8 +17,12 @@ which a ring all-reduce does in 2 (P - 1) alpha + 2 (P - 1) / P * bytes /
 beta seconds on P machines joined by a network of latency alpha and
 bandwidth beta. An epoch on P machines costs its rows / P at the compute
 rate measured with one rank, plus the exchanges (blocking modes), or the
-larger of the two (overlap=True). Two networks: 25 GbE (alpha 25 us, beta
-3.1 GB/s) and 100 Gb/s InfiniBand EDR (alpha 1.5 us, beta 12.5 GB/s).
+larger of the two (overlap=True). allreduce (synchronous minibatch, at
+--batch-size rows a global step) exchanges at every step: ceil(rows /
+batch) all-reduces an epoch of 2 n_features + 4 float64 values each (the
+gradient and the rows holding each feature). Two networks: 25 GbE (alpha 25
+us, beta 3.1 GB/s) and 100 Gb/s InfiniBand EDR (alpha 1.5 us, beta 12.5
+GB/s).
 """
 
 import argparse
@@ -51,8 +55,9 @@ def worker(args):
     del X, y
     results = {}
     for mode in args.modes.split(","):
+        solver = dict(solver="minibatch", batch_size=args.batch_size) if mode == "allreduce" else {}
         model = hogwild.SGDClassifier(loss="log_loss", alpha=1e-6, max_iter=args.epochs, tol=None,
-                                      n_threads=args.threads, random_state=comm.rank)
+                                      n_threads=args.threads, random_state=comm.rank, **solver)
         comm.Barrier()
         started = time.perf_counter()
         distributed.fit(model, X_rank, y_rank, mode=mode.replace("-overlap", ""), overlap=mode.endswith("overlap"))
@@ -84,7 +89,8 @@ def main():
     parser.add_argument("--nnz", type=int, default=40)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--modes", default="local,local-overlap,easgd")
+    parser.add_argument("--modes", default="local,local-overlap,easgd,allreduce")
+    parser.add_argument("--batch-size", type=int, default=4096, help="allreduce: the global batch's rows")
     parser.add_argument("--plot", default=None, help="write the model's projected speedups here (needs matplotlib)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -102,7 +108,8 @@ def main():
     for ranks in map(int, args.ranks.split(",")):
         command = [mpiexec, "-n", str(ranks), sys.executable, os.path.abspath(__file__), "--worker",
                    "--rows", str(args.rows), "--features", str(args.features), "--nnz", str(args.nnz),
-                   "--epochs", str(args.epochs), "--threads", str(args.threads), "--modes", args.modes]
+                   "--epochs", str(args.epochs), "--threads", str(args.threads), "--modes", args.modes,
+                   "--batch-size", str(args.batch_size)]
         out = subprocess.run(command, capture_output=True, text=True)
         lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
         if out.returncode != 0 or not lines:
@@ -118,15 +125,25 @@ def main():
     one = measured[min(measured)]
     compute = {mode: r["epoch_seconds"] - r["wait_seconds"] for mode, r in one.items()}
     model_bytes = 8.0 * (args.features + 1)
+    step_bytes = 8.0 * (2 * args.features + 4)
+    steps = -(-args.rows // args.batch_size)
+
+    def exchange_seconds(mode, p, alpha, beta):
+        """An epoch's all-reduces: one of the model, or allreduce's one per step."""
+        if mode == "allreduce":
+            return steps * ring_allreduce_seconds(step_bytes, p, alpha, beta)
+        return ring_allreduce_seconds(model_bytes, p, alpha, beta)
+
     print(f"\nprojected epoch seconds (speedup) on P machines, {args.threads} thread(s) each, one combination "
-          f"per epoch of {model_bytes / 1e6:.2f} MB (ring all-reduce):")
+          f"per epoch of {model_bytes / 1e6:.2f} MB (ring all-reduce); allreduce: {steps} of "
+          f"{step_bytes / 1e6:.2f} MB:")
     print(f"{'network':16} {'mode':15} " + " ".join(f"{'P=' + str(p):>15}" for p in MACHINES))
     projected = {}
     for network, (alpha, beta) in NETWORKS.items():
         for mode, seconds in compute.items():
             row = []
             for p in MACHINES:
-                exchange = ring_allreduce_seconds(model_bytes, p, alpha, beta)
+                exchange = exchange_seconds(mode, p, alpha, beta)
                 epoch = max(seconds / p, exchange) if mode.endswith("overlap") else seconds / p + exchange
                 row.append((epoch, seconds / epoch))
             projected[(network, mode)] = row
@@ -146,7 +163,7 @@ def main():
         ax.set_yscale("log", base=2)
         ax.set_xlabel("machines")
         ax.set_ylabel("projected speedup of an epoch")
-        ax.set_title(f"{args.rows} x {args.features}, one combination per epoch")
+        ax.set_title(f"{args.rows} x {args.features}, one combination per epoch (allreduce: per step)")
         ax.legend(fontsize=7)
         fig.savefig(args.plot, dpi=120, bbox_inches="tight")
         print(f"plot written to {args.plot}")

@@ -60,12 +60,12 @@ def test_the_a9a_optimum_is_what_lbfgs_finds(a9a):
 
 
 @pytest.mark.parametrize("ranks", [2, 3])
-@pytest.mark.parametrize("mode, overlap", [("local", 0), ("local", 1), ("easgd", 0)])
+@pytest.mark.parametrize("mode, overlap", [("local", 0), ("local", 1), ("easgd", 0), ("allreduce", 0)])
 def test_ranks_reach_the_optimum_on_a9a(mode, overlap, ranks):
     """Each rank a third (half) of a9a: the ranks' common model within 3e-3
     of the optimum, 0.845 test accuracy, the same model on every rank
     (overlap: the exchange runs during the next epoch, applied as a
-    correction)."""
+    correction; allreduce: minibatch with its default steps)."""
     status, _, result, output = run(ranks, "a9a", mode, 20, overlap)
     assert status == 0, output
     assert result["objective"] / A9A_OPTIMUM - 1.0 < 3e-3
@@ -74,6 +74,32 @@ def test_ranks_reach_the_optimum_on_a9a(mode, overlap, ranks):
     assert result["rows"] == 32561 // ranks  # (rank 0's shard: rows split as evenly as they go)
     stats = result["stats"]
     assert stats["ranks"] == ranks and stats["mode"] == mode and stats["bytes_sent"] > 20 * 124 * 8
+
+
+# (classes, sparse, threads, parameters): the loss, penalty, schedule,
+# optimizer and averaging that the allreduce step must reproduce
+ALLREDUCE_CASES = {
+    "dense, optimal": {"learning_rate": "optimal"},
+    "sparse, elasticnet, adam, averaged": {"sparse": True, "density": 0.2, "penalty": "elasticnet", "average": 1,
+                                           "optimizer": "adam", "learning_rate": "constant", "eta0": 0.01},
+    "3 classes, 2 threads, momentum, averaged from t=300": {
+        "classes": 3, "threads": 2, "sparse": True, "density": 0.3, "learning_rate": "invscaling", "eta0": 0.5,
+        "optimizer": "momentum", "average": 300, "loss": "modified_huber"},
+    "hinge, l1": {"loss": "hinge", "penalty": "l1", "alpha": 1e-3, "learning_rate": "constant", "eta0": 0.05},
+}
+
+
+@pytest.mark.parametrize("ranks", [2, 3])
+@pytest.mark.parametrize("case", list(ALLREDUCE_CASES))
+def test_allreduce_is_minibatch_on_every_ranks_rows(case, ranks):
+    """mode="allreduce" is minibatch on all the rows with the global batch
+    (each rank a share of every batch), to 1e-12 relative on float64: the
+    ranks sum the gradients in another order, nothing else differs."""
+    status, _, result, output = run(ranks, "allreduce", json.dumps(ALLREDUCE_CASES[case]))
+    assert status == 0, output
+    assert result["coef"] < 1e-12 and result["intercept"] < 1e-12 and result["objective"] < 1e-12
+    assert result["t"][0] == result["t"][1] and result["n_iter"] == [6, 6] and result["same"]
+    assert result["bytes"] > 6 * 12 * 40 * 8  # (one all-reduce of the gradient per step at least)
 
 
 @pytest.mark.parametrize("ranks", [2, 3])
@@ -109,21 +135,25 @@ def test_a_rank_with_other_parameters_is_refused_naming_the_parameter():
     assert result["error"] == "distributed fit refused: rank 1 differs from rank 0 in alpha=0.0002 (rank 0: 0.0001)"
 
 
-def test_an_exception_on_one_rank_ends_every_rank():
-    status, seconds, result, output = run(2, "failure", timeout=60)
+@pytest.mark.parametrize("mode", ["local", "allreduce"])
+def test_an_exception_on_one_rank_ends_every_rank(mode):
+    status, seconds, result, output = run(2, "failure", mode, timeout=60)
     assert status != 0 and result is None
     assert "Input X contains NaN" in output and "rank 1 of 2 failed" in output
     assert seconds < 30
 
 
-def test_a_killed_rank_ends_the_job_within_30_seconds():
-    status, seconds, result, output = run(2, "killed", timeout=90)
+@pytest.mark.parametrize("mode", ["local", "allreduce"])
+def test_a_killed_rank_ends_the_job_within_30_seconds(mode):
+    status, seconds, result, output = run(2, "killed", mode, timeout=90)
     assert status != 0 and result is None
     assert seconds < 30
 
 
-def test_a_rank_that_stops_answering_ends_the_job_after_the_timeout():
-    status, seconds, result, output = run(2, "hang", timeout=90)
+@pytest.mark.parametrize("mode", ["local", "allreduce"])
+def test_a_rank_that_stops_answering_ends_the_job_after_the_timeout(mode):
+    """(allreduce: the other rank waits inside a training step's all-reduce)"""
+    status, seconds, result, output = run(2, "hang", mode, timeout=90)
     assert status != 0 and result is None
     assert "the other ranks did not answer within 3 s" in output
     assert seconds < 30
@@ -154,6 +184,24 @@ def test_the_command_line_trains_across_ranks_and_rank_0_alone_prints_and_writes
 
     _, _, X_test, y_test = load_a9a_arrays()
     assert hogwild.load(model_path).score(X_test, y_test) > 0.83  # (5 epochs at the default rate)
+
+
+def test_the_command_line_trains_minibatch_with_allreduce(tmp_path, a9a_files):
+    import hogwild
+
+    model_path = tmp_path / "model.hwm"
+    done = subprocess.run([mpiexec(), "-n", "3", sys.executable, "-m", "hogwild", "train", str(a9a_files[0]),
+                           "--distributed", "allreduce", "--solver", "minibatch", "--threads", "1", "--epochs", "5",
+                           "-o", str(model_path)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 ranks, allreduce SGD, summing every step's gradient; rank 0 trains on" in done.stdout
+    assert done.stdout.count("trained in") == 1 and done.stdout.count("model written") == 1
+    model = hogwild.load(model_path)
+    assert model.solver == "minibatch" and model.t_ == 5 * 32561 + 1  # (t counts the rows of all ranks)
+    from conftest import load_a9a_arrays
+
+    _, _, X_test, y_test = load_a9a_arrays()
+    assert model.score(X_test, y_test) > 0.83
 
 
 @pytest.mark.parametrize("ranks", [2, 3])
@@ -201,8 +249,32 @@ def test_one_rank_is_a_plain_fit_bit_for_bit():
                                                                      rel=1e-12)
 
 
+def test_allreduce_on_one_rank_is_a_plain_minibatch_fit_bit_for_bit():
+    """One rank, batch_size dividing the rows: the same batches, the same
+    sums, the model of fit bit for bit (multiclass, sparse, averaged)."""
+    from mpi4py import MPI
+
+    import scipy.sparse as sp
+
+    import hogwild
+    from hogwild import distributed
+
+    rng = np.random.RandomState(0)
+    X = sp.random(320, 12, density=0.4, random_state=rng, format="csr")
+    y = rng.randint(0, 3, size=320)
+    params = dict(solver="minibatch", batch_size=32, n_threads=2, max_iter=5, tol=None, random_state=0,
+                  average=100, learning_rate="constant", eta0=0.05)
+    plain = hogwild.SGDClassifier(**params).fit(X, y)
+    alone = distributed.fit(hogwild.SGDClassifier(**params), X, y, comm=MPI.COMM_SELF, mode="allreduce")
+    np.testing.assert_array_equal(alone.coef_, plain.coef_)
+    np.testing.assert_array_equal(alone.intercept_, plain.intercept_)
+    assert alone.t_ == plain.t_
+
+
 @pytest.mark.parametrize("bad, message", [
-    (dict(mode="allreduce"), "mode must be one of 'local', 'easgd', got 'allreduce'"),
+    (dict(mode="parameter_servers"), "mode must be one of 'local', 'easgd', 'allreduce', got 'parameter_servers'"),
+    (dict(mode="allreduce"), 'rank 0: ValueError: mode="allreduce" trains solver="minibatch" on device="cpu", '
+                             "got solver='hogwild', device='cpu'"),
     (dict(sync_every=0), "sync_every must be an integer >= 1, got 0"),
     (dict(elasticity=1.5), r"elasticity must be in \(0, 1/n_ranks\] = \(0, 1\] with 1 ranks, got 1.5"),
     (dict(timeout=0), "timeout must be > 0 seconds, got 0"),

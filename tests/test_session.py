@@ -235,3 +235,89 @@ def test_partial_fit_carries_the_optimizers_state_over(solver):
     restarted._optimizer_states.clear()
     restarted.partial_fit(X, y)
     assert np.any(restarted.coef_ != once.coef_)
+
+
+class ThreadAllReduce:
+    """An in-process stand-in for MPI's all-reduce: each of `n` Python
+    threads hands its buffer; every one gets the elementwise sum."""
+
+    def __init__(self, n):
+        import threading
+
+        self.barrier = threading.Barrier(n, timeout=30)
+        self.buffers = [None] * n
+        self.calls = 0
+
+    def member(self, rank):
+        def sum_in_place(values):
+            self.buffers[rank] = values.copy()
+            self.barrier.wait()
+            total = np.sum(self.buffers, axis=0)
+            self.barrier.wait()  # (every thread has read the buffers before the next call writes them)
+            values[...] = total
+            self.calls += rank == 0
+        return sum_in_place
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_sessions_summing_their_steps_are_one_minibatch_session(sparse):
+    """Two sessions whose minibatch steps sum their gradients through the
+    sum_across_processes hook (here Python threads, under hogwild.distributed
+    MPI) train the model of one session on all the rows: each holds a half
+    of every global batch of 40 rows."""
+    import threading
+
+    X, y = problem(sparse)
+    estimator = hogwild.SGDClassifier(solver="minibatch", batch_size=40, n_threads=2, shuffle=False, max_iter=4,
+                                      learning_rate="constant", eta0=0.1, penalty="elasticnet", average=1)
+    n = 280  # 7 batches of 40 rows: rank r holds rows [40 k + 20 r, 40 k + 20 r + 20)
+    halves = [np.arange(n).reshape(7, 2, 20)[:, r, :].ravel() for r in range(2)]
+    whole, whole_buffers = make_session(estimator, X[:n], y[:n])
+    whole.run()
+    reduce = ThreadAllReduce(2)
+    sessions = [make_session(estimator, X[rows], y[rows]) for rows in halves]
+    results = [None, None]
+
+    def train(rank):
+        results[rank] = sessions[rank][0].run(sum_across_processes=reduce.member(rank))
+
+    threads = [threading.Thread(target=train, args=(r,)) for r in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert reduce.calls == 1 + 4 * 7  # the rows per feature and rows once, then every step
+    for r in range(2):
+        for name in ("coef", "intercept", "average_coef", "average_intercept"):
+            np.testing.assert_allclose(sessions[r][1][name], whole_buffers[name], rtol=1e-12, atol=1e-15)
+        assert results[r]["t"] == 4 * n + 1  # (t counts every process's rows)
+
+
+def test_sum_across_processes_is_refused_where_a_solver_cannot_take_it():
+    X, y = problem(True)
+    summing = dict(sum_across_processes=lambda values: None)
+    session, _ = make_session(hogwild.SGDClassifier(solver="hogwild", n_threads=1), X, y)
+    with pytest.raises(ValueError, match=r"this solver does not train across processes \(sum_across_processes\)"):
+        session.run(**summing)
+    session, _ = make_session(hogwild.SGDClassifier(solver="gd", learning_rate="constant"), X, y)
+    with pytest.raises(ValueError, match=r"only the minibatch solver trains across processes"):
+        session.run(**summing)
+    session, _ = make_session(hogwild.SGDClassifier(solver="minibatch", max_iter=1), X, y)
+    session.run()
+    with pytest.raises(ValueError, match="a session trains across processes .* in all of its runs or in none"):
+        session.run(**summing)
+
+
+def test_an_exception_of_the_sum_ends_the_run_and_propagates():
+    X, y = problem(False)
+    session, _ = make_session(hogwild.SGDClassifier(solver="minibatch", n_threads=2, batch_size=16), X, y)
+    calls = []
+
+    def failing(values):
+        calls.append(values.size)
+        if len(calls) == 3:
+            raise TimeoutError("the other ranks did not answer")
+
+    with pytest.raises(TimeoutError, match="the other ranks did not answer"):
+        session.run(sum_across_processes=failing)
+    assert calls == [1, 12 + 4, 12 + 4]  # (dense: the rows once, then the gradient and 4 figures per step)

@@ -63,7 +63,7 @@ py::dict train(const std::string& solver, py::object X, py::object y, py::object
                py::object average_intercept, const py::dict& options, const py::object& epoch_callback) {
     Session session(cpu_solver(solver), X, y, sample_weight, validation_mask, coef, intercept, average_coef,
                     average_intercept, options);
-    py::dict result = session.run(py::none(), epoch_callback, py::none());
+    py::dict result = session.run(py::none(), epoch_callback, py::none(), py::none());
     if (!result["interrupt"].is_none()) {  // (this one-call form raises it at once)
         PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(result["interrupt"].ptr())), result["interrupt"].ptr());
         throw py::error_already_set();

@@ -97,6 +97,24 @@ py::dict result_to_dict(const TrainResult& result) {
     return out;
 }
 
+// A writable NumPy view of memory the solver owns, valid during a callback.
+py::array_t<double> writable_view(double* values, std::int64_t size) {
+    py::capsule no_owner(values, [](void*) {});
+    return py::array_t<double>({static_cast<py::ssize_t>(size)}, values, no_owner);
+}
+
+// Hands a training session's all-reduces to a Python callable that sums a
+// float64 array in place over the processes (hogwild.distributed's
+// mpi4py all-reduce). Its exception ends the run and propagates.
+SumAcrossProcesses python_sum_across_processes(const py::object& sum) {
+    if (sum.is_none()) return {};
+    const py::handle function = sum;  // the caller keeps it alive
+    return [function](double* values, std::int64_t count) {
+        py::gil_scoped_acquire gil;
+        function(writable_view(values, count));
+    };
+}
+
 // A read-only NumPy view of memory the solver owns, valid during a callback.
 py::array_t<double> borrowed_view(const double* values, std::int64_t size) {
     py::capsule no_owner(values, [](void*) {});
@@ -146,7 +164,8 @@ EpochCallback python_epoch_callback(const py::object& callback, bool& raised) {
 // epoch callback propagates at once.
 template <class Train>
 TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback, py::object& interrupt,
-                              const py::object& progress_callback = py::none()) {
+                              const py::object& progress_callback = py::none(),
+                              const py::object& sum_across_processes = py::none()) {
     using Clock = std::chrono::steady_clock;
     auto last_check = Clock::now();
     auto last_progress = Clock::now();
@@ -163,6 +182,7 @@ TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback, p
         return signalled;
     };
     hooks.after_epoch = python_epoch_callback(epoch_callback, callback_raised);
+    hooks.sum_across_processes = python_sum_across_processes(sum_across_processes);
     if (!progress_callback.is_none()) {
         // progress_callback(fraction of the epoch's rows done), at most every ~200 ms
         const py::handle function = progress_callback;
@@ -288,7 +308,8 @@ class Session {
     }
 
     // Trains up to `epochs` more epochs (None: max_iter of the options).
-    py::dict run(const py::object& epochs, const py::object& epoch_callback, const py::object& progress_callback) {
+    py::dict run(const py::object& epochs, const py::object& epoch_callback, const py::object& progress_callback,
+                 const py::object& sum_across_processes) {
         const int n = epochs.is_none() ? max_iter_ : epochs.cast<int>();
         if (n < 1) throw py::value_error("epochs must be >= 1");
         if (running_) throw std::runtime_error("this session is already running (on another thread)");
@@ -300,7 +321,7 @@ class Session {
         py::object interrupt = py::none();
         const TrainResult result = run_interruptibly(
             [&](const TrainHooks& hooks) { return session_->run(n, hooks); }, epoch_callback, interrupt,
-            progress_callback);
+            progress_callback, sum_across_processes);
         py::dict out = result_to_dict(result);
         out["interrupt"] = interrupt;  // the signal's exception (KeyboardInterrupt), for the caller to raise
         return out;
@@ -345,12 +366,15 @@ class Session {
 inline void bind_session_methods(py::class_<Session>& session) {
     session
         .def("run", &Session::run, py::arg("epochs") = py::none(), py::arg("epoch_callback") = py::none(),
-             py::arg("progress_callback") = py::none(),
+             py::arg("progress_callback") = py::none(), py::arg("sum_across_processes") = py::none(),
              "Train up to `epochs` more epochs (default: max_iter); returns the run's result dict. A\n"
              "signal whose handler raised (Ctrl-C) ends the run after the epochs that finished; its\n"
              "exception is result['interrupt'] (else None), for the caller to raise.\n"
              "progress_callback(fraction) is called within epochs, at most every ~200 ms, with the share\n"
-             "of the epoch's rows done (an estimate, below 1).")
+             "of the epoch's rows done (an estimate, below 1).\n"
+             "sum_across_processes(values): replaces a float64 array by its sums over every process of a\n"
+             "distributed fit (an MPI all-reduce, in place); given, the minibatch solver takes every step\n"
+             "on the gradient of all processes' batches (the other solvers refuse it).")
         .def("optimizer_state", &Session::optimizer_state,
              "Copies of the per-coordinate optimizer's state: {'first': velocity or Adam's first moment,\n"
              "'second': sum or moving average of squared gradients}, n_features + 1 values each (the\n"

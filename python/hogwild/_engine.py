@@ -294,6 +294,13 @@ class _HogwildTraining:
         self.learning_rate_, self.eta0_ = step.learning_rate, float(first)
         return step
 
+    def _rows_per_epoch(self, X):
+        """Rows an epoch visits, by which t_ advances: X's, or under
+        distributed mode="allreduce" (one model stepping through every
+        rank's rows) all ranks'."""
+        distributed = getattr(self, "_distributed", None)
+        return X.shape[0] if distributed is None else distributed.rows_per_epoch(X.shape[0])
+
     def _row_order(self, n_samples):
         """shuffle_block_size and shuffle_buffer_blocks with "auto" resolved:
         blocks of 64 rows interleaved 64 at a time on data of at least

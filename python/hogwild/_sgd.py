@@ -217,7 +217,7 @@ feature_names_in_, loss_function_
             1, X, y, alpha, learning_rate, max_iter, self._expanded_class_weight[1],
             self._expanded_class_weight[0], sample_weight, random_state=self.random_state,
         )
-        self.t_ += n_iter_ * X.shape[0]
+        self.t_ += n_iter_ * self._rows_per_epoch(X)
         self.n_iter_ = n_iter_
         if self.average > 0:
             if self.average <= self.t_ - 1:
@@ -247,7 +247,7 @@ feature_names_in_, loss_function_
                                                     threads_per_class))
         else:
             n_iter_ = max(train_class(i) for i in range(len(self.classes_)))
-        self.t_ += n_iter_ * X.shape[0]
+        self.t_ += n_iter_ * self._rows_per_epoch(X)
         self.n_iter_ = n_iter_
         if self.average > 0:
             if self.average <= self.t_ - 1.0:
@@ -364,7 +364,7 @@ early_stopping, validation_fraction, n_iter_no_change, warm_start, average
             alpha=alpha, learning_rate=learning_rate, max_iter=max_iter, seed=seed,
             weight_pos=1.0, weight_neg=1.0, classifier=False,
         )
-        self.t_ += self.n_iter_ * X.shape[0]
+        self.t_ += self.n_iter_ * self._rows_per_epoch(X)
         if self.average > 0:
             if self.average <= self.t_ - 1.0:
                 self.coef_ = self._average_coef

@@ -188,8 +188,9 @@ def _train(args):
     print(f"{args.data}: {total[0]} examples, {X.shape[1]} features, {total[1]} nonzeros"
           + ("" if test is None else f"; test {args.test}: {test[0].shape[0]} examples"))
     if comm is not None:
-        print(f"{comm.Get_size()} ranks, {args.distributed} SGD, combining every {args.combine_every} epoch(s); "
-              f"rank 0 trains on {X.shape[0]} examples")
+        combining = ("summing every step's gradient" if args.distributed == "allreduce"
+                     else f"combining every {args.combine_every} epoch(s)")
+        print(f"{comm.Get_size()} ranks, {args.distributed} SGD, {combining}; rank 0 trains on {X.shape[0]} examples")
 
     runs = {}
     model = None
@@ -525,9 +526,10 @@ def _parser():
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("-o", "--output", metavar="MODEL", help="write the model here (e.g. model.hwm)")
     train.add_argument("--plot", metavar="PNG", help="write a convergence plot (needs matplotlib)")
-    train.add_argument("--distributed", metavar="MODE", choices=("local", "easgd"), default=None,
+    train.add_argument("--distributed", metavar="MODE", choices=("local", "easgd", "allreduce"), default=None,
                        help="train across the ranks of 'mpiexec -n N hogwild train ...': local (model "
-                            "averaging) or easgd; each rank takes its block of the rows")
+                            "averaging), easgd, or allreduce (synchronous minibatch: --solver minibatch); "
+                            "each rank takes its block of the rows")
     train.add_argument("--combine-every", type=int, default=1,
                        help="--distributed: epochs between the ranks' combinations (default 1)")
     train.add_argument("--l1-ratio", type=float, default=None, help="elastic net's L1 share (default 0.15)")

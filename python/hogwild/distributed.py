@@ -2,8 +2,20 @@
 
 Every rank holds its own shard of the rows; the model is replicated. Each
 rank trains with the estimator's solver and threads (Hogwild! inside, by
-default) through the core's resumable session, and every ``sync_every``
-epochs the ranks combine their models:
+default) through the core's resumable session. In the synchronous mode the
+ranks take every step together:
+
+``mode="allreduce"``
+    synchronous data-parallel mini-batch SGD (``solver="minibatch"``): each
+    step sums the gradients of every rank's share of the batch in one
+    all-reduce, and every rank takes the same step. ``batch_size`` is the
+    global batch: an epoch has ``ceil(N / batch_size)`` steps (N: the rows
+    of all ranks) and each rank's step takes the same share of its own rows.
+    The model is ``minibatch``'s on all the rows with that batch, up to the
+    order of the sums (1e-12 relative on float64 where the global batches
+    hold the same rows), whatever the ranks and threads.
+
+In the others, every ``sync_every`` epochs the ranks combine their models:
 
 ``mode="local"``
     local SGD / model averaging (Zinkevich, Weimer, Smola & Li, NIPS 2010;
@@ -54,12 +66,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import is_classifier
 
-MODES = ("local", "easgd")
+MODES = ("local", "easgd", "allreduce")
 # the buffers EASGD ties to the center (the averaged iterates are averaged)
 ELASTIC = ("coef", "intercept")
 # parameters each rank may set its own way (its own shuffle, its own printing)
 RANK_OWN = ("random_state", "verbose")
 DEFAULT_TIMEOUT = 600.0  # seconds any rank waits for the others in one exchange
+SPIN_SECONDS = 0.02  # an exchange's first wait polls without sleeping (see _Context._wait)
 
 
 def mpi_status():
@@ -90,10 +103,14 @@ def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=No
     y : ndarray of shape (n_samples_rank,)
     comm : mpi4py communicator, default=None
         ``MPI.COMM_WORLD`` by default.
-    mode : {"local", "easgd"}, default="local"
+    mode : {"local", "easgd", "allreduce"}, default="local"
         How the ranks combine their models (see the module's notes).
+        ``"allreduce"`` needs ``solver="minibatch"`` on the CPU; its
+        all-reduce per step sends ``n_features + 4`` float64 values (twice
+        that on sparse data: the rows holding each feature).
     sync_every : int, default=1
-        Epochs between combinations.
+        Epochs between combinations (``"allreduce"``: between the stopping
+        rule's exchanges; the model is combined at every step).
     elasticity : float, default=None
         ``mode="easgd"``: the fraction of its distance to the center each
         rank's model moves per combination; at most ``1 / n_ranks`` (beyond,
@@ -132,7 +149,11 @@ def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=No
         On every rank, when a rank's shard or parameters differ from the
         others' (naming the ranks), for an unknown ``mode``, ``sync_every < 1``
         or an elasticity out of (0, 1 / n_ranks]; ``learning_rate="adaptive"``
-        (its per-rank decisions would diverge).
+        (its per-rank decisions would diverge); ``mode="allreduce"`` with a
+        solver other than ``"minibatch"`` or a device other than ``"cpu"``.
+    TimeoutError
+        A rank waited more than ``timeout`` seconds for the others (the job
+        is then aborted).
     """
     if comm is None:
         try:
@@ -183,6 +204,7 @@ class _Context:
         self.timeout = float(timeout)
         self.overlap = bool(overlap)
         self.classes = None
+        self.total_rows = 0
         self.wait_seconds = 0.0  # spent waiting for the other ranks
         self.bytes_sent = 0      # by this rank's all-reduces (each sends its buffer once)
         self.centers = {}  # easgd: per binary problem
@@ -196,8 +218,12 @@ class _Context:
         try:
             if X is None or y is None or not hasattr(X, "shape") or len(X.shape) != 2:
                 raise ValueError("X must be a 2-D array or sparse matrix")
-            if estimator.get_params().get("learning_rate") == "adaptive":
+            params = estimator.get_params()
+            if params.get("learning_rate") == "adaptive":
                 raise ValueError('learning_rate="adaptive" is not supported in distributed training')
+            if self.mode == "allreduce" and (params.get("solver") != "minibatch" or params.get("device") != "cpu"):
+                raise ValueError('mode="allreduce" trains solver="minibatch" on device="cpu", got '
+                                 f'solver={params.get("solver")!r}, device={params.get("device")!r}')
             labels = np.unique(np.asarray(y)) if is_classifier(estimator) else None
             mine = {"problem": (int(X.shape[1]), type(estimator).__name__),
                     "params": {k: repr(v) for k, v in estimator.get_params().items() if k not in RANK_OWN},
@@ -220,10 +246,16 @@ class _Context:
             if names:
                 raise ValueError(f"distributed fit refused: rank {r} differs from rank 0 in "
                                  + ", ".join(f"{k}={theirs.get(k)} (rank 0: {params[0].get(k)})" for k in names))
-        if sum(n for _, _, n in everyone) == 0:
+        self.total_rows = sum(n for _, _, n in everyone)
+        if self.total_rows == 0:
             raise ValueError("distributed fit refused: no rank holds any rows")
         if everyone[0][0]["labels"] is not None:
             self.classes = np.unique(np.concatenate([m["labels"] for m, _, _ in everyone]))
+
+    def rows_per_epoch(self, n_rows):
+        """Rows by which t_ advances an epoch: allreduce's steps pass over
+        every rank's rows; the other modes' models each over their own."""
+        return self.total_rows if self.mode == "allreduce" else n_rows
 
     def balanced_class_weight(self, y):
         """scikit-learn's "balanced" weights from every rank's labels."""
@@ -244,10 +276,13 @@ class _Context:
         if self.mode == "easgd":
             self.centers[problem] = {name: self.allreduce(share * buffers[name]) for name in ELASTIC}
         rounds, done, pending = [], 0, None
+        # allreduce: the core sums every step's gradient over the ranks
+        step_sums = {"sum_across_processes": self._sum_in_place} if self.mode == "allreduce" else {}
         while True:
             runs = done < max_iter and not rule.stop
             if runs:
-                rounds.append(session.run(min(self.sync_every, max_iter - done), epoch_callback=epoch_callback))
+                rounds.append(session.run(min(self.sync_every, max_iter - done), epoch_callback=epoch_callback,
+                                          **step_sums))
                 done += int(rounds[-1]["n_iter"])
             if pending is not None:  # overlap: the exchange started after the previous round
                 if self._finish_overlapped(pending, buffers, rule):
@@ -291,7 +326,8 @@ class _Context:
         """The blocking exchange after a round; returns whether to stop."""
         if self._record(result, self.allreduce(self._figures(result, share, rule.validating)), rule):
             return True
-        self._combine(session, buffers, options, problem, share)
+        if self.mode != "allreduce":  # (its models are the same on every rank after each step)
+            self._combine(session, buffers, options, problem, share)
         return False
 
     def _start_overlapped(self, result, buffers, share, validating):
@@ -351,6 +387,14 @@ class _Context:
         self.bytes_sent += send.nbytes
         return receive
 
+    def _sum_in_place(self, values):
+        """mode="allreduce", called by the core at every step: `values`
+        (float64) replaced by their sums over the ranks."""
+        from mpi4py import MPI
+
+        self._wait(self.comm.Iallreduce(MPI.IN_PLACE, values, op=MPI.SUM))
+        self.bytes_sent += values.nbytes
+
     def _allgather(self, value):
         """Every rank's (picklable) `value`, in rank order."""
         from mpi4py import MPI
@@ -364,14 +408,23 @@ class _Context:
         return [pickle.loads(gathered[offsets[r]:offsets[r + 1]].tobytes()) for r in range(self.size)]
 
     def _wait(self, request):
+        """Drives `request` to completion (MPI progresses only while a rank
+        tests it): for the first SPIN_SECONDS test after test, yielding the
+        core (a large all-reduce moves in chunks, each needing both sides'
+        progress: a 1 ms sleep between tests made allreduce's 0.3 MB steps
+        take 8 ms each), then sleep between tests up to 1 ms."""
         started = time.monotonic()
         deadline = started + self.timeout
         pause = 0.0
         while not request.Test():
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > deadline:
                 raise TimeoutError(f"rank {self.rank}: the other ranks did not answer within {self.timeout:g} s")
-            time.sleep(pause)
-            pause = min(0.001, pause + 0.0001)
+            if now - started < SPIN_SECONDS:
+                os.sched_yield()
+            else:
+                time.sleep(pause)
+                pause = min(0.001, pause + 0.0001)
         self.wait_seconds += time.monotonic() - started
 
     def abort(self):

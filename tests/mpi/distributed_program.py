@@ -40,9 +40,13 @@ def a9a(mode, max_iter, overlap="0"):
 
     X, y, X_test, y_test = load_a9a_arrays()
     X_rank, y_rank = distributed.shard(X, y)
-    # averaged SGD (from row 10000 of each rank) at a constant rate
-    model = hogwild.SGDClassifier(loss="log_loss", alpha=1e-4, learning_rate="constant", eta0=0.02, average=10000,
-                                  max_iter=int(max_iter), tol=None, n_threads=1, random_state=comm.rank)
+    if mode == "allreduce":  # minibatch with its default steps, as a user would leave them
+        model = hogwild.SGDClassifier(loss="log_loss", alpha=1e-4, solver="minibatch", max_iter=int(max_iter),
+                                      tol=None, n_threads=1, random_state=comm.rank)
+    else:  # averaged SGD (from row 10000 of each rank) at a constant rate
+        model = hogwild.SGDClassifier(loss="log_loss", alpha=1e-4, learning_rate="constant", eta0=0.02,
+                                      average=10000, max_iter=int(max_iter), tol=None, n_threads=1,
+                                      random_state=comm.rank)
     distributed.fit(model, X_rank, y_rank, mode=mode, overlap=overlap == "1")
     w, b = model.coef_.ravel(), model.intercept_[0]
     margins = np.where(y > 0, 1.0, -1.0) * (X @ w + b)
@@ -100,29 +104,34 @@ def params_differ():
         report(error=str(error))
 
 
-def failure():
+def solver_for(mode):
+    return "minibatch" if mode == "allreduce" else "hogwild"
+
+
+def failure(mode="local"):
     """Rank 1 hands fit a NaN: every rank must end, not wait for it."""
     X, y = small_problem()
     if comm.rank == 1:
         X[3, 2] = np.nan
-    distributed.fit(hogwild.SGDClassifier(max_iter=50, n_threads=1), X, y, timeout=20)
+    distributed.fit(hogwild.SGDClassifier(max_iter=50, n_threads=1, solver=solver_for(mode)), X, y, timeout=20,
+                    mode=mode)
     report(finished=True)
 
 
-def killed():
+def killed(mode="local"):
     """Rank 1 is killed during training."""
     X, y = small_problem(n=20000)
-    model = hogwild.SGDClassifier(max_iter=10_000, tol=None, n_threads=1)
+    model = hogwild.SGDClassifier(max_iter=10_000, tol=None, n_threads=1, solver=solver_for(mode))
 
     def die(record):
         if comm.rank == 1 and record["epoch"] == 3:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    distributed.fit(model, X, y, timeout=20, callbacks=[die])
+    distributed.fit(model, X, y, timeout=20, callbacks=[die], mode=mode)
     report(finished=True)
 
 
-def hang():
+def hang(mode="local"):
     """Rank 1 stops answering (alive, stuck in a callback): the others give
     up after the timeout."""
     X, y = small_problem()
@@ -131,8 +140,8 @@ def hang():
         if comm.rank == 1 and record["epoch"] == 2:
             time.sleep(120)
 
-    distributed.fit(hogwild.SGDClassifier(max_iter=50, tol=None, n_threads=1), X, y, timeout=3,
-                    callbacks=[stuck])
+    distributed.fit(hogwild.SGDClassifier(max_iter=50, tol=None, n_threads=1, solver=solver_for(mode)), X, y,
+                    timeout=3, callbacks=[stuck], mode=mode)
     report(finished=True)
 
 
@@ -165,9 +174,39 @@ def regression():
     report(r2=float(model.score(X, y)), same=bool(same_on_every_rank(model)))
 
 
+def allreduce(config):
+    """mode="allreduce" against minibatch on the rows of every rank in one
+    process: rank r holds rows [k B + r b, k B + (r + 1) b) of each global
+    batch k, so that the global batches hold the same rows."""
+    config = json.loads(config)
+    ranks, b, steps = comm.size, 16, 12
+    rng = np.random.RandomState(0)
+    n, d = steps * ranks * b, 40
+    X = rng.normal(size=(n, d)) * (rng.uniform(size=(n, d)) < config.pop("density", 1.0))
+    classes = config.pop("classes", 2)
+    y = np.digitize(X @ rng.normal(size=d) + 0.3 * rng.normal(size=n), np.linspace(-1, 1, classes - 1))
+    if config.pop("sparse", False):
+        X = sp.csr_matrix(X)
+    mine = np.arange(n).reshape(steps, ranks, b)[:, comm.rank, :].ravel()
+    params = dict(solver="minibatch", batch_size=ranks * b, shuffle=False, max_iter=6, tol=None,
+                  n_threads=config.pop("threads", 1), random_state=0, **config)
+    model = distributed.fit(hogwild.SGDClassifier(**params), X[mine], y[mine], mode="allreduce")
+    if comm.rank == 0:
+        alone = hogwild.SGDClassifier(**params).fit(X, y)
+        scale = max(np.abs(alone.coef_).max(), np.abs(alone.intercept_).max())
+        report(coef=float(np.abs(model.coef_ - alone.coef_).max() / scale),
+               intercept=float(np.abs(model.intercept_ - alone.intercept_).max() / scale),
+               objective=float(np.max(np.abs(np.array([r["objective"] for r in model.history_])
+                                             / np.array([r["objective"] for r in alone.history_]) - 1.0))),
+               t=[model.t_, alone.t_], n_iter=[model.n_iter_, alone.n_iter_], same=bool(same_on_every_rank(model)),
+               bytes=model.distributed_stats_["bytes_sent"])
+    else:
+        same_on_every_rank(model)
+
+
 if __name__ == "__main__":
     started = time.monotonic()
     {"a9a": a9a, "stopping": stopping, "missing_class": missing_class, "features_differ": features_differ,
      "params_differ": params_differ, "failure": failure, "killed": killed, "hang": hang,
-     "sharded_reader": sharded_reader,
+     "sharded_reader": sharded_reader, "allreduce": allreduce,
      "regression": regression}[sys.argv[1]](*sys.argv[2:])

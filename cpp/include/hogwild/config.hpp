@@ -180,11 +180,20 @@ using EpochCallback = std::function<bool(const EpochSnapshot&)>;
 // progress bars that move within long epochs.
 using ProgressHook = std::function<void(double)>;
 
+// Replaces `count` values by their elementwise sums over every process
+// taking part in a distributed fit (an MPI all-reduce, done by the caller:
+// the core knows no MPI). Every process calls it at the same points with
+// the same count; it may throw (a timeout), which ends the run.
+using SumAcrossProcesses = std::function<void(double* values, std::int64_t count)>;
+
 // What a solver reports to, and hears from, its caller while it runs.
 struct TrainHooks {
     InterruptCheck interrupted;  // may be empty
     EpochCallback after_epoch;   // may be empty
     ProgressHook within_epoch;   // may be empty
+    // may be empty; set: synchronous data-parallel training over processes
+    // (the minibatch solver sums every step's gradient over them)
+    SumAcrossProcesses sum_across_processes;
 };
 
 }  // namespace hogwild

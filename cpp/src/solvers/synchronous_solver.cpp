@@ -34,6 +34,18 @@
 // map after the loss's step (it cannot overshoot, however large a rare
 // feature's scaled strength), with the other optimizers the penalty's
 // (sub)gradient added to the loss gradient.
+//
+// Across processes (hogwild.distributed, mode="allreduce": the caller's
+// sum_across_processes hook, an MPI all-reduce): synchronous data-parallel
+// SGD. Each process holds its own rows and an identical model. An epoch has
+// K = ceil(N / batch_size) steps, N the training rows of all processes; a
+// process's step k takes its rows [k n / K, (k + 1) n / K) of its own order
+// (so the global batch has about batch_size rows, whatever the shards'
+// sizes). Each step sums the processes' gradients, rows per feature (the
+// penalty's weight), derivative and loss sums in one all-reduce, and every
+// process then takes the same step: the model is minibatch's on all the
+// rows with the global batch, up to the order of the sums. The counts of
+// rows per feature and N are summed once, at the first run.
 
 #include <omp.h>
 
@@ -97,9 +109,23 @@ class SynchronousSolver {
 
     bool uses_row_order() const { return batching_ == Batching::minibatch; }
 
+    // The calling thread, before a run: joins the other processes at the
+    // first run with sum_across_processes (every run of a session must then
+    // have it).
+    void start_run(const TrainHooks& hooks) {
+        const bool across = static_cast<bool>(hooks.sum_across_processes);
+        if (runs_started_ && across != across_processes_)
+            throw std::invalid_argument("a session trains across processes (sum_across_processes) in all of its "
+                                        "runs or in none");
+        runs_started_ = true;
+        sum_across_processes_ = hooks.sum_across_processes;
+        if (across && !across_processes_) join_processes();
+    }
+
     void start_epoch(const Epoch& epoch) {
         epoch_eta_ = epoch.eta;
         epoch_loss_sum_ = 0.0;
+        global_rows_this_epoch_ = 0;
         if (batching_ == Batching::minibatch) collect_training_rows(epoch.rows);
     }
 
@@ -111,9 +137,33 @@ class SynchronousSolver {
             step.l1_total = l1_total;
             compute_row_derivatives(step, tid, team_size, team);
 #pragma omp barrier
-            for (int part = tid; part < problem_.n_threads; part += team_size)
-                update_features(step, part, team_size, team);
-            if (tid == 0) update_intercept(step, team);
+            if (across_processes_) {
+                for (int part = tid; part < problem_.n_threads; part += team_size)
+                    sum_gradient(step, part, team_size, team);
+#pragma omp barrier
+                if (tid == 0) team.guarded([&] { sum_batch_across_processes(step, team); });
+#pragma omp barrier
+                if (!stop_after_batch_ && global_batch_.n_rows > 0) {
+                    step.n_rows = global_batch_.n_rows;
+                    set_average_clocks(step, global_batch_.first);
+                    for (int part = tid; part < problem_.n_threads; part += team_size)
+                        update_every_feature(step, part);
+                    if (tid == 0) update_intercept(step, global_batch_.derivative_sum);
+                }
+            } else {
+                for (int part = tid; part < problem_.n_threads; part += team_size) {
+                    const std::int64_t n_touched = sum_gradient(step, part, team_size, team);
+                    if (n_touched >= 0) update_touched_features(step, part, n_touched);
+                }
+                if (tid == 0) {
+                    stop_after_batch_ = team.stop_requested();
+                    if (!stop_after_batch_) {
+                        const BatchSums sums = sum_rows(step);
+                        epoch_loss_sum_ += sums.loss_sum;
+                        update_intercept(step, sums.derivative_sum);
+                    }
+                }
+            }
 #pragma omp barrier
             // (not team.stop_requested(): thread 0 may set that before a
             // slower thread reads it here, and the threads would then meet
@@ -139,14 +189,14 @@ class SynchronousSolver {
             }
         }
         steps_at_epoch_start_ += batches_per_epoch_;
-        samples_at_epoch_start_ += static_cast<double>(n_train_);
+        samples_at_epoch_start_ += static_cast<double>(n_train_all_);
         if (epoch.last) check_newest_point();
         std::copy(weights_.begin(), weights_.end(), problem_.model.weights);
         *problem_.model.intercept = intercept_;
         if (averaging_) publish_averages(averaging_clock(samples_at_epoch_start_ - 1.0));
         EpochOutcome outcome;
         outcome.loss_sum = epoch_loss_sum_;
-        outcome.updates = static_cast<double>(n_train_);  // rows (examples) processed, as in the other solvers
+        outcome.updates = static_cast<double>(n_train_all_);  // rows (examples) processed, as in the other solvers
         return outcome;
     }
 
@@ -183,6 +233,7 @@ class SynchronousSolver {
         if (problem_.targets.validation_mask != nullptr)
             for (std::int64_t i = 0; i < problem_.X.n_rows; ++i)
                 n_train_ -= problem_.targets.validation_mask[i] ? 1 : 0;
+        n_train_all_ = n_train_;
         training_rows_.resize(static_cast<std::size_t>(n_train_));
         collect_training_rows(nullptr);  // data order: gd's for good, minibatch's until the first shuffle
         batch_size_ = batching_ == Batching::full
@@ -242,6 +293,34 @@ class SynchronousSolver {
         return counts;
     }
 
+    // Across processes, at the first run: the training rows of all
+    // processes and the rows containing each feature summed over them (the
+    // penalty's scaling, the steps of an epoch), and the step's all-reduce
+    // buffer sized. Throws where the processes cannot agree (gd).
+    void join_processes() {
+        if (batching_ != Batching::minibatch)
+            throw std::invalid_argument("only the minibatch solver trains across processes (sum_across_processes)");
+        const auto n_features = static_cast<std::size_t>(problem_.n_features);
+        std::vector<double> totals(kDense ? 1 : n_features + 1, 0.0);
+        if constexpr (!kDense) {
+            const std::vector<std::int64_t> counts = count_feature_rows();
+            std::copy(counts.begin(), counts.end(), totals.begin());
+        }
+        totals.back() = static_cast<double>(n_train_);
+        sum_across_processes_(totals.data(), static_cast<std::int64_t>(totals.size()));
+        n_train_all_ = std::llround(totals.back());
+        if constexpr (!kDense) {
+            for (std::size_t j = 0; j < n_features; ++j)
+                regularization_scale_[j] = totals[j] > 0.0 ? static_cast<double>(n_train_all_) / totals[j] : 0.0;
+            rows_with_feature_.assign(n_features, 0.0);
+        }
+        batches_per_epoch_ = std::max<std::int64_t>(
+            1, (n_train_all_ + problem_.config.solver.batch_size - 1) / problem_.config.solver.batch_size);
+        steps_before_call_ = static_cast<double>(problem_.config.step.epoch_start) * static_cast<double>(batches_per_epoch_);
+        all_reduce_buffer_.assign((kDense ? n_features : 2 * n_features) + kBatchFigures, 0.0);
+        across_processes_ = true;
+    }
+
     // Feature ranges [part_begin_[p], part_begin_[p + 1]), one per thread,
     // with about equal numbers of nonzeros (equal widths on dense data).
     void split_features(const std::vector<std::int64_t>& counts) {
@@ -265,21 +344,30 @@ class SynchronousSolver {
 
     Step step_for(std::int64_t batch) const {
         Step step;
-        step.first = batch * batch_size_;
-        step.n_rows = std::min(batch_size_, n_train_ - step.first);
+        if (across_processes_) {  // this process's share of the global batch
+            step.first = batch * n_train_ / batches_per_epoch_;
+            step.n_rows = (batch + 1) * n_train_ / batches_per_epoch_ - step.first;
+        } else {
+            step.first = batch * batch_size_;
+            step.n_rows = std::min(batch_size_, n_train_ - step.first);
+        }
         const double steps_done = static_cast<double>(steps_at_epoch_start_ + batch);
         const double eta = barzilai_borwein_on_ ? barzilai_borwein_.eta()
                                                 : problem_.schedule.at(steps_before_call_ + steps_done + 1.0, epoch_eta_);
         step.optimizer = optimizer_.at(eta, steps_before_call_ + steps_done + 1.0);
         step.penalty = problem_.strength.times(eta);
-        if (averaging_) {
-            // a row's t is its sample count; the iterate after a step stands
-            // for each of the step's rows from t = average on
-            const double t_first = samples_at_epoch_start_ + static_cast<double>(step.first);
-            step.average_clock_before = averaging_clock(t_first - 1.0);
-            step.average_clock_after = averaging_clock(t_first + static_cast<double>(step.n_rows) - 1.0);
-        }
+        if (!across_processes_) set_average_clocks(step, step.first);  // (across: once the batch is summed)
         return step;
+    }
+
+    // `rows_before`: the epoch's rows before the step's (of every process).
+    void set_average_clocks(Step& step, std::int64_t rows_before) const {
+        if (!averaging_) return;
+        // a row's t is its sample count; the iterate after a step stands
+        // for each of the step's rows from t = average on
+        const double t_first = samples_at_epoch_start_ + static_cast<double>(rows_before);
+        step.average_clock_before = averaging_clock(t_first - 1.0);
+        step.average_clock_after = averaging_clock(t_first + static_cast<double>(step.n_rows) - 1.0);
     }
 
     // gd under Barzilai-Borwein: the newest point is checked by the next
@@ -412,32 +500,30 @@ class SynchronousSolver {
         }
     }
 
-    // Phase 2: the batch gradient of the features of range `part`, summed in
-    // row order, and their optimizer steps.
-    void update_features(const Step& step, int part, int team_size, const ThreadTeam& team) {
+    // Phase 2a: the batch gradient of the features of range `part`, summed in
+    // row order into gradient_ (and, on sparse data, the batch's rows
+    // containing each feature into batch_count_). Returns how many of the
+    // range's features the batch touches (listed in touched_ from lo), or -1
+    // when a stop request cut the sums short.
+    std::int64_t sum_gradient(const Step& step, int part, int team_size, const ThreadTeam& team) {
         const std::int64_t lo = part_begin_[static_cast<std::size_t>(part)];
         const std::int64_t hi = part_begin_[static_cast<std::size_t>(part) + 1];
-        if (lo == hi) return;
+        if (lo == hi) return 0;
         const std::int64_t* rows = training_rows_.data() + step.first;
-        const double inverse_rows = 1.0 / static_cast<double>(step.n_rows);
         if constexpr (kDense) {
             for (std::int64_t k = 0; k < step.n_rows; ++k) {
-                if (k % ThreadTeam::kRowsBetweenStopChecks == 0 && team.stop_requested()) return;
+                if (k % ThreadTeam::kRowsBetweenStopChecks == 0 && team.stop_requested()) return -1;
                 const double d = row_derivative_[static_cast<std::size_t>(k)];
                 const auto row = problem_.X.row(rows[k]);
                 for (std::int64_t j = lo; j < hi; ++j) gradient_[static_cast<std::size_t>(j)] += d * row.value(j);
             }
-            for (std::int64_t j = lo; j < hi; ++j) {
-                double& gradient = gradient_[static_cast<std::size_t>(j)];
-                update_coordinate(j, gradient * inverse_rows, 1.0, step);
-                gradient = 0.0;
-            }
+            return hi - lo;
         } else {
             // touched_[lo, hi) lists this range's features that the batch touches
             std::int64_t n_touched = 0;
             const bool handed_over = uses_contributions(team_size);
             if (handed_over) {
-                if (team.stop_requested()) return;
+                if (team.stop_requested()) return -1;
                 // the threads of phase 1 in order: the batch's rows in order
                 for (int t = 0; t < team_size; ++t) {
                     const Contribution* in = contributions_[static_cast<std::size_t>(t)].data();
@@ -454,7 +540,7 @@ class SynchronousSolver {
             // otherwise every thread scans the whole batch for its features
             const std::int64_t rows_to_scan = handed_over ? 0 : step.n_rows;
             for (std::int64_t k = 0; k < rows_to_scan; ++k) {
-                if (k % ThreadTeam::kRowsBetweenStopChecks == 0 && team.stop_requested()) return;
+                if (k % ThreadTeam::kRowsBetweenStopChecks == 0 && team.stop_requested()) return -1;
                 const double d = row_derivative_[static_cast<std::size_t>(k)];
                 const auto row = problem_.X.row(rows[k]);
                 for (std::int64_t e = 0; e < row.size(); ++e) {
@@ -465,7 +551,21 @@ class SynchronousSolver {
                     gradient_[jj] += d * row.value(e);
                 }
             }
-            for (std::int64_t s = 0; s < n_touched; ++s) {
+            return n_touched;
+        }
+    }
+
+    // Phase 2b: the optimizer steps of the range's features the batch
+    // touched (every feature on dense data), from sum_gradient's sums.
+    void update_touched_features(const Step& step, int part, std::int64_t n_touched) {
+        const std::int64_t lo = part_begin_[static_cast<std::size_t>(part)];
+        const double inverse_rows = 1.0 / static_cast<double>(step.n_rows);
+        for (std::int64_t s = 0; s < n_touched; ++s) {
+            if constexpr (kDense) {
+                double& gradient = gradient_[static_cast<std::size_t>(lo + s)];
+                update_coordinate(lo + s, gradient * inverse_rows, 1.0, step);
+                gradient = 0.0;
+            } else {
                 const auto j = static_cast<std::size_t>(touched_[static_cast<std::size_t>(lo + s)]);
                 // the rows containing j each add the penalty scaled by n_train / rows(j)
                 const double penalty_weight =
@@ -475,6 +575,83 @@ class SynchronousSolver {
                 batch_count_[j] = 0;
             }
         }
+    }
+
+    // Across processes, phase 2b: the steps of the range's features that
+    // any process's batch touched, from the summed gradient_ and
+    // rows_with_feature_ (step.n_rows: the global batch's rows).
+    void update_every_feature(const Step& step, int part) {
+        const std::int64_t lo = part_begin_[static_cast<std::size_t>(part)];
+        const std::int64_t hi = part_begin_[static_cast<std::size_t>(part) + 1];
+        const double inverse_rows = 1.0 / static_cast<double>(step.n_rows);
+        for (std::int64_t j = lo; j < hi; ++j) {
+            const auto jj = static_cast<std::size_t>(j);
+            if constexpr (kDense) {
+                update_coordinate(j, gradient_[jj] * inverse_rows, 1.0, step);
+            } else {
+                if (rows_with_feature_[jj] == 0.0) continue;
+                update_coordinate(j, gradient_[jj] * inverse_rows,
+                                  rows_with_feature_[jj] * regularization_scale_[jj] * inverse_rows, step);
+            }
+            gradient_[jj] = 0.0;
+        }
+    }
+
+    // The calling thread, across processes: this process's sums of the
+    // batch (gradient, rows per feature, derivative and loss sums, rows, a
+    // stop request) replaced by every process's, in one all-reduce.
+    // Processes stop together after a batch that any of them asked to stop
+    // (a Ctrl-C, a failure), and then none takes its step.
+    void sum_batch_across_processes(const Step& step, const ThreadTeam& team) {
+        stop_after_batch_ = true;  // (unless the sum completes: a throwing hook ends the run)
+        const auto n_features = static_cast<std::size_t>(problem_.n_features);
+        double* sums = all_reduce_buffer_.data();
+        std::copy(gradient_.begin(), gradient_.end(), sums);
+        if constexpr (!kDense)
+            for (std::size_t j = 0; j < n_features; ++j) sums[n_features + j] = static_cast<double>(batch_count_[j]);
+        double* figures = sums + all_reduce_buffer_.size() - kBatchFigures;
+        const bool stopping = team.stop_requested();
+        const BatchSums rows = stopping ? BatchSums{} : sum_rows(step);
+        figures[kDerivativeSum] = rows.derivative_sum;
+        figures[kLossSum] = rows.loss_sum;
+        figures[kRows] = static_cast<double>(step.n_rows);
+        figures[kStop] = stopping ? 1.0 : 0.0;
+
+        sum_across_processes_(sums, static_cast<std::int64_t>(all_reduce_buffer_.size()));
+
+        std::copy(sums, sums + n_features, gradient_.begin());
+        if constexpr (!kDense) {
+            std::copy(sums + n_features, sums + 2 * n_features, rows_with_feature_.begin());
+            std::fill(batch_count_.begin(), batch_count_.end(), 0);
+        }
+        global_batch_.first = global_rows_this_epoch_;
+        global_batch_.n_rows = std::llround(figures[kRows]);
+        global_batch_.derivative_sum = figures[kDerivativeSum];
+        global_rows_this_epoch_ += global_batch_.n_rows;
+        epoch_loss_sum_ += figures[kLossSum];
+        stop_after_batch_ = figures[kStop] > 0.0;
+        // (no process holds rows of this step when shards are smaller than
+        // the epoch's steps: nothing to take)
+        if (stop_after_batch_ || global_batch_.n_rows == 0) std::fill(gradient_.begin(), gradient_.end(), 0.0);
+    }
+
+    // Summed in row order: the batch's loss derivatives (the intercept's
+    // gradient) and losses; for gd under Barzilai-Borwein, the weighted loss.
+    struct BatchSums {
+        double derivative_sum = 0.0;
+        double loss_sum = 0.0;
+    };
+    BatchSums sum_rows(const Step& step) {
+        BatchSums sums;
+        for (std::int64_t k = 0; k < step.n_rows; ++k) {
+            sums.derivative_sum += row_derivative_[static_cast<std::size_t>(k)];
+            sums.loss_sum += row_loss_[static_cast<std::size_t>(k)];
+        }
+        if (barzilai_borwein_on_) {
+            weighted_loss_sum_ = 0.0;  // (gd: the epoch's one batch)
+            for (std::int64_t k = 0; k < step.n_rows; ++k) weighted_loss_sum_ += row_weighted_loss_[static_cast<std::size_t>(k)];
+        }
+        return sums;
     }
 
     // One coordinate's step: `gradient` is the loss's mean gradient,
@@ -498,24 +675,12 @@ class SynchronousSolver {
     }
 
     // Done by the calling thread after its features: the intercept's step
-    // and the batch's loss, both summed in row order. intercept_decay (which
+    // from the batch's summed loss derivatives. intercept_decay (which
     // slows the intercept on sparse data, as in the other solvers) scales
     // the intercept's gradient: a smaller step for sgd and momentum, while
     // the adaptive optimizers normalize it away as they do every coordinate's
     // scale.
-    void update_intercept(const Step& step, const ThreadTeam& team) {
-        stop_after_batch_ = team.stop_requested();
-        if (stop_after_batch_) return;
-        double derivative_sum = 0.0, loss_sum = 0.0;
-        for (std::int64_t k = 0; k < step.n_rows; ++k) {
-            derivative_sum += row_derivative_[static_cast<std::size_t>(k)];
-            loss_sum += row_loss_[static_cast<std::size_t>(k)];
-        }
-        epoch_loss_sum_ += loss_sum;
-        if (barzilai_borwein_on_) {
-            weighted_loss_sum_ = 0.0;  // (gd: the epoch's one batch)
-            for (std::int64_t k = 0; k < step.n_rows; ++k) weighted_loss_sum_ += row_weighted_loss_[static_cast<std::size_t>(k)];
-        }
+    void update_intercept(const Step& step, double derivative_sum) {
         const double before = intercept_;
         const double gradient =
             problem_.config.objective.intercept_decay * derivative_sum / static_cast<double>(step.n_rows);
@@ -603,6 +768,20 @@ class SynchronousSolver {
     std::vector<double> average_clock_;
 
     bool stop_after_batch_ = false;  // the team's stop request, sampled before the batch's last barrier
+    // across processes (sum_across_processes)
+    bool runs_started_ = false;
+    bool across_processes_ = false;
+    SumAcrossProcesses sum_across_processes_;  // the current run's
+    std::int64_t n_train_all_ = 0;             // training rows of every process (n_train_ when alone)
+    enum BatchFigure { kDerivativeSum, kLossSum, kRows, kStop, kBatchFigures };
+    std::vector<double> all_reduce_buffer_;  // gradient_, rows per feature (sparse), the batch figures
+    std::vector<double> rows_with_feature_;  // the global batch's rows containing each feature (sparse)
+    struct GlobalBatch {
+        std::int64_t first = 0;  // rows of the epoch before it, every process's
+        std::int64_t n_rows = 0;
+        double derivative_sum = 0.0;
+    } global_batch_;
+    std::int64_t global_rows_this_epoch_ = 0;
     // gd under learning_rate="auto": Barzilai-Borwein steps
     const bool barzilai_borwein_on_ = batching_ == Batching::full &&
                                       problem_.config.step.learning_rate == LearningRate::barzilai_borwein &&

@@ -17,6 +17,8 @@
 //                                      (weights, intercept, averages) into the caller's buffers
 // and may provide
 //   void start_epoch(const Epoch&);    thread 0, before the epoch's work (all threads wait)
+//   void start_run(const TrainHooks&); the calling thread, before a run's team starts (the
+//                                      hooks it keeps for the run, e.g. sum_across_processes)
 //   ThreadPlacement placement() const; where its threads run (default: packed_placement)
 //   int node_replicas() const;         model replicas it keeps, one per NUMA node (0: none)
 //   bool uses_row_order() const;       false: its epochs need no (shuffled) row order
@@ -32,6 +34,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 
 #include "hogwild/config.hpp"
 #include "hogwild/linear/penalty.hpp"
@@ -158,6 +161,10 @@ class EpochDriver {
     // rule, the callback, divergence or an interrupt may end the run sooner.
     TrainResult run(int max_epochs, const TrainHooks& hooks) {
         using Clock = std::chrono::steady_clock;
+        if constexpr (requires { solver_.start_run(hooks); })
+            solver_.start_run(hooks);
+        else if (hooks.sum_across_processes)
+            throw std::invalid_argument("this solver does not train across processes (sum_across_processes)");
         ThreadTeam team(placement(), config_.parallel.pin_threads, hooks.interrupted);
         team.report_progress(hooks.within_epoch, X_.n_rows);
         TrainResult result;
