@@ -102,6 +102,35 @@ def test_allreduce_is_minibatch_on_every_ranks_rows(case, ranks):
     assert result["bytes"] > 6 * 12 * 40 * 8  # (one all-reduce of the gradient per step at least)
 
 
+def test_allreduce_starts_ranks_that_start_apart_from_their_mean():
+    """warm_start after each rank fitted its own shard: the models differ
+    at the start; the allreduce fit ends with one model on every rank."""
+    status, _, result, output = run(2, "allreduce_warm")
+    assert status == 0, output
+    assert result["started_apart"] and result["same"] and result["n_iter"] == 3
+
+
+def test_allreduce_stops_every_rank_where_one_ranks_callback_stops():
+    status, _, result, output = run(2, "allreduce_callback_stop")
+    assert status == 0, output
+    assert result["n_iter"] == [2, 2] and result["same"]
+
+
+def test_allreduce_refuses_batches_smaller_than_the_ranks():
+    status, _, result, output = run(2, "allreduce_small_batch")
+    assert status == 0, output
+    assert result["error"].startswith('distributed fit refused: rank 0: ValueError: mode="allreduce" needs '
+                                      "batch_size >= the 2 ranks (each step takes the same share of every "
+                                      "rank's rows), got 1; rank 1:")
+
+
+def test_ctrl_c_on_one_rank_ends_an_allreduce_job_without_waiting_for_the_timeout():
+    status, seconds, result, output = run(2, "allreduce_interrupt", timeout=90)
+    assert status != 0 and result is None
+    assert "rank 1 of 2 failed (KeyboardInterrupt" in output
+    assert "did not answer" not in output and seconds < 30
+
+
 @pytest.mark.parametrize("ranks", [2, 3])
 def test_the_stopping_rule_runs_on_every_ranks_objective(ranks):
     status, _, result, output = run(ranks, "stopping")
@@ -279,6 +308,7 @@ def test_allreduce_on_one_rank_is_a_plain_minibatch_fit_bit_for_bit():
     (dict(elasticity=1.5), r"elasticity must be in \(0, 1/n_ranks\] = \(0, 1\] with 1 ranks, got 1.5"),
     (dict(timeout=0), "timeout must be > 0 seconds, got 0"),
     (dict(mode="easgd", overlap=True), 'overlap=True is for mode="local"'),
+    (dict(mode="allreduce", sync_every=2), 'mode="allreduce" combines at every step: sync_every must be 1, got 2'),
 ])
 def test_bad_arguments_are_refused(bad, message):
     from mpi4py import MPI

@@ -246,7 +246,7 @@ class ThreadAllReduce:
 
         self.barrier = threading.Barrier(n, timeout=30)
         self.buffers = [None] * n
-        self.calls = 0
+        self.calls = [0] * n
 
     def member(self, rank):
         def sum_in_place(values):
@@ -255,7 +255,7 @@ class ThreadAllReduce:
             total = np.sum(self.buffers, axis=0)
             self.barrier.wait()  # (every thread has read the buffers before the next call writes them)
             values[...] = total
-            self.calls += rank == 0
+            self.calls[rank] += 1
         return sum_in_place
 
 
@@ -286,7 +286,7 @@ def test_sessions_summing_their_steps_are_one_minibatch_session(sparse):
         thread.start()
     for thread in threads:
         thread.join()
-    assert reduce.calls == 1 + 4 * 7  # the rows per feature and rows once, then every step
+    assert reduce.calls == [1 + 4 * (7 + 1)] * 2  # the rows per feature and rows once, then every step and epoch end
     for r in range(2):
         for name in ("coef", "intercept", "average_coef", "average_intercept"):
             np.testing.assert_allclose(sessions[r][1][name], whole_buffers[name], rtol=1e-12, atol=1e-15)
@@ -321,3 +321,42 @@ def test_an_exception_of_the_sum_ends_the_run_and_propagates():
     with pytest.raises(TimeoutError, match="the other ranks did not answer"):
         session.run(sum_across_processes=failing)
     assert calls == [1, 12 + 4, 12 + 4]  # (dense: the rows once, then the gradient and 4 figures per step)
+
+
+def test_a_process_that_stops_stops_the_others_after_the_same_step():
+    """Process 0's run fails (its progress callback raises): its last
+    step's sum (mid-epoch) or the epoch end's vote tells process 1, which
+    stops at the same point with the finished epochs only, instead of
+    waiting in a sum that nobody answers."""
+    import threading
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(16000, 12))
+    y = np.where(X @ rng.normal(size=12) > 0, 1.0, -1.0)
+    estimator = hogwild.SGDClassifier(solver="minibatch", batch_size=40, n_threads=1, shuffle=False, max_iter=40,
+                                      learning_rate="constant", eta0=0.01, tol=None)
+    halves = [np.arange(16000).reshape(-1, 2, 20)[:, r, :].ravel() for r in range(2)]
+    sessions = [make_session(estimator, X[rows], y[rows])[0] for rows in halves]
+    reduce = ThreadAllReduce(2)
+    results = [None, None]
+
+    def stop(fraction):
+        if reduce.calls[0] > 2000:
+            raise RuntimeError("process 0 stops")
+
+    def train(rank):
+        try:
+            results[rank] = sessions[rank].run(sum_across_processes=reduce.member(rank),
+                                               progress_callback=stop if rank == 0 else None)
+        except RuntimeError as error:
+            results[rank] = error
+
+    threads = [threading.Thread(target=train, args=(r,)) for r in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert str(results[0]) == "process 0 stops"
+    assert reduce.calls[0] == reduce.calls[1]
+    assert 0 < results[1]["n_iter"] < 40
+    assert list(results[1]["history"]["updates"]) == [16000] * results[1]["n_iter"]  # (whole epochs only)

@@ -111,6 +111,10 @@ SumAcrossProcesses python_sum_across_processes(const py::object& sum) {
     const py::handle function = sum;  // the caller keeps it alive
     return [function](double* values, std::int64_t count) {
         py::gil_scoped_acquire gil;
+        // A Ctrl-C seen by the interrupt poll leaves its KeyboardInterrupt
+        // pending while the step still sums (to tell the other processes to
+        // stop): set aside during the call, restored after it.
+        py::error_scope pending;
         function(writable_view(values, count));
     };
 }

@@ -109,8 +109,8 @@ def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=No
         all-reduce per step sends ``n_features + 4`` float64 values (twice
         that on sparse data: the rows holding each feature).
     sync_every : int, default=1
-        Epochs between combinations (``"allreduce"``: between the stopping
-        rule's exchanges; the model is combined at every step).
+        Epochs between combinations (``"allreduce"``: 1, its ranks combine at
+        every step and exchange the stopping rule's figures every epoch).
     elasticity : float, default=None
         ``mode="easgd"``: the fraction of its distance to the center each
         rank's model moves per combination; at most ``1 / n_ranks`` (beyond,
@@ -150,7 +150,9 @@ def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=No
         others' (naming the ranks), for an unknown ``mode``, ``sync_every < 1``
         or an elasticity out of (0, 1 / n_ranks]; ``learning_rate="adaptive"``
         (its per-rank decisions would diverge); ``mode="allreduce"`` with a
-        solver other than ``"minibatch"`` or a device other than ``"cpu"``.
+        solver other than ``"minibatch"``, a device other than ``"cpu"``,
+        ``sync_every`` other than 1 or a ``batch_size`` below the number of
+        ranks (a step would leave some ranks without rows).
     TimeoutError
         A rank waited more than ``timeout`` seconds for the others (the job
         is then aborted).
@@ -193,6 +195,8 @@ class _Context:
                              f"got {elasticity!r}")
         if overlap and mode != "local":
             raise ValueError('overlap=True is for mode="local"')
+        if mode == "allreduce" and sync_every != 1:
+            raise ValueError(f'mode="allreduce" combines at every step: sync_every must be 1, got {sync_every!r}')
         if not float(timeout) > 0.0:
             raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
         self.comm = comm
@@ -224,6 +228,9 @@ class _Context:
             if self.mode == "allreduce" and (params.get("solver") != "minibatch" or params.get("device") != "cpu"):
                 raise ValueError('mode="allreduce" trains solver="minibatch" on device="cpu", got '
                                  f'solver={params.get("solver")!r}, device={params.get("device")!r}')
+            if self.mode == "allreduce" and params.get("batch_size", 0) < self.size:
+                raise ValueError(f'mode="allreduce" needs batch_size >= the {self.size} ranks (each step takes '
+                                 f'the same share of every rank\'s rows), got {params.get("batch_size")}')
             labels = np.unique(np.asarray(y)) if is_classifier(estimator) else None
             mine = {"problem": (int(X.shape[1]), type(estimator).__name__),
                     "params": {k: repr(v) for k, v in estimator.get_params().items() if k not in RANK_OWN},
@@ -276,8 +283,13 @@ class _Context:
         if self.mode == "easgd":
             self.centers[problem] = {name: self.allreduce(share * buffers[name]) for name in ELASTIC}
         rounds, done, pending = [], 0, None
-        # allreduce: the core sums every step's gradient over the ranks
-        step_sums = {"sum_across_processes": self._sum_in_place} if self.mode == "allreduce" else {}
+        # allreduce: the core sums every step's gradient over the ranks,
+        # which keeps identical models identical; models that start apart
+        # (warm_start on each rank's own fit) start from their mean
+        step_sums = {}
+        if self.mode == "allreduce":
+            step_sums = {"sum_across_processes": self._sum_in_place}
+            self._same_models(buffers, share)
         while True:
             runs = done < max_iter and not rule.stop
             if runs:
@@ -326,8 +338,10 @@ class _Context:
         """The blocking exchange after a round; returns whether to stop."""
         if self._record(result, self.allreduce(self._figures(result, share, rule.validating)), rule):
             return True
-        if self.mode != "allreduce":  # (its models are the same on every rank after each step)
+        if self.mode != "allreduce":
             self._combine(session, buffers, options, problem, share)
+        else:  # (the same on every rank after each step, where MPI's sums are: checked)
+            self._same_models(buffers, share)
         return False
 
     def _start_overlapped(self, result, buffers, share, validating):
@@ -367,6 +381,16 @@ class _Context:
         if self.mode == "local" and options["optimizer"] != "sgd":
             state = session.optimizer_state()
             session.set_optimizer_state({k: self.allreduce(share * v) for k, v in state.items()})
+
+    def _same_models(self, buffers, share):
+        """allreduce: the ranks' models, compared (two all-reduces of the
+        model, a maximum and a minimum); where they differ, every rank takes
+        their mean, weighted by the ranks' rows."""
+        values = np.concatenate([b.ravel() for b in buffers.values()])
+        if np.array_equal(self.allreduce(values, maximum=True), -self.allreduce(-values, maximum=True)):
+            return
+        for b in buffers.values():
+            b[...] = self.allreduce(share * b)
 
     def finish(self, buffers, problem):
         """easgd: the fitted iterate is the center."""

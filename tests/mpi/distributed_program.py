@@ -204,9 +204,61 @@ def allreduce(config):
         same_on_every_rank(model)
 
 
+def allreduce_warm():
+    """Each rank first fits its own shard; a warm-started allreduce fit
+    starts from the mean of those models and ends with one model."""
+    X, y = small_problem()
+    X_rank, y_rank = distributed.shard(X, y)
+    model = hogwild.SGDClassifier(solver="minibatch", batch_size=32, max_iter=3, tol=None, n_threads=1,
+                                  learning_rate="constant", eta0=0.1, random_state=comm.rank)
+    model.fit(X_rank, y_rank)
+    own = comm.gather(model.coef_.copy(), root=0)
+    distributed.fit(model.set_params(warm_start=True), X_rank, y_rank, mode="allreduce")
+    report(started_apart=bool(comm.rank != 0 or not np.array_equal(own[0], own[1])),
+           same=bool(same_on_every_rank(model)), n_iter=int(model.n_iter_))
+
+
+def allreduce_callback_stop():
+    """A callback on rank 1 stops training after epoch 2: every rank stops there."""
+    X, y = small_problem()
+    X_rank, y_rank = distributed.shard(X, y)
+    model = hogwild.SGDClassifier(solver="minibatch", batch_size=32, max_iter=10, tol=None, n_threads=2,
+                                  random_state=0)
+    distributed.fit(model, X_rank, y_rank, mode="allreduce", timeout=20,
+                    callbacks=[lambda record: not (comm.rank == 1 and record["epoch"] == 2)])
+    report(n_iter=comm.gather(int(model.n_iter_), root=0), same=bool(same_on_every_rank(model)))
+
+
+def allreduce_interrupt():
+    """Ctrl-C (SIGINT) reaches rank 1 while the ranks train: the job ends,
+    without waiting for the timeout."""
+    X, y = small_problem(n=200000)
+    X_rank, y_rank = distributed.shard(X, y)
+    model = hogwild.SGDClassifier(solver="minibatch", batch_size=64, max_iter=10_000, tol=None, n_threads=1)
+
+    def interrupt(record):
+        if comm.rank == 1 and record["epoch"] == 1:
+            signal.setitimer(signal.ITIMER_REAL, 0.3)  # SIGALRM, turned into SIGINT below, mid-epoch
+
+    signal.signal(signal.SIGALRM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
+    distributed.fit(model, X_rank, y_rank, mode="allreduce", timeout=60, callbacks=[interrupt])
+    report(finished=True)
+
+
+def allreduce_small_batch():
+    X, y = small_problem()
+    try:
+        distributed.fit(hogwild.SGDClassifier(solver="minibatch", batch_size=1, n_threads=1), X, y,
+                        mode="allreduce")
+    except ValueError as error:
+        report(error=str(error))
+
+
 if __name__ == "__main__":
     started = time.monotonic()
     {"a9a": a9a, "stopping": stopping, "missing_class": missing_class, "features_differ": features_differ,
      "params_differ": params_differ, "failure": failure, "killed": killed, "hang": hang,
      "sharded_reader": sharded_reader, "allreduce": allreduce,
+     "allreduce_warm": allreduce_warm, "allreduce_callback_stop": allreduce_callback_stop,
+     "allreduce_interrupt": allreduce_interrupt, "allreduce_small_batch": allreduce_small_batch,
      "regression": regression}[sys.argv[1]](*sys.argv[2:])

@@ -192,7 +192,8 @@ struct TrainHooks {
     EpochCallback after_epoch;   // may be empty
     ProgressHook within_epoch;   // may be empty
     // may be empty; set: synchronous data-parallel training over processes
-    // (the minibatch solver sums every step's gradient over them)
+    // (the minibatch solver sums every step's gradient over them, and every
+    // epoch ends with a vote: one process that stops stops them all)
     SumAcrossProcesses sum_across_processes;
 };
 

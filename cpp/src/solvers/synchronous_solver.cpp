@@ -117,9 +117,9 @@ class SynchronousSolver {
         if (runs_started_ && across != across_processes_)
             throw std::invalid_argument("a session trains across processes (sum_across_processes) in all of its "
                                         "runs or in none");
-        runs_started_ = true;
         sum_across_processes_ = hooks.sum_across_processes;
         if (across && !across_processes_) join_processes();
+        runs_started_ = true;
     }
 
     void start_epoch(const Epoch& epoch) {
@@ -601,8 +601,10 @@ class SynchronousSolver {
     // batch (gradient, rows per feature, derivative and loss sums, rows, a
     // stop request) replaced by every process's, in one all-reduce.
     // Processes stop together after a batch that any of them asked to stop
-    // (a Ctrl-C, a failure), and then none takes its step.
-    void sum_batch_across_processes(const Step& step, const ThreadTeam& team) {
+    // (a Ctrl-C, a failure), and then none takes its step: a process that
+    // did not ask stops its team too, so that its run ends as interrupted,
+    // the epoch unfinished, as the one that asked.
+    void sum_batch_across_processes(const Step& step, ThreadTeam& team) {
         stop_after_batch_ = true;  // (unless the sum completes: a throwing hook ends the run)
         const auto n_features = static_cast<std::size_t>(problem_.n_features);
         double* sums = all_reduce_buffer_.data();
@@ -616,20 +618,21 @@ class SynchronousSolver {
         figures[kLossSum] = rows.loss_sum;
         figures[kRows] = static_cast<double>(step.n_rows);
         figures[kStop] = stopping ? 1.0 : 0.0;
+        // (zeroed before the sum, which may throw: the sums come back below)
+        std::fill(gradient_.begin(), gradient_.end(), 0.0);
+        if constexpr (!kDense) std::fill(batch_count_.begin(), batch_count_.end(), 0);
 
         sum_across_processes_(sums, static_cast<std::int64_t>(all_reduce_buffer_.size()));
 
         std::copy(sums, sums + n_features, gradient_.begin());
-        if constexpr (!kDense) {
-            std::copy(sums + n_features, sums + 2 * n_features, rows_with_feature_.begin());
-            std::fill(batch_count_.begin(), batch_count_.end(), 0);
-        }
+        if constexpr (!kDense) std::copy(sums + n_features, sums + 2 * n_features, rows_with_feature_.begin());
         global_batch_.first = global_rows_this_epoch_;
         global_batch_.n_rows = std::llround(figures[kRows]);
         global_batch_.derivative_sum = figures[kDerivativeSum];
         global_rows_this_epoch_ += global_batch_.n_rows;
         epoch_loss_sum_ += figures[kLossSum];
         stop_after_batch_ = figures[kStop] > 0.0;
+        if (stop_after_batch_ && !stopping) team.request_stop();
         // (no process holds rows of this step when shards are smaller than
         // the epoch's steps: nothing to take)
         if (stop_after_batch_ || global_batch_.n_rows == 0) std::fill(gradient_.begin(), gradient_.end(), 0.0);

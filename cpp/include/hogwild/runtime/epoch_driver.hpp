@@ -199,6 +199,7 @@ class EpochDriver {
                         team.guarded([&] { stop = end_of_epoch(result, epoch, hooks, started); });
                         stop = stop || team.failed();
                     }
+                    if (hooks.sum_across_processes) stop = stops_anywhere(stop, hooks, team);
                 }
 #pragma omp barrier
                 if (stop) break;
@@ -222,6 +223,21 @@ class EpochDriver {
     }
 
   private:
+    // Across processes, every epoch ends with a vote: one process that
+    // stops (interrupted, its callback, its stopping rule) stops them all
+    // after the same epoch, rather than leave the others waiting in the
+    // next epoch's sums. A failed vote stops this one.
+    static bool stops_anywhere(bool stop, const TrainHooks& hooks, ThreadTeam& team) {
+        if (team.failed()) return true;  // (a failed sum: this process raises, the others' sums time out)
+        double stopping = stop ? 1.0 : 0.0;
+        bool voted = false;
+        team.guarded([&] {
+            hooks.sum_across_processes(&stopping, 1);
+            voted = true;
+        });
+        return !voted || stopping > 0.0;
+    }
+
     // Where the threads run: the solver's own placement (one that keeps a
     // replica per node spreads its threads over the nodes), else packed.
     ThreadPlacement placement() const {
