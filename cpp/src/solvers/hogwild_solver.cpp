@@ -30,7 +30,6 @@
 #include <numeric>
 #include <type_traits>
 #include <vector>
-#include <cstdlib>
 
 #include "hogwild/math/update_rule.hpp"
 #include "hogwild/runtime/optimizer.hpp"
@@ -432,9 +431,8 @@ class HogwildSolver {
                                      std::max<std::int64_t>(1, problem_.X.n_rows));
         const double nnz_per_row =
             problem_.X.n_rows > 0 ? static_cast<double>(problem_.X.nnz()) / problem_.X.n_rows : 1.0;
-        const double ratio_ = std::getenv("HW_RATIO") ? std::atof(std::getenv("HW_RATIO")) : kRefreshWorkRatio;  // EXPERIMENT
         refresh_every_ =
-            std::clamp<std::int64_t>(static_cast<std::int64_t>(ratio_ * n_hot / std::max(1.0, nnz_per_row)),
+            std::clamp<std::int64_t>(static_cast<std::int64_t>(kRefreshWorkRatio * n_hot / std::max(1.0, nnz_per_row)),
                                      sync_every_, std::max<std::int64_t>(sync_every_, problem_.X.n_rows));
 
         // For the merge weights (see merge_slots), per slot and tier interval:
