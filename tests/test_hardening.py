@@ -85,3 +85,85 @@ def test_a_second_fit_of_one_estimator_from_another_thread_is_refused():
     reference = hogwild.SGDClassifier(max_iter=3, tol=None, n_threads=1, random_state=0).fit(X, y)
     np.testing.assert_array_equal(model.coef_, reference.coef_)
     model.fit(X, y)  # free again once the first is done
+
+
+# ---------------------------------------------------------------- after the second attack (issue 14)
+
+
+def float_index_matrix(fill):
+    X = sp.csr_matrix(np.random.RandomState(0).rand(60, 6))
+    X.indices = X.indices.astype(np.float64)
+    X.indices[7] = fill
+    return X
+
+
+@pytest.mark.parametrize("fill", [np.nan, 5.5, 2.0])
+@pytest.mark.parametrize("solver", ["hogwild", "sequential", "minibatch", "buckwild"])
+def test_csr_indices_that_are_not_integers_are_refused_everywhere(fill, solver):
+    """Float indices holding NaN compared False with every bound and became
+    INT_MIN: a segmentation fault; 5.5 was silently read as column 5."""
+    X, y = float_index_matrix(fill), np.arange(60) % 2
+    message = "X.indices must hold integers, got dtype float64"
+    with pytest.raises(TypeError, match=message):
+        hogwild.SGDClassifier(solver=solver, max_iter=2, tol=None).fit(X, y)
+    with pytest.raises(TypeError, match=message):
+        hogwild.SGDRegressor(solver=solver, max_iter=2, tol=None).partial_fit(X, y.astype(float))
+    fitted = hogwild.SGDClassifier(solver=solver, max_iter=2, tol=None).fit(np.random.RandomState(1).rand(60, 6), y)
+    for method in ("predict", "decision_function"):
+        with pytest.raises(TypeError, match=message):
+            getattr(fitted, method)(X)
+
+
+def test_weights_beyond_float32_are_an_overflow_error_not_an_infinite_model():
+    """Training runs in float64; the model takes X's float32, where weights
+    above 3.4e38 became inf with no error."""
+    from hogwild.datasets import load_a9a
+
+    X, y, _, _ = load_a9a()
+    X, y = X[:3000], y[:3000]
+    assert X.dtype == np.float32
+    model = hogwild.SGDClassifier(solver="sequential", loss="perceptron", learning_rate="constant", eta0=1e40,
+                                  alpha=0, max_iter=5, tol=None)
+    with pytest.raises(ValueError, match=r"Floating-point under-/overflow occurred at epoch #\d+.*exceed the "
+                                         r"range of float32"):
+        model.fit(X, y)
+    # (float64 X keeps those weights, finite)
+    model.fit(X.astype(np.float64), y)
+    assert np.all(np.isfinite(model.coef_))
+
+
+@pytest.mark.parametrize("solver", ["hogwild", "sequential", "local", "async", "buckwild", "minibatch", "gd"])
+@pytest.mark.parametrize("argument", ["coef_init", "intercept_init"])
+def test_a_warm_start_with_nan_or_infinity_is_refused(solver, argument):
+    """buckwild's fixed point turned a NaN coef_init into 0 and an infinite
+    one into 3e38, and trained on."""
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=40)
+    bad = {"coef_init": np.array([0.0, np.nan, 0.0]), "intercept_init": np.array([np.inf])}[argument]
+    with pytest.raises(ValueError, match=f"{argument} contains NaN or infinity"):
+        hogwild.SGDRegressor(solver=solver, max_iter=2, tol=None).fit(X, y, **{argument: bad})
+    with pytest.raises(ValueError, match=f"{argument} contains NaN or infinity"):
+        hogwild.SGDClassifier(solver=solver, max_iter=2, tol=None).fit(X, y > 0, **{argument: bad})
+
+
+@pytest.mark.parametrize("name, value", [
+    ("max_iter", 2**31), ("n_iter_no_change", 2**31), ("step_epochs", 2**31), ("max_staleness", 2**31),
+    ("n_threads", 2**31), ("batch_size", 2**63), ("sync_every", 2**63), ("shuffle_block_size", 2**63),
+    ("shuffle_buffer_blocks", 2**63), ("hot_features", 2**63), ("node_sync_every", 2**63), ("average", 2**63),
+])
+def test_counts_beyond_the_cores_integers_are_refused_by_name(name, value):
+    """They passed scikit-learn's checks and failed in pybind11's conversion
+    (RuntimeError: Unable to cast Python instance...)."""
+    X, y = np.random.RandomState(0).rand(30, 3), np.arange(30) % 2
+    with pytest.raises(ValueError, match=f"The '{name}' parameter of SGDClassifier must be"):
+        hogwild.SGDClassifier(**{name: value}).fit(X, y)
+
+
+def test_an_index_beyond_what_a_sparse_matrix_holds_is_a_value_error(tmp_path):
+    from hogwild.datasets import load_svmlight
+
+    path = tmp_path / "huge.svm"
+    path.write_text("1 9223372036854775807:1\n")
+    with pytest.raises(ValueError, match="huge.svm: feature index 9223372036854775807 needs 9223372036854775808 "
+                                         "columns, more than a sparse matrix can hold"):
+        load_svmlight(path, zero_based=True)

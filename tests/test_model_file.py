@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import pickle
 import zipfile
 
@@ -331,3 +332,92 @@ def test_hostile_model_files_are_refused_with_a_value_error_naming_them(problem)
         with pytest.raises(ValueError, match=message) as raised:
             hogwild.load(file)
         assert str(raised.value).startswith(f"{what}.hwm: "), what
+
+
+def forged(path, arrays=None, attributes=None):
+    """Rewrite a model file with changed arrays and attributes and their
+    checksums recomputed: a file edited on purpose, which the checksums
+    alone do not catch."""
+    from hogwild._model_file import _digest
+
+    def change(entries, metadata):
+        for array_name, value in (arrays or {}).items():
+            value = np.asarray(value)
+            entries[array_name] = value
+            metadata["arrays"][array_name] = {"dtype": value.dtype.str, "shape": list(value.shape),
+                                              "sha256": _digest(value)}
+        metadata["attributes"].update(attributes or {})
+    rewrite(path, change)
+
+
+# (arrays from the saved model m, attributes, message)
+EDITED_MODELS = [
+    (lambda m: dict(coef_=np.full_like(m.coef_, np.nan)), {}, "coef_ holds NaN or infinity"),
+    (lambda m: dict(intercept_=np.array([np.inf])), {}, "intercept_ holds NaN or infinity"),
+    (lambda m: dict(intercept_=np.zeros(5)), {}, r"intercept_ must be a float array of shape \(1,\)"),
+    (lambda m: dict(coef_=m.coef_.astype(complex)), {}, "coef_ does not match n_features_in_"),
+    (lambda m: dict(coef_=m.coef_.ravel()), {}, r"coef_ has shape \(300,\), expected \(1, 300\) for 2 classes"),
+    (lambda m: dict(classes_=np.array([1])), {}, "classes_ must be a 1-D array of at least 2 classes"),
+    (lambda m: dict(classes_=np.array([0, 1, 2])), {}, r"coef_ has shape \(1, 300\), expected \(3, 300\)"),
+    (lambda m: dict(_expanded_class_weight=np.array([1.0, np.nan])), {}, "the class weights do not match classes_"),
+    (lambda m: {}, dict(t_="x"), "t_ must be a finite number >= 1"),
+    (lambda m: {}, dict(n_iter_=[1]), "n_iter_ must be a non-negative integer"),
+    (lambda m: {}, dict(eta0_="x"), "eta0_ must be a finite number"),
+    (lambda m: dict(classes_=np.array([0.0, np.nan])), {}, "classes_ must hold distinct labels"),
+    (lambda m: dict(classes_=np.array([1, 1])), {}, "classes_ must hold distinct labels"),
+    (lambda m: {}, dict(n_features_in_=300.0), "n_features_in_ must be an integer"),
+]
+
+
+@pytest.mark.parametrize("arrays, attributes, message", EDITED_MODELS)
+def test_a_model_file_edited_with_its_checksums_is_checked_for_consistency(saved, arrays, attributes, message):
+    """Issue 14: arrays that disagree with one another, non-finite weights
+    and wrong-typed attributes loaded, and failed later (IndexError in
+    predict) or predicted NaN."""
+    forged(saved, arrays(hogwild.load(saved)), attributes)
+    with pytest.raises(ValueError, match=message) as raised:
+        hogwild.load(saved)
+    assert str(raised.value).startswith(f"{saved}: ")
+
+
+def test_a_model_file_still_loads_after_a_forged_rewrite_that_changes_nothing(saved, problem):
+    """(the forging helper itself keeps a valid file valid)"""
+    X, _ = problem
+    original = hogwild.load(saved)
+    forged(saved, {"coef_": original.coef_})
+    np.testing.assert_array_equal(hogwild.load(saved).predict(X), original.predict(X))
+
+
+def test_a_matrix_factorization_file_with_nan_factors_or_repeated_ids_is_refused(tmp_path):
+    rng = np.random.RandomState(0)
+    users, items = rng.randint(0, 30, 600), rng.randint(0, 20, 600)
+    pairs = np.unique(np.stack([users, items], axis=1), axis=0)
+    model = hogwild.MatrixFactorization(n_factors=4, max_iter=2).fit(pairs, rng.uniform(1, 5, len(pairs)))
+    path = tmp_path / "mf.hwm"
+    for arrays, message in ((dict(user_factors_=np.full_like(model.user_factors_, np.nan)), "do not agree"),
+                            (dict(user_ids_=np.zeros_like(model.user_ids_)), "do not agree")):
+        model.save(path)
+        forged(path, arrays)
+        with pytest.raises(ValueError, match=message):
+            hogwild.load(path)
+
+
+def test_a_special_file_is_refused_without_blocking(tmp_path):
+    """A FIFO blocked the loader forever (and /dev/zero read until memory ran out)."""
+    fifo = tmp_path / "model.hwm"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="not a regular file"):
+        hogwild.load(fifo)
+    if os.path.exists("/dev/zero"):
+        with pytest.raises(ValueError, match="/dev/zero: not a regular file"):
+            hogwild.load("/dev/zero")
+
+
+def test_metadata_of_many_small_values_is_refused_before_it_is_parsed(problem):
+    """A 260 KB file of `{},` history records took 6.3 GB as Python objects."""
+    X, y = problem
+    members = saved_members(hogwild.SGDClassifier(max_iter=2, tol=None, n_threads=1).fit(X, y))
+    bomb = rezip(with_metadata(members, lambda m: m.update(history=[{}] * 3_000_000)), zipfile.ZIP_DEFLATED)
+    bomb.name = "bomb.hwm"
+    with pytest.raises(ValueError, match="bomb.hwm: the model file's metadata holds more values"):
+        hogwild.load(bomb)

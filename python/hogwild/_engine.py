@@ -128,7 +128,16 @@ class _HogwildTraining:
             value = getattr(self, name, None)
             if isinstance(value, np.ndarray) and value.dtype != dtype:
                 if id(value) not in converted:
-                    converted[id(value)] = np.ascontiguousarray(value, dtype=dtype)
+                    with np.errstate(over="ignore"):
+                        converted[id(value)] = np.ascontiguousarray(value, dtype=dtype)
+                    # weights beyond float32's range (3.4e38) become infinite:
+                    # an overflow as the core's, never a non-finite model
+                    if np.all(np.isfinite(value)) and not np.all(np.isfinite(converted[id(value)])):
+                        raise ValueError(
+                            "Floating-point under-/overflow occurred at epoch #%d. Scaling input "
+                            "data with StandardScaler or MinMaxScaler might help (the weights "
+                            "exceed the range of %s, the dtype of X)."
+                            % (getattr(self, "n_iter_", 0), np.dtype(dtype).name))
                 setattr(self, name, converted[id(value)])
 
     def _get_learning_rate_type(self, learning_rate):

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import stat
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -71,8 +72,11 @@ def save_model(estimator, file):
 def load_model(file):
     """Read a model file written by ``save``; returns the fitted estimator."""
     name = _describe(file)
-    if not hasattr(file, "read") and not os.path.exists(file):
-        raise FileNotFoundError(f"No such model file: '{name}'")
+    if not hasattr(file, "read"):
+        if not os.path.exists(file):
+            raise FileNotFoundError(f"No such model file: '{name}'")
+        if not stat.S_ISREG(os.stat(file).st_mode):  # (a FIFO would block, /dev/zero never end)
+            raise ValueError(f"{name}: not a regular file")
     try:
         entries = _read_entries(file, name)
     except ValueError as error:
@@ -86,7 +90,9 @@ def load_model(file):
     metadata = entries["metadata"]
     try:
         return _estimator_from(entries, metadata, name)
-    except (TypeError, KeyError, AttributeError, IndexError) as error:  # metadata of the wrong shape
+    except (TypeError, KeyError, AttributeError, IndexError, ValueError) as error:  # metadata of the wrong shape
+        if isinstance(error, ValueError) and str(error).startswith(f"{name}: "):
+            raise  # (ours, naming the file already)
         raise ValueError(f"{name}: the model file's metadata is malformed ({type(error).__name__}: {error})") \
             from None
 
@@ -133,9 +139,68 @@ def _estimator_from(entries, metadata, name):
     estimator.history_ = history
     if isinstance(estimator, MatrixFactorization):
         _check_factor_model(estimator, name)
-    elif not hasattr(estimator, "coef_") or estimator.coef_.shape[-1] != getattr(estimator, "n_features_in_", None):
-        raise ValueError(f"{name}: coef_ does not match n_features_in_")
+    else:
+        _check_linear_model(estimator, name)
     return estimator
+
+
+def _check_linear_model(model, name):
+    """The arrays and attributes of a linear model agree with one another
+    and hold finite numbers (the checksums guard against accidents, not
+    against a file edited with its checksums recomputed)."""
+    from sklearn.base import is_classifier
+
+    def refuse(problem):
+        raise ValueError(f"{name}: {problem}")
+
+    coef = getattr(model, "coef_", None)
+    n_features = getattr(model, "n_features_in_", None)
+    if isinstance(n_features, bool) or not isinstance(n_features, int):
+        refuse(f"n_features_in_ must be an integer, got {n_features!r}")
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None and names.shape != (n_features,):
+        refuse("feature_names_in_ does not match n_features_in_")
+    if not isinstance(coef, np.ndarray) or coef.dtype.kind != "f" or coef.shape[-1:] != (n_features,):
+        refuse("coef_ does not match n_features_in_")
+    intercept = getattr(model, "intercept_", None)
+    if is_classifier(model):
+        classes = getattr(model, "classes_", None)
+        if not isinstance(classes, np.ndarray) or classes.ndim != 1 or len(classes) < 2:
+            refuse("classes_ must be a 1-D array of at least 2 classes")
+        if (classes.dtype.kind == "f" and not np.all(np.isfinite(classes))) or len(np.unique(classes)) != len(classes):
+            refuse("classes_ must hold distinct labels")
+        rows = 1 if len(classes) == 2 else len(classes)
+        if coef.shape != (rows, n_features):
+            refuse(f"coef_ has shape {coef.shape}, expected {(rows, n_features)} for {len(classes)} classes")
+        weights = getattr(model, "_expanded_class_weight", None)
+        if weights is not None and (weights.dtype.kind != "f" or weights.shape != (len(classes),)
+                                    or not np.all(np.isfinite(weights))):
+            refuse("the class weights do not match classes_")
+    else:
+        rows = 1
+        if coef.ndim != 1:
+            refuse(f"coef_ has shape {coef.shape}, expected ({n_features},)")
+    if not isinstance(intercept, np.ndarray) or intercept.dtype.kind != "f" or intercept.shape != (rows,):
+        refuse(f"intercept_ must be a float array of shape ({rows},)")
+    for attribute, like in (("_standard_coef", coef), ("_average_coef", coef),
+                            ("_standard_intercept", intercept), ("_average_intercept", intercept)):
+        value = getattr(model, attribute, None)
+        if value is not None and (not isinstance(value, np.ndarray) or value.dtype.kind != "f"
+                                  or value.size != like.size):
+            refuse(f"{attribute} does not match {'coef_' if like is coef else 'intercept_'}")
+    for attribute in ("coef_", "intercept_", "_standard_coef", "_average_coef", "_standard_intercept",
+                      "_average_intercept"):
+        value = getattr(model, attribute, None)
+        if value is not None and not np.all(np.isfinite(value)):
+            refuse(f"{attribute} holds NaN or infinity")
+    t, n_iter = getattr(model, "t_", 1.0), getattr(model, "n_iter_", 0)
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not np.isfinite(t) or t < 1.0:
+        refuse(f"t_ must be a finite number >= 1, got {t!r}")
+    if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 0:
+        refuse(f"n_iter_ must be a non-negative integer, got {n_iter!r}")
+    eta0, rate = getattr(model, "eta0_", 0.0), getattr(model, "learning_rate_", "")
+    if isinstance(eta0, bool) or not isinstance(eta0, (int, float)) or not np.isfinite(eta0) or not isinstance(rate, str):
+        refuse("eta0_ must be a finite number and learning_rate_ a name")
 
 
 def _check_factor_model(model, name):
@@ -155,7 +220,11 @@ def _check_factor_model(model, name):
             and model._seen_items.dtype == np.int32 and model._seen_indptr[-1] == len(model._seen_items)
             and np.all(np.diff(model._seen_indptr) >= 0) and model._seen_indptr[0] == 0
             and (len(model._seen_items) == 0 or (model._seen_items.min() >= 0 and model._seen_items.max() < n_items))
-            and isinstance(model.global_mean_, float)
+            and isinstance(model.global_mean_, float) and np.isfinite(model.global_mean_)
+            and all(np.all(np.isfinite(getattr(model, attribute))) for attribute in (
+                "user_factors_", "item_factors_", "user_bias_", "item_bias_", "_user_gradient_sum",
+                "_item_gradient_sum"))
+            and len(np.unique(model.user_ids_)) == n_users and len(np.unique(model.item_ids_)) == n_items
         )
     except AttributeError as error:
         raise ValueError(f"{name}: the factor model is incomplete ({error})") from None
@@ -163,9 +232,13 @@ def _check_factor_model(model, name):
         raise ValueError(f"{name}: the factor model's arrays do not agree with one another")
 
 
-# The largest metadata a model file may hold (history included), and the
-# room a .npy member's header may take besides the array's bytes.
-MAX_METADATA_BYTES = 256 * 2**20
+# The largest metadata a model file may hold (history included: a record
+# an epoch, ~150 bytes), the most JSON values it may hold (parsed, each
+# takes ~50-100 bytes of memory: `{},` records of 3 bytes each made 256 MB
+# of metadata take 6 GB), and the room a .npy member's header may take
+# besides the array's bytes.
+MAX_METADATA_BYTES = 64 * 2**20
+MAX_METADATA_VALUES = 2_000_000
 NPY_HEADER_ROOM = 2**16
 
 
@@ -238,8 +311,12 @@ def _fitted_arrays(estimator):
 def _read_metadata(entries, name):
     if "metadata" not in entries:
         raise ValueError(f"{name}: not a hogwild model file (no metadata)")
+    raw = entries["metadata"].tobytes()
+    # (values separated by commas, objects and arrays: counted before parsing)
+    if raw.count(b",") + raw.count(b"{") + raw.count(b"[") > MAX_METADATA_VALUES:
+        raise ValueError(f"{name}: the model file's metadata holds more values than a model file's does")
     try:
-        metadata = json.loads(entries["metadata"].tobytes().decode("utf-8"))
+        metadata = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ValueError(f"{name}: the model file's metadata is not valid JSON (file altered or corrupted)") from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:

@@ -19,6 +19,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import _core
 
+# the core's integer types: a count beyond them is refused by name
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 
 
@@ -77,7 +81,7 @@ PARAMETERS = (
         ``gd`` do not support ``learning_rate="pa1"``/``"pa2"``.""",
     ),
     Parameter(
-        "n_threads", None, [Interval(Integral, 1, None, closed="left"), None],
+        "n_threads", None, [Interval(Integral, 1, INT32_MAX, closed="both"), None],
         'int',
         """\
         Threads of every solver but ``"sequential"``; None uses every CPU
@@ -99,7 +103,7 @@ PARAMETERS = (
         compare-and-swap updates, or one lock around each row (a baseline).""", core=str,
     ),
     Parameter(
-        "hot_features", "auto", [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
+        "hot_features", "auto", [StrOptions({"auto"}), Interval(Integral, 0, INT64_MAX, closed="both")],
         '"auto" or int',
         """\
         How many of the most frequent features each Hogwild! thread keeps in
@@ -109,7 +113,7 @@ PARAMETERS = (
         (textbook Hogwild!, every write goes to the shared weights).""", core=_auto_or_int,
     ),
     Parameter(
-        "sync_every", "auto", [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "sync_every", "auto", [StrOptions({"auto"}), Interval(Integral, 1, INT64_MAX, closed="both")],
         '"auto" or int',
         """\
         ``"hogwild"``: rows between merges of the replicas' frequent features
@@ -119,7 +123,7 @@ PARAMETERS = (
         256).""", core=_auto_or_int,
     ),
     Parameter(
-        "shuffle_block_size", "auto", [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "shuffle_block_size", "auto", [StrOptions({"auto"}), Interval(Integral, 1, INT64_MAX, closed="both")],
         '"auto" or int',
         """\
         With ``shuffle=True``, shuffle blocks of this many consecutive rows
@@ -132,7 +136,7 @@ PARAMETERS = (
         order, for exact parity) and with ``shuffle=False`` (data order).""",  # (passed to the core by the engine's _row_order)
     ),
     Parameter(
-        "shuffle_buffer_blocks", "auto", [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "shuffle_buffer_blocks", "auto", [StrOptions({"auto"}), Interval(Integral, 1, INT64_MAX, closed="both")],
         '"auto" or int',
         """\
         With blocks (``shuffle_block_size > 1``), interleave the rows of
@@ -182,7 +186,7 @@ PARAMETERS = (
         thread ran.""", core=str,
     ),
     Parameter(
-        "node_sync_every", "auto", [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "node_sync_every", "auto", [StrOptions({"auto"}), Interval(Integral, 1, INT64_MAX, closed="both")],
         '"auto" or int',
         """\
         With node replicas (``numa``): rows a node trains between two merges
@@ -224,7 +228,7 @@ PARAMETERS = (
         and ``"step"`` (``eta0 * gamma**(epoch // step_epochs)``).""", core=float,
     ),
     Parameter(
-        "step_epochs", 10, [Interval(Integral, 1, None, closed="left")],
+        "step_epochs", 10, [Interval(Integral, 1, INT32_MAX, closed="both")],
         'int',
         """\
         Epochs between the decays of ``learning_rate="step"``.""", core=int,
@@ -273,7 +277,7 @@ PARAMETERS = (
         RMSprop, Adam) so that steps stay finite.""", core=float,
     ),
     Parameter(
-        "batch_size", 256, [Interval(Integral, 1, None, closed="left")],
+        "batch_size", 256, [Interval(Integral, 1, INT64_MAX, closed="both")],
         'int >= 1',
         """\
         Rows per step of ``solver="minibatch"`` and ``"async"`` (the last
@@ -288,7 +292,7 @@ PARAMETERS = (
         replica moves at each synchronization.""", core=float,
     ),
     Parameter(
-        "max_staleness", 8, [Interval(Integral, 0, None, closed="left")],
+        "max_staleness", 8, [Interval(Integral, 0, INT32_MAX, closed="both")],
         'int >= 0',
         """\
         ``solver="async"``: updates a gradient's snapshot may lag behind the

@@ -9,18 +9,21 @@ averaging, warnings) mirrors scikit-learn 1.9 line for line, so that with
 """
 
 
+from numbers import Integral
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn import linear_model as _sk
 from sklearn.utils import check_random_state, compute_class_weight
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import _check_partial_fit_first_call
 from sklearn.utils.validation import _check_sample_weight
 
 from ._class_parallel import train_classes_in_parallel
 from ._engine import EPOCH_LEARNING_RATES, MAX_INT, SOLVERS, _HogwildTraining, refuse_malformed_csr  # noqa: F401
-from ._parameters import OPTIMIZERS, numpydoc, parameter_constraints, with_parameters  # noqa: F401
-from ._validation import check_training_data
+from ._parameters import (  # noqa: F401
+    INT32_MAX, INT64_MAX, OPTIMIZERS, numpydoc, parameter_constraints, with_parameters)
+from ._validation import check_initial_parameters, check_training_data
 
 # scikit-learn's constraints for the parameters it lacks (one table, in
 # _parameters.py), and its learning_rate extended by the epoch-wise rates
@@ -28,6 +31,11 @@ _HOGWILD_PARAMETERS = {
     **parameter_constraints(),
     "learning_rate": [StrOptions({"auto", "constant", "optimal", "invscaling", "adaptive", "pa1", "pa2"}
                                  | EPOCH_LEARNING_RATES)],
+    # scikit-learn's counts, bounded by the core's integer types (beyond, a
+    # pybind11 RuntimeError instead of scikit-learn's error naming them)
+    "max_iter": [Interval(Integral, 1, INT32_MAX, closed="both")],
+    "n_iter_no_change": [Interval(Integral, 1, INT32_MAX, closed="both")],
+    "average": [Interval(Integral, 0, INT64_MAX, closed="both"), "boolean"],
 }
 
 
@@ -133,6 +141,7 @@ feature_names_in_, loss_function_
 
     def _partial_fit(self, X, y, alpha, loss, learning_rate, max_iter, classes,
                      sample_weight, coef_init, intercept_init):
+        check_initial_parameters(coef_init, intercept_init)
         first_call = not hasattr(self, "classes_")
         self._auto_step_memo = None  # (learning_rate="auto": the rule once per call, see _step_choice)
         if not hasattr(self, "history_"):
@@ -315,6 +324,7 @@ early_stopping, validation_fraction, n_iter_no_change, warm_start, average
 
     def _partial_fit(self, X, y, alpha, loss, learning_rate, max_iter, sample_weight,
                      coef_init, intercept_init):
+        check_initial_parameters(coef_init, intercept_init)
         first_call = getattr(self, "coef_", None) is None
         self._auto_step_memo = None  # (learning_rate="auto": the rule once per call, see _step_choice)
         if not hasattr(self, "history_"):

@@ -142,8 +142,7 @@ def mean_curvature_bound(X, seed=0):
     n = X.shape[0]
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(n, size=SAMPLE_ROWS, replace=False)) if n > SAMPLE_ROWS else np.arange(n)
-    sample = X[rows]
-    sample = sample.tocsr() if sp.issparse(sample) else sp.csr_matrix(sample)
+    sample = _csr_rows(X, rows) if sp.issparse(X) else sp.csr_matrix(X[rows])
     v = rng.normal(size=X.shape[1]).astype(sample.dtype)
     value = 0.0
     with np.errstate(over="ignore", invalid="ignore"):
@@ -154,6 +153,17 @@ def mean_curvature_bound(X, seed=0):
                 return value
             v = u / u.dtype.type(value)
     return value / sample.shape[0]
+
+
+def _csr_rows(X, rows):
+    """Rows of a CSR X as a new CSR matrix, gathered from its arrays in
+    O(the rows' nonzeros) (SciPy's X[rows] first converts the whole index
+    arrays when indices and indptr differ in type: a copy of X)."""
+    starts = X.indptr[rows].astype(np.int64)
+    lengths = X.indptr[rows + 1].astype(np.int64) - starts
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    take = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])
+    return sp.csr_matrix((X.data[take], X.indices[take].astype(np.int64), indptr), shape=(len(rows), X.shape[1]))
 
 
 def batch_smoothness(L_max, L_mean, n, b):

@@ -22,6 +22,11 @@ def check_csr_structure(X, name="X"):
     """
     n_rows, n_cols = X.shape
     indptr, indices, data = X.indptr, X.indices, X.data
+    for part, array in (("indptr", indptr), ("indices", indices)):
+        # (a float array compares False with NaN, and its values would be
+        # truncated to integers: 5.5 read as column 5)
+        if not np.issubdtype(array.dtype, np.integer):
+            raise TypeError(f"{name}.{part} must hold integers, got dtype {array.dtype}")
     if indptr.ndim != 1 or indptr.shape[0] != n_rows + 1:
         raise ValueError(
             f"{name}.indptr has shape {indptr.shape}, expected ({n_rows + 1},) "
@@ -102,3 +107,15 @@ def core_view(X):
         indices, indptr = _index_arrays(X)
         return (_native(X.data), indices, indptr, X.shape[0], X.shape[1])
     return _native(X)
+
+
+def check_initial_parameters(coef_init, intercept_init):
+    """ValueError naming the argument when a warm start holds NaN or
+    infinity (a solver would train from it, and the low-precision ones
+    would silently turn it into a finite value)."""
+    for name, value in (("coef_init", coef_init), ("intercept_init", intercept_init)):
+        if value is None:
+            continue
+        array = np.asarray(value)
+        if array.dtype.kind in "fc" and not np.all(np.isfinite(array)):
+            raise ValueError(f"{name} contains NaN or infinity")

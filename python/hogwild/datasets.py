@@ -139,6 +139,10 @@ def _index_layout(extents, zero_based, n_features):
         if shift and nnz and low == 0:
             raise ValueError(f"{name}: feature index 0 in a file read as one-based (zero_based=False)")
     needed = max((high - shift + 1) if nnz else 1 for _, nnz, _, high in extents)
+    if needed > np.iinfo(np.int64).max:  # (a column count SciPy cannot hold)
+        name = next(name for name, nnz, _, high in extents if nnz and high - shift + 1 == needed)
+        raise ValueError(f"{name}: feature index {needed - 1 + shift} needs {needed} columns, more than a "
+                         f"sparse matrix can hold ({np.iinfo(np.int64).max})")
     if n_features is None:
         n_features = needed
     elif n_features < needed:
