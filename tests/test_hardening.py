@@ -139,7 +139,7 @@ def test_a_warm_start_with_nan_or_infinity_is_refused(solver, argument):
     one into 3e38, and trained on."""
     rng = np.random.RandomState(0)
     X, y = rng.normal(size=(40, 3)), rng.normal(size=40)
-    bad = {"coef_init": np.array([0.0, np.nan, 0.0]), "intercept_init": np.array([np.inf])}[argument]
+    bad = {"coef_init": np.array([0.0, np.nan, 0.0], dtype=object), "intercept_init": np.array([np.inf])}[argument]
     with pytest.raises(ValueError, match=f"{argument} contains NaN or infinity"):
         hogwild.SGDRegressor(solver=solver, max_iter=2, tol=None).fit(X, y, **{argument: bad})
     with pytest.raises(ValueError, match=f"{argument} contains NaN or infinity"):

@@ -415,9 +415,38 @@ def test_a_special_file_is_refused_without_blocking(tmp_path):
 
 def test_metadata_of_many_small_values_is_refused_before_it_is_parsed(problem):
     """A 260 KB file of `{},` history records took 6.3 GB as Python objects."""
+    from hogwild._model_file import MAX_METADATA_VALUES
+
     X, y = problem
     members = saved_members(hogwild.SGDClassifier(max_iter=2, tol=None, n_threads=1).fit(X, y))
-    bomb = rezip(with_metadata(members, lambda m: m.update(history=[{}] * 3_000_000)), zipfile.ZIP_DEFLATED)
+    bomb = rezip(with_metadata(members, lambda m: m.update(history=[{}] * (MAX_METADATA_VALUES // 2 + 1))),
+                 zipfile.ZIP_DEFLATED)
     bomb.name = "bomb.hwm"
     with pytest.raises(ValueError, match="bomb.hwm: the model file's metadata holds more values"):
         hogwild.load(bomb)
+
+
+def test_save_refuses_a_history_that_load_would_refuse(problem, tmp_path, monkeypatch):
+    """(a file that saves must load: the limits are checked on both sides)"""
+    from hogwild import _model_file
+
+    X, y = problem
+    model = hogwild.SGDClassifier(max_iter=2, tol=None, n_threads=1).fit(X, y)
+    monkeypatch.setattr(_model_file, "MAX_METADATA_VALUES", 5000)
+    model.history_ = model.history_ * 1000
+    with pytest.raises(ValueError, match="cannot save a history_ of 2000 records"):
+        model.save(tmp_path / "long.hwm")
+    model.history_ = model.history_[-100:]
+    model.save(tmp_path / "long.hwm")
+    assert len(hogwild.load(tmp_path / "long.hwm").history_) == 100
+
+
+def test_averaging_buffers_left_by_an_earlier_averaged_fit_do_not_block_loading(tmp_path):
+    """A refit with average off keeps the buffers of an averaged fit on
+    other data (as scikit-learn does): stale and unused, not checked."""
+    rng = np.random.RandomState(0)
+    model = hogwild.SGDRegressor(solver="sequential", average=True, max_iter=3, tol=None)
+    model.fit(rng.rand(40, 5), rng.rand(40))
+    model.set_params(average=False).fit(rng.rand(40, 7), rng.rand(40))
+    model.save(tmp_path / "refit.hwm")
+    assert hogwild.load(tmp_path / "refit.hwm").coef_.shape == (7,)

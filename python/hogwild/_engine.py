@@ -126,19 +126,23 @@ class _HogwildTraining:
         converted = {}
         for name in _COEF_NAMES:
             value = getattr(self, name, None)
-            if isinstance(value, np.ndarray) and value.dtype != dtype:
-                if id(value) not in converted:
-                    with np.errstate(over="ignore"):
-                        converted[id(value)] = np.ascontiguousarray(value, dtype=dtype)
-                    # weights beyond float32's range (3.4e38) become infinite:
-                    # an overflow as the core's, never a non-finite model
-                    if np.all(np.isfinite(value)) and not np.all(np.isfinite(converted[id(value)])):
-                        raise ValueError(
-                            "Floating-point under-/overflow occurred at epoch #%d. Scaling input "
-                            "data with StandardScaler or MinMaxScaler might help (the weights "
-                            "exceed the range of %s, the dtype of X)."
-                            % (getattr(self, "n_iter_", 0), np.dtype(dtype).name))
-                setattr(self, name, converted[id(value)])
+            if isinstance(value, np.ndarray) and value.dtype != dtype and id(value) not in converted:
+                with np.errstate(over="ignore"):
+                    converted[id(value)] = (value, np.ascontiguousarray(value, dtype=dtype))
+        # weights beyond float32's range (3.4e38) become infinite: an
+        # overflow as the core's, never a non-finite model (checked before
+        # any attribute changes)
+        narrowing = np.dtype(dtype).itemsize < 8
+        if narrowing and any(np.all(np.isfinite(before)) and not np.all(np.isfinite(after))
+                             for before, after in converted.values()):
+            raise ValueError(
+                "Floating-point under-/overflow occurred at epoch #%d. Scaling input data with "
+                "StandardScaler or MinMaxScaler might help (the weights exceed the range of %s, the "
+                "dtype of X)." % (getattr(self, "n_iter_", 0), np.dtype(dtype).name))
+        for name in _COEF_NAMES:
+            value = getattr(self, name, None)
+            if isinstance(value, np.ndarray) and id(value) in converted:
+                setattr(self, name, converted[id(value)][1])
 
     def _get_learning_rate_type(self, learning_rate):
         # scikit-learn maps its rates to its Cython codes; the core takes names

@@ -53,6 +53,10 @@ def save_model(estimator, file):
         "history": getattr(estimator, "history_", []),
     }
     encoded = json.dumps(metadata, default=_plain).encode("utf-8")
+    if len(encoded) > MAX_METADATA_BYTES or _json_values(encoded) > MAX_METADATA_VALUES:
+        raise ValueError(f"cannot save a history_ of {len(metadata['history'])} records: the model file's metadata "
+                         f"would exceed {MAX_METADATA_BYTES} bytes or {MAX_METADATA_VALUES} values, which load "
+                         "refuses; keep the records you need (estimator.history_ = estimator.history_[-100000:])")
     entries = {"metadata": np.frombuffer(encoded, dtype=np.uint8), **arrays}
     if hasattr(file, "write"):
         np.savez(file, **entries)
@@ -182,14 +186,16 @@ def _check_linear_model(model, name):
             refuse(f"coef_ has shape {coef.shape}, expected ({n_features},)")
     if not isinstance(intercept, np.ndarray) or intercept.dtype.kind != "f" or intercept.shape != (rows,):
         refuse(f"intercept_ must be a float array of shape ({rows},)")
-    for attribute, like in (("_standard_coef", coef), ("_average_coef", coef),
-                            ("_standard_intercept", intercept), ("_average_intercept", intercept)):
+    # (a refit with average off leaves the buffers of an earlier averaged
+    # fit behind, as scikit-learn does: unused, so not checked)
+    averaged = (("_standard_coef", coef), ("_average_coef", coef), ("_standard_intercept", intercept),
+                ("_average_intercept", intercept)) if model.average else ()
+    for attribute, like in averaged:
         value = getattr(model, attribute, None)
         if value is not None and (not isinstance(value, np.ndarray) or value.dtype.kind != "f"
                                   or value.size != like.size):
             refuse(f"{attribute} does not match {'coef_' if like is coef else 'intercept_'}")
-    for attribute in ("coef_", "intercept_", "_standard_coef", "_average_coef", "_standard_intercept",
-                      "_average_intercept"):
+    for attribute in ("coef_", "intercept_") + tuple(attribute for attribute, _ in averaged):
         value = getattr(model, attribute, None)
         if value is not None and not np.all(np.isfinite(value)):
             refuse(f"{attribute} holds NaN or infinity")
@@ -233,12 +239,13 @@ def _check_factor_model(model, name):
 
 
 # The largest metadata a model file may hold (history included: a record
-# an epoch, ~150 bytes), the most JSON values it may hold (parsed, each
+# an epoch, ~150-300 bytes), the most JSON values it may hold (parsed, each
 # takes ~50-100 bytes of memory: `{},` records of 3 bytes each made 256 MB
-# of metadata take 6 GB), and the room a .npy member's header may take
-# besides the array's bytes.
-MAX_METADATA_BYTES = 64 * 2**20
-MAX_METADATA_VALUES = 2_000_000
+# of metadata take 6 GB; 8,000,000 values, e.g. 400,000 history records,
+# take well under 1 GB), and the room a .npy member's header may take
+# besides the array's bytes. `save` refuses what `load` would refuse.
+MAX_METADATA_BYTES = 256 * 2**20
+MAX_METADATA_VALUES = 8_000_000
 NPY_HEADER_ROOM = 2**16
 
 
@@ -312,8 +319,7 @@ def _read_metadata(entries, name):
     if "metadata" not in entries:
         raise ValueError(f"{name}: not a hogwild model file (no metadata)")
     raw = entries["metadata"].tobytes()
-    # (values separated by commas, objects and arrays: counted before parsing)
-    if raw.count(b",") + raw.count(b"{") + raw.count(b"[") > MAX_METADATA_VALUES:
+    if _json_values(raw) > MAX_METADATA_VALUES:
         raise ValueError(f"{name}: the model file's metadata holds more values than a model file's does")
     try:
         metadata = json.loads(raw.decode("utf-8"))
@@ -329,6 +335,13 @@ def _read_metadata(entries, name):
         if not isinstance(metadata.get(key), kind):
             raise ValueError(f"{name}: the model file's metadata has no valid '{key}'")
     return metadata
+
+
+def _json_values(raw):
+    """An upper bound of the values in JSON text, counted before parsing:
+    values are separated by commas, objects and arrays open with a brace
+    or a bracket (commas inside strings count too)."""
+    return raw.count(b",") + raw.count(b"{") + raw.count(b"[")
 
 
 def _params_to_json(params):

@@ -35,7 +35,7 @@ _HOGWILD_PARAMETERS = {
     # pybind11 RuntimeError instead of scikit-learn's error naming them)
     "max_iter": [Interval(Integral, 1, INT32_MAX, closed="both")],
     "n_iter_no_change": [Interval(Integral, 1, INT32_MAX, closed="both")],
-    "average": [Interval(Integral, 0, INT64_MAX, closed="both"), "boolean"],
+    "average": [Interval(Integral, 1, INT64_MAX, closed="both"), "boolean"],
 }
 
 

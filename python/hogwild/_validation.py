@@ -116,6 +116,9 @@ def check_initial_parameters(coef_init, intercept_init):
     for name, value in (("coef_init", coef_init), ("intercept_init", intercept_init)):
         if value is None:
             continue
-        array = np.asarray(value)
-        if array.dtype.kind in "fc" and not np.all(np.isfinite(array)):
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            continue  # (not numbers: scikit-learn's own check refuses it)
+        if not np.all(np.isfinite(array)):
             raise ValueError(f"{name} contains NaN or infinity")
