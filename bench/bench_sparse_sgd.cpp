@@ -19,10 +19,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <numeric>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hogwild/config.hpp"
@@ -169,6 +171,22 @@ bool parse_number(const std::string& key, const char* text, double& out) {
     return true;
 }
 
+// The value of `choices` named by `text`, or an error listing the names.
+template <class T>
+bool parse_choice(const std::string& key, const char* text,
+                  std::initializer_list<std::pair<const char*, T>> choices, T& out) {
+    std::string names;
+    for (const auto& [name, value] : choices) {
+        if (text == std::string(name)) {
+            out = value;
+            return true;
+        }
+        names += std::string(names.empty() ? "" : ", ") + name;
+    }
+    std::fprintf(stderr, "bench_sparse_sgd: %s is one of %s, got '%s'\n", key.c_str(), names.c_str(), text);
+    return false;
+}
+
 int main(int argc, char** argv) {
     Options o;
     for (int a = 1; a < argc; a += 2) {
@@ -183,31 +201,21 @@ int main(int argc, char** argv) {
         }
         const char* value = argv[a + 1];
         if (key == "--popularity") {
-            if (std::string(value) != "zipf" && std::string(value) != "uniform") {
-                std::fprintf(stderr, "bench_sparse_sgd: --popularity is zipf or uniform, got '%s'\n", value);
-                return 2;
-            }
-            o.zipf = std::string(value) == "zipf";
+            if (!parse_choice<bool>(key, value, {{"zipf", true}, {"uniform", false}}, o.zipf)) return 2;
             continue;
         }
         if (key == "--numa") {
-            const std::string mode = value;
-            if (mode != "auto" && mode != "off" && mode != "replicate") {
-                std::fprintf(stderr, "bench_sparse_sgd: --numa is auto, off or replicate, got '%s'\n", value);
+            using hogwild::NumaMode;
+            if (!parse_choice<NumaMode>(key, value, {{"auto", NumaMode::automatic}, {"off", NumaMode::off},
+                                                     {"replicate", NumaMode::replicate}}, o.numa))
                 return 2;
-            }
-            o.numa = mode == "auto" ? hogwild::NumaMode::automatic
-                     : mode == "off" ? hogwild::NumaMode::off : hogwild::NumaMode::replicate;
             continue;
         }
         if (key == "--numa-data") {
-            const std::string mode = value;
-            if (mode != "off" && mode != "shard" && mode != "replicate") {
-                std::fprintf(stderr, "bench_sparse_sgd: --numa-data is off, shard or replicate, got '%s'\n", value);
+            using hogwild::NumaData;
+            if (!parse_choice<NumaData>(key, value, {{"off", NumaData::off}, {"shard", NumaData::shard},
+                                                     {"replicate", NumaData::replicate}}, o.numa_data))
                 return 2;
-            }
-            o.numa_data = mode == "off" ? hogwild::NumaData::off
-                          : mode == "shard" ? hogwild::NumaData::shard : hogwild::NumaData::replicate;
             continue;
         }
         if (key == "--topology") {

@@ -106,8 +106,9 @@ def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=No
     mode : {"local", "easgd", "allreduce"}, default="local"
         How the ranks combine their models (see the module's notes).
         ``"allreduce"`` needs ``solver="minibatch"`` on the CPU; its
-        all-reduce per step sends ``n_features + 4`` float64 values (twice
-        that on sparse data: the rows holding each feature).
+        all-reduce per step sends ``n_features + 4`` float64 values on dense
+        data, ``2 n_features + 4`` on sparse data (also the rows holding
+        each feature).
     sync_every : int, default=1
         Epochs between combinations (``"allreduce"``: 1, its ranks combine at
         every step and exchange the stopping rule's figures every epoch).
@@ -233,7 +234,7 @@ class _Context:
                                  f'the same share of every rank\'s rows), got {params.get("batch_size")}')
             labels = np.unique(np.asarray(y)) if is_classifier(estimator) else None
             mine = {"problem": (int(X.shape[1]), type(estimator).__name__),
-                    "params": {k: repr(v) for k, v in estimator.get_params().items() if k not in RANK_OWN},
+                    "params": {k: repr(v) for k, v in params.items() if k not in RANK_OWN},
                     "labels": labels}
             error = None
         except Exception as caught:  # noqa: BLE001 (reported to every rank below)
