@@ -8,10 +8,13 @@ import os
 import sys
 import threading
 from contextlib import contextmanager
+from functools import lru_cache
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import is_classifier
+from sklearn.base import BaseEstimator, is_classifier
+from sklearn.utils import check_random_state
 
 from . import _core, cuda
 from ._parameters import OPTIMIZERS, core_options_of  # noqa: F401 (OPTIMIZERS: re-exported for the CLI)
@@ -21,6 +24,32 @@ from ._validation import check_csr_structure, core_view
 
 
 MAX_INT = np.iinfo(np.int32).max
+
+
+def seed_draws(random_state, *draws):
+    """The integers scikit-learn's SGD draws from `random_state`: one
+    ``RandomState.randint(low, high, size)`` per (low, high, size) of
+    `draws`, in order, from ``check_random_state(random_state)``.
+
+    For an integer seed the draws are the same every time and are
+    remembered: seeding a RandomState takes about 90 microseconds, as long
+    as a small problem's whole training (heart_scale: 270 rows, 20 epochs),
+    and a one-vs-rest fit seeds one per class.
+    """
+    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
+        return _seeded_draws(int(random_state), draws)
+    generator = check_random_state(random_state)
+    return tuple(generator.randint(low, high, size) for low, high, size in draws)
+
+
+@lru_cache(maxsize=1024)
+def _seeded_draws(seed, draws):
+    generator = np.random.RandomState(seed)
+    values = tuple(generator.randint(low, high, size) for low, high, size in draws)
+    for value in values:
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False  # (shared by every call with this seed)
+    return values
 MAX_THREADS_PER_CPU = 16
 SPARSE_INTERCEPT_DECAY = 0.01  # scikit-learn's: the intercept moves slower on sparse data
 ROW_ORDER_BLOCK = 64         # rows of a block of the default row order (see _row_order)
@@ -101,8 +130,20 @@ def refuse_malformed_csr(X):
         check_csr_structure(X)
 
 
+@lru_cache(maxsize=None)
+def _parameter_names(cls):
+    return tuple(BaseEstimator._get_param_names.__func__(cls))
+
+
 class _HogwildTraining:
     """Training through the C++ core, shared by both estimators."""
+
+    @classmethod
+    def _get_param_names(cls):
+        """scikit-learn's, remembered per class: it reads the signature of
+        ``__init__`` (45 parameters: 80 microseconds) in every get_params,
+        clone and parameter validation, which every fit runs."""
+        return list(_parameter_names(cls))
 
     def save(self, path):
         """Write this fitted model to one file (see :func:`hogwild.load`).

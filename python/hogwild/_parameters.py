@@ -368,25 +368,32 @@ def with_parameters(sklearn_class):
     """An ``__init__`` taking scikit-learn's parameters of `sklearn_class`
     (with CHANGED_DEFAULTS), then the table's (keyword-only), under one
     explicit signature: scikit-learn finds an estimator's parameters by
-    reading it (get_params, clone, the repr)."""
+    reading it (get_params, clone, the repr).
+
+    The function is written out as source, as dataclasses does: binding
+    arguments to a built signature at every call took 50 microseconds, a
+    tenth of a small fit (and clone, as in a grid search, constructs one
+    estimator per fit)."""
     base = inspect.signature(sklearn_class.__init__)
     base = base.replace(parameters=[p.replace(default=CHANGED_DEFAULTS.get(p.name, p.default))
                                     for p in base.parameters.values()])
     ours = [inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=p.default) for p in PARAMETERS]
     signature = base.replace(parameters=list(base.parameters.values()) + ours)
-    own_names = [p.name for p in PARAMETERS]
-
-    def __init__(self, *args, **kwargs):
-        bound = signature.bind(self, *args, **kwargs)
-        bound.apply_defaults()
-        arguments = dict(bound.arguments)
-        del arguments["self"]
-        own = {name: arguments.pop(name) for name in own_names}
-        sklearn_class.__init__(self, **arguments)
-        for name, value in own.items():
-            setattr(self, name, value)
-
-    __init__.__signature__ = signature
+    defaults = {p.name: p.default for p in signature.parameters.values() if p.default is not p.empty}
+    listed, keyword_only = [], False
+    for p in list(signature.parameters.values())[1:]:
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and not keyword_only:
+            listed.append("*")
+            keyword_only = True
+        listed.append(f"{p.name}=_defaults[{p.name!r}]" if p.name in defaults else p.name)
+    sklearn_names = list(base.parameters)[1:]
+    body = [f"    _sklearn_init(self, {', '.join(f'{n}={n}' for n in sklearn_names)})"]
+    body += [f"    self.{p.name} = {p.name}" for p in PARAMETERS]
+    source = f"def __init__(self, {', '.join(listed)}):\n" + "\n".join(body) + "\n"
+    namespace = {"_defaults": defaults, "_sklearn_init": sklearn_class.__init__}
+    exec(source, namespace)  # noqa: S102 (source built above from the parameter names only)
+    __init__ = namespace["__init__"]
+    assert inspect.signature(__init__) == signature
     return __init__
 
 
