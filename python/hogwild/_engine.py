@@ -19,7 +19,7 @@ from sklearn.utils import check_random_state
 from . import _core, cuda
 from ._parameters import OPTIMIZERS, core_options_of  # noqa: F401 (OPTIMIZERS: re-exported for the CLI)
 from ._progress import EpochReporter
-from ._step_size import StepChoice, auto_step
+from ._step_size import StepChoice, auto_batch_size, auto_step
 from ._validation import check_csr_structure, core_view
 
 
@@ -315,7 +315,18 @@ class _HogwildTraining:
             n_threads=team_threads(self._threads(n_values) if n_threads is None else n_threads),
             epoch_start=int(round((getattr(self, "t_", 1.0) - 1.0) / max(1, n_samples))),
             **core_options_of(self),  # the parameters scikit-learn lacks, from their table
-        ) | self._row_order(n_samples)
+        ) | self._row_order(n_samples) | {"batch_size": self._batch_rows(n_samples)}
+
+    def _batch_rows(self, n_samples):
+        """batch_size with "auto" resolved (_step_size.auto_batch_size) for
+        an epoch of `n_samples` rows; under distributed mode="allreduce"
+        from every rank's rows (the batch is global), at least one a rank."""
+        if self.batch_size != "auto":
+            return int(self.batch_size)
+        distributed = getattr(self, "_distributed", None)
+        if distributed is None:
+            return auto_batch_size(n_samples)
+        return max(auto_batch_size(distributed.rows_per_epoch(n_samples)), distributed.size)
 
     def _step_choice(self, X, learning_rate, *, loss, alpha):
         """The learning rate the core runs: learning_rate="auto" resolved
@@ -397,6 +408,8 @@ class _HogwildTraining:
             sparse=sp.issparse(X), n_samples=X.shape[0], n_threads=n_threads,
             n_values=X.nnz if sp.issparse(X) else X.size, eta0=step.eta0, initial_eta=step.initial_eta,
         )
+        if self.solver in ("minibatch", "async"):
+            self.batch_size_ = options["batch_size"]  # (batch_size="auto": what ran)
         mask = None
         if validation_mask is not None and validation_mask.any():
             mask = np.ascontiguousarray(validation_mask, dtype=np.uint8)

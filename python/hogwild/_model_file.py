@@ -29,7 +29,8 @@ _ARRAY_ATTRIBUTES = (
     "user_ids_", "item_ids_", "user_factors_", "item_factors_", "user_bias_", "item_bias_",
     "_user_gradient_sum", "_item_gradient_sum", "_seen_indptr", "_seen_items",
 )
-_SCALAR_ATTRIBUTES = ("t_", "n_iter_", "n_features_in_", "global_mean_", "n_threads_", "learning_rate_", "eta0_")
+_SCALAR_ATTRIBUTES = ("t_", "n_iter_", "n_features_in_", "global_mean_", "n_threads_", "learning_rate_", "eta0_",
+                      "batch_size_")
 
 
 def save_model(estimator, file):
@@ -207,6 +208,9 @@ def _check_linear_model(model, name):
     eta0, rate = getattr(model, "eta0_", 0.0), getattr(model, "learning_rate_", "")
     if isinstance(eta0, bool) or not isinstance(eta0, (int, float)) or not np.isfinite(eta0) or not isinstance(rate, str):
         refuse("eta0_ must be a finite number and learning_rate_ a name")
+    batch = getattr(model, "batch_size_", 1)
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        refuse(f"batch_size_ must be a positive integer, got {batch!r}")
 
 
 def _check_factor_model(model, name):

@@ -277,12 +277,15 @@ PARAMETERS = (
         RMSprop, Adam) so that steps stay finite.""", core=float,
     ),
     Parameter(
-        "batch_size", 256, [Interval(Integral, 1, INT64_MAX, closed="both")],
-        'int >= 1',
+        "batch_size", "auto", [StrOptions({"auto"}), Interval(Integral, 1, INT64_MAX, closed="both")],
+        '"auto" or int >= 1',
         """\
         Rows per step of ``solver="minibatch"`` and ``"async"`` (the last
         batch of an epoch may be smaller). Their learning-rate schedules
-        count optimizer steps, not rows.""", core=int,
+        count optimizer steps, not rows. ``"auto"``: the training rows
+        // 400, at least 8 and at most 256 (an epoch of at least 400 steps
+        where the data has the rows; see ``_step_size.py``); the fitted
+        ``batch_size_`` says what ran.""", core=_auto_or_int,
     ),
     Parameter(
         "elasticity", 0.1, [Interval(Real, 0, 1, closed="neither")],

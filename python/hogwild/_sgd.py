@@ -101,6 +101,10 @@ feature_names_in_, loss_function_
     eta0_ : float
         With ``learning_rate="auto"``: its first step (the same for every
         one-vs-rest class).
+    batch_size_ : int
+        ``solver="minibatch"`` or ``"async"``: the rows a step took
+        (``batch_size="auto"`` resolved; the last batch of an epoch may be
+        smaller).
     history_ : list of dict
         One record per epoch (per class for one-vs-rest): ``epoch``,
         ``objective`` (mean loss over the epoch's updates plus the penalty

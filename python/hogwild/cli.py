@@ -498,7 +498,9 @@ def _parser():
     train.add_argument("--alpha", type=float, default=1e-4, help="regularization strength (default 1e-4)")
     train.add_argument("--solver", default="hogwild", choices=SOLVERS)
     train.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS)
-    train.add_argument("--batch-size", type=int, default=256, help="rows per step of the minibatch and async solvers")
+    train.add_argument("--batch-size", type=_literal, default="auto",
+                       help="rows per step of the minibatch and async solvers; auto: the training rows // 400, "
+                            "at least 8 and at most 256 (default: auto)")
     train.add_argument("--threads", type=_thread_counts, default=None,
                        help="threads, or a list like 1,2,4 to train and compare several runs "
                        "(default: all CPUs, at most OMP_NUM_THREADS)")
@@ -582,7 +584,9 @@ def _parser():
 def _check_arguments(parser, args):
     for name in ("epochs", "rows", "features", "nnz", "batch_size", "combine_every"):
         value = getattr(args, name, 1)
-        if value is not None and value < 1:
+        if name == "batch_size" and value != "auto" and (type(value) is not int or value < 1):
+            parser.error('--batch-size must be "auto" or an integer >= 1')
+        if name != "batch_size" and value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     if getattr(args, "alpha", 0.0) < 0:
         parser.error("--alpha must be >= 0")

@@ -153,7 +153,8 @@ def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=No
         (its per-rank decisions would diverge); ``mode="allreduce"`` with a
         solver other than ``"minibatch"``, a device other than ``"cpu"``,
         ``sync_every`` other than 1 or a ``batch_size`` below the number of
-        ranks (a step would leave some ranks without rows).
+        ranks (a step would leave some ranks without rows; ``"auto"`` takes
+        at least one row a rank).
     TimeoutError
         A rank waited more than ``timeout`` seconds for the others (the job
         is then aborted).
@@ -229,7 +230,7 @@ class _Context:
             if self.mode == "allreduce" and (params.get("solver") != "minibatch" or params.get("device") != "cpu"):
                 raise ValueError('mode="allreduce" trains solver="minibatch" on device="cpu", got '
                                  f'solver={params.get("solver")!r}, device={params.get("device")!r}')
-            if self.mode == "allreduce" and params.get("batch_size", 0) < self.size:
+            if self.mode == "allreduce" and params.get("batch_size") != "auto" and params.get("batch_size", 0) < self.size:
                 raise ValueError(f'mode="allreduce" needs batch_size >= the {self.size} ranks (each step takes '
                                  f'the same share of every rank\'s rows), got {params.get("batch_size")}')
             labels = np.unique(np.asarray(y)) if is_classifier(estimator) else None

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.base import clone, is_classifier
 
+from ._step_size import auto_batch_size
+
 SUGGESTION_FACTOR = 3.0  # the suggested eta0 is the best step of the range test divided by this
 
 
@@ -137,9 +139,13 @@ def find_learning_rate(estimator, X, y, *, min_eta=1e-5, max_eta=1e2, n_steps=22
     X_small, y_small = _subsample(X, y, n_rows, random_state)
     etas = np.geomspace(min_eta, max_eta, n_steps)
     objectives = np.full(n_steps, np.inf)
+    # (the batches a fit on all of X takes: batch_size="auto" would size them for the subsample)
+    batch_size = estimator.batch_size
+    if batch_size == "auto":
+        batch_size = auto_batch_size(X.shape[0])
     for k, eta in enumerate(etas):
         model = clone(estimator).set_params(learning_rate="constant", eta0=float(eta), max_iter=epochs, tol=None,
-                                            random_state=random_state, verbose=0)
+                                            random_state=random_state, verbose=0, batch_size=batch_size)
         try:
             model.fit(X_small, y_small)
         except ValueError as error:  # (scikit-learn's overflow error: this step diverged)
