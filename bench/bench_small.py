@@ -7,7 +7,7 @@ rows, on an idle machine and next to one busy competing process.
 For each data set: scikit-learn's SGDClassifier, hogwild's "sequential"
 solver (n_threads=None), its default solver ("hogwild") with n_threads=1
 and 2, and the default altogether (n_threads=None: threads by the data's
-size, one-vs-rest classes at the same time); max_iter=--epochs, tol=None,
+size, one-vs-rest classes at the same time), pinned and not; max_iter=--epochs, tol=None,
 random_state=0; the median of --repeats fits, in milliseconds.
 --busy starts one process that keeps a core busy (as a browser or a
 notebook kernel does on a laptop) for the whole run. Also the fixed cost of
@@ -94,8 +94,8 @@ def main():
               f"{os.cpu_count()} CPUs" + ("; one competing busy process" if busy else "; idle"))
         print()
         print("| data | scikit-learn | sequential | hogwild, 1 thread | hogwild, 2 threads | default | "
-              "default's threads |")
-        print("| --- | --- | --- | --- | --- | --- | --- |")
+              "default, pin_threads=False | default's threads |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for name, X, y in data_sets(args.data):
             runs = {
                 "sklearn": lambda: sk.SGDClassifier(**common).fit(X, y),
@@ -103,6 +103,7 @@ def main():
                 "1": lambda: hogwild.SGDClassifier(n_threads=1, **common).fit(X, y),
                 "2": lambda: hogwild.SGDClassifier(n_threads=2, **common).fit(X, y),
                 "default": lambda: hogwild.SGDClassifier(**common).fit(X, y),
+                "unpinned": lambda: hogwild.SGDClassifier(pin_threads=False, **common).fit(X, y),
             }
             figures = {key: median_ms(fit, args.repeats) for key, fit in runs.items()}
             default = hogwild.SGDClassifier(**common).fit(X, y)
@@ -112,7 +113,7 @@ def main():
             threads = f"{per_class}" if workers == 1 else f"{workers} classes at a time x {per_class}"
             base = figures["sklearn"]
             cells = [f"{figures['sklearn']:.1f}"] + [f"{figures[k]:.1f} ({base / figures[k]:.2f}x)"
-                                                       for k in ("sequential", "1", "2", "default")]
+                                                       for k in ("sequential", "1", "2", "default", "unpinned")]
             print(f"| {name} | " + " | ".join(cells) + f" | {threads} |", flush=True)
 
         X2, y2 = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0, 1])

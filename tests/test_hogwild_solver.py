@@ -243,3 +243,18 @@ def test_sparsify_densify_keep_predictions(zipf_problem):
     np.testing.assert_allclose(model.decision_function(X), before)
     model.densify()
     assert isinstance(model.coef_, np.ndarray)
+
+
+@pytest.mark.parametrize("n_rows", [2, 3, 1000, 65_535, 65_536, 70_001])
+@pytest.mark.parametrize("n_threads", [2, 3])
+def test_chunked_shares_train_every_row_once_an_epoch(n_rows, n_threads):
+    """From 65,536 rows several threads take the epoch's rows in chunks as
+    they come (a thread slowed by a busy core takes fewer), fixed shares
+    below: every epoch steps on each row once, with and without thread
+    replicas."""
+    X, y = make_sparse_classification(n_rows, 300, 5, random_state=1)
+    for hot_features in (0, "auto"):
+        model = hogwild.SGDClassifier(loss="log_loss", max_iter=3, tol=None, n_threads=n_threads, random_state=0,
+                                      hot_features=hot_features).fit(X, y if len(set(y)) > 1 else np.arange(n_rows) % 2)
+        assert [record["updates"] for record in model.history_] == [n_rows] * 3
+        assert model.t_ == 1 + 3 * n_rows

@@ -29,6 +29,7 @@
 #include <cmath>
 #include <numeric>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "hogwild/math/update_rule.hpp"
@@ -185,6 +186,7 @@ class HogwildSolver {
     bool uses_row_order() const { return !node_data_.sharded(); }
     void start_epoch(const Epoch&) {
         if (node_data_.sharded()) node_data_.next_epoch(problem_.config.sampling.shuffle);
+        next_chunk_.store(0, std::memory_order_relaxed);
     }
 
     std::int64_t hot_features_used() const { return static_cast<std::int64_t>(hot_features_.size()); }
@@ -208,19 +210,40 @@ class HogwildSolver {
         double loss_sum = 0.0;
         std::int64_t updates = 0;
         L1Clock clock(state_.l1, team_size);
-        if (!node_data_.on()) {
-            run_rows(epoch, Rows{problem_.X, epoch.rows, 0}, share_of(problem_.X.n_rows, tid, team_size), tid,
+        if (!node_data_.on() && !nodes_.on() && team_size > 1 && problem_.X.n_rows >= kMinChunkedRows) {
+            // chunks of the epoch's order taken by whichever thread is free:
+            // a thread on a core that another program keeps busy takes fewer,
+            // where fixed shares made every thread wait for it at the epoch's
+            // end (200,000 x 50,000, 2 threads next to a busy process:
+            // epochs 0.065-0.080 s against 0.080-0.097; idle the same). Not
+            // on less data, where which thread takes which rows would make
+            // runs differ that are otherwise the same from run to run (a
+            // thread's merges are staggered by its index), nor with node
+            // replicas (a node's threads take their node's share)
+            const std::int64_t n = problem_.X.n_rows;
+            const std::int64_t chunk = std::clamp<std::int64_t>(n / (kChunksPerThread * team_size), kMinChunkRows,
+                                                                kMaxChunkRows);
+            run_rows(epoch, Rows{problem_.X, epoch.rows, 0},
+                     [&](Share& share) {
+                         const std::int64_t begin = next_chunk_.fetch_add(chunk, std::memory_order_relaxed);
+                         share = Share{begin, std::min(begin + chunk, n)};
+                         return begin < n;
+                     },
+                     tid, team_size, team, replica, clock, loss_sum, updates, true);
+        } else if (!node_data_.on()) {
+            run_rows(epoch, Rows{problem_.X, epoch.rows, 0}, once(share_of(problem_.X.n_rows, tid, team_size)), tid,
                      team_size, team, replica, clock, loss_sum, updates);
         } else if (!node_data_.sharded()) {  // every node's copy of all rows, in the epoch's order
             const int node = nodes_.replica_of(tid);
-            run_rows(epoch, Rows{node_data_.view(node), epoch.rows, 0}, share_of(problem_.X.n_rows, tid, team_size),
-                     tid, team_size, team, replica, clock, loss_sum, updates);
+            run_rows(epoch, Rows{node_data_.view(node), epoch.rows, 0},
+                     once(share_of(problem_.X.n_rows, tid, team_size)), tid, team_size, team, replica, clock, loss_sum,
+                     updates);
         } else if (team_size == placement_.size()) {  // the node's shard, in its own order, shared by its threads
             const int node = nodes_.replica_of(tid);
             const View& shard = node_data_.view(node);
             run_rows(epoch, Rows{shard, node_data_.order(node), node_data_.first_row(node)},
-                     share_of(shard.n_rows, tid - nodes_.lead_of(node), nodes_.threads_of(node)), tid, team_size, team,
-                     replica, clock, loss_sum, updates);
+                     once(share_of(shard.n_rows, tid - nodes_.lead_of(node), nodes_.threads_of(node))), tid, team_size,
+                     team, replica, clock, loss_sum, updates);
         } else {
             // OpenMP gave fewer threads than placed (OMP_THREAD_LIMIT, a fit
             // inside a parallel region): the team splits every shard's rows,
@@ -233,7 +256,7 @@ class HogwildSolver {
                 const std::int64_t end = std::min(mine.end, offset + shard.n_rows);
                 if (begin < end)
                     run_rows(epoch, Rows{shard, node_data_.order(node), node_data_.first_row(node)},
-                             Share{begin - offset, end - offset}, tid, team_size, team, replica, clock, loss_sum,
+                             once(Share{begin - offset, end - offset}), tid, team_size, team, replica, clock, loss_sum,
                              updates);
                 offset += shard.n_rows;
             }
@@ -547,8 +570,21 @@ class HogwildSolver {
         std::int64_t first_row;
     };
 
-    void run_rows(const Epoch& epoch, const Rows& rows, Share share, int tid, int team_size, ThreadTeam& team,
-                  Replica& replica, L1Clock& clock, double& loss_sum, std::int64_t& updates) {
+    // (a NextShare that hands out one share)
+    static auto once(Share share) {
+        return [share, taken = false](Share& next) mutable {
+            next = share;
+            return !std::exchange(taken, true);
+        };
+    }
+
+    // The rows of the shares `next_share(share)` hands out (while it returns
+    // true). `chunked`: shares taken as the threads come, so that a row's
+    // position in the epoch's order counts the updates before it.
+    template <class NextShare>
+    void run_rows(const Epoch& epoch, const Rows& rows, NextShare next_share, int tid, int team_size,
+                  ThreadTeam& team, Replica& replica, L1Clock& clock, double& loss_sum, std::int64_t& updates,
+                  bool chunked = false) {
         // Threads merge at staggered times so that they do not contend for the
         // same cache lines in the same moment.
         std::int64_t since_merge = sync_every_ * tid / team_size;
@@ -557,35 +593,40 @@ class HogwildSolver {
         std::int64_t since_node_merge = 0;
         const bool leads_node = nodes_.on() && nodes_.leads(tid);
         Replica* mine = replicas_on_ ? &replica : nullptr;
-        for (std::int64_t position = share.begin; position < share.end; ++position) {
-            if (team.stop_at(tid, position - share.begin)) return;
-            prefetch_ahead(rows.X, rows.order, position, share.end);
-            const std::int64_t r = rows.order[position];
-            const std::int64_t i = rows.first_row + r;
-            if (!is_training_row(problem_.targets, i)) continue;
-            // The schedule runs on the global update count, estimated from
-            // this thread's progress as if threads took turns.
-            const double t = epoch.t_start + static_cast<double>(updates * team_size + tid);
-            loss_sum += step(rows.X.row(r), problem_.targets.y[i], problem_.targets.sample_weight[i], t, epoch.eta,
-                             mine, clock);
-            ++updates;
-            if (state_.average.on() && tid == 0 && ++since_snapshot == state_.average.snapshot_every()) {
-                state_.average.snapshot(state_.average.clock_at(t),
-                                        [&](std::size_t s) { return current_weight(s, mine); });
-                since_snapshot = 0;
-            }
-            if (replicas_on_ && ++since_refresh == refresh_every_) {
-                merge_replica(replica, problem_.step_size(t, epoch.eta), clock);
-                since_refresh = since_merge = 0;
-            } else if (replicas_on_ && ++since_merge == sync_every_) {
-                merge_frequent(replica, problem_.step_size(t, epoch.eta), clock);
-                since_merge = 0;
-            }
-            if (leads_node && ++since_node_merge == nodes_.lead_rows()) {
-                const double eta = problem_.step_size(t, epoch.eta);
-                merge_replica(replica, eta, clock);  // (its own changes first)
-                merge_node(tid, eta, clock.u());
-                since_refresh = since_merge = since_node_merge = 0;
+        std::int64_t done = 0;  // this thread's rows (positions) so far
+        Share share;
+        while (next_share(share)) {
+            for (std::int64_t position = share.begin; position < share.end; ++position, ++done) {
+                if (team.stop_at(tid, done)) return;
+                prefetch_ahead(rows.X, rows.order, position, share.end);
+                const std::int64_t r = rows.order[position];
+                const std::int64_t i = rows.first_row + r;
+                if (!is_training_row(problem_.targets, i)) continue;
+                // The schedule runs on the global update count: the row's
+                // position, or with fixed shares an estimate from this
+                // thread's progress as if threads took turns.
+                const double t = epoch.t_start + static_cast<double>(chunked ? position : updates * team_size + tid);
+                loss_sum += step(rows.X.row(r), problem_.targets.y[i], problem_.targets.sample_weight[i], t, epoch.eta,
+                                 mine, clock);
+                ++updates;
+                if (state_.average.on() && tid == 0 && ++since_snapshot == state_.average.snapshot_every()) {
+                    state_.average.snapshot(state_.average.clock_at(t),
+                                            [&](std::size_t s) { return current_weight(s, mine); });
+                    since_snapshot = 0;
+                }
+                if (replicas_on_ && ++since_refresh == refresh_every_) {
+                    merge_replica(replica, problem_.step_size(t, epoch.eta), clock);
+                    since_refresh = since_merge = 0;
+                } else if (replicas_on_ && ++since_merge == sync_every_) {
+                    merge_frequent(replica, problem_.step_size(t, epoch.eta), clock);
+                    since_merge = 0;
+                }
+                if (leads_node && ++since_node_merge == nodes_.lead_rows()) {
+                    const double eta = problem_.step_size(t, epoch.eta);
+                    merge_replica(replica, eta, clock);  // (its own changes first)
+                    merge_node(tid, eta, clock.u());
+                    since_refresh = since_merge = since_node_merge = 0;
+                }
             }
         }
     }
@@ -733,6 +774,12 @@ class HogwildSolver {
     std::int64_t sync_every_ = 1;                  // rows between merges of the frequent slots
     std::int64_t refresh_every_ = 1;               // rows between merges of all slots
     PaddedDouble shared_intercept_;
+    // chunked shares (several threads, the caller's rows): the next chunk's first position
+    static constexpr std::int64_t kMinChunkedRows = 65536;
+    static constexpr std::int64_t kChunksPerThread = 16;
+    static constexpr std::int64_t kMinChunkRows = 64;
+    static constexpr std::int64_t kMaxChunkRows = 4096;
+    alignas(64) std::atomic<std::int64_t> next_chunk_{0};
     ThreadPlacement placement_;  // where the threads run
     NodeReplicas nodes_;         // a model replica per NUMA node (off: every thread writes the global model)
     NodeData<View> node_data_;   // node-local copies of the data (off: the caller's arrays)
