@@ -16,7 +16,8 @@
 //                                      thread 0, after every thread's work: writes the model
 //                                      (weights, intercept, averages) into the caller's buffers
 // and may provide
-//   void start_epoch(const Epoch&);    thread 0, before the epoch's work (all threads wait)
+//   void start_epoch(const Epoch&);    thread 0, before the epoch's work (all threads wait), after the
+//                                      previous epoch's end
 //   void start_run(const TrainHooks&); the calling thread, before a run's team starts (the
 //                                      hooks it keeps for the run, e.g. sum_across_processes)
 //   ThreadPlacement placement() const; where its threads run (default: packed_placement)
@@ -173,21 +174,27 @@ class EpochDriver {
         bool stop = false;
         Clock::time_point started;
 
+        // Two barriers an epoch: thread 0 prepares the next epoch in the same
+        // stretch as it ends this one. A barrier waits for the slowest thread,
+        // and next to a busy program that is one the scheduler has set aside
+        // for a while: a third barrier for the epoch's start made small fits
+        // on a busy machine slower.
+        auto start_epoch = [&](int e) {
+            started = Clock::now();
+            team.start_epoch_progress();
+            if (uses_row_order()) order_.next_epoch(config_.sampling.shuffle);
+            epoch.index = e;
+            epoch.eta = epoch_rate(config_, epochs_done_, stopping_.adaptive_eta());
+            epoch.t_start = t_;
+            epoch.rows = order_.rows();
+            epoch.last = e + 1 == max_epochs;
+            if constexpr (requires { solver_.start_epoch(epoch); })
+                team.guarded([&] { solver_.start_epoch(epoch); });
+        };
         team.run([&](int tid, int team_size) {
+            if (tid == 0 && max_epochs > 0) start_epoch(0);
+#pragma omp barrier
             for (int e = 0; e < max_epochs; ++e) {
-#pragma omp single
-                {
-                    started = Clock::now();
-                    team.start_epoch_progress();
-                    if (uses_row_order()) order_.next_epoch(config_.sampling.shuffle);
-                    epoch.index = e;
-                    epoch.eta = epoch_rate(config_, epochs_done_, stopping_.adaptive_eta());
-                    epoch.t_start = t_;
-                    epoch.rows = order_.rows();
-                    epoch.last = e + 1 == max_epochs;
-                    if constexpr (requires { solver_.start_epoch(epoch); })
-                        team.guarded([&] { solver_.start_epoch(epoch); });
-                }  // (implicit barrier)
                 solver_.work(tid, team_size, epoch, team);
                 if (tid == 0) team.poll_interrupt();  // at least once an epoch, however short
 #pragma omp barrier
@@ -200,6 +207,7 @@ class EpochDriver {
                         stop = stop || team.failed();
                     }
                     if (hooks.sum_across_processes) stop = stops_anywhere(stop, hooks, team);
+                    if (!stop && e + 1 < max_epochs) start_epoch(e + 1);
                 }
 #pragma omp barrier
                 if (stop) break;
