@@ -68,19 +68,24 @@ def test_threads_and_policies_agree_with_one_thread(zipf_problem, write, hot_fea
     assert abs(parallel.score(X, y) - reference) < 0.01
 
 
-def test_one_thread_with_replicas_by_feature_by_slot_or_none_learns_the_same_model(zipf_problem):
+@pytest.mark.parametrize("penalty", [None, "l2"])
+def test_one_thread_with_replicas_by_feature_by_slot_or_none_learns_the_same_model(zipf_problem, penalty):
     """With one thread a replica's merges only hand its values on, so the
     three weight layouts run the same arithmetic: no replicas (hot_features
     =0), every feature replicated (kept by feature) and all but the rarest
     occurring feature replicated (kept by slot). Equal up to the rounding of
     the merges (base + (value - base)). (Not with an L1 part: replicated
-    features take it in the merges.)"""
+    features take it in the merges. With L2 the unreplicated layout shrinks
+    all weights at every row, the replicated ones the features a row
+    touches: there the two replicated layouts.)"""
     X, y = zipf_problem
     occurring = np.count_nonzero(np.bincount(X.indices, minlength=X.shape[1]))
-    params = dict(n_threads=1, loss="log_loss", alpha=1e-4, max_iter=3, tol=None,
-                  random_state=0, sync_every=64)
+    params = dict(n_threads=1, loss="log_loss", penalty=penalty, alpha=1e-4, max_iter=3, tol=None,
+                  learning_rate="constant", eta0=0.05, random_state=0, sync_every=64)
     models = [hogwild.SGDClassifier(hot_features=hot, **params).fit(X, y)
               for hot in (0, X.shape[1], occurring - 1)]
+    if penalty == "l2":
+        models = models[1:]
     for model in models[1:]:
         np.testing.assert_allclose(model.coef_, models[0].coef_, rtol=1e-7, atol=1e-9)
         np.testing.assert_allclose(model.intercept_, models[0].intercept_, rtol=1e-7)

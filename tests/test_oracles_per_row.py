@@ -10,7 +10,11 @@ What the README documents and the references implement:
   (async: its step count);
 * L2 per touched feature with strength alpha * n / (rows containing the
   feature), applied as a proximal step (w + step) / (1 + eta alpha r) by
-  every solver (the one update rule, math/update_rule.hpp);
+  every solver (the one update rule, math/update_rule.hpp); but hogwild on
+  one thread with plain sgd and no L1 part applies the whole penalty to
+  every feature at every row, (w + step) / (1 + eta alpha), through one
+  factor over all weights (the same objective; a row whose loss step is
+  zero then writes nothing);
 * local SGD: each thread trains a private replica on its contiguous share
   of the epoch, and every `sync_every` rows of each thread the replicas are
   replaced by their mean; EASGD (Zhang, Choromanska & LeCun 2015): each
@@ -48,8 +52,9 @@ def row_steps(X, y, *, epochs, eta, alpha=0.0, l2="proximal", average=0, fit_int
     """Plain SGD on 1/2 (x.w + b - y)^2, one row at a time in data order.
 
     eta(t, epoch): t the 1-based row count. L2 touches a row's nonzero
-    features only, with strength alpha * n / rows(j). Returns (coef,
-    intercept) as the estimators report them (the average once started).
+    features only, with strength alpha * n / rows(j); l2="all": every
+    feature at every row, with strength alpha. Returns (coef, intercept) as
+    the estimators report them (the average once started).
     """
     n, d = X.shape
     scale = n / np.maximum(1, np.count_nonzero(X, axis=0))
@@ -62,7 +67,9 @@ def row_steps(X, y, *, epochs, eta, alpha=0.0, l2="proximal", average=0, fit_int
             x = X[i]
             touched = x != 0
             d_loss = x @ w + b - y[i]
-            if l2 == "proximal":
+            if l2 == "all":
+                w = (w - rate * d_loss * x) / (1 + rate * alpha)
+            elif l2 == "proximal":
                 w[touched] = (w[touched] - rate * d_loss * x[touched]) / (1 + rate * alpha * scale[touched])
             else:  # the penalty's gradient, as async and the adaptive optimizers take it
                 w[touched] = w[touched] - rate * (d_loss * x[touched] + alpha * scale[touched] * w[touched])
@@ -77,7 +84,7 @@ def row_steps(X, y, *, epochs, eta, alpha=0.0, l2="proximal", average=0, fit_int
 
 
 PLAIN_ONE_THREAD = {
-    "hogwild": (dict(solver="hogwild", n_threads=1), "proximal"),
+    "hogwild": (dict(solver="hogwild", n_threads=1), "all"),
     "local": (dict(solver="local", n_threads=1), "proximal"),
     # one thread without simulated delay (max_staleness=0), batches of one row
     "async": (dict(solver="async", n_threads=1, max_staleness=0, batch_size=1), "proximal"),
@@ -116,7 +123,9 @@ def test_one_thread_is_plain_sgd_with_per_feature_l2(dense_problem, solver, layo
 @pytest.mark.parametrize("solver", sorted(PLAIN_ONE_THREAD))
 def test_sparse_rows_regularize_touched_features_scaled_by_their_frequency(sparse_problem, solver):
     """catches: a rare feature regularized at its bare strength alpha (not
-    alpha n / rows(j)), untouched features shrunk, the scale inverted."""
+    alpha n / rows(j)), untouched features shrunk, the scale inverted; for
+    one-thread hogwild, which shrinks every feature at every row, a feature
+    left out of the shrink or shrunk by its frequency."""
     X, y = sparse_problem
     params, l2 = PLAIN_ONE_THREAD[solver]
     model = hogwild.SGDRegressor(alpha=0.05, max_iter=4, tol=None, shuffle=False, learning_rate="constant",
@@ -124,6 +133,22 @@ def test_sparse_rows_regularize_touched_features_scaled_by_their_frequency(spars
     coef, _ = row_steps(X, y, epochs=4, eta=lambda t, e: 0.05, alpha=0.05, l2=l2, fit_intercept=False)
     # (the core keeps n / rows(j) in single precision)
     np.testing.assert_allclose(model.coef_, coef, rtol=1e-7)
+
+
+def test_one_thread_hogwild_folds_its_weight_factor_exactly():
+    """A penalty that shrinks the weights by 1.25 a row takes their common
+    factor below 1e-9 every 93 rows, where it is multiplied into them; not
+    multiplied in, it would underflow to zero within an epoch of 4,000 rows.
+
+    catches: the factor folded twice or not at all, the next row's step
+    taken on the old factor."""
+    X, y = sparse_regression(8, 4000, [1.0, -2.0, 0.5, 1.5, 0.0, -1.0], np.linspace(0.15, 0.9, 6), filler=0.5)
+    model = hogwild.SGDRegressor(solver="hogwild", n_threads=1, alpha=5.0, max_iter=2, tol=None, shuffle=False,
+                                 learning_rate="constant", eta0=0.05).fit(sp.csr_matrix(X), y)
+    coef, intercept = row_steps(X, y, epochs=2, eta=lambda t, e: 0.05, alpha=5.0, l2="all",
+                                intercept_decay=0.01)
+    np.testing.assert_allclose(model.coef_, coef, rtol=1e-9)
+    np.testing.assert_allclose(model.intercept_[0], intercept, rtol=1e-9)
 
 
 @pytest.mark.parametrize("average", [True, 50, 77, 121])

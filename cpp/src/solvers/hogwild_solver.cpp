@@ -173,6 +173,9 @@ class HogwildSolver {
             }
         }
         place_threads_and_node_replicas(stats, count_training_rows(targets, X.n_rows));
+        scaled_weights_ = std::is_same_v<Policy, SoleWrites> && problem_.n_threads == 1 && !replicas_on_ &&
+                          !nodes_.on() && !node_data_.on() && problem_.config.step.optimizer == Optimizer::sgd &&
+                          problem_.strength.l1 == 0.0 && !state_.l1.on() && problem_.strength.l2 > 0.0;
         if (replicas_on_) first_touch_replicas();
     }
 
@@ -265,6 +268,7 @@ class HogwildSolver {
             merge_replica(
                 replica, problem_.step_size(epoch.t_start + static_cast<double>(updates * team_size + tid), epoch.eta),
                 clock);
+        if (scaled_weights_) fold_scale();
         state_.loss_sum[tid] = loss_sum;
         state_.updates[tid] = static_cast<double>(updates);
         state_.l1_pulls[tid] = clock.own();
@@ -494,10 +498,19 @@ class HogwildSolver {
 
     // Weight of feature j as this thread sees it.
     // (j == n_features: the intercept)
+    // ScaledWeights: the common factor multiplied into the weights.
+    void fold_scale() {
+        if constexpr (kDense)
+            for (double& w : weights_) w *= scale_;
+        else
+            for (SharedFeature& feature : colocated_) feature.weight *= scale_;
+        scale_ = 1.0;
+    }
+
     double current_weight(std::size_t j, Replica* replica) {
         if (j == static_cast<std::size_t>(problem_.n_features))
             return replica != nullptr ? replica->value(hot_features_.size()) : Policy::read(shared_intercept_.value);
-        if (replica == nullptr) return Policy::read(weight(j));
+        if (replica == nullptr) return Policy::read(weight(j)) * scale_;
         const std::int32_t slot = features_[j].replica_slot;
         return slot >= 0 ? replica->value(static_cast<std::size_t>(slot)) : Policy::read(replica->shared_weights[j]);
     }
@@ -652,6 +665,43 @@ class HogwildSolver {
             Policy::modify(*shared_intercept, [&](double b) { return b + change; });
         }
     };
+    // One thread alone, plain sgd, an L2 penalty and no L1 (scaled_weights_):
+    // w_j = scale x v_j, and every row shrinks all weights by one product on
+    // the scale (scikit-learn's WeightVector does the same). The per-feature
+    // penalty of several threads (each row shrinks the features it touches,
+    // k_j times) minimizes the same objective but writes every coordinate of
+    // every row; here a row whose loss step is zero (with the hinge loss most
+    // rows near the optimum: 94% of dna's) writes nothing. One class, hinge,
+    // 20 epochs: dna.scale 6.7 -> 4.4 ms (the sequential solver 3.8), a
+    // dense 100,000 x 50 problem 380 -> 222 ms.
+    template <class Slot>  // SharedFeature (sparse data) or double (dense)
+    struct ScaledWeights {
+        Slot* slots;
+        double* shared_intercept;
+        double* scale;
+        double inverse_scale = 1.0 / *scale;
+
+        static double& value(Slot& slot) {
+            if constexpr (std::is_same_v<Slot, SharedFeature>) return slot.weight;
+            else return slot;
+        }
+        static double penalty_weight(const Slot& slot) {
+            if constexpr (std::is_same_v<Slot, SharedFeature>) return slot.info.regularization_scale;
+            else return 1.0;
+        }
+        double read(std::int64_t j) const { return value(slots[j]) * *scale; }
+        void shrink_all(double factor) {
+            *scale *= factor;
+            inverse_scale = 1.0 / *scale;
+        }
+        void add(std::int64_t j, double change) { value(slots[j]) += change * inverse_scale; }
+        template <class Next>
+        void update(std::int64_t j, Next&& next) {  // (the optimizers' step, which does not use these weights)
+            value(slots[j]) = next(read(j), penalty_weight(slots[j])) * inverse_scale;
+        }
+        double intercept() const { return *shared_intercept; }
+        void add_to_intercept(double change) { *shared_intercept += change; }
+    };
     // With replicas: the replica's slots, the shared vector through the write policy.
     struct ReplicaWeights {
         double* shared;
@@ -735,6 +785,21 @@ class HogwildSolver {
                 L1Clock& clock) {
         typename Policy::RowGuard guard(policy_);
         const double eta = problem_.step_size(t, epoch_eta);
+        if (std::is_same_v<Policy, SoleWrites> && scaled_weights_) {
+            double loss;
+            if constexpr (kDense)
+                loss = linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t,
+                                       problem_.n_features,
+                                       ScaledWeights<double>{weights_.data(), &shared_intercept_.value, &scale_},
+                                       state_.optimizer, state_.l1, clock);
+            else
+                loss = linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t,
+                                       problem_.n_features,
+                                       ScaledWeights<SharedFeature>{colocated_.data(), &shared_intercept_.value, &scale_},
+                                       state_.optimizer, state_.l1, clock);
+            if (scale_ < kMinScale) fold_scale();
+            return loss;
+        }
         if constexpr (kDense) {
             if (replica == nullptr)
                 return linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t,
@@ -774,6 +839,11 @@ class HogwildSolver {
     std::int64_t sync_every_ = 1;                  // rows between merges of the frequent slots
     std::int64_t refresh_every_ = 1;               // rows between merges of all slots
     PaddedDouble shared_intercept_;
+    // ScaledWeights (one thread, see there): the weights' common factor,
+    // multiplied into them at every epoch's end and before it gets this small
+    bool scaled_weights_ = false;
+    double scale_ = 1.0;
+    static constexpr double kMinScale = 1e-9;
     // chunked shares (several threads, the caller's rows): the next chunk's first position
     static constexpr std::int64_t kMinChunkedRows = 65536;
     static constexpr std::int64_t kChunksPerThread = 16;

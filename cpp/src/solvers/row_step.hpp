@@ -12,6 +12,11 @@
 //   double intercept()
 //   void add_to_intercept(double change)
 // and may provide
+//   void shrink_all(double factor), void add(j, double change)
+//                                                weights that apply the L2 penalty to all of
+//                                                them at every row, by one factor (one thread
+//                                                alone; no L1, plain sgd): w_j += change after
+//                                                all weights were multiplied by factor
 //   template <class WithL1, class WithoutL1> void update_l1(j, WithL1, WithoutL1)
 //                                                as update, with a choice per feature: the
 //                                                step without the L1 penalty where the solver
@@ -131,6 +136,17 @@ double linear_row_step(const TrainConfig& config, const PenaltyStrength& strengt
             } else {
                 weights.update(j, with_l1);
             }
+        }
+    } else if constexpr (requires { weights.shrink_all(1.0); }) {
+        // weights that carry the L2 penalty as one factor over all of them:
+        // the prox of the whole penalty, (w + loss step) / (1 + l2_step), is
+        // one product on that factor, and a row whose loss step is zero
+        // writes no coordinate
+        const double shrink = 1.0 / (1.0 + step_strength.l2);
+        weights.shrink_all(shrink);
+        if (update != 0.0) {
+            const double step = update * shrink;
+            for (std::int64_t k = 0; k < row.size(); ++k) weights.add(row.index(k), step * row.value(k));
         }
     } else {
         // the L2 prox divides by 1 + l2_step k_j; for the features of weight
