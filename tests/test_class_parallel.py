@@ -82,3 +82,18 @@ def test_threads_follow_the_work_unless_given():
     expected = min(2, hogwild.build_info()["usable_cpus"])
     assert {r["threads"] for r in hogwild.SGDClassifier(max_iter=2, tol=None).fit(large, (large[:, 0] > 0))
             .history_} == {expected}
+
+
+def test_threads_follow_the_values_per_feature_unless_given():
+    """n_threads=None: at most one thread per 32 stored values a feature
+    (several threads merge their replicas of the features every epoch)."""
+    from hogwild.datasets import make_sparse_classification
+
+    def threads(X, y, **params):
+        return {r["threads"] for r in hogwild.SGDClassifier(max_iter=2, tol=None, **params).fit(X, y).history_}
+
+    wide = make_sparse_classification(10000, 5000, 10, random_state=0)  # 100,000 values, 20 a feature
+    assert threads(*wide) == {1}
+    assert threads(*wide, n_threads=2) == {2}
+    narrow = make_sparse_classification(10000, 500, 10, random_state=0)  # 200 a feature
+    assert threads(*narrow) == {min(2, hogwild.build_info()["usable_cpus"])}

@@ -240,8 +240,17 @@ class _HogwildTraining:
     # first 2,000 rows of a9a, 28,000 values: 2.8 ms on 1 thread, 7.9 ms on
     # 2 next to a busy process; bench/bench_small.py --busy)
     MIN_VALUES_PER_THREAD = 32_768
+    # ... and at most one per this many stored values per feature: several
+    # threads replicate the features they share and merge them at least
+    # once an epoch, work that grows with the features, not the rows; on
+    # wide, short data it costs more than a second thread saves (hinge
+    # loss, 20 epochs, 1 thread / 2 threads: rcv1_small, 1,000 x 47,117,
+    # 1.7 values a feature, 6.3 / 14.7 ms; the same rows 16 times, 26 a
+    # feature, 61 / 78 ms; a generated 200,000 x 50,000, 120 a feature,
+    # epochs 0.027 / 0.018 s)
+    MIN_VALUES_PER_FEATURE_AND_THREAD = 32
 
-    def _threads(self, n_values=None):
+    def _threads(self, n_values=None, n_features=None):
         if self.solver == "sequential":
             return 1
         usable = _core.usable_cpu_count()
@@ -255,7 +264,9 @@ class _HogwildTraining:
             return self.n_threads
         default = default_thread_count()
         if n_values is not None:
-            return max(1, min(default, n_values // self.MIN_VALUES_PER_THREAD))
+            by_features = (n_values // (self.MIN_VALUES_PER_FEATURE_AND_THREAD * n_features)
+                           if n_features else default)
+            return max(1, min(default, n_values // self.MIN_VALUES_PER_THREAD, by_features))
         return default
 
     # below this many stored values in X, a class trains in less time than
@@ -284,7 +295,8 @@ class _HogwildTraining:
         return workers, (1 if self.solver == "sequential" else max(1, int(requested) // workers))
 
     def _core_options(self, *, loss, alpha, learning_rate, max_iter, seed, weight_pos, weight_neg,
-                      classifier, sparse, n_samples, n_threads=None, n_values=None, eta0=None, initial_eta=0.0):
+                      classifier, sparse, n_samples, n_threads=None, n_values=None, n_features=None, eta0=None,
+                      initial_eta=0.0):
         """The plain configuration the C++ core takes (see config.hpp).
         `eta0` (None: the estimator's) and `initial_eta` (the "optimal"
         rate's first step; 0: Bottou's heuristic) come from
@@ -312,7 +324,7 @@ class _HogwildTraining:
             weight_pos=float(weight_pos),
             weight_neg=float(weight_neg),
             intercept_decay=SPARSE_INTERCEPT_DECAY if sparse else 1.0,
-            n_threads=team_threads(self._threads(n_values) if n_threads is None else n_threads),
+            n_threads=team_threads(self._threads(n_values, n_features) if n_threads is None else n_threads),
             epoch_start=int(round((getattr(self, "t_", 1.0) - 1.0) / max(1, n_samples))),
             **core_options_of(self),  # the parameters scikit-learn lacks, from their table
         ) | self._row_order(n_samples) | {"batch_size": self._batch_rows(n_samples)}
@@ -406,7 +418,7 @@ class _HogwildTraining:
             loss=loss, alpha=alpha, learning_rate=step.learning_rate, max_iter=max_iter, seed=seed,
             weight_pos=weight_pos, weight_neg=weight_neg, classifier=classifier,
             sparse=sp.issparse(X), n_samples=X.shape[0], n_threads=n_threads,
-            n_values=X.nnz if sp.issparse(X) else X.size, eta0=step.eta0, initial_eta=step.initial_eta,
+            n_values=X.nnz if sp.issparse(X) else X.size, n_features=X.shape[1], eta0=step.eta0, initial_eta=step.initial_eta,
         )
         if self.solver in ("minibatch", "async"):
             self.batch_size_ = options["batch_size"]  # (batch_size="auto": what ran)
