@@ -70,7 +70,7 @@ def test_callbacks_keep_class_by_class_training(digits):
 
 
 def test_threads_follow_the_work_unless_given():
-    """n_threads=None: at most one thread per 32,768 stored values (history_
+    """n_threads=None: at most one thread per 100,000 stored values (history_
     says how many ran); an explicit n_threads is obeyed."""
     rng = np.random.RandomState(0)
     small = rng.normal(size=(500, 20))  # 10,000 values: one thread
@@ -78,7 +78,7 @@ def test_threads_follow_the_work_unless_given():
     assert {r["threads"] for r in hogwild.SGDClassifier(max_iter=2, tol=None).fit(small, y).history_} == {1}
     assert {r["threads"] for r in hogwild.SGDClassifier(max_iter=2, tol=None, n_threads=2).fit(small, y)
             .history_} == {2}
-    large = rng.normal(size=(4000, 20))  # 80,000 values: two threads on this 2-CPU machine or more
+    large = rng.normal(size=(12000, 20))  # 240,000 values: two threads on this 2-CPU machine or more
     expected = min(2, hogwild.build_info()["usable_cpus"])
     assert {r["threads"] for r in hogwild.SGDClassifier(max_iter=2, tol=None).fit(large, (large[:, 0] > 0))
             .history_} == {expected}
@@ -92,8 +92,8 @@ def test_threads_follow_the_values_per_feature_unless_given():
     def threads(X, y, **params):
         return {r["threads"] for r in hogwild.SGDClassifier(max_iter=2, tol=None, **params).fit(X, y).history_}
 
-    wide = make_sparse_classification(10000, 5000, 10, random_state=0)  # 100,000 values, 20 a feature
+    wide = make_sparse_classification(20000, 10000, 10, random_state=0)  # 200,000 values, 20 a feature
     assert threads(*wide) == {1}
     assert threads(*wide, n_threads=2) == {2}
-    narrow = make_sparse_classification(10000, 500, 10, random_state=0)  # 200 a feature
+    narrow = make_sparse_classification(20000, 1000, 10, random_state=0)  # 200 a feature
     assert threads(*narrow) == {min(2, hogwild.build_info()["usable_cpus"])}

@@ -29,9 +29,9 @@ TIMEOUT = 60
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
 
 
-# the data of every fit here: enough stored values (6,000 x 20) for two
-# threads by default (at most one per 32,768), small enough to take ms
-def data(seed=0, n=6000, d=20):
+# the data of every fit here: enough stored values (12,000 x 20) for two
+# threads by default (at most one per 100,000), small enough to take ms
+def data(seed=0, n=12000, d=20):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
     return X, (X @ rng.standard_normal(d) > 0).astype(int)

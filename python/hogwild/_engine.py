@@ -236,10 +236,12 @@ class _HogwildTraining:
     # n_threads=None gives a problem at most one thread per this many stored
     # values of X: below it a second thread's start and epoch barriers cost
     # more than its share saves, and on a machine where another program
-    # keeps a core busy the barriers wait for the descheduled thread (the
-    # first 2,000 rows of a9a, 28,000 values: 2.8 ms on 1 thread, 7.9 ms on
-    # 2 next to a busy process; bench/bench_small.py --busy)
-    MIN_VALUES_PER_THREAD = 32_768
+    # keeps a core busy the barriers wait for the descheduled thread. Hinge
+    # loss (the default), 20 epochs, 1 / 2 threads: agaricus (143,286
+    # values) 8.9 / 10.0 ms idle, 8.4 / 20.6 ms next to a busy process; the
+    # first 8,000 rows of a9a (110,892) 10.5 / 9.9 ms; all of a9a (451,592)
+    # 39.4 / 30.4 ms (bench/bench_small.py [--busy])
+    MIN_VALUES_PER_THREAD = 100_000
     # ... and at most one per this many stored values per feature: several
     # threads replicate the features they share and merge them at least
     # once an epoch, work that grows with the features, not the rows; on
