@@ -137,7 +137,7 @@ def test_sparse_rows_regularize_touched_features_scaled_by_their_frequency(spars
 
 def test_one_thread_hogwild_folds_its_weight_factor_exactly():
     """A penalty that shrinks the weights by 1.25 a row takes their common
-    factor below 1e-9 every 93 rows, where it is multiplied into them; not
+    factor below 1e-100 every 1,032 rows, where it is multiplied into them; not
     multiplied in, it would underflow to zero within an epoch of 4,000 rows.
 
     catches: the factor folded twice or not at all, the next row's step
