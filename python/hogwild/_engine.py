@@ -420,7 +420,8 @@ class _HogwildTraining:
             loss=loss, alpha=alpha, learning_rate=step.learning_rate, max_iter=max_iter, seed=seed,
             weight_pos=weight_pos, weight_neg=weight_neg, classifier=classifier,
             sparse=sp.issparse(X), n_samples=X.shape[0], n_threads=n_threads,
-            n_values=X.nnz if sp.issparse(X) else X.size, n_features=X.shape[1], eta0=step.eta0, initial_eta=step.initial_eta,
+            n_values=X.nnz if sp.issparse(X) else X.size, n_features=X.shape[1], eta0=step.eta0,
+            initial_eta=step.initial_eta,
         )
         if self.solver in ("minibatch", "async"):
             self.batch_size_ = options["batch_size"]  # (batch_size="auto": what ran)

@@ -69,8 +69,9 @@ minibatch's steps 25 times shorter.
 
 batch_size="auto" (minibatch, async): n // 400 rows a batch, at least 8
 (a step's barriers cost more than smaller batches gain) and at most 256,
-so that an epoch takes at least 400 steps where the data has the rows. With 256-row batches a small data set gets few steps an
-epoch at 1 / L(b) (agaricus, 6,513 rows: 25), and 50 epochs ended at 0.94
+so that an epoch takes at least 400 steps where the data has the rows.
+With 256-row batches a small data set gets few steps an epoch at
+1 / L(b) (agaricus, 6,513 rows: 25), and 50 epochs ended at 0.94
 relative suboptimality where 16-row batches end at 1e-2; on data of more
 than 102,400 rows it is 256 (bench/bench_defaults.py, README). The
 fitted ``batch_size_`` says what ran.

@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.base import clone, is_classifier
 
-from ._step_size import auto_batch_size
-
 SUGGESTION_FACTOR = 3.0  # the suggested eta0 is the best step of the range test divided by this
 
 
@@ -140,9 +138,7 @@ def find_learning_rate(estimator, X, y, *, min_eta=1e-5, max_eta=1e2, n_steps=22
     etas = np.geomspace(min_eta, max_eta, n_steps)
     objectives = np.full(n_steps, np.inf)
     # (the batches a fit on all of X takes: batch_size="auto" would size them for the subsample)
-    batch_size = estimator.batch_size
-    if batch_size == "auto":
-        batch_size = auto_batch_size(X.shape[0])
+    batch_size = estimator._batch_rows(X.shape[0])
     for k, eta in enumerate(etas):
         model = clone(estimator).set_params(learning_rate="constant", eta0=float(eta), max_iter=epochs, tol=None,
                                             random_state=random_state, verbose=0, batch_size=batch_size)
