@@ -145,6 +145,36 @@ class _HogwildTraining:
         clone and parameter validation, which every fit runs."""
         return list(_parameter_names(cls))
 
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None, callbacks=None):
+        """Fit the model with parallel SGD (see scikit-learn's ``fit``).
+
+        callbacks : list of callables, default=None
+            Each is called after every epoch as ``callback(record)``, with
+            ``record`` a dict of the epoch's figures (``epoch``,
+            ``objective``, ``seconds``, ``elapsed``, ``updates``,
+            ``examples_per_second``, ``validation_score`` with early
+            stopping, ``class`` for a classifier's one-vs-rest) and the
+            model as it stands (``coef``, a 1-D copy, and ``intercept``).
+            Returning ``False`` stops training after that epoch (for
+            one-vs-rest: that class's training). Exceptions propagate out
+            of ``fit``.
+        """
+        with self._callbacks_during_fit(callbacks):
+            return super().fit(X, y, coef_init=coef_init, intercept_init=intercept_init,
+                               sample_weight=sample_weight)
+
+    def _expose_averaged_weights(self):
+        """With ``average``, ``coef_`` and ``intercept_`` become the averaged
+        weights once averaging has started (``average <= t_ - 1``, scikit-learn's
+        rule), the plain SGD weights before."""
+        if self.average > 0:
+            if self.average <= self.t_ - 1.0:
+                self.coef_ = self._average_coef
+                self.intercept_ = self._average_intercept
+            else:
+                self.coef_ = self._standard_coef
+                self.intercept_ = self._standard_intercept
+
     def save(self, path):
         """Write this fitted model to one file (see :func:`hogwild.load`).
 

@@ -138,23 +138,6 @@ feature_names_in_, loss_function_
     # scikit-learn's parameters, then those of the table in _parameters.py
     __init__ = with_parameters(_sk.SGDClassifier)
 
-    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None, callbacks=None):
-        """Fit the model with parallel SGD (see scikit-learn's ``fit``).
-
-        callbacks : list of callables, default=None
-            Each is called after every epoch as ``callback(record)``, with
-            ``record`` a dict of the epoch's figures (``epoch``,
-            ``objective``, ``seconds``, ``elapsed``, ``updates``,
-            ``examples_per_second``, ``validation_score`` with early
-            stopping, ``class`` for one-vs-rest) and the model as it stands
-            (``coef``, a 1-D copy, and ``intercept``). Returning ``False``
-            stops training after that epoch (for one-vs-rest: that class's
-            training). Exceptions propagate out of ``fit``.
-        """
-        with self._callbacks_during_fit(callbacks):
-            return super().fit(X, y, coef_init=coef_init, intercept_init=intercept_init,
-                               sample_weight=sample_weight)
-
     def partial_fit(self, X, y, classes=None, sample_weight=None, callbacks=None):
         """One epoch over (X, y) (see scikit-learn's ``partial_fit``);
         ``callbacks`` as in :meth:`fit`."""
@@ -286,13 +269,7 @@ feature_names_in_, loss_function_
             n_iter_ = max(train_class(i) for i in range(len(self.classes_)))
         self.t_ += n_iter_ * self._rows_per_epoch(X)
         self.n_iter_ = n_iter_
-        if self.average > 0:
-            if self.average <= self.t_ - 1.0:
-                self.coef_ = self._average_coef
-                self.intercept_ = self._average_intercept
-            else:
-                self.coef_ = self._standard_coef
-                self.intercept_ = self._standard_intercept
+        self._expose_averaged_weights()
 
 
 class SGDRegressor(_HogwildTraining, _sk.SGDRegressor):
@@ -323,22 +300,6 @@ early_stopping, validation_fraction, n_iter_no_change, warm_start, average
 
     # scikit-learn's parameters, then those of the table in _parameters.py
     __init__ = with_parameters(_sk.SGDRegressor)
-
-    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None, callbacks=None):
-        """Fit the model with parallel SGD (see scikit-learn's ``fit``).
-
-        callbacks : list of callables, default=None
-            Each is called after every epoch as ``callback(record)``, with
-            ``record`` a dict of the epoch's figures (``epoch``,
-            ``objective``, ``seconds``, ``elapsed``, ``updates``,
-            ``examples_per_second``, ``validation_score`` with early
-            stopping) and the model as it stands
-            (``coef``, a 1-D copy, and ``intercept``). Returning ``False``
-            stops training after that epoch. Exceptions propagate out of ``fit``.
-        """
-        with self._callbacks_during_fit(callbacks):
-            return super().fit(X, y, coef_init=coef_init, intercept_init=intercept_init,
-                               sample_weight=sample_weight)
 
     def partial_fit(self, X, y, sample_weight=None, callbacks=None):
         """One epoch over (X, y) (see scikit-learn's ``partial_fit``);
@@ -402,13 +363,7 @@ early_stopping, validation_fraction, n_iter_no_change, warm_start, average
             weight_pos=1.0, weight_neg=1.0, classifier=False,
         )
         self.t_ += self.n_iter_ * self._rows_per_epoch(X)
-        if self.average > 0:
-            if self.average <= self.t_ - 1.0:
-                self.coef_ = self._average_coef
-                self.intercept_ = self._average_intercept
-            else:
-                self.coef_ = self._standard_coef
-                self.intercept_ = self._standard_intercept
+        self._expose_averaged_weights()
 
 
 # learning_rate, whose default differs from scikit-learn's, then the
