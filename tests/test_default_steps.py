@@ -263,27 +263,27 @@ def test_gd_keeps_the_weights_of_features_no_row_holds(a9a):
     assert second.coef_[0, column] == first.coef_[0, column]
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("layout", ["dense", "csr", "csr-int64"])
-def test_the_largest_row_norm_counts_rows_next_to_empty_ones(layout, monkeypatch):
-    """Chunks of a few values, rows of every length including empty ones at
-    a chunk's end: the same as NumPy's sums."""
+def test_the_largest_row_norm_counts_rows_next_to_empty_ones(layout, dtype):
+    """Rows of every length including empty ones, first and last: the same
+    as NumPy's sums in double precision, equal for dense and CSR."""
     from hogwild import _step_size
 
-    monkeypatch.setattr(_step_size, "CHUNK_VALUES", 5)
     rng = np.random.default_rng(5)
-    dense = rng.normal(size=(60, 7)) * (rng.random(size=(60, 7)) < 0.4)
-    dense[[3, 4, 17, 58, 59]] = 0.0
+    dense = (rng.normal(size=(60, 7)) * (rng.random(size=(60, 7)) < 0.4)).astype(dtype)
+    dense[[0, 3, 4, 17, 58, 59]] = 0.0
     dense[16] = 0.0
-    expected = float(np.max(np.sum(dense ** 2, axis=1)))
     X = dense if layout == "dense" else sp.csr_matrix(dense)
     if layout == "csr-int64":
         X.indices, X.indptr = X.indices.astype(np.int64), X.indptr.astype(np.int64)
-    for rows in (slice(None), slice(0, 5), slice(10, 18)):
-        part = X[rows]
-        assert _step_size.largest_squared_row_norm(part) == pytest.approx(
-            float(np.max(np.sum(dense[rows] ** 2, axis=1))), rel=1e-12)
-    assert _step_size.largest_squared_row_norm(X) == pytest.approx(expected, rel=1e-12)
+    for rows in (slice(None), slice(0, 5), slice(10, 18), slice(58, 60), slice(0, 0)):
+        expected = float(np.max(np.sum(dense[rows].astype(np.float64) ** 2, axis=1), initial=0.0))
+        assert _step_size.largest_squared_row_norm(X[rows]) == pytest.approx(expected, rel=1e-12)
+        assert _step_size.largest_squared_row_norm(X[rows]) == _step_size.largest_squared_row_norm(dense[rows])
     assert _step_size.largest_squared_row_norm(np.array([[3.0, 4.0], [0.0, 0.0]])) == 25.0
+    with np.errstate(over="ignore"):
+        assert _step_size.largest_squared_row_norm(np.array([[1e200, 0.0]])) == np.inf
 
 
 def test_the_sequential_solver_keeps_scikit_learns_rate_and_checks():

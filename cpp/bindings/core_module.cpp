@@ -25,6 +25,7 @@
 #include "hogwild/core/topology.hpp"
 #include "hogwild/runtime/thread_placement.hpp"
 #include "hogwild/core/views.hpp"
+#include "hogwild/linear/row_norms.hpp"
 
 namespace py = pybind11;
 using namespace hogwild;
@@ -130,6 +131,17 @@ PYBIND11_MODULE(_core, m) {
         "after another (the GPU trainer's emulation, for tests without a GPU; slow). warps: the\n"
         "GPU's 32 lanes per long row and hot feature and its summation trees (else one lane: the\n"
         "CPU's order).");
+    m.def(
+        "largest_squared_row_norm",
+        [](const py::object& X) {
+            return hogwild::bindings::visit_view(X, [](const auto& view) {
+                py::gil_scoped_release release;
+                return largest_squared_row_norm(view);
+            });
+        },
+        py::arg("X"),
+        "max_i ||x_i||^2 of X as `train` takes it (a 2-D array or a CSR tuple), in double precision; one "
+        "pass over the stored values, without a copy (learning_rate='auto').");
     m.def("solvers", &solvers,
           "The registered solvers: name, parallel, optimizers, passive_aggressive, deterministic, summary.");
     m.def("build_info", []() {

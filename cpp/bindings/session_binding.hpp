@@ -15,6 +15,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "bindings.hpp"
 #include "hogwild/config.hpp"
@@ -216,13 +217,46 @@ TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback, p
     return result;
 }
 
-template <class Value, class Make>
-std::unique_ptr<TrainingSession> csr_session(const Make& make, const py::array& data, const py::array& indices,
-                                             const py::array& indptr, std::int64_t n_rows, std::int64_t n_cols,
-                                             const Targets& targets, const TrainConfig& config,
-                                             const ModelState& model) {
+// X as the core's `train` takes it (python/hogwild/_validation.py's
+// core_view): a 2-D array, or (data, indices, indptr, n_rows, n_cols) for CSR.
+inline std::pair<std::int64_t, std::int64_t> view_shape(const py::object& X) {
+    std::int64_t n_rows = 0, n_cols = 0;
+    if (py::isinstance<py::tuple>(X)) {
+        auto parts = X.cast<py::tuple>();
+        if (parts.size() != 5) throw py::value_error("X must be (data, indices, indptr, n_rows, n_cols)");
+        n_rows = parts[3].cast<std::int64_t>();
+        n_cols = parts[4].cast<std::int64_t>();
+    } else {
+        auto array = X.cast<py::array>();
+        if (array.ndim() != 2) throw py::value_error("X must be 2-dimensional");
+        n_rows = array.shape(0);
+        n_cols = array.shape(1);
+    }
+    if (n_rows < 0 || n_cols < 0) throw py::value_error("X must have non-negative dimensions");
+    return {n_rows, n_cols};
+}
+
+// `visit(view)` with the view of X's layout, value and index types (a
+// generic lambda: one instance per view type); the buffers are checked, never
+// copied.
+template <class Visit>
+auto visit_view(const py::object& X, const Visit& visit) {
+    const auto [n_rows, n_cols] = view_shape(X);
+    if (!py::isinstance<py::tuple>(X)) {
+        auto array = X.cast<py::array>();
+        if (has_dtype<float>(array))
+            return visit(DenseView<float>{checked_buffer<float>(array, "X", n_rows * n_cols, false), n_rows, n_cols});
+        if (has_dtype<double>(array))
+            return visit(DenseView<double>{checked_buffer<double>(array, "X", n_rows * n_cols, false), n_rows, n_cols});
+        throw py::type_error("X must be float32 or float64");
+    }
+    auto parts = X.cast<py::tuple>();
+    auto data = parts[0].cast<py::array>();
+    auto indices = parts[1].cast<py::array>();
+    auto indptr = parts[2].cast<py::array>();
     const std::int64_t nnz = static_cast<std::int64_t>(data.size());
-    auto with_index = [&](auto index_tag) {
+    auto csr = [&](auto value_tag, auto index_tag) {
+        using Value = decltype(value_tag);
         using Index = decltype(index_tag);
         CsrView<Value, Index> view;
         view.data = checked_buffer<Value>(data, "X.data", nnz, false);
@@ -230,11 +264,16 @@ std::unique_ptr<TrainingSession> csr_session(const Make& make, const py::array& 
         view.indptr = checked_buffer<Index>(indptr, "X.indptr", n_rows + 1, false);
         view.n_rows = n_rows;
         view.n_cols = n_cols;
-        return make(view, targets, config, model);
+        return visit(view);
     };
-    if (has_dtype<std::int32_t>(indices)) return with_index(std::int32_t{});
-    if (has_dtype<std::int64_t>(indices)) return with_index(std::int64_t{});
-    throw py::type_error("X.indices must be int32 or int64");
+    auto with_index = [&](auto value_tag) {
+        if (has_dtype<std::int32_t>(indices)) return csr(value_tag, std::int32_t{});
+        if (has_dtype<std::int64_t>(indices)) return csr(value_tag, std::int64_t{});
+        throw py::type_error("X.indices must be int32 or int64");
+    };
+    if (has_dtype<float>(data)) return with_index(float{});
+    if (has_dtype<double>(data)) return with_index(double{});
+    throw py::type_error("X.data must be float32 or float64");
 }
 
 // A training session over the caller's buffers (see runtime/session.hpp):
@@ -254,21 +293,7 @@ class Session {
         const TrainConfig config = bindings::config_from_dict(options);
         max_iter_ = config.stopping.max_iter;
 
-        std::int64_t n_rows = 0, n_cols = 0;
-        const bool sparse = py::isinstance<py::tuple>(X);
-        if (sparse) {
-            auto parts = X.cast<py::tuple>();  // (data, indices, indptr, n_rows, n_cols)
-            if (parts.size() != 5) throw py::value_error("X must be (data, indices, indptr, n_rows, n_cols)");
-            n_rows = parts[3].cast<std::int64_t>();
-            n_cols = parts[4].cast<std::int64_t>();
-        } else {
-            auto array = X.cast<py::array>();
-            if (array.ndim() != 2) throw py::value_error("X must be 2-dimensional");
-            n_rows = array.shape(0);
-            n_cols = array.shape(1);
-        }
-
-        if (n_rows < 0 || n_cols < 0) throw py::value_error("X must have non-negative dimensions");
+        const auto [n_rows, n_cols] = view_shape(X);
         if (config.stopping.early_stopping && validation_mask.is_none())
             throw py::value_error("early_stopping needs a validation_mask");
         Targets targets;
@@ -286,29 +311,7 @@ class Session {
             model.average_intercept = checked_buffer<double>(average_intercept, "average_intercept", 1, true);
         }
 
-        if (sparse) {
-            auto parts = X.cast<py::tuple>();
-            auto data = parts[0].cast<py::array>();
-            auto indices = parts[1].cast<py::array>();
-            auto indptr = parts[2].cast<py::array>();
-            if (has_dtype<float>(data))
-                session_ = csr_session<float>(make, data, indices, indptr, n_rows, n_cols, targets, config, model);
-            else if (has_dtype<double>(data))
-                session_ = csr_session<double>(make, data, indices, indptr, n_rows, n_cols, targets, config, model);
-            else
-                throw py::type_error("X.data must be float32 or float64");
-        } else {
-            auto array = X.cast<py::array>();
-            if (has_dtype<float>(array)) {
-                DenseView<float> view{checked_buffer<float>(array, "X", n_rows * n_cols, false), n_rows, n_cols};
-                session_ = make(view, targets, config, model);
-            } else if (has_dtype<double>(array)) {
-                DenseView<double> view{checked_buffer<double>(array, "X", n_rows * n_cols, false), n_rows, n_cols};
-                session_ = make(view, targets, config, model);
-            } else {
-                throw py::type_error("X must be float32 or float64");
-            }
-        }
+        session_ = visit_view(X, [&](const auto& view) { return make(view, targets, config, model); });
     }
 
     // Trains up to `epochs` more epochs (None: max_iter of the options).
