@@ -26,6 +26,7 @@
 #include <cstdint>
 
 #include "hogwild/config.hpp"
+#include "hogwild/core/platform.hpp"
 #include "hogwild/math/loss.hpp"
 #include "hogwild/linear/penalty.hpp"
 #include "hogwild/math/update_rule.hpp"
@@ -76,7 +77,7 @@ struct SharedRowsState {
 // loss gradient. Returns the row's loss before the step (for the epoch's
 // objective).
 template <class Row, class Weights, class OptimizerState>
-double linear_row_step(const TrainConfig& config, const PenaltyStrength& strength, const Row& row_in, double y,
+HOGWILD_ALWAYS_INLINE double linear_row_step(const TrainConfig& config, const PenaltyStrength& strength, const Row& row_in, double y,
                        double sample_weight, double eta, double t, std::int64_t intercept_slot, Weights weights_in,
                        CoordinateOptimizer<OptimizerState>& optimizer, CumulativeL1& l1, L1Clock& clock) {
     // Local copies of the row's and the weights' pointers: the compiler then
