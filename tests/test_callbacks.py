@@ -205,3 +205,26 @@ def test_history_numbers_epochs_on_and_elapsed_accumulates_across_partial_fit(pr
     seconds = [r["seconds"] for r in model.history_]
     assert min(seconds) > 0
     assert [r["elapsed"] for r in model.history_] == pytest.approx(np.cumsum(seconds), rel=1e-12)
+
+
+@pytest.mark.parametrize("solver", ["sequential", "hogwild", "async"])
+def test_history_records_hold_plain_python_numbers(problem, solver):
+    """Every figure of history_ a Python int or float (json.dumps takes them;
+    NumPy's int64 it does not), staleness a list of ints, with early
+    stopping's validation score too."""
+    import json
+
+    X, y = problem
+    model = hogwild.SGDClassifier(solver=solver, n_threads=2, max_iter=3, tol=None, random_state=0,
+                                  early_stopping=True, n_iter_no_change=5).fit(X, y)
+    kinds = {"epoch": int, "objective": float, "seconds": float, "elapsed": float, "updates": int,
+             "examples_per_second": float, "validation_score": float, "threads": int, "stale_dropped": int}
+    assert len(model.history_) == 3
+    for record in model.history_:
+        for key, value in record.items():
+            if key == "staleness":
+                assert isinstance(value, list) and all(type(c) is int for c in value)
+            else:
+                assert type(value) is kinds[key], (key, type(value))
+        json.dumps(record)
+    assert ("staleness" in model.history_[0]) == (solver == "async")

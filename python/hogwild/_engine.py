@@ -541,7 +541,8 @@ class _HogwildTraining:
         objective, seconds, updates = column("objective"), column("seconds"), column("updates", int)
         rates = column("examples_per_second")
         scores = column("validation_score") if self.early_stopping else None
-        staleness = column("staleness", list) if "staleness" in history else None
+        staleness = column("staleness", lambda counts: np.asarray(counts, dtype=np.int64).tolist()) \
+            if "staleness" in history else None
         dropped = column("stale_dropped", int) if "staleness" in history else None
         threads = int(result.get("threads_used", 1))
         for e in range(len(objective)):
@@ -557,7 +558,7 @@ class _HogwildTraining:
             if scores is not None:
                 record["validation_score"] = scores[e]
             if staleness is not None:
-                record["staleness"] = [int(c) for c in staleness[e]]
+                record["staleness"] = staleness[e]
                 record["stale_dropped"] = dropped[e]
             if problem is not None:
                 record["class"] = problem

@@ -240,15 +240,8 @@ feature_names_in_, loss_function_
         )
         self.t_ += n_iter_ * self._rows_per_epoch(X)
         self.n_iter_ = n_iter_
-        if self.average > 0:
-            if self.average <= self.t_ - 1:
-                self.coef_ = self._average_coef.reshape(1, -1)
-                self.intercept_ = self._average_intercept
-            else:
-                self.coef_ = self._standard_coef.reshape(1, -1)
-                self.intercept_ = self._standard_intercept
-        else:
-            self.coef_ = self.coef_.reshape(1, -1)
+        self._expose_averaged_weights()
+        self.coef_ = self.coef_.reshape(1, -1)
 
     def _fit_multiclass(self, X, y, alpha, learning_rate, sample_weight, max_iter):
         validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)

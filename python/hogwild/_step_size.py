@@ -118,8 +118,11 @@ class StepChoice:
 
 def largest_squared_row_norm(X):
     """max_i ||x_i||^2 of a CSR or dense X (float32 or float64), in the
-    core: one pass over the stored values without a copy (NumPy's
-    reduceat over chunks took 60 us of a 2,000-row fit's 1.2 ms)."""
+    core: one pass over the stored values, reading X in place (NumPy's
+    reduceat over chunks took 60 us of a 2,000-row fit's 1.2 ms), except
+    the index arrays of a CSR X whose indices and indptr differ in type
+    (converted as for training). The core trusts X's structure: callers
+    pass X as the estimators validated it (check_csr_structure)."""
     return float(_core.largest_squared_row_norm(core_view(X)))
 
 
@@ -127,7 +130,7 @@ def mean_curvature_bound(X, seed=0):
     """The largest eigenvalue of X^T X / n, by power iteration on at most
     SAMPLE_ROWS rows drawn without replacement (an estimate; the sample's
     own value is on average at least the whole data's). Dense samples go
-    through CSR, as in largest_squared_row_norm."""
+    through CSR."""
     n = X.shape[0]
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(n, size=SAMPLE_ROWS, replace=False)) if n > SAMPLE_ROWS else np.arange(n)

@@ -76,6 +76,7 @@ struct SharedRowsState {
 // (not plain sgd) the optimizer's step, the penalty's subgradient with the
 // loss gradient. Returns the row's loss before the step (for the epoch's
 // objective).
+// (always inlined: see HOGWILD_ALWAYS_INLINE)
 template <class Row, class Weights, class OptimizerState>
 HOGWILD_ALWAYS_INLINE double linear_row_step(const TrainConfig& config, const PenaltyStrength& strength, const Row& row_in, double y,
                        double sample_weight, double eta, double t, std::int64_t intercept_slot, Weights weights_in,
