@@ -82,6 +82,7 @@ const Option kOptions[] = {
     HOGWILD_FIELD(step, eta0),
     HOGWILD_FIELD(step, power_t),
     HOGWILD_FIELD(step, initial_eta),
+    HOGWILD_FIELD(step, decay_on_plateau),
     HOGWILD_FIELD(stopping, early_stopping),
     HOGWILD_FIELD(step, average),
     HOGWILD_FIELD(step, t_start),

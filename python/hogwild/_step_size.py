@@ -16,6 +16,16 @@ loss, see below; alpha the regularization strength):
   data's scale: its first step on a9a is 10, 35 times the stable one.
 - "momentum" and "nesterov": the same, times (1 - momentum): heavy-ball
   velocity multiplies a step by up to 1 / (1 - momentum).
+- hogwild, local and buckwild with "sgd", "momentum" or "nesterov"
+  (PLATEAU_DECAY_SOLVERS): from the first epoch whose objective improves on
+  the best before it by less than 0.1%, min(rate, C / t), C the step there
+  times t (the core's EpochDriver::note_plateau). The "optimal" rate falls
+  only after t0 = 1 / (alpha eta0) updates, on small data many epochs
+  (heart_scale: 136), and until then the noise of SGD sets the
+  suboptimality. Measured with bench/bench_defaults.py: heart_scale
+  5.4e-2 -> 7.7e-4 with the intercept rule below, dna 1.0e-1 -> 5.4e-2,
+  a9a's momentum 2.9e-2 -> 1.0e-2; easgd is left out (rcv1_small 7.5e-3 ->
+  1.2e-2 with it), and the batch solvers, whose t counts batches.
 - "adagrad": the first step 1; "rmsprop" and "adam": 0.01 (each normalizes
   every coordinate's gradient, so their step is in the weights' units;
   measured on a9a, rcv1_small, heart_scale and dna with bench/bench_defaults.py).
@@ -59,8 +69,10 @@ eigenvalue of X^T X / n times c, from power iterations on a sample of at
 most 4,096 rows), and for batches of b of n rows drawn without
 replacement L(b) = n (b - 1) / (b (n - 1)) L_mean + (n - b) / (b (n - 1)) L_max
 (Gower et al., Proposition 3.8). The intercept counts as a feature whose
-squared value is intercept_decay, the factor of its steps (1; 0.01 on
-sparse data, as in scikit-learn): on rcv1_small, whose rows have norm 1
+squared value is intercept_decay, the factor of its steps: 1 on dense
+data and on CSR data with at least 10% of its entries stored, 0.01 on
+sparser data (scikit-learn takes 0.01 for every sparse matrix; see
+_HogwildTraining._intercept_decay): on rcv1_small, whose rows have norm 1
 and whose X^T X / n has largest eigenvalue ~0.03, counting it as 1 made
 minibatch's steps 25 times shorter.
 
@@ -104,6 +116,7 @@ class StepChoice:
     learning_rate: str
     eta0: float
     initial_eta: float = 0.0
+    decay_on_plateau: bool = False  # (see PLATEAU_DECAY_SOLVERS)
 
     @property
     def first_step(self):
@@ -157,6 +170,12 @@ def _csr_rows(X, rows):
     take = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])
     return sp.csr_matrix((X.data[take], X.indices[take].astype(np.int64), indptr), shape=(len(rows), X.shape[1]))
 
+
+# The solvers whose schedule counts rows (not batches) and whose "auto" step
+# decays as 1/t from the first epoch whose objective improves on the best
+# before it by less than 0.1% (the core's EpochDriver::note_plateau): on
+# small data the "optimal" rate's t0 = 1 / (alpha eta0) is many epochs.
+PLATEAU_DECAY_SOLVERS = ("hogwild", "local", "buckwild")
 
 AUTO_BATCH_STEPS = 400  # batch_size="auto": at least this many steps an epoch...
 AUTO_BATCH_MIN = 8      # ...with batches of at least...
@@ -214,4 +233,6 @@ def auto_step(estimator, X, *, loss, alpha, intercept_decay):
         first *= 1.0 - estimator.momentum
     if loss in REGRESSION_LOSSES or not alpha > 0:
         return StepChoice("invscaling", first)
-    return StepChoice("optimal", first, first)
+    decay = (solver in PLATEAU_DECAY_SOLVERS and optimizer in ("sgd", "momentum", "nesterov")
+             and estimator.device == "cpu" and getattr(estimator, "_distributed", None) is None)
+    return StepChoice("optimal", first, first, decay_on_plateau=decay)

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "hogwild/config.hpp"
 #include "hogwild/math/loss.hpp"
@@ -45,6 +46,26 @@ TEST_CASE("StepSchedule optimal: 1 / (alpha (t0 + t - 1)) with Bottou's t0") {
     // alpha = 1e-4: typw = 10, t0 = 1000, so the first step is exactly 10
     config.objective.alpha = 1e-4;
     CHECK(StepSchedule::from(config).at(1.0, 0.0) == doctest::Approx(10.0).epsilon(1e-14));
+}
+
+TEST_CASE("StepSchedule optimal with decay_on_plateau: min(rate, epoch_eta / t)") {
+    TrainConfig config = with_rate(LearningRate::optimal);
+    config.step.initial_eta = 0.5;  // t0 = 1 / (0.5 * 0.01) = 200
+    const double infinite = std::numeric_limits<double>::infinity();
+    const StepSchedule plain = StepSchedule::from(config);
+    config.step.decay_on_plateau = true;
+    const StepSchedule decaying = StepSchedule::from(config);
+    for (const double t : {1.0, 50.0, 1e4}) {
+        CAPTURE(t);
+        // before a plateau (epoch_eta infinite) the rate itself
+        CHECK(decaying.at(t, infinite) == plain.at(t, infinite));
+        // after one at t_s = 50: C = rate(50) * 50; from there C / t, below the rate
+        const double C = plain.at(50.0, infinite) * 50.0;
+        const double expected = t >= 50.0 ? C / t : plain.at(t, infinite);
+        CHECK(decaying.at(t, C) == doctest::Approx(expected).epsilon(1e-15));
+    }
+    // without the flag epoch_eta is ignored, as before
+    CHECK(plain.at(1e4, 1e-9) == doctest::Approx(1.0 / (0.01 * (200.0 + 1e4 - 1.0))).epsilon(1e-14));
 }
 
 TEST_CASE("StepSchedule invscaling: eta0 / t^power_t") {

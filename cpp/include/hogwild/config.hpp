@@ -44,6 +44,10 @@ struct StepRule {
     // the "optimal" rate's step at t = 1 (its t0 = 1 / (alpha initial_eta));
     // 0: Bottou's heuristic, scikit-learn's
     double initial_eta = 0.0;
+    // the "optimal" rate from an epoch whose objective improved on the best
+    // before it by less than 0.1%: min(rate, C / t), C the step there times
+    // t (learning_rate="auto" on the row-wise solvers; see EpochDriver)
+    bool decay_on_plateau = false;
     // exponential / step learning rates
     double gamma = 0.9;
     int step_epochs = 10;

@@ -15,6 +15,7 @@ struct StepSchedule {
     double power_t = 0.5;
     double alpha = 1e-4;
     double optimal_init = 1.0;  // t offset of Bottou's "optimal" rate
+    bool decay_on_plateau = false;  // "optimal": min(rate, epoch_eta / t) (see EpochDriver::note_plateau)
 
     static StepSchedule from(const TrainConfig& config) {
         StepSchedule schedule;
@@ -22,6 +23,7 @@ struct StepSchedule {
         schedule.eta0 = config.step.eta0;
         schedule.power_t = config.step.power_t;
         schedule.alpha = config.objective.alpha;
+        schedule.decay_on_plateau = config.step.decay_on_plateau;
         if (config.step.learning_rate == LearningRate::optimal) {
             // the step at t = 1 given (learning_rate="auto" sets it from the
             // data's smoothness), or Bottou's heuristic: start where a typical
@@ -41,7 +43,10 @@ struct StepSchedule {
     double at(double t, double epoch_eta) const {
         // (passive-aggressive rules take their step from the example; eta0 is their cap)
         switch (kind) {
-            case LearningRate::optimal: return 1.0 / (alpha * (optimal_init + t - 1.0));
+            case LearningRate::optimal: {
+                const double rate = 1.0 / (alpha * (optimal_init + t - 1.0));
+                return decay_on_plateau ? std::min(rate, epoch_eta / t) : rate;
+            }
             case LearningRate::invscaling: return eta0 / std::pow(t, power_t);
             case LearningRate::adaptive:
             case LearningRate::exponential:
