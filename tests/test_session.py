@@ -145,6 +145,11 @@ def test_the_options_table_refuses_unknown_and_missing_options():
     buffers = [np.zeros(X.shape[1]), np.zeros(1), np.zeros(X.shape[1]), np.zeros(1)]
     with pytest.raises(ValueError, match="unknown option 'batchsize'"):
         _core.Session("gd", X, y, np.ones(len(y)), None, *buffers, {**options, "batchsize": 4})
+    # the decay from a plateau replaces the epoch's rate: only "optimal" reads it so
+    with pytest.raises(ValueError, match="decay_on_plateau needs learning_rate 'optimal'"):
+        _core.Session("gd", X, y, np.ones(len(y)), None, *buffers,
+                      {**options, "decay_on_plateau": True, "learning_rate": "constant"})
+    _core.Session("gd", X, y, np.ones(len(y)), None, *buffers, {**options, "decay_on_plateau": True})
     del options["elasticity"]
     with pytest.raises(ValueError, match="the options lack 'elasticity'"):
         _core.Session("gd", X, y, np.ones(len(y)), None, *buffers, options)

@@ -163,6 +163,9 @@ TrainConfig config_from_dict(const py::dict& options) {
         throw py::value_error(
             "max_iter, n_threads, shuffle_block_size, shuffle_buffer_blocks, batch_size and step_epochs must be >= 1, sync_every and node_sync_every >= 1 or "
             "-1 (auto), max_staleness and epoch_start >= 0");
+    // (the decay replaces the epoch's rate with its constant: only the "optimal" rate reads it so)
+    if (c.step.decay_on_plateau && c.step.learning_rate != LearningRate::optimal)
+        throw py::value_error("decay_on_plateau needs learning_rate 'optimal'");
     return c;
 }
 

@@ -417,11 +417,13 @@ class _HogwildTraining:
         a step left its intercept far from the optimum (heart_scale's 13
         features, 90% stored: 5.2e-2 relative suboptimality after 50 epochs
         of hogwild; 7.6e-4 with the full step). Truly sparse data keeps
-        0.01 (rcv1_small, 0.16% stored: 2.1e-4 with it, 8.6e-4 without).
-        Measured with bench/bench_defaults.py."""
+        0.01 (rcv1_small, 0.16% stored: 2.1e-4 with it, 8.6e-4 without),
+        and so does distributed training. Measured with bench/bench_defaults.py."""
         if not sp.issparse(X):
             return 1.0
-        if learning_rate == "auto" and self.solver != "sequential":
+        # (not under distributed training: ranks whose shards fell on either
+        # side of the threshold would step their identical models apart)
+        if learning_rate == "auto" and self.solver != "sequential" and getattr(self, "_distributed", None) is None:
             entries = X.shape[0] * X.shape[1]
             if entries > 0 and X.nnz >= AUTO_FULL_INTERCEPT_MIN_DENSITY * entries:
                 return 1.0

@@ -26,7 +26,7 @@ class SequentialSolver {
           shrinks_(config.objective.penalty == Penalty::l2 || config.objective.penalty == Penalty::elasticnet),
           cumulative_l1_(config.objective.penalty == Penalty::l1 || config.objective.penalty == Penalty::elasticnet),
           averaging_(config.step.average > 0), passive_aggressive_(is_passive_aggressive(config.step.learning_rate)),
-          schedule_(StepSchedule::from(config)), n_train_(count_training_rows(targets, X.n_rows)),
+          schedule_(without_plateau_decay(StepSchedule::from(config))), n_train_(count_training_rows(targets, X.n_rows)),
           // the solver's own copy of the weights: scikit-learn's scaled vector, published unscaled
           weights_(model.weights, model.weights + model.n_features),
           average_(averaging_ ? std::vector<double>(model.average_weights, model.average_weights + model.n_features)

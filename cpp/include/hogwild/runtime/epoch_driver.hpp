@@ -49,7 +49,8 @@ namespace hogwild {
 // What a solver is told about the epoch it runs.
 struct Epoch {
     int index = 0;                       // 0-based, within this training run
-    double eta = 0.0;                    // the epoch-wise rate (exponential, step, adaptive; else eta0)
+    double eta = 0.0;                    // the epoch-wise rate (exponential, step, adaptive; else eta0;
+                                         // decay_on_plateau: its C, infinite before the plateau)
     double t_start = 1.0;                // scikit-learn's t at the epoch's first update
     bool last = false;                   // the run's last by max_iter (the stopping rule may end it sooner)
     const std::int64_t* rows = nullptr;  // the epoch's row order (X.n_rows positions)

@@ -60,6 +60,13 @@ struct StepSchedule {
     }
 };
 
+// `schedule` without the decay from a plateau (the sequential solver stays
+// scikit-learn's algorithm; it passes its last step as epoch_eta).
+inline StepSchedule without_plateau_decay(StepSchedule schedule) {
+    schedule.decay_on_plateau = false;
+    return schedule;
+}
+
 // The rate of epoch `epoch` (0-based, within this training call) under the
 // epoch-wise schedules; `adaptive_eta` is the adaptive schedule's current
 // rate (kept by the stopping rule). eta0 for the others.
