@@ -18,12 +18,11 @@ struct StepSchedule {
     bool decay_on_plateau = false;  // "optimal": min(rate, epoch_eta / t) (see EpochDriver::note_plateau)
 
     static StepSchedule from(const TrainConfig& config) {
-        StepSchedule schedule;
-        schedule.kind = config.step.learning_rate;
-        schedule.eta0 = config.step.eta0;
-        schedule.power_t = config.step.power_t;
-        schedule.alpha = config.objective.alpha;
-        schedule.decay_on_plateau = config.step.decay_on_plateau;
+        StepSchedule schedule{.kind = config.step.learning_rate,
+                              .eta0 = config.step.eta0,
+                              .power_t = config.step.power_t,
+                              .alpha = config.objective.alpha,
+                              .decay_on_plateau = config.step.decay_on_plateau};
         if (config.step.learning_rate == LearningRate::optimal) {
             // the step at t = 1 given (learning_rate="auto" sets it from the
             // data's smoothness), or Bottou's heuristic: start where a typical
