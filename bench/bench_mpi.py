@@ -3,7 +3,7 @@ time, time waiting for the other ranks, bytes sent per epoch and rank; then
 a model of scaling past this machine.
 
     python bench/bench_mpi.py [--ranks 1,2,4] [--rows 1000000] [--features 100000]
-        [--nnz 40] [--epochs 3] [--threads 1] [--modes local,local-overlap,easgd,allreduce]
+        [--nnz 40] [--epochs 3] [--threads 1] [--modes local,local-overlap,easgd,allreduce,parameter_server]
         [--batch-size 4096] [--plot scaling.png]
 
 It launches `mpiexec -n R` for each rank count (R ranks on this machine
@@ -20,7 +20,12 @@ rate measured with one rank, plus the exchanges (blocking modes), or the
 larger of the two (overlap=True). allreduce (synchronous minibatch, at
 --batch-size rows a global step) exchanges at every step: ceil(rows /
 batch) all-reduces an epoch of 2 n_features + 4 float64 values each (the
-gradient and the rows holding each feature). Two networks: 25 GbE (alpha 25
+gradient and the rows holding each feature). parameter_server runs with every
+rank a server of 1 / P of the keys: a rank's clock (an epoch) pulls the
+model's weights of its rows' features and pushes its change, (P - 1) / P of
+each from other machines, and each server takes as many bytes from the
+others: 2 (P - 1) alpha + 2 (P - 1) / P * bytes / beta, the ring's cost,
+without the barrier (its MB column counts pulls and pushes). Two networks: 25 GbE (alpha 25
 us, beta 3.1 GB/s) and 100 Gb/s InfiniBand EDR (alpha 1.5 us, beta 12.5
 GB/s).
 """
@@ -56,14 +61,17 @@ def worker(args):
     results = {}
     for mode in args.modes.split(","):
         solver = dict(solver="minibatch", batch_size=args.batch_size) if mode == "allreduce" else {}
+        servers = dict(n_servers=comm.size) if mode == "parameter_server" else {}
         model = hogwild.SGDClassifier(loss="log_loss", alpha=1e-6, max_iter=args.epochs, tol=None,
                                       n_threads=args.threads, random_state=comm.rank, **solver)
         comm.Barrier()
         started = time.perf_counter()
-        distributed.fit(model, X_rank, y_rank, mode=mode.replace("-overlap", ""), overlap=mode.endswith("overlap"))
+        distributed.fit(model, X_rank, y_rank, mode=mode.replace("-overlap", ""), overlap=mode.endswith("overlap"),
+                        **servers)
         seconds = time.perf_counter() - started
         stats = model.distributed_stats_
-        gathered = comm.gather((seconds, stats["wait_seconds"], stats["bytes_sent"]), root=0)
+        gathered = comm.gather((seconds, stats["wait_seconds"], stats["bytes_sent"] + stats.get("bytes_pulled", 0)),
+                               root=0)
         if comm.rank == 0:
             results[mode] = {
                 "epoch_seconds": max(g[0] for g in gathered) / args.epochs,
@@ -89,7 +97,7 @@ def main():
     parser.add_argument("--nnz", type=int, default=40)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--modes", default="local,local-overlap,easgd,allreduce")
+    parser.add_argument("--modes", default="local,local-overlap,easgd,allreduce,parameter_server")
     parser.add_argument("--batch-size", type=int, default=4096, help="allreduce: the global batch's rows")
     parser.add_argument("--plot", default=None, help="write the model's projected speedups here (needs matplotlib)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -129,7 +137,8 @@ def main():
     steps = -(-args.rows // args.batch_size)
 
     def exchange_seconds(mode, p, alpha, beta):
-        """An epoch's all-reduces: one of the model, or allreduce's one per step."""
+        """An epoch's all-reduces: one of the model, or allreduce's one per step
+        (parameter_server: a pull and a push of the model, spread over P servers)."""
         if mode == "allreduce":
             return steps * ring_allreduce_seconds(step_bytes, p, alpha, beta)
         return ring_allreduce_seconds(model_bytes, p, alpha, beta)

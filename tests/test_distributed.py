@@ -60,12 +60,14 @@ def test_the_a9a_optimum_is_what_lbfgs_finds(a9a):
 
 
 @pytest.mark.parametrize("ranks", [2, 3])
-@pytest.mark.parametrize("mode, overlap", [("local", 0), ("local", 1), ("easgd", 0), ("allreduce", 0)])
+@pytest.mark.parametrize("mode, overlap", [("local", 0), ("local", 1), ("easgd", 0), ("allreduce", 0),
+                                           ("parameter_server", 0)])
 def test_ranks_reach_the_optimum_on_a9a(mode, overlap, ranks):
     """Each rank a third (half) of a9a: the ranks' common model within 3e-3
     of the optimum, 0.845 test accuracy, the same model on every rank
     (overlap: the exchange runs during the next epoch, applied as a
-    correction; allreduce: minibatch with its default steps)."""
+    correction; allreduce: minibatch with its default steps;
+    parameter_server: one server rank, asynchronous pushes)."""
     status, _, result, output = run(ranks, "a9a", mode, 20, overlap)
     assert status == 0, output
     assert result["objective"] / A9A_OPTIMUM - 1.0 < 3e-3
@@ -74,6 +76,54 @@ def test_ranks_reach_the_optimum_on_a9a(mode, overlap, ranks):
     assert result["rows"] == 32561 // ranks  # (rank 0's shard: rows split as evenly as they go)
     stats = result["stats"]
     assert stats["ranks"] == ranks and stats["mode"] == mode and stats["bytes_sent"] > 20 * 124 * 8
+
+
+def test_a_parameter_server_on_every_rank_reaches_the_optimum_on_a9a():
+    """Three ranks, each a server of a third of the keys and a worker."""
+    status, _, result, output = run(3, "a9a", "parameter_server", 20, 0, 3)
+    assert status == 0, output
+    assert result["objective"] / A9A_OPTIMUM - 1.0 < 3e-3 and result["accuracy"] >= 0.845
+    assert result["same"] and result["n_iter"] == 20
+    stats = result["stats"]
+    assert len(stats["staleness"]) == 20 and len(stats["leads"]) == 20 and max(stats["leads"]) <= 2
+    # a pull before each of the 20 clocks and one at the end, of the 122 features rank 0's rows hold
+    # (a9a's training rows hold 122 of its 123) and the intercept
+    assert stats["bytes_pulled"] == 21 * 123 * 8
+
+
+def test_the_parameter_server_scales_each_push_by_its_staleness_and_keeps_key_ranges():
+    """Two servers, three workers holding different keys, pushes in a fixed
+    order: a push with nobody in between adds its whole change, one with a
+    push in between half of it; only held keys move; each pull reads every
+    held key from its server."""
+    status, _, result, output = run(3, "parameter_server_arithmetic")
+    assert status == 0, output
+    nan = float("nan")
+    np.testing.assert_array_equal(result["pulled"][0], [0, nan, 20, nan, 40, nan, 60])
+    np.testing.assert_array_equal(result["pulled"][1], [nan, 10, 20, nan, nan, 50, 60])
+    # initial 10 k; rank 1 adds 200 to keys 1, 2, 5, 6; rank 0 half of 100 to keys 0, 2, 4, 6
+    assert result["pulled"][2] == [50, 210, 270, 30, 90, 250, 310]
+    assert result["final"] == [51, 211, 271, 31, 91, 251, 311]  # (rank 2's push: nobody in between)
+    assert result["staleness"] == [[1], [0], [0]]
+
+
+@pytest.mark.parametrize("max_staleness", [0, 1])
+def test_a_parameter_server_worker_waits_for_the_slowest_beyond_max_staleness(max_staleness):
+    """Rank 1 takes 0.3 s an epoch, rank 0 almost none: rank 0 starts no
+    clock more than max_staleness ahead of rank 1 (stale-synchronous), and
+    so waits for it."""
+    status, _, result, output = run(2, "parameter_server_bounded", max_staleness)
+    assert status == 0, output
+    assert max(result["leads"]) == max_staleness and min(result["leads"]) == 0
+    assert result["wait_seconds"] > 1.0 and result["n_iter"] == [8, 8] and result["same"]
+
+
+def test_a_parameter_server_needs_mpi_thread_multiple():
+    """(the server ranks' helper threads call MPI beside the training one)"""
+    status, _, result, output = run(2, "parameter_server_thread_level")
+    assert status == 0, output
+    assert result["error"] == ('mode="parameter_server" needs MPI initialized with MPI_THREAD_MULTIPLE '
+                               "(mpi4py's default; see mpi4py.rc.thread_level)")
 
 
 # (classes, sparse, threads, parameters): the loss, penalty, schedule,
@@ -142,8 +192,9 @@ def test_the_stopping_rule_runs_on_every_ranks_objective(ranks):
     assert len(set(result["own_eta0"])) > 1  # (the shards' own differ)
 
 
-def test_classes_are_every_ranks_and_balanced_weights_count_every_rank():
-    status, _, result, output = run(2, "missing_class")
+@pytest.mark.parametrize("mode", ["local", "parameter_server"])
+def test_classes_are_every_ranks_and_balanced_weights_count_every_rank(mode):
+    status, _, result, output = run(2, "missing_class", mode)
     assert status == 0, output
     assert result["local_classes"] == [[0, 1], [1, 2]]  # neither rank holds all three classes
     assert result["classes"] == [0, 1, 2] and result["coef_shape"] == [3, 8] and result["same"]
@@ -164,7 +215,7 @@ def test_a_rank_with_other_parameters_is_refused_naming_the_parameter():
     assert result["error"] == "distributed fit refused: rank 1 differs from rank 0 in alpha=0.0002 (rank 0: 0.0001)"
 
 
-@pytest.mark.parametrize("mode", ["local", "allreduce"])
+@pytest.mark.parametrize("mode", ["local", "allreduce", "parameter_server"])
 def test_an_exception_on_one_rank_ends_every_rank(mode):
     status, seconds, result, output = run(2, "failure", mode, timeout=60)
     assert status != 0 and result is None
@@ -172,16 +223,17 @@ def test_an_exception_on_one_rank_ends_every_rank(mode):
     assert seconds < 30
 
 
-@pytest.mark.parametrize("mode", ["local", "allreduce"])
+@pytest.mark.parametrize("mode", ["local", "allreduce", "parameter_server"])
 def test_a_killed_rank_ends_the_job_within_30_seconds(mode):
     status, seconds, result, output = run(2, "killed", mode, timeout=90)
     assert status != 0 and result is None
     assert seconds < 30
 
 
-@pytest.mark.parametrize("mode", ["local", "allreduce"])
+@pytest.mark.parametrize("mode", ["local", "allreduce", "parameter_server"])
 def test_a_rank_that_stops_answering_ends_the_job_after_the_timeout(mode):
-    """(allreduce: the other rank waits inside a training step's all-reduce)"""
+    """(allreduce: the other rank waits inside a training step's all-reduce;
+    parameter_server: for the slow rank's clock)"""
     status, seconds, result, output = run(2, "hang", mode, timeout=90)
     assert status != 0 and result is None
     assert "the other ranks did not answer within 3 s" in output
@@ -233,6 +285,32 @@ def test_the_command_line_trains_minibatch_with_allreduce(tmp_path, a9a_files):
     assert model.score(X_test, y_test) > 0.83
 
 
+def test_the_command_line_trains_with_a_parameter_server(tmp_path, a9a_files):
+    import hogwild
+
+    model_path = tmp_path / "model.hwm"
+    done = subprocess.run([mpiexec(), "-n", "3", sys.executable, "-m", "hogwild", "train", str(a9a_files[0]),
+                           "--distributed", "parameter_server", "--servers", "2", "--max-clock-staleness", "1",
+                           "--threads", "1", "--epochs", "10", "-o", str(model_path)],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ("3 ranks, parameter_server SGD, 2 server rank(s), pushing every 1 epoch(s), at most 1 clock(s) ahead "
+            "of the slowest; rank 0 trains on") in done.stdout
+    assert done.stdout.count("trained in") == 1 and done.stdout.count("model written") == 1
+    from conftest import load_a9a_arrays
+
+    _, _, X_test, y_test = load_a9a_arrays()
+    # (10 epochs at the default rate: 0.842-0.846 in 4 runs; 5 epochs: 0.829-0.844)
+    assert hogwild.load(model_path).score(X_test, y_test) > 0.835
+
+
+def test_the_parameter_server_options_need_its_mode(tmp_path, a9a_files):
+    done = subprocess.run([sys.executable, "-m", "hogwild", "train", str(a9a_files[0]), "--servers", "2"],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "error: --servers and --max-clock-staleness are for --distributed parameter_server" in done.stderr
+
+
 @pytest.mark.parametrize("ranks", [2, 3])
 def test_the_sharded_reader_gives_the_whole_file_in_rank_order(ranks, a9a_files, tmp_path):
     """Byte ranges cut at line boundaries: plain and .gz a9a, a file with
@@ -278,6 +356,30 @@ def test_one_rank_is_a_plain_fit_bit_for_bit():
                                                                      rel=1e-12)
 
 
+def test_a_parameter_server_of_one_rank_is_a_plain_fit():
+    """One worker, its own server: every push lands with nobody in between
+    and adds the whole change, so the model is fit's (up to the rounding of
+    pulled + (trained - pulled)), averaged iterates and three classes too
+    ("optimal": "auto" decays from the first plateau only outside
+    distributed training)."""
+    from mpi4py import MPI
+
+    import hogwild
+    from hogwild import distributed
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 6))
+    y = np.digitize(X[:, 0] - X[:, 1], [-0.5, 0.5])
+    params = dict(n_threads=1, max_iter=7, tol=None, random_state=0, average=100, learning_rate="optimal")
+    plain = hogwild.SGDClassifier(**params).fit(X, y)
+    alone = distributed.fit(hogwild.SGDClassifier(**params), X, y, comm=MPI.COMM_SELF, mode="parameter_server",
+                            sync_every=2)
+    np.testing.assert_allclose(alone.coef_, plain.coef_, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(alone.intercept_, plain.intercept_, rtol=1e-12, atol=1e-14)
+    assert alone.distributed_stats_["staleness"] == [0] * 12  # (4 clocks for each of 3 classes)
+    assert alone.n_iter_ == 7
+
+
 def test_allreduce_on_one_rank_is_a_plain_minibatch_fit_bit_for_bit():
     """One rank, batch_size dividing the rows: the same batches, the same
     sums, the model of fit bit for bit (multiclass, sparse, averaged)."""
@@ -301,7 +403,14 @@ def test_allreduce_on_one_rank_is_a_plain_minibatch_fit_bit_for_bit():
 
 
 @pytest.mark.parametrize("bad, message", [
-    (dict(mode="parameter_servers"), "mode must be one of 'local', 'easgd', 'allreduce', got 'parameter_servers'"),
+    (dict(mode="parameter_servers"), "mode must be one of 'local', 'easgd', 'allreduce', 'parameter_server', got "
+                                     "'parameter_servers'"),
+    (dict(mode="parameter_server", n_servers=2), r"n_servers must be an integer in \[1, 1\] \(the ranks\), got 2"),
+    (dict(mode="parameter_server", max_staleness=-1), "max_staleness must be an integer >= 0, got -1"),
+    (dict(n_servers=1), 'n_servers is for mode="parameter_server"'),
+    (dict(mode="easgd", max_staleness=1), 'max_staleness is for mode="parameter_server"'),
+    (dict(mode="parameter_server", early_stopping=True), 'rank 0: ValueError: mode="parameter_server" has no common '
+                                                         "epoch end to stop at: early_stopping=True is not supported"),
     (dict(mode="allreduce"), 'rank 0: ValueError: mode="allreduce" trains solver="minibatch" on device="cpu", '
                              "got solver='hogwild', device='cpu'"),
     (dict(sync_every=0), "sync_every must be an integer >= 1, got 0"),
@@ -317,5 +426,6 @@ def test_bad_arguments_are_refused(bad, message):
     from hogwild import distributed
 
     X, y = np.eye(4), np.array([0, 1, 0, 1])
+    estimator = hogwild.SGDClassifier(early_stopping=bad.pop("early_stopping", False))
     with pytest.raises(ValueError, match=message):
-        distributed.fit(hogwild.SGDClassifier(), X, y, comm=MPI.COMM_SELF, **bad)
+        distributed.fit(estimator, X, y, comm=MPI.COMM_SELF, **bad)

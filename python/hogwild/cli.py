@@ -189,6 +189,9 @@ def _train(args):
           + ("" if test is None else f"; test {args.test}: {test[0].shape[0]} examples"))
     if comm is not None:
         combining = ("summing every step's gradient" if args.distributed == "allreduce"
+                     else f"{args.servers or 1} server rank(s), pushing every {args.combine_every} epoch(s), at "
+                          f"most {_clock_staleness(args)} clock(s) ahead of the slowest"
+                     if args.distributed == "parameter_server"
                      else f"combining every {args.combine_every} epoch(s)")
         print(f"{comm.Get_size()} ranks, {args.distributed} SGD, {combining}; rank 0 trains on {X.shape[0]} examples")
 
@@ -208,8 +211,10 @@ def _train(args):
             else:
                 from . import distributed
 
+                servers = (dict(n_servers=args.servers, max_staleness=args.max_clock_staleness)
+                           if args.distributed == "parameter_server" else {})
                 distributed.fit(model, X, y, comm=comm, mode=args.distributed, sync_every=args.combine_every,
-                                callbacks=[table])
+                                callbacks=[table], **servers)
         finally:
             table.close()
         seconds = time.perf_counter() - start
@@ -528,12 +533,20 @@ def _parser():
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("-o", "--output", metavar="MODEL", help="write the model here (e.g. model.hwm)")
     train.add_argument("--plot", metavar="PNG", help="write a convergence plot (needs matplotlib)")
-    train.add_argument("--distributed", metavar="MODE", choices=("local", "easgd", "allreduce"), default=None,
+    train.add_argument("--distributed", metavar="MODE", choices=("local", "easgd", "allreduce", "parameter_server"),
+                       default=None,
                        help="train across the ranks of 'mpiexec -n N hogwild train ...': local (model "
-                            "averaging), easgd, or allreduce (synchronous minibatch: --solver minibatch); "
-                            "each rank takes its block of the rows")
+                            "averaging), easgd, allreduce (synchronous minibatch: --solver minibatch) or "
+                            "parameter_server (asynchronous pushes to server ranks); each rank takes its block "
+                            "of the rows")
     train.add_argument("--combine-every", type=int, default=1,
-                       help="--distributed: epochs between the ranks' combinations (default 1)")
+                       help="--distributed: epochs between the ranks' combinations (parameter_server: "
+                            "between a rank's pull and push) (default 1)")
+    train.add_argument("--servers", type=int, default=None,
+                       help="--distributed parameter_server: ranks 0..N-1 hold the model's key ranges (default 1)")
+    train.add_argument("--max-clock-staleness", type=int, default=None,
+                       help="--distributed parameter_server: clocks a rank may run ahead of the slowest "
+                            "(distributed.fit's max_staleness; default 2)")
     train.add_argument("--l1-ratio", type=float, default=None, help="elastic net's L1 share (default 0.15)")
     train.add_argument("--early-stopping", action="store_true",
                        help="stop on a held-out validation score (scikit-learn's early_stopping)")
@@ -581,7 +594,16 @@ def _parser():
     return parser
 
 
+def _clock_staleness(args):
+    from .distributed import DEFAULT_MAX_STALENESS
+
+    return DEFAULT_MAX_STALENESS if args.max_clock_staleness is None else args.max_clock_staleness
+
+
 def _check_arguments(parser, args):
+    if ((getattr(args, "servers", None) is not None or getattr(args, "max_clock_staleness", None) is not None)
+            and getattr(args, "distributed", None) != "parameter_server"):
+        parser.error("--servers and --max-clock-staleness are for --distributed parameter_server")
     for name in ("epochs", "rows", "features", "nnz", "batch_size", "combine_every"):
         value = getattr(args, name, 1)
         if name == "batch_size" and value != "auto" and (type(value) is not int or value < 1):

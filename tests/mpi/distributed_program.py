@@ -11,9 +11,13 @@ import sys
 import time
 import warnings
 
+import mpi4py
 import numpy as np
 import scipy.sparse as sp
-from mpi4py import MPI
+
+if sys.argv[1:2] == ["parameter_server_thread_level"]:
+    mpi4py.rc.thread_level = "serialized"
+from mpi4py import MPI  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
@@ -35,7 +39,7 @@ def same_on_every_rank(model):
                                  for c, i in gathered)
 
 
-def a9a(mode, max_iter, overlap="0"):
+def a9a(mode, max_iter, overlap="0", n_servers=""):
     from conftest import load_a9a_arrays
 
     X, y, X_test, y_test = load_a9a_arrays()
@@ -50,7 +54,8 @@ def a9a(mode, max_iter, overlap="0"):
         model = hogwild.SGDClassifier(loss="log_loss", alpha=1e-4, learning_rate="constant", eta0=0.02,
                                       average=10000, max_iter=int(max_iter), tol=None, n_threads=1,
                                       random_state=comm.rank)
-    distributed.fit(model, X_rank, y_rank, mode=mode, overlap=overlap == "1")
+    servers = dict(n_servers=int(n_servers)) if n_servers else {}
+    distributed.fit(model, X_rank, y_rank, mode=mode, overlap=overlap == "1", **servers)
     w, b = model.coef_.ravel(), model.intercept_[0]
     margins = np.where(y > 0, 1.0, -1.0) * (X @ w + b)
     objective = np.logaddexp(0.0, -margins).mean() + 1e-4 / 2 * w @ w
@@ -78,13 +83,13 @@ def stopping():
                X_rank, y_rank).eta0_), root=0))
 
 
-def missing_class():
+def missing_class(mode="local"):
     """Rank 1 holds no row of class 2; class weights balanced over all ranks."""
     X, y = small_problem()
     y = np.where(X[:, 0] > 1.0, 2, y)
     X_rank, y_rank = distributed.shard(X[np.argsort(y, kind="stable")], np.sort(y, kind="stable"))
     model = hogwild.SGDClassifier(max_iter=5, tol=None, n_threads=1, class_weight="balanced", random_state=0)
-    distributed.fit(model, X_rank, y_rank, mode="local")
+    distributed.fit(model, X_rank, y_rank, mode=mode)
     report(classes=model.classes_.tolist(), local_classes=comm.gather(np.unique(y_rank).tolist(), root=0),
            coef_shape=list(model.coef_.shape), same=bool(same_on_every_rank(model)),
            weights=model._expanded_class_weight.tolist(),
@@ -103,6 +108,63 @@ def params_differ():
     X, y = small_problem()
     try:
         distributed.fit(hogwild.SGDClassifier(max_iter=2, n_threads=1, alpha=1e-4 * (1 + comm.rank)), X, y)
+    except ValueError as error:
+        report(error=str(error))
+
+
+def parameter_server_arithmetic():
+    """Three ranks, two servers (keys [0, 3) on rank 0, [3, 7) on rank 1):
+    rank 0 holds keys 0, 2, 4, 6, rank 1 keys 1, 2, 5, 6, rank 2 every key.
+    In turn, fenced by barriers: ranks 0 and 1 pull; rank 1 pushes (nobody
+    pushed since its pull: the whole change); rank 0 pushes (one push in
+    between: half of its change); rank 2 pulls, pushes, pulls."""
+    from hogwild import _parameter_server
+
+    context = distributed._Context(comm, "parameter_server", 1, None, 20.0, n_servers=2)
+    held = {0: [0, 2, 4, 6], 1: [1, 2, 5, 6], 2: list(range(7))}[comm.rank]
+    initial = np.arange(7, dtype=np.float64) * 10.0
+    server = _parameter_server.ParameterServer(context, initial, held, 2)
+    flat = np.full(7, np.nan)
+    change = np.full(7, 100.0 * (comm.rank + 1))  # (only the held keys' part is sent)
+    updates = {}
+    for turn in range(4):
+        if (turn == 0 and comm.rank in (0, 1)) or (turn == 3 and comm.rank == 2):
+            updates[comm.rank] = server.pull(flat)
+        if (turn == 1 and comm.rank == 1) or (turn == 2 and comm.rank == 0):
+            server.push(change, updates[comm.rank])
+        comm.Barrier()
+    pulled_before = flat.copy()
+    if comm.rank == 2:
+        server.push(np.ones(7), updates[2])
+        server.pull(flat)
+    comm.Barrier()
+    server.finish_clock(_parameter_server.DONE)
+    comm.Barrier()
+    server.close()
+    gathered = comm.gather((pulled_before.tolist(), flat.tolist(), server.staleness), root=0)
+    if comm.rank == 0:
+        report(pulled=[g[0] for g in gathered], final=gathered[2][1], staleness=[g[2] for g in gathered])
+
+
+def parameter_server_bounded(max_staleness):
+    """Rank 1 takes 0.3 s an epoch (a callback sleeps), rank 0 none: rank 0
+    gets at most max_staleness clocks ahead, then waits."""
+    X, y = small_problem()
+    X_rank, y_rank = distributed.shard(X, y)
+    model = hogwild.SGDClassifier(max_iter=8, tol=None, n_threads=1, random_state=0)
+    slow = [lambda record: time.sleep(0.3)] if comm.rank == 1 else []
+    distributed.fit(model, X_rank, y_rank, mode="parameter_server", max_staleness=int(max_staleness),
+                    callbacks=slow, timeout=30)
+    stats = model.distributed_stats_
+    report(leads=stats["leads"], wait_seconds=stats["wait_seconds"], staleness=stats["staleness"],
+           same=bool(same_on_every_rank(model)), n_iter=comm.gather(int(model.n_iter_), root=0))
+
+
+def parameter_server_thread_level():
+    """Run with mpi4py.rc.thread_level = "serialized" (see __main__)."""
+    X, y = small_problem()
+    try:
+        distributed.fit(hogwild.SGDClassifier(max_iter=2, n_threads=1), X, y, mode="parameter_server")
     except ValueError as error:
         report(error=str(error))
 
@@ -264,4 +326,6 @@ if __name__ == "__main__":
      "sharded_reader": sharded_reader, "allreduce": allreduce,
      "allreduce_warm": allreduce_warm, "allreduce_callback_stop": allreduce_callback_stop,
      "allreduce_interrupt": allreduce_interrupt, "allreduce_small_batch": allreduce_small_batch,
-     "regression": regression}[sys.argv[1]](*sys.argv[2:])
+     "regression": regression, "parameter_server_arithmetic": parameter_server_arithmetic,
+     "parameter_server_bounded": parameter_server_bounded,
+     "parameter_server_thread_level": parameter_server_thread_level}[sys.argv[1]](*sys.argv[2:])
