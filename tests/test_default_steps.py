@@ -358,3 +358,29 @@ def test_the_sequential_solver_keeps_scikit_learns_rate_and_checks():
     model = hogwild.SGDClassifier(solver="sequential", alpha=1e-4, max_iter=1, tol=None).fit(X, y)
     # Bottou's first step, which scikit-learn's "optimal" takes: sqrt(1 / sqrt(alpha)) for hinge
     assert model.eta0_ == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize("fit_epochs", [2, 5])
+def test_partial_fit_continues_the_decay_from_the_plateau(fit_epochs):
+    """One thread, rows in data order: fit(max_iter=fit_epochs) and the
+    partial_fit calls to 10 epochs give fit(max_iter=10)'s model bit for
+    bit, three classes each keeping its plateau state: found after 2 epochs
+    (the calls go on from the fit's best objective and epochs), after 5 (C
+    carries on). Dropped, the calls step at the "optimal" rate itself
+    again, far above C / t."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 5))
+    y = np.digitize(X[:, 0] + 0.5 * rng.normal(size=300), [-0.5, 0.5])
+    params = dict(loss="log_loss", alpha=1e-4, tol=None, random_state=0, n_threads=1, shuffle=False)
+    whole = hogwild.SGDClassifier(max_iter=10, **params).fit(X, y)
+    continued = hogwild.SGDClassifier(max_iter=fit_epochs, **params).fit(X, y)
+    found = [np.isfinite(state["decay"]) for state in continued._plateau_states.values()]
+    assert found == [fit_epochs == 5] * 3  # (each class's third or fourth epoch)
+    dropped = clone(continued).fit(X, y)
+    dropped._plateau_states.clear()
+    for _ in range(10 - fit_epochs):
+        continued.partial_fit(X, y)
+        dropped.partial_fit(X, y)
+    np.testing.assert_array_equal(continued.coef_, whole.coef_)
+    np.testing.assert_array_equal(continued.intercept_, whole.intercept_)
+    assert np.abs(dropped.coef_ - whole.coef_).max() > 1e-3

@@ -83,6 +83,13 @@ const Option kOptions[] = {
     HOGWILD_FIELD(step, power_t),
     HOGWILD_FIELD(step, initial_eta),
     HOGWILD_FIELD(step, decay_on_plateau),
+    {"plateau",  // {"best_objective": float, "epochs": int, "decay": float}: a previous call's result["plateau"]
+     [](TrainConfig& c, const py::handle& v) {
+         const auto state = py::reinterpret_borrow<py::dict>(v);
+         c.step.plateau.best_objective = state["best_objective"].cast<double>();
+         c.step.plateau.epochs = state["epochs"].cast<int>();
+         c.step.plateau.decay = state["decay"].cast<double>();
+     }},
     HOGWILD_FIELD(stopping, early_stopping),
     HOGWILD_FIELD(step, average),
     HOGWILD_FIELD(step, t_start),

@@ -95,6 +95,8 @@ py::dict result_to_dict(const TrainResult& result) {
                                 py::arg("node_replicas") = result.node_replicas, py::arg("topology") = result.topology,
                                 py::arg("data") = result.data_placement);
     out["history"] = history;
+    out["plateau"] = py::dict(py::arg("best_objective") = result.plateau.best_objective,
+                              py::arg("epochs") = result.plateau.epochs, py::arg("decay") = result.plateau.decay);
     return out;
 }
 

@@ -52,6 +52,8 @@ def _seeded_draws(seed, draws):
     return values
 MAX_THREADS_PER_CPU = 16
 SPARSE_INTERCEPT_DECAY = 0.01  # scikit-learn's: the intercept moves slower on sparse data
+# decay_on_plateau's state before any epoch (the core's PlateauState)
+NO_PLATEAU_YET = {"best_objective": float("inf"), "epochs": 0, "decay": float("inf")}
 # learning_rate="auto": CSR data with at least this fraction of its entries
 # stored takes the intercept's full step, as dense data does (see _intercept_decay)
 AUTO_FULL_INTERCEPT_MIN_DENSITY = 0.1
@@ -354,6 +356,7 @@ class _HogwildTraining:
             eta0=float(self.eta0 if eta0 is None else eta0),
             initial_eta=float(initial_eta),
             decay_on_plateau=bool(decay_on_plateau),
+            plateau=NO_PLATEAU_YET,  # (a continuing call's: see _continued_plateau)
             power_t=float(self.power_t),
             early_stopping=bool(self.early_stopping),
             average=int(self.average),
@@ -480,6 +483,8 @@ class _HogwildTraining:
             initial_eta=step.initial_eta, decay_on_plateau=step.decay_on_plateau,
             intercept_decay=self._intercept_decay(X, learning_rate),
         )
+        if step.decay_on_plateau:
+            options.update(self._continued_plateau(problem, options["t_start"]))
         if self.solver in ("minibatch", "async"):
             self.batch_size_ = options["batch_size"]  # (batch_size="auto": what ran)
         mask = None
@@ -520,6 +525,8 @@ class _HogwildTraining:
                 result = distributed.train(session, buffers, options, epoch_callback, problem, n_train)
                 distributed.finish(buffers, problem)
             self._keep_optimizer(session, problem)
+            if step.decay_on_plateau:
+                self._plateau_states[problem] = result["plateau"]
         finally:
             reporter.close()
         if result.get("interrupt") is not None:
@@ -549,6 +556,16 @@ class _HogwildTraining:
                 session.set_optimizer_state(kept[1])
             except ValueError:  # another solver keeps it otherwise (e.g. no intercept slot): start anew
                 pass
+
+    # learning_rate="auto"'s decay from the first plateau (see _step_size.py)
+    # continues too: a partial_fit after a fit (or another partial_fit)
+    # starts from the best objective, the epochs seen and C of the call
+    # before, per binary problem; fit starts anew (t_ = 1).
+    def _continued_plateau(self, problem, t_start):
+        if not hasattr(self, "_plateau_states"):
+            self._plateau_states = {}
+        kept = self._plateau_states.get(problem) if t_start > 1.0 else None
+        return {"plateau": kept if kept is not None else NO_PLATEAU_YET}
 
     def _keep_optimizer(self, session, problem):
         if self.optimizer != "sgd":

@@ -19,7 +19,8 @@ loss, see below; alpha the regularization strength):
 - hogwild, local and buckwild with "sgd", "momentum" or "nesterov"
   (PLATEAU_DECAY_SOLVERS): from the first epoch whose objective improves on
   the best before it by less than 0.1%, min(rate, C / t), C the step there
-  times t (the core's EpochDriver::note_plateau). The "optimal" rate falls
+  times t (the core's EpochDriver::note_plateau; partial_fit continues the
+  state of the call before, _engine._continued_plateau). The "optimal" rate falls
   only after t0 = 1 / (alpha eta0) updates, on small data many epochs
   (heart_scale: 136), and until then the noise of SGD sets the
   suboptimality. Measured with bench/bench_defaults.py: heart_scale

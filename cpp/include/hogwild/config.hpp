@@ -37,6 +37,14 @@ struct LinearObjective {
 
 // How a gradient becomes a step: the learning rate, the per-coordinate
 // optimizer, iterate averaging.
+// decay_on_plateau's state (see EpochDriver::note_plateau): the best epoch
+// objective so far, the epochs seen, and C (infinite before the plateau).
+struct PlateauState {
+    double best_objective = std::numeric_limits<double>::infinity();
+    int epochs = 0;
+    double decay = std::numeric_limits<double>::infinity();
+};
+
 struct StepRule {
     LearningRate learning_rate = LearningRate::optimal;
     double eta0 = 0.0;
@@ -48,6 +56,9 @@ struct StepRule {
     // before it by less than 0.1%: min(rate, C / t), C the step there times
     // t (learning_rate="auto" on the row-wise solvers; see EpochDriver)
     bool decay_on_plateau = false;
+    // ... and its state at the start of this call, from the call before
+    // (partial_fit continues a fit's decay; the defaults: none seen yet)
+    PlateauState plateau;
     // exponential / step learning rates
     double gamma = 0.9;
     int step_epochs = 10;
@@ -155,6 +166,7 @@ struct TrainResult {
     std::string data_placement = "in place";  // or "shard" / "replicate": node-local copies of the data
     std::string topology;  // where the topology came from: "sysfs", "affinity mask", "simulated 2x4"
     std::vector<EpochRecord> history;
+    PlateauState plateau;  // decay_on_plateau's state after training, for the next call
 };
 
 // Polled by the calling thread between chunks of work; returning true stops

@@ -157,6 +157,7 @@ class EpochDriver {
           order_(X.n_rows, config.sampling.shuffle_block_size, config.sampling.seed,
                  config.sampling.shuffle_buffer_blocks),
           stopping_(config),
+          plateau_(config.step.plateau),
           t_(config.step.t_start) {}
 
     // Runs up to `max_epochs` epochs on the solver's threads; the stopping
@@ -185,7 +186,7 @@ class EpochDriver {
             team.start_epoch_progress();
             if (uses_row_order()) order_.next_epoch(config_.sampling.shuffle);
             epoch.index = e;
-            epoch.eta = config_.step.decay_on_plateau ? plateau_decay_
+            epoch.eta = config_.step.decay_on_plateau ? plateau_.decay
                                                       : epoch_rate(config_, epochs_done_, stopping_.adaptive_eta());
             epoch.t_start = t_;
             epoch.rows = order_.rows();
@@ -229,6 +230,7 @@ class EpochDriver {
         result.thread_nodes = team.placement().node_ids;
         result.topology = team.placement().topology;
         result.t = t_;
+        result.plateau = plateau_;
         return result;
     }
 
@@ -288,12 +290,14 @@ class EpochDriver {
     // own 1 / (alpha (t0 + t)) starts to fall only after t0 = 1 / (alpha
     // eta0) updates, on small data many epochs (heart_scale's 216 training
     // rows: 136), and until then SGD's noise sets the suboptimality.
+    // The state carries over between calls (config.step.plateau in,
+    // TrainResult::plateau out), so that a partial_fit continues a fit's decay.
     void note_plateau(double objective) {
-        if (std::isfinite(plateau_decay_)) return;
-        if (++plateau_epochs_ >= 2 && std::isfinite(objective) &&
-            objective > plateau_best_ - kPlateauImprovement * std::abs(plateau_best_))
-            plateau_decay_ = schedule_.at(t_, std::numeric_limits<double>::infinity()) * t_;
-        plateau_best_ = std::min(plateau_best_, objective);
+        if (std::isfinite(plateau_.decay)) return;
+        if (++plateau_.epochs >= 2 && std::isfinite(objective) &&
+            objective > plateau_.best_objective - kPlateauImprovement * std::abs(plateau_.best_objective))
+            plateau_.decay = schedule_.at(t_, std::numeric_limits<double>::infinity()) * t_;
+        plateau_.best_objective = std::min(plateau_.best_objective, objective);
     }
     static constexpr double kPlateauImprovement = 1e-3;
 
@@ -305,9 +309,7 @@ class EpochDriver {
     RowOrder order_;
     StoppingRule stopping_;
     const StepSchedule schedule_ = StepSchedule::from(config_);
-    double plateau_best_ = std::numeric_limits<double>::infinity();  // (decay_on_plateau: see note_plateau)
-    int plateau_epochs_ = 0;
-    double plateau_decay_ = std::numeric_limits<double>::infinity();
+    PlateauState plateau_;  // (decay_on_plateau: see note_plateau)
     double t_;             // scikit-learn's t: updates so far + 1
     int epochs_done_ = 0;  // by earlier runs too (epoch-wise rates continue)
 };
