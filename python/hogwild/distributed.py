@@ -163,7 +163,7 @@ def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=No
         timings; ``distributed_stats_`` this rank's exchanges:
         ``wait_seconds`` (time spent waiting for the other ranks, s),
         ``bytes_sent`` (the buffers its all-reduces sent; parameter_server:
-        its pushes), ``ranks``, ``mode``; parameter_server also
+        also its pushes), ``ranks``, ``mode``; parameter_server also
         ``bytes_pulled``, ``staleness`` (the pushes of others between each
         of its pulls and pushes) and ``leads`` (how many clocks ahead of
         the slowest worker each of its clocks started; at most

@@ -160,6 +160,37 @@ def parameter_server_bounded(max_staleness):
            same=bool(same_on_every_rank(model)), n_iter=comm.gather(int(model.n_iter_), root=0))
 
 
+def parameter_server_unheld(average):
+    """Two ranks whose sparse rows hold different features (rank 0 columns
+    0-4 and 9, rank 1 columns 5-9): every rank ends with the whole trained
+    model, the same on both, averaged or not."""
+    rng = np.random.RandomState(0)
+    n = 400
+    X = np.zeros((n, 10))
+    X[: n // 2, [0, 1, 2, 3, 4, 9]] = rng.normal(size=(n // 2, 6))
+    X[n // 2:, 5:] = rng.normal(size=(n // 2, 5))
+    y = (X @ np.linspace(-1, 1, 10) + 0.2 * rng.normal(size=n) > 0).astype(int)
+    X = sp.csr_matrix(X)
+    X_rank, y_rank = distributed.shard(X, y)
+    params = dict(max_iter=10, tol=None, n_threads=1, random_state=0, learning_rate="constant", eta0=0.05)
+    model = hogwild.SGDClassifier(average=average == "1", **params)
+    distributed.fit(model, X_rank, y_rank, mode="parameter_server")
+    report(same=bool(same_on_every_rank(model)), coef=model.coef_.ravel().tolist(),
+           held=sorted(set(X_rank.indices.tolist())), score=float(model.score(X, y)))
+
+
+def parameter_server_callback_stop():
+    """Rank 1's callback stops it after its first epoch; rank 0 takes 0.5 s
+    an epoch for 10 epochs, past the 3 s timeout, which the waiting rank
+    does not hit while rank 0's clock moves."""
+    X, y = small_problem()
+    X_rank, y_rank = distributed.shard(X, y)
+    model = hogwild.SGDClassifier(max_iter=10, tol=None, n_threads=1, random_state=0)
+    callback = (lambda record: time.sleep(0.5)) if comm.rank == 0 else (lambda record: record["epoch"] < 1)
+    distributed.fit(model, X_rank, y_rank, mode="parameter_server", timeout=3, callbacks=[callback])
+    report(n_iter=comm.gather(int(model.n_iter_), root=0), same=bool(same_on_every_rank(model)))
+
+
 def parameter_server_thread_level():
     """Run with mpi4py.rc.thread_level = "serialized" (see __main__)."""
     X, y = small_problem()
@@ -328,4 +359,6 @@ if __name__ == "__main__":
      "allreduce_interrupt": allreduce_interrupt, "allreduce_small_batch": allreduce_small_batch,
      "regression": regression, "parameter_server_arithmetic": parameter_server_arithmetic,
      "parameter_server_bounded": parameter_server_bounded,
-     "parameter_server_thread_level": parameter_server_thread_level}[sys.argv[1]](*sys.argv[2:])
+     "parameter_server_thread_level": parameter_server_thread_level,
+     "parameter_server_unheld": parameter_server_unheld,
+     "parameter_server_callback_stop": parameter_server_callback_stop}[sys.argv[1]](*sys.argv[2:])
