@@ -178,13 +178,18 @@ def test_ctrl_c_stops_fit_and_leaves_a_usable_estimator(rows, solver):
         except KeyboardInterrupt:
             print("interrupted after %.2f s" % (time.perf_counter() - start))
         print("accuracy %.3f" % model.score(X, y))
+        print("epochs %d zero %d" % (len(model.history_), not np.any(model.coef_)))
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.split("\n")
     assert lines[0].startswith("interrupted after")
     assert float(lines[0].split()[2]) < 3.0  # Ctrl-C after 1 s: stopped well within a second or two
-    assert float(lines[1].split()[1]) > 0.6  # the weights of the last finished epoch
+    epochs, zero = int(lines[2].split()[1]), lines[2].split()[3] == "1"
+    if epochs > 0:
+        assert float(lines[1].split()[1]) > 0.6  # the weights of the last finished epoch
+    else:  # (a slow machine, or the sanitized build: no epoch finished in the second)
+        assert zero  # the weights it started from
 
 
 def test_history_records_every_epoch(zipf_problem):

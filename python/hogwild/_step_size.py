@@ -31,9 +31,11 @@ loss, see below; alpha the regularization strength):
   every coordinate's gradient, so their step is in the weights' units;
   measured on a9a, rcv1_small, heart_scale and dna with bench/bench_defaults.py).
 - gd with "sgd" and a smooth loss: Barzilai-Borwein steps (the short one,
-  s.y / y.y: Barzilai & Borwein, IMA J. Numer. Anal. 1988) with one step of
-  delay (Friedlander, Martinez, Molina & Raydan's gradient method with
-  retards, SIAM J. Numer. Anal. 1999), the first 1 / L: the full gradient
+  s.y / y.y: Barzilai & Borwein, IMA J. Numer. Anal. 1988), the step from
+  each point from that point and the one before it (one step late, the
+  gradient method with retards of Friedlander, Martinez, Molina & Raydan,
+  SIAM J. Numer. Anal. 1999, they ended 200 epochs of dna at 1.9e-2 where
+  these end at 2.0e-3), the first 1 / L: the full gradient
   has no noise, so the step follows the curvature along the path instead
   of decaying; a point whose objective exceeds the largest of the last 10
   is rejected and replaced by the halved step from the last accepted point

@@ -137,7 +137,9 @@ class SynchronousSolver {
             step.l1_total = l1_total;
             compute_row_derivatives(step, tid, team_size, team);
 #pragma omp barrier
-            if (across_processes_) {
+            if (barzilai_borwein_on_) {
+                take_barzilai_borwein_step(step, tid, team_size, team);
+            } else if (across_processes_) {
                 for (int part = tid; part < problem_.n_threads; part += team_size)
                     sum_gradient(step, part, team_size, team);
 #pragma omp barrier
@@ -176,18 +178,7 @@ class SynchronousSolver {
     // The calling thread, between epochs: the model becomes the caller's.
     EpochOutcome publish(const Epoch& epoch) {
         l1_.set_total(l1_total_at_epoch_end_);
-        // (gd: one step an epoch) a rejected point: back to the last accepted
-        // one, whose loss the epoch reports
-        newest_checked_ = false;
-        if (barzilai_borwein_on_) {
-            if (barzilai_borwein_.finish_step(weighted_loss_sum_ / static_cast<double>(std::max<std::int64_t>(1, n_train_)),
-                                              problem_.strength.l2)) {
-                step_again_from_last_point();
-                epoch_loss_sum_ = accepted_loss_sum_;
-            } else {
-                accepted_loss_sum_ = epoch_loss_sum_;
-            }
-        }
+        newest_checked_ = false;  // (gd under Barzilai-Borwein: see take_barzilai_borwein_step)
         steps_at_epoch_start_ += batches_per_epoch_;
         samples_at_epoch_start_ += static_cast<double>(n_train_all_);
         if (epoch.last) check_newest_point();
@@ -255,6 +246,7 @@ class SynchronousSolver {
         prepare_contributions();
         if (averaging_) start_averages(problem_.config.step.t_start);
         if (barzilai_borwein_on_) {
+            touched_in_part_.assign(static_cast<std::size_t>(problem_.n_threads), 0);
             row_weighted_loss_.assign(static_cast<std::size_t>(batch_size_), 0.0);
             const double l2 = problem_.strength.l2;
             const double first = problem_.config.step.eta0;
@@ -638,6 +630,81 @@ class SynchronousSolver {
         if (stop_after_batch_ || global_batch_.n_rows == 0) std::fill(gradient_.begin(), gradient_.end(), 0.0);
     }
 
+    // gd under Barzilai-Borwein, phase 2: the gradient at this point first
+    // (every range's, and the loss there), then the point judged and the
+    // step chosen from it and the last point (BarzilaiBorweinStep::
+    // finish_step, on thread 0), then the step taken. A rejected point is
+    // left for the halved step from the last accepted one, and the epoch
+    // reports that one's loss.
+    void take_barzilai_borwein_step(const Step& step, int tid, int team_size, ThreadTeam& team) {
+        for (int part = tid; part < problem_.n_threads; part += team_size) {
+            const std::int64_t n_touched = sum_gradient(step, part, team_size, team);
+            touched_in_part_[static_cast<std::size_t>(part)] = n_touched;
+            if (n_touched > 0) record_gradient(step, part, n_touched);
+        }
+#pragma omp barrier
+        if (tid == 0) {
+            team.guarded([&] {
+                stop_after_batch_ = team.stop_requested() ||
+                                    std::any_of(touched_in_part_.begin(), touched_in_part_.end(),
+                                                [](std::int64_t n) { return n < 0; });
+                if (stop_after_batch_) return;
+                const BatchSums sums = sum_rows(step);
+                epoch_loss_sum_ += sums.loss_sum;
+                derivative_sum_ = sums.derivative_sum;
+                if (problem_.config.objective.fit_intercept)
+                    barzilai_borwein_.record(static_cast<std::size_t>(problem_.n_features), intercept_,
+                                             intercept_gradient(step, derivative_sum_));
+                point_rejected_ = barzilai_borwein_.finish_step(
+                    weighted_loss_sum_ / static_cast<double>(std::max<std::int64_t>(1, n_train_)), problem_.strength.l2);
+                if (point_rejected_) {
+                    step_again_from_last_point();
+                    epoch_loss_sum_ = accepted_loss_sum_;
+                } else {
+                    accepted_loss_sum_ = epoch_loss_sum_;
+                }
+            });
+        }
+#pragma omp barrier
+        if (stop_after_batch_) return;
+        Step taken = step;
+        taken.optimizer.eta = barzilai_borwein_.eta();  // (plain sgd: no moment corrections)
+        taken.penalty = problem_.strength.times(barzilai_borwein_.eta());
+        for (int part = tid; part < problem_.n_threads; part += team_size) {
+            const std::int64_t n_touched = touched_in_part_[static_cast<std::size_t>(part)];
+            if (point_rejected_) discard_sums(part, n_touched);
+            else update_touched_features(taken, part, n_touched);
+        }
+        if (tid == 0 && !point_rejected_) update_intercept(taken, derivative_sum_);
+    }
+
+    // The point's smooth gradient (loss and L2 penalty), per coordinate of
+    // the range's touched features, for the Barzilai-Borwein pair.
+    void record_gradient(const Step& step, int part, std::int64_t n_touched) {
+        const std::int64_t lo = part_begin_[static_cast<std::size_t>(part)];
+        const double inverse_rows = 1.0 / static_cast<double>(step.n_rows);
+        for (std::int64_t s = 0; s < n_touched; ++s) {
+            const auto j = static_cast<std::size_t>(kDense ? lo + s : touched_[static_cast<std::size_t>(lo + s)]);
+            const double penalty_weight =
+                kDense ? 1.0 : static_cast<double>(batch_count_[j]) * regularization_scale_[j] * inverse_rows;
+            barzilai_borwein_.record(j, weights_[j], gradient_[j] * inverse_rows + problem_.strength.l2 * penalty_weight * weights_[j]);
+        }
+    }
+
+    // The range's sums, zeroed without a step (a rejected point).
+    void discard_sums(int part, std::int64_t n_touched) {
+        const std::int64_t lo = part_begin_[static_cast<std::size_t>(part)];
+        for (std::int64_t s = 0; s < n_touched; ++s) {
+            const auto j = static_cast<std::size_t>(kDense ? lo + s : touched_[static_cast<std::size_t>(lo + s)]);
+            gradient_[j] = 0.0;
+            if constexpr (!kDense) batch_count_[j] = 0;
+        }
+    }
+
+    double intercept_gradient(const Step& step, double derivative_sum) const {
+        return problem_.config.objective.intercept_decay * derivative_sum / static_cast<double>(step.n_rows);
+    }
+
     // Summed in row order: the batch's loss derivatives (the intercept's
     // gradient) and losses; for gd under Barzilai-Borwein, the weighted loss.
     struct BatchSums {
@@ -663,8 +730,6 @@ class SynchronousSolver {
         const auto jj = static_cast<std::size_t>(j);
         const double before = weights_[jj];
         double w = before;
-        if (barzilai_borwein_on_)
-            barzilai_borwein_.record(jj, before, gradient + problem_.strength.l2 * penalty_weight * before);
         if (l1_.on())  // (each feature has one owner: exact books)
             w = l1_.step_at(step.l1_total, j, w, optimizer_.change(j, gradient, step.optimizer), step.penalty.l2,
                             penalty_weight);
@@ -685,12 +750,9 @@ class SynchronousSolver {
     // scale.
     void update_intercept(const Step& step, double derivative_sum) {
         const double before = intercept_;
-        const double gradient =
-            problem_.config.objective.intercept_decay * derivative_sum / static_cast<double>(step.n_rows);
-        if (problem_.config.objective.fit_intercept) {
+        const double gradient = intercept_gradient(step, derivative_sum);
+        if (problem_.config.objective.fit_intercept)
             intercept_ += optimizer_.change(problem_.n_features, gradient, step.optimizer);
-            if (barzilai_borwein_on_) barzilai_borwein_.record(static_cast<std::size_t>(problem_.n_features), before, gradient);
-        }
         if (averaging_) accumulate_average(static_cast<std::size_t>(problem_.n_features), before, intercept_, step);
     }
 
@@ -793,6 +855,9 @@ class SynchronousSolver {
     std::vector<double> row_weighted_loss_;  // the rows' losses times their weights: the objective it checks
     double weighted_loss_sum_ = 0.0;
     double accepted_loss_sum_ = 0.0;  // the epoch loss sum of the last accepted point
+    std::vector<std::int64_t> touched_in_part_;  // per range, sum_gradient's count (-1: cut short)
+    double derivative_sum_ = 0.0;     // the batch's, for the intercept's step
+    bool point_rejected_ = false;     // by the nonmonotone rule, this epoch
     bool newest_checked_ = true;       // the newest point's objective is known (none taken since)
 };
 

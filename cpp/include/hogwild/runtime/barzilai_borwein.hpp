@@ -4,11 +4,15 @@
 // objective's gradient (loss and L2 penalty) between them: the "short"
 // step of Barzilai & Borwein (IMA J. Numer. Anal. 8, 1988), which measured
 // better than the long s.s / s.y here (bench/bench_defaults.py --only gd:
-// a9a 7.9e-4 vs 1.1e-3, dna 7.3e-2 vs 9.4e-2 after 200 steps). The gd
-// solver computes a coordinate's gradient and applies its step in one
-// pass, so the pair of step k sets the step of k + 1: a gradient method
-// with one retard (Friedlander, Martinez, Molina & Raydan, SIAM J. Numer.
-// Anal. 36, 1999). A step is at most max_eta.
+// a9a 7.9e-4 vs 1.1e-3, dna 7.3e-2 vs 9.4e-2 after 200 steps, both one
+// step late). The gd solver sums every coordinate's gradient at a point
+// before it steps from it, so the pair of the point and the last one sets
+// the step taken from the point itself: taken one step late (the gradient
+// method with one retard of Friedlander, Martinez, Molina & Raydan, SIAM J.
+// Numer. Anal. 36, 1999, as this solver did while it stepped each
+// coordinate as soon as its gradient was summed), the steps ended 200
+// epochs of dna's hardest one-vs-rest problem 100 times further from its
+// optimum. A step is at most max_eta.
 #pragma once
 
 #include <algorithm>
@@ -30,6 +34,7 @@ class BarzilaiBorweinStep {
         last_point_.assign(n_coordinates, 0.0);
         last_gradient_.assign(n_coordinates, 0.0);
         recent_.clear();
+        recent_.reserve(kMemory);  // (finish_step runs in the parallel region: no allocation there)
         has_last_ = false;
         eta_ = first_eta;
         eta_from_last_ = first_eta;
@@ -78,10 +83,10 @@ class BarzilaiBorweinStep {
     // pairs with Barzilai-Borwein steps): above it (or not finite), the
     // point is rejected: true is returned, and the solver steps again from
     // last_point() (with last_gradient(): no pass is spent on it) by the
-    // step that led from it, halved. Otherwise the
-    // next step is s.y / y.y of this point and the last (kept where the
-    // pair shows no positive curvature), summed in coordinate order: the
-    // same for any thread count.
+    // step that led from it, halved. Otherwise the step from this point
+    // (eta()) is s.y / y.y of this point and the last (kept where the pair
+    // shows no positive curvature), summed in coordinate order: the same
+    // for any thread count.
     bool finish_step(double mean_loss, double l2) {
         const double value = objective(point_, mean_loss, l2);
         if (!acceptable(value)) {
@@ -94,7 +99,6 @@ class BarzilaiBorweinStep {
             best_objective_ = value;
             best_point_ = point_;
         }
-        const double eta_used = eta_;
         if (has_last_) {
             double ss = 0.0, sy = 0.0, yy = 0.0;
             for (std::size_t j = 0; j < point_.size(); ++j) {
@@ -106,7 +110,7 @@ class BarzilaiBorweinStep {
             }
             if (ss > 0.0 && sy > 0.0) eta_ = std::min(sy / yy, max_eta_);
         }
-        eta_from_last_ = eta_used;
+        eta_from_last_ = eta_;  // (the step now taken from this point, which becomes the last)
         point_.swap(last_point_);
         gradient_.swap(last_gradient_);
         has_last_ = true;
