@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "hogwild/config.hpp"
+#include "hogwild/core/platform.hpp"
 
 namespace hogwild {
 
@@ -39,7 +40,7 @@ struct StepSchedule {
 
     // Step size at update number t (t counts from 1). `epoch_eta` is the
     // rate of an epoch-wise schedule (see epoch_rate) for the current epoch.
-    double at(double t, double epoch_eta) const {
+    HOGWILD_ALWAYS_INLINE double at(double t, double epoch_eta) const {  // (once a row: see platform.hpp)
         // (passive-aggressive rules take their step from the example; eta0 is their cap)
         switch (kind) {
             case LearningRate::optimal: {
@@ -87,7 +88,7 @@ namespace hogwild {
 // The step of an update: -eta * dloss/dp for gradient rules, or the
 // passive-aggressive step, which moves just far enough to fix the example
 // (capped by C = eta0 for PA-I, softened by 1/(2C) for PA-II).
-inline double update_step(const TrainConfig& config, double eta, double p, double y, double squared_norm) {
+HOGWILD_ALWAYS_INLINE double update_step(const TrainConfig& config, double eta, double p, double y, double squared_norm) {
     const LearningRate rule = config.step.learning_rate;
     if (rule != LearningRate::pa1 && rule != LearningRate::pa2) return -eta * clipped(config.objective.loss.derivative(p, y));
     double step;

@@ -26,7 +26,7 @@ struct SolverProblem {
           schedule(StepSchedule::from(config_)) {}
 
     // The step size of update t (constant: eta0; the epoch-wise rates: `epoch_eta`).
-    double step_size(double t, double epoch_eta) const {
+    HOGWILD_ALWAYS_INLINE double step_size(double t, double epoch_eta) const {  // (once a row)
         return config.step.learning_rate == LearningRate::constant ? config.step.eta0 : schedule.at(t, epoch_eta);
     }
 
