@@ -41,6 +41,13 @@ def run(ranks, *args, timeout=120):
     return done.returncode, seconds, (json.loads(lines[-1]) if lines else None), done.stdout + done.stderr
 
 
+def succeeded(ranks, *args, timeout=120):
+    """rank 0's JSON result of a run that must end with status 0."""
+    status, _, result, output = run(ranks, *args, timeout=timeout)
+    assert status == 0, output
+    return result
+
+
 def test_the_a9a_optimum_is_what_lbfgs_finds(a9a):
     from scipy.optimize import minimize
 
@@ -68,8 +75,7 @@ def test_ranks_reach_the_optimum_on_a9a(mode, overlap, ranks):
     (overlap: the exchange runs during the next epoch, applied as a
     correction; allreduce: minibatch with its default steps;
     parameter_server: one server rank, asynchronous pushes)."""
-    status, _, result, output = run(ranks, "a9a", mode, 20, overlap)
-    assert status == 0, output
+    result = succeeded(ranks, "a9a", mode, 20, overlap)
     assert result["objective"] / A9A_OPTIMUM - 1.0 < 3e-3
     assert result["accuracy"] >= 0.845
     assert result["same"] and result["n_iter"] == 20
@@ -80,8 +86,7 @@ def test_ranks_reach_the_optimum_on_a9a(mode, overlap, ranks):
 
 def test_a_parameter_server_on_every_rank_reaches_the_optimum_on_a9a():
     """Three ranks, each a server of a third of the keys and a worker."""
-    status, _, result, output = run(3, "a9a", "parameter_server", 20, 0, 3)
-    assert status == 0, output
+    result = succeeded(3, "a9a", "parameter_server", 20, 0, 3)
     assert result["objective"] / A9A_OPTIMUM - 1.0 < 3e-3 and result["accuracy"] >= 0.845
     assert result["same"] and result["n_iter"] == 20
     stats = result["stats"]
@@ -96,8 +101,7 @@ def test_the_parameter_server_scales_each_push_by_its_staleness_and_keeps_key_ra
     order: a push with nobody in between adds its whole change, one with a
     push in between half of it; only held keys move; each pull reads every
     held key from its server."""
-    status, _, result, output = run(3, "parameter_server_arithmetic")
-    assert status == 0, output
+    result = succeeded(3, "parameter_server_arithmetic")
     nan = float("nan")
     np.testing.assert_array_equal(result["pulled"][0], [0, nan, 20, nan, 40, nan, 60])
     np.testing.assert_array_equal(result["pulled"][1], [nan, 10, 20, nan, nan, 50, 60])
@@ -112,8 +116,7 @@ def test_a_parameter_server_worker_waits_for_the_slowest_beyond_max_staleness(ma
     """Rank 1 takes 0.3 s an epoch, rank 0 almost none: rank 0 starts no
     clock more than max_staleness ahead of rank 1 (stale-synchronous), and
     so waits for it."""
-    status, _, result, output = run(2, "parameter_server_bounded", max_staleness)
-    assert status == 0, output
+    result = succeeded(2, "parameter_server_bounded", max_staleness)
     assert max(result["leads"]) == max_staleness and min(result["leads"]) == 0
     assert result["wait_seconds"] > 1.0 and result["n_iter"] == [8, 8] and result["same"]
 
@@ -123,8 +126,7 @@ def test_parameter_server_ranks_end_with_the_whole_model_where_their_rows_hold_o
     """Rank 0's rows hold columns 0-4 and 9, rank 1's 5-9: each pulls only
     its own during training, and both end with every trained weight (the
     true direction rises from column 0 to 9), averaged or not."""
-    status, _, result, output = run(2, "parameter_server_unheld", average)
-    assert status == 0, output
+    result = succeeded(2, "parameter_server_unheld", average)
     assert result["held"] == [0, 1, 2, 3, 4, 9] and result["same"]
     assert np.all(np.diff(result["coef"]) > 0) and result["score"] > 0.9
 
@@ -133,15 +135,13 @@ def test_a_parameter_server_rank_stopped_by_its_callback_waits_while_the_others_
     """Rank 1 stops after one epoch; rank 0 trains 10 epochs of 0.5 s,
     past the 3 s timeout, which runs from the last clock any rank
     finished: no timeout, one model."""
-    status, _, result, output = run(2, "parameter_server_callback_stop")
-    assert status == 0, output
+    result = succeeded(2, "parameter_server_callback_stop")
     assert result["n_iter"] == [10, 1] and result["same"]
 
 
 def test_a_parameter_server_needs_mpi_thread_multiple():
     """(the server ranks' helper threads call MPI beside the training one)"""
-    status, _, result, output = run(2, "parameter_server_thread_level")
-    assert status == 0, output
+    result = succeeded(2, "parameter_server_thread_level")
     assert result["error"] == ('mode="parameter_server" needs MPI initialized with MPI_THREAD_MULTIPLE '
                                "(mpi4py's default; see mpi4py.rc.thread_level)")
 
@@ -165,8 +165,7 @@ def test_allreduce_is_minibatch_on_every_ranks_rows(case, ranks):
     """mode="allreduce" is minibatch on all the rows with the global batch
     (each rank a share of every batch), to 1e-12 relative on float64: the
     ranks sum the gradients in another order, nothing else differs."""
-    status, _, result, output = run(ranks, "allreduce", json.dumps(ALLREDUCE_CASES[case]))
-    assert status == 0, output
+    result = succeeded(ranks, "allreduce", json.dumps(ALLREDUCE_CASES[case]))
     assert result["coef"] < 1e-12 and result["intercept"] < 1e-12 and result["objective"] < 1e-12
     assert result["t"][0] == result["t"][1] and result["n_iter"] == [6, 6] and result["same"]
     assert result["bytes"] > 6 * 12 * 40 * 8  # (one all-reduce of the gradient per step at least)
@@ -175,20 +174,17 @@ def test_allreduce_is_minibatch_on_every_ranks_rows(case, ranks):
 def test_allreduce_starts_ranks_that_start_apart_from_their_mean():
     """warm_start after each rank fitted its own shard: the models differ
     at the start; the allreduce fit ends with one model on every rank."""
-    status, _, result, output = run(2, "allreduce_warm")
-    assert status == 0, output
+    result = succeeded(2, "allreduce_warm")
     assert result["started_apart"] and result["same"] and result["n_iter"] == 3
 
 
 def test_allreduce_stops_every_rank_where_one_ranks_callback_stops():
-    status, _, result, output = run(2, "allreduce_callback_stop")
-    assert status == 0, output
+    result = succeeded(2, "allreduce_callback_stop")
     assert result["n_iter"] == [2, 2] and result["same"]
 
 
 def test_allreduce_refuses_batches_smaller_than_the_ranks():
-    status, _, result, output = run(2, "allreduce_small_batch")
-    assert status == 0, output
+    result = succeeded(2, "allreduce_small_batch")
     assert result["error"].startswith('distributed fit refused: rank 0: ValueError: mode="allreduce" needs '
                                       "batch_size >= the 2 ranks (each step takes the same share of every "
                                       "rank's rows), got 1; rank 1:")
@@ -203,8 +199,7 @@ def test_ctrl_c_on_one_rank_ends_an_allreduce_job_without_waiting_for_the_timeou
 
 @pytest.mark.parametrize("ranks", [2, 3])
 def test_the_stopping_rule_runs_on_every_ranks_objective(ranks):
-    status, _, result, output = run(ranks, "stopping")
-    assert status == 0, output
+    result = succeeded(ranks, "stopping")
     assert len(set(result["n_iter"])) == 1 and result["n_iter"][0] < 200  # every rank stopped at once, early
     assert result["same"] and result["history"] == result["n_iter"][0]
     # learning_rate="auto": every rank takes the smallest of the ranks' own first steps
@@ -214,8 +209,7 @@ def test_the_stopping_rule_runs_on_every_ranks_objective(ranks):
 
 @pytest.mark.parametrize("mode", ["local", "parameter_server"])
 def test_classes_are_every_ranks_and_balanced_weights_count_every_rank(mode):
-    status, _, result, output = run(2, "missing_class", mode)
-    assert status == 0, output
+    result = succeeded(2, "missing_class", mode)
     assert result["local_classes"] == [[0, 1], [1, 2]]  # neither rank holds all three classes
     assert result["classes"] == [0, 1, 2] and result["coef_shape"] == [3, 8] and result["same"]
     # balanced: n / (3 count_c) over the rows of both ranks (neither rank's own counts)
@@ -223,15 +217,13 @@ def test_classes_are_every_ranks_and_balanced_weights_count_every_rank(mode):
 
 
 def test_a_rank_with_other_features_is_refused_on_every_rank_naming_it():
-    status, _, result, output = run(2, "features_differ")
-    assert status == 0, output
+    result = succeeded(2, "features_differ")
     assert result["error"] == ("distributed fit refused: rank(s) [1] differ from rank 0 in the number of features "
                                "or the estimator: (9, 'SGDClassifier') against (8, 'SGDClassifier')")
 
 
 def test_a_rank_with_other_parameters_is_refused_naming_the_parameter():
-    status, _, result, output = run(3, "params_differ")
-    assert status == 0, output
+    result = succeeded(3, "params_differ")
     assert result["error"] == "distributed fit refused: rank 1 differs from rank 0 in alpha=0.0002 (rank 0: 0.0001)"
 
 
@@ -261,8 +253,7 @@ def test_a_rank_that_stops_answering_ends_the_job_after_the_timeout(mode):
 
 
 def test_easgd_regression_on_sparse_float32_rows():
-    status, _, result, output = run(3, "regression")
-    assert status == 0, output
+    result = succeeded(3, "regression")
     assert result["r2"] > 0.98 and result["same"]
 
 
@@ -351,8 +342,7 @@ def test_the_sharded_reader_gives_the_whole_file_in_rank_order(ranks, a9a_files,
             else gzip.open(source).read()[:60000].rsplit(b"\n", 1)[0] + b"\n"
     a9a_gz.write_bytes(gzip.compress(head))
     paths = [a9a_files[0], a9a_gz, tiny, zero, unterminated]
-    status, _, result, output = run(ranks, "sharded_reader", *paths)
-    assert status == 0, output
+    result = succeeded(ranks, "sharded_reader", *paths)
     assert result["same"] == [True] * len(paths)
 
 
