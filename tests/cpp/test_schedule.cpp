@@ -122,12 +122,21 @@ TEST_CASE("epoch_rate adaptive: the stopping rule's current rate - others: eta0"
     }
 }
 
+namespace {
+
+// update_step at the loss's value and derivative at p
+double step_at(const TrainConfig& config, double eta, double p, double y, double squared_norm) {
+    return update_step(config, eta, p, y, squared_norm, config.objective.loss.value_and_derivative(p, y));
+}
+
+}  // namespace
+
 TEST_CASE("update_step: -eta dloss/dp clipped at 1e12") {
     TrainConfig config = with_rate(LearningRate::constant);
     config.objective.loss.kind = Loss::squared_error;
-    CHECK(update_step(config, 0.1, 3.0, 1.0, 1.0) == doctest::Approx(-0.1 * 2.0).epsilon(1e-15));
-    CHECK(update_step(config, 0.1, 1e13, 0.0, 1.0) == doctest::Approx(-0.1 * 1e12).epsilon(1e-15));
-    CHECK(update_step(config, 0.1, -1e13, 0.0, 1.0) == doctest::Approx(0.1 * 1e12).epsilon(1e-15));
+    CHECK(step_at(config, 0.1, 3.0, 1.0, 1.0) == doctest::Approx(-0.1 * 2.0).epsilon(1e-15));
+    CHECK(step_at(config, 0.1, 1e13, 0.0, 1.0) == doctest::Approx(-0.1 * 1e12).epsilon(1e-15));
+    CHECK(step_at(config, 0.1, -1e13, 0.0, 1.0) == doctest::Approx(0.1 * 1e12).epsilon(1e-15));
     CHECK(clipped(-5.0) == -5.0);
 }
 
@@ -136,23 +145,23 @@ TEST_CASE("update_step passive-aggressive: PA-I min of loss / |x|^2 and C - PA-I
     TrainConfig pa1 = with_rate(LearningRate::pa1);
     pa1.objective.loss.kind = Loss::hinge;
     pa1.step.eta0 = 1.0;
-    CHECK(update_step(pa1, 0.0, 0.2, 1.0, 4.0) == doctest::Approx(0.2).epsilon(1e-15));
-    CHECK(update_step(pa1, 0.0, -0.2, -1.0, 4.0) == doctest::Approx(-0.2).epsilon(1e-15));  // toward y
+    CHECK(step_at(pa1, 0.0, 0.2, 1.0, 4.0) == doctest::Approx(0.2).epsilon(1e-15));
+    CHECK(step_at(pa1, 0.0, -0.2, -1.0, 4.0) == doctest::Approx(-0.2).epsilon(1e-15));  // toward y
     pa1.step.eta0 = 0.1;  // capped by C
-    CHECK(update_step(pa1, 0.0, 0.2, 1.0, 4.0) == doctest::Approx(0.1).epsilon(1e-15));
+    CHECK(step_at(pa1, 0.0, 0.2, 1.0, 4.0) == doctest::Approx(0.1).epsilon(1e-15));
 
     TrainConfig pa2 = with_rate(LearningRate::pa2);
     pa2.objective.loss.kind = Loss::hinge;
     pa2.step.eta0 = 0.5;
-    CHECK(update_step(pa2, 0.0, 0.2, 1.0, 4.0) == doctest::Approx(0.8 / (4.0 + 1.0)).epsilon(1e-15));
+    CHECK(step_at(pa2, 0.0, 0.2, 1.0, 4.0) == doctest::Approx(0.8 / (4.0 + 1.0)).epsilon(1e-15));
 
     // regression (epsilon-insensitive, epsilon 0.1): the sign follows y - p
     TrainConfig regression = with_rate(LearningRate::pa1);
     regression.objective.loss.kind = Loss::epsilon_insensitive;
     regression.objective.loss.epsilon = 0.1;
     regression.step.eta0 = 10.0;
-    CHECK(update_step(regression, 0.0, 2.0, 1.0, 2.0) == doctest::Approx(-0.9 / 2.0).epsilon(1e-15));
-    CHECK(update_step(regression, 0.0, 1.0, 2.0, 2.0) == doctest::Approx(0.9 / 2.0).epsilon(1e-15));
+    CHECK(step_at(regression, 0.0, 2.0, 1.0, 2.0) == doctest::Approx(-0.9 / 2.0).epsilon(1e-15));
+    CHECK(step_at(regression, 0.0, 1.0, 2.0, 2.0) == doctest::Approx(0.9 / 2.0).epsilon(1e-15));
     CHECK(is_passive_aggressive(LearningRate::pa2));
     CHECK_FALSE(is_passive_aggressive(LearningRate::optimal));
 }

@@ -156,7 +156,12 @@ class HogwildSolver {
     HogwildSolver(const View& X, const Targets& targets, const TrainConfig& config, ModelState& model)
         : problem_(X, targets, config, model),
           state_(config, model, problem_.strength, problem_.n_threads, X.nnz(), X.n_rows) {
-        const FeatureStats stats = feature_stats();
+        // (ScaledWeights read no per-feature statistics: no pass over the data
+        // for them; callgrind, 100,000 x 20,000 with 40 nonzeros a row: the
+        // pass cost a fifth of an epoch's instructions)
+        const FeatureStats stats = scales_weights() ? FeatureStats{std::vector<std::uint32_t>(static_cast<std::size_t>(problem_.n_features), 0),
+                                                                   std::vector<double>(static_cast<std::size_t>(problem_.n_features), 0.0)}
+                                                    : feature_stats();
         build_slots(stats, count_training_rows(targets, X.n_rows));
         // allocated here, not in the parallel region, where an exception would terminate
         replicas_.resize(static_cast<std::size_t>(problem_.n_threads));
@@ -173,9 +178,6 @@ class HogwildSolver {
             }
         }
         place_threads_and_node_replicas(stats, count_training_rows(targets, X.n_rows));
-        scaled_weights_ = std::is_same_v<Policy, SoleWrites> && problem_.n_threads == 1 && !replicas_on_ &&
-                          !nodes_.on() && !node_data_.on() && problem_.config.step.optimizer == Optimizer::sgd &&
-                          problem_.strength.l1 == 0.0 && !state_.l1.on() && problem_.strength.l2 > 0.0;
         if (replicas_on_) first_touch_replicas();
     }
 
@@ -298,6 +300,15 @@ class HogwildSolver {
     // Private counters per thread are fastest but cost threads x features;
     // beyond this many counters in all, threads share one with atomic adds.
     static constexpr std::int64_t kMaxPrivateCounters = std::int64_t{1} << 22;
+
+    // One thread alone (no replicas, node replicas or node-local data
+    // either), plain sgd and an L2 penalty only: the weights are
+    // ScaledWeights (see there).
+    bool scales_weights() const {
+        return std::is_same_v<Policy, SoleWrites> && problem_.n_threads == 1 &&
+               problem_.config.parallel.hot_features <= 0 && problem_.config.step.optimizer == Optimizer::sgd &&
+               problem_.strength.l1 == 0.0 && !state_.l1.on() && problem_.strength.l2 > 0.0;
+    }
 
     FeatureStats feature_stats() const {
         FeatureStats stats{std::vector<std::uint32_t>(static_cast<std::size_t>(problem_.n_features), 0),
@@ -456,7 +467,12 @@ class HogwildSolver {
         replicas_by_feature_ = replicas_on_ && n_hot >= n_occurring &&
                           (problem_.n_features + 1) * static_cast<std::int64_t>(sizeof(SharedFeature)) *
                                   problem_.n_threads <= kMaxByFeatureReplicaBytes;
-        if (replicas_on_ || kDense) {
+        scaled_weights_ = scales_weights() && !replicas_on_;
+        // ScaledWeights apply the penalty to every weight alike: the per-feature
+        // penalty weights stay unread, and a plain array of weights is half the
+        // bytes of colocated_'s (measured: a one-thread epoch of 1M x 100k Zipf
+        // rows in data order, bench_sparse_sgd --shuffle 0, 0.147 -> see README)
+        if (replicas_on_ || kDense || scaled_weights_) {
             weights_.assign(problem_.model.weights, problem_.model.weights + problem_.n_features);
         } else {
             colocated_.resize(features_.size());
@@ -500,10 +516,7 @@ class HogwildSolver {
     // (j == n_features: the intercept)
     // ScaledWeights: the common factor multiplied into the weights.
     void fold_scale() {
-        if constexpr (kDense)
-            for (double& w : weights_) w *= scale_;
-        else
-            for (SharedFeature& feature : colocated_) feature.weight *= scale_;
+        for (double& w : weights_) w *= scale_;
         scale_ = 1.0;
     }
 
@@ -516,8 +529,7 @@ class HogwildSolver {
     }
 
     // The shared weight of feature j, in either layout.
-    double& weight(std::size_t j) { return replicas_on_ || kDense ? weights_[j] : colocated_[j].weight;
-    }
+    double& weight(std::size_t j) { return colocated_.empty() ? weights_[j] : colocated_[j].weight; }
 
     // The shared value of a replica slot, in the model the replica merges into.
     double& shared_value(Replica& replica, std::size_t slot) {
@@ -674,34 +686,24 @@ class HogwildSolver {
     // rows near the optimum: 94% of dna's) writes nothing. One class, hinge,
     // 20 epochs: dna.scale 6.7 -> 4.4 ms (the sequential solver 3.8), a
     // dense 100,000 x 50 problem 380 -> 222 ms.
-    template <class Slot>  // SharedFeature (sparse data) or double (dense)
+    // (a plain array on sparse data too: the penalty weights k_j go unread)
     struct ScaledWeights {
-        Slot* slots;
+        double* weights;
         double* shared_intercept;
-        double* scale;
-        double inverse_scale = 1.0 / *scale;
+        double* factor;  // (the solver's scale_)
 
-        static double& value(Slot& slot) {
-            if constexpr (std::is_same_v<Slot, SharedFeature>) return slot.weight;
-            else return slot;
-        }
-        static double penalty_weight(const Slot& slot) {
-            if constexpr (std::is_same_v<Slot, SharedFeature>) return slot.info.regularization_scale;
-            else return 1.0;
-        }
-        double read(std::int64_t j) const { return value(slots[j]) * *scale; }
-        void shrink_all(double factor) {
-            *scale *= factor;
-            inverse_scale = 1.0 / *scale;
-        }
-        void add(std::int64_t j, double change) { value(slots[j]) += change * inverse_scale; }
+        double scale() const { return *factor; }
+        double& stored(std::int64_t j) { return weights[j]; }
+        double read(std::int64_t j) const { return weights[j] * *factor; }
+        void shrink_all(double by) { *factor *= by; }
         template <class Next>
         void update(std::int64_t j, Next&& next) {  // (the optimizers' step, which does not use these weights)
-            value(slots[j]) = next(read(j), penalty_weight(slots[j])) * inverse_scale;
+            weights[j] = next(read(j), 1.0) / *factor;
         }
         double intercept() const { return *shared_intercept; }
         void add_to_intercept(double change) { *shared_intercept += change; }
     };
+
     // With replicas: the replica's slots, the shared vector through the write policy.
     struct ReplicaWeights {
         double* shared;
@@ -786,17 +788,10 @@ class HogwildSolver {
         typename Policy::RowGuard guard(policy_);
         const double eta = problem_.step_size(t, epoch_eta);
         if (std::is_same_v<Policy, SoleWrites> && scaled_weights_) {
-            double loss;
-            if constexpr (kDense)
-                loss = linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t,
-                                       problem_.n_features,
-                                       ScaledWeights<double>{weights_.data(), &shared_intercept_.value, &scale_},
-                                       state_.optimizer, state_.l1, clock);
-            else
-                loss = linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t,
-                                       problem_.n_features,
-                                       ScaledWeights<SharedFeature>{colocated_.data(), &shared_intercept_.value, &scale_},
-                                       state_.optimizer, state_.l1, clock);
+            const double loss = linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t,
+                                                problem_.n_features,
+                                                ScaledWeights{weights_.data(), &shared_intercept_.value, &scale_},
+                                                state_.optimizer, state_.l1, clock);
             if (scale_ < kMinScale) fold_scale();
             return loss;
         }

@@ -12,11 +12,11 @@
 //   double intercept()
 //   void add_to_intercept(double change)
 // and may provide
-//   void shrink_all(double factor), void add(j, double change)
+//   void shrink_all(double factor), double scale(), double& stored(j)
 //                                                weights that apply the L2 penalty to all of
 //                                                them at every row, by one factor (one thread
-//                                                alone; no L1, plain sgd): w_j += change after
-//                                                all weights were multiplied by factor
+//                                                alone; no L1, plain sgd): w_j = scale() x
+//                                                stored(j), and shrink_all multiplies the scale
 //   template <class WithL1, class WithoutL1> void update_l1(j, WithL1, WithoutL1)
 //                                                as update, with a choice per feature: the
 //                                                step without the L1 penalty where the solver
@@ -90,20 +90,30 @@ HOGWILD_ALWAYS_INLINE double linear_row_step(const TrainConfig& config, const Pe
     // every coordinate wait for the last: the dot product is latency-bound),
     // four scalars rather than an array, which the compiler kept in memory
     // (the weights' relaxed atomic loads stop it from promoting the array)
+    // (weights stored over a common scale: the scale multiplies the sum, not
+    // every term, as scikit-learn's WeightVector.dot does)
+    constexpr bool kScaled = requires { weights.shrink_all(1.0); };
+    auto dot_weight = [&](std::int64_t j) {
+        if constexpr (kScaled) return weights.stored(j);
+        else return weights.read(j);
+    };
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
     std::int64_t k = 0;
     for (; k + 4 <= row.size(); k += 4) {
-        s0 += weights.read(row.index(k)) * row.value(k);
-        s1 += weights.read(row.index(k + 1)) * row.value(k + 1);
-        s2 += weights.read(row.index(k + 2)) * row.value(k + 2);
-        s3 += weights.read(row.index(k + 3)) * row.value(k + 3);
+        s0 += dot_weight(row.index(k)) * row.value(k);
+        s1 += dot_weight(row.index(k + 1)) * row.value(k + 1);
+        s2 += dot_weight(row.index(k + 2)) * row.value(k + 2);
+        s3 += dot_weight(row.index(k + 3)) * row.value(k + 3);
     }
-    for (; k < row.size(); ++k) s0 += weights.read(row.index(k)) * row.value(k);
-    const double p = weights.intercept() + ((s0 + s1) + (s2 + s3));
-    const double loss = config.objective.loss.value(p, y);
+    for (; k < row.size(); ++k) s0 += dot_weight(row.index(k)) * row.value(k);
+    double dot = (s0 + s1) + (s2 + s3);
+    if constexpr (kScaled) dot *= weights.scale();
+    const double p = weights.intercept() + dot;
+    const LossAndDerivative at = config.objective.loss.value_and_derivative(p, y);
+    const double loss = at.value;
     const double weight = example_weight(config, y, sample_weight);
     if (config.step.optimizer != Optimizer::sgd) {
-        const double derivative = clipped(config.objective.loss.derivative(p, y)) * weight;
+        const double derivative = clipped(at.derivative) * weight;
         const OptimizerStep step = optimizer.at(eta, t);
         for (std::int64_t k = 0; k < row.size(); ++k) {
             const std::int64_t j = row.index(k);
@@ -120,7 +130,7 @@ HOGWILD_ALWAYS_INLINE double linear_row_step(const TrainConfig& config, const Pe
     // an empty row gives PA-I nothing to step on (as in the sequential solver)
     if (config.step.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return loss;
     if (clock.on()) clock.advance(eta);
-    const double update = update_step(config, eta, p, y, row_squared_norm) * weight;
+    const double update = update_step(config, eta, p, y, row_squared_norm, at) * weight;
     if (update == 0.0 && !strength.any()) return loss;
     const PenaltyStrength step_strength = strength.times(eta);
     if (clock.on()) {
@@ -139,7 +149,7 @@ HOGWILD_ALWAYS_INLINE double linear_row_step(const TrainConfig& config, const Pe
                 weights.update(j, with_l1);
             }
         }
-    } else if constexpr (requires { weights.shrink_all(1.0); }) {
+    } else if constexpr (kScaled) {
         // weights that carry the L2 penalty as one factor over all of them:
         // the prox of the whole penalty, (w + loss step) / (1 + l2_step), is
         // one product on that factor, and a row whose loss step is zero
@@ -147,8 +157,8 @@ HOGWILD_ALWAYS_INLINE double linear_row_step(const TrainConfig& config, const Pe
         const double shrink = 1.0 / (1.0 + step_strength.l2);
         weights.shrink_all(shrink);
         if (update != 0.0) {
-            const double step = update * shrink;
-            for (std::int64_t k = 0; k < row.size(); ++k) weights.add(row.index(k), step * row.value(k));
+            const double stored_step = update * shrink / weights.scale();
+            for (std::int64_t k = 0; k < row.size(); ++k) weights.stored(row.index(k)) += stored_step * row.value(k);
         }
     } else {
         // the L2 prox divides by 1 + l2_step k_j; for the features of weight

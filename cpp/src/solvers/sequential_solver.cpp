@@ -110,7 +110,8 @@ class SequentialSolver {
             // an empty row gives PA-I nothing to step on: skipped, t unchanged
             if (config_.step.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return;
         }
-        double update = update_step(config_, eta_, p, y, row_squared_norm);
+        // (value and derivative apart, as scikit-learn computes them)
+        double update = update_step(config_, eta_, p, y, row_squared_norm, {loss, config_.objective.loss.derivative(p, y)});
         update = update * (class_weight * sample_weight);
 
         if (shrinks_) {

@@ -87,16 +87,18 @@ namespace hogwild {
 
 // The step of an update: -eta * dloss/dp for gradient rules, or the
 // passive-aggressive step, which moves just far enough to fix the example
-// (capped by C = eta0 for PA-I, softened by 1/(2C) for PA-II).
-HOGWILD_ALWAYS_INLINE double update_step(const TrainConfig& config, double eta, double p, double y, double squared_norm) {
+// (capped by C = eta0 for PA-I, softened by 1/(2C) for PA-II); `at` is the
+// loss and its derivative at the margin p.
+HOGWILD_ALWAYS_INLINE double update_step(const TrainConfig& config, double eta, double p, double y, double squared_norm,
+                                         LossAndDerivative at) {
     const LearningRate rule = config.step.learning_rate;
-    if (rule != LearningRate::pa1 && rule != LearningRate::pa2) return -eta * clipped(config.objective.loss.derivative(p, y));
+    if (rule != LearningRate::pa1 && rule != LearningRate::pa2) return -eta * clipped(at.derivative);
     double step;
     if (rule == LearningRate::pa1) {
-        const double ratio = config.objective.loss.value(p, y) / squared_norm;
+        const double ratio = at.value / squared_norm;
         step = ratio < config.step.eta0 ? ratio : config.step.eta0;
     } else {
-        step = config.objective.loss.value(p, y) / (squared_norm + 0.5 / config.step.eta0);
+        step = at.value / (squared_norm + 0.5 / config.step.eta0);
     }
     const bool hinge = config.objective.loss.kind == Loss::hinge || config.objective.loss.kind == Loss::perceptron;
     if (hinge) step *= y;
