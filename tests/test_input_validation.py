@@ -250,3 +250,57 @@ def test_every_prediction_path_refuses_hostile_csr_arrays(Estimator):
         for path in paths:
             with pytest.raises(ValueError, match=r"X\.(indices|indptr)"):
                 path(bad)
+
+
+@pytest.mark.parametrize("value_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("n_threads", [1, 2, 3])
+def test_the_csr_scan_is_numpys_min_max_and_row_norms(value_dtype, index_dtype, n_threads):
+    """The one pass that validates a CSR X (_core.scan_csr) finds NumPy's
+    smallest and largest column index and largest squared row norm (in
+    double precision), on any number of threads; (0, -1, 0.0) for a matrix
+    that stores nothing; NaN or infinity where a value is not finite."""
+    X = sp.random(301, 57, density=0.1, format="csr", random_state=1, dtype=np.float64)
+    X.data = (X.data - 0.5) * 10.0
+    X = X.astype(value_dtype)
+    X.indices, X.indptr = X.indices.astype(index_dtype), X.indptr.astype(index_dtype)
+    view = (X.data, X.indices, X.indptr, X.shape[0], X.shape[1])
+    smallest, largest, norm = _core.scan_csr(view, n_threads)
+    squares = np.asarray(X.astype(np.float64).multiply(X.astype(np.float64)).sum(axis=1)).ravel()
+    assert (smallest, largest) == (X.indices.min(), X.indices.max())
+    assert norm == pytest.approx(squares.max(), rel=1e-12)
+    empty = sp.csr_matrix((5, 3), dtype=value_dtype)
+    assert _core.scan_csr((empty.data, empty.indices.astype(index_dtype), empty.indptr.astype(index_dtype), 5, 3),
+                          n_threads) == (0, -1, 0.0)
+    for bad, finite in ((np.nan, False), (np.inf, False), (-np.inf, False)):
+        data = X.data.copy()
+        data[7] = bad
+        assert np.isfinite(_core.scan_csr((data, X.indices, X.indptr, X.shape[0], X.shape[1]), n_threads)[2]) == finite
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_float32_csr_is_refused_at_every_entry_point(Estimator, bad):
+    """scikit-learn's message, from fit and partial_fit, for float32 CSR
+    (whose values the estimators take in place, checked in the same pass
+    as the indices)."""
+    X, y = small_problem()
+    X = sp.csr_matrix(X.astype(np.float32))
+    X.data[11] = bad
+    with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+        Estimator().fit(X, y)
+    kwargs = {"classes": [0, 1]} if Estimator is hogwild.SGDClassifier else {}
+    with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+        Estimator().partial_fit(X, y, **kwargs)
+
+
+def test_values_whose_squares_overflow_are_finite_input():
+    """1e200 is finite: its square overflows the row norm, which the
+    validation then checks with scikit-learn's own test (it passes), and
+    the step-size rule falls back to scikit-learn's rate (an overflow error
+    from training names the problem, as scikit-learn's does)."""
+    X, y = small_problem()
+    X = sp.csr_matrix(X)
+    X.data[0] = 1e200
+    with pytest.raises(ValueError, match="Floating-point under-/overflow occurred at epoch"):
+        hogwild.SGDClassifier(max_iter=2, tol=None).fit(X, y)

@@ -395,7 +395,11 @@ class _HogwildTraining:
         if memo is not None and memo[0] == key:
             step = memo[1]
         else:
-            step = auto_step(self, X, loss=loss, alpha=alpha, intercept_decay=self._intercept_decay(X, "auto"))
+            # (the validation's scan of a CSR X found its largest row norm)
+            known = getattr(self, "_row_norm_memo", None)
+            row_norm = known[2] if known is not None and known[:2] == (id(X), X.shape) else None
+            step = auto_step(self, X, loss=loss, alpha=alpha, intercept_decay=self._intercept_decay(X, "auto"),
+                             row_norm=row_norm)
             self._auto_step_memo = (key, step)
         distributed = getattr(self, "_distributed", None)
         if distributed is not None:

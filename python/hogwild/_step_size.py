@@ -199,9 +199,10 @@ def batch_smoothness(L_max, L_mean, n, b):
     return n * (b - 1) / (b * (n - 1)) * L_mean + (n - b) / (b * (n - 1)) * L_max
 
 
-def auto_step(estimator, X, *, loss, alpha, intercept_decay):
+def auto_step(estimator, X, *, loss, alpha, intercept_decay, row_norm=None):
     """The StepChoice of learning_rate="auto" for `estimator` on X (the rule
-    in this module's docstring)."""
+    in this module's docstring); `row_norm`: X's largest squared row norm
+    where the caller knows it (the validation's scan of a CSR X)."""
     solver, optimizer = estimator.solver, estimator.optimizer
     if solver == "sequential":
         # scikit-learn's own default rate: the sequential solver stays its algorithm
@@ -215,7 +216,9 @@ def auto_step(estimator, X, *, loss, alpha, intercept_decay):
     intercept = intercept_decay if estimator.fit_intercept else 0.0
     # (10 significant digits: a dense X and its CSR form with unsorted
     # indices, summed in different orders, take the same steps)
-    L_max = curvature * (float(f"{largest_squared_row_norm(X):.10g}") + intercept)
+    if row_norm is None:
+        row_norm = largest_squared_row_norm(X)
+    L_max = curvature * (float(f"{row_norm:.10g}") + intercept)
     batch = {"minibatch": estimator._batch_rows(n), "async": estimator._batch_rows(n), "gd": n}.get(solver, 1)
     L = L_max
     if batch > 1:

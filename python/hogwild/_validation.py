@@ -7,7 +7,9 @@ the GIL held, and reported as a ValueError/TypeError naming the argument.
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_array, validate_data
+
+from . import _core
 
 SUPPORTED_INDEX_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
 
@@ -17,8 +19,11 @@ def check_csr_structure(X, name="X"):
 
     SciPy checks the structure when a matrix is built, not when its arrays
     are changed afterwards; an out-of-range index would make the core read
-    outside the weight vector, so it is checked again here (vectorized,
-    O(nnz)).
+    outside the weight vector, so it is checked again here (O(nnz)).
+
+    Returns the largest squared row norm of a float32/float64 X (NaN or
+    infinite where a value is not finite; the core's scan_csr finds it in
+    the same pass as the indices' range), None for other value types.
     """
     n_rows, n_cols = X.shape
     indptr, indices, data = X.indptr, X.indices, X.data
@@ -46,8 +51,12 @@ def check_csr_structure(X, name="X"):
         )
     if n_rows > 0 and np.any(indptr[1:] < indptr[:-1]):
         raise ValueError(f"{name}.indptr must be non-decreasing")
-    if indices.shape[0] > 0:
+    largest_squared_row_norm = None
+    if data.dtype in (np.float32, np.float64):
+        smallest, largest, largest_squared_row_norm = _core.scan_csr(core_view(X))
+    elif indices.shape[0] > 0:
         smallest, largest = indices.min(), indices.max()
+    if indices.shape[0] > 0:
         if smallest < 0:
             raise ValueError(f"{name}.indices contains a negative column index ({smallest})")
         if largest >= n_cols:
@@ -55,6 +64,7 @@ def check_csr_structure(X, name="X"):
                 f"{name}.indices contains column index {largest}, out of range "
                 f"for {n_cols} columns"
             )
+    return largest_squared_row_norm
 
 
 def check_training_data(estimator, X, y, *, reset, y_numeric):
@@ -62,8 +72,13 @@ def check_training_data(estimator, X, y, *, reset, y_numeric):
 
     Returns X (a CSR matrix or a C-contiguous 2-D array of float32/float64)
     and y. Unlike scikit-learn's SGD, int64 CSR indices are accepted as they
-    are (large matrices need them).
+    are (large matrices need them). A CSR X's values are checked for NaN and
+    infinity in the pass that checks its indices (check_csr_structure), not
+    by scikit-learn's own extra pass; its largest squared row norm, found
+    there, is kept for learning_rate="auto" in ``estimator._row_norm_memo``
+    (X's id and shape, the norm).
     """
+    sparse = sp.issparse(X)
     X, y = validate_data(
         estimator,
         X,
@@ -74,9 +89,17 @@ def check_training_data(estimator, X, y, *, reset, y_numeric):
         accept_large_sparse=True,
         reset=reset,
         y_numeric=y_numeric,
+        ensure_all_finite=not sparse,
     )
+    estimator._row_norm_memo = None
     if sp.issparse(X):
-        check_csr_structure(X)
+        norm = check_csr_structure(X)
+        if not np.isfinite(norm):
+            # scikit-learn's own check and message (squares that overflow
+            # pass it: the step-size rule handles an infinite norm)
+            check_array(X, accept_sparse="csr", accept_large_sparse=True, dtype=None, input_name="X",
+                        estimator=estimator)
+        estimator._row_norm_memo = (id(X), X.shape, norm)
     return X, y
 
 

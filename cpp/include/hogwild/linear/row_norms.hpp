@@ -1,9 +1,14 @@
 // The largest squared Euclidean norm of a matrix's rows: the smoothness
-// constant behind learning_rate="auto" (python/hogwild/_step_size.py).
+// constant behind learning_rate="auto" (python/hogwild/_step_size.py); and
+// scan_csr, the one pass over a CSR matrix's entries that its validation
+// needs (python/hogwild/_validation.py).
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
+
+#include "hogwild/core/views.hpp"
 
 namespace hogwild {
 
@@ -24,6 +29,52 @@ double largest_squared_row_norm(const View& X) {
         largest = std::max(largest, sum);
     }
     return largest;
+}
+
+// What validating a CSR matrix needs from its stored entries, in one pass:
+// the range of its column indices and the largest squared row norm (an
+// infinity or NaN there says a value is not finite, or so large that its
+// square overflows). Where X stores nothing: smallest_index 0, largest -1.
+struct CsrScan {
+    std::int64_t smallest_index = 0;
+    std::int64_t largest_index = -1;
+    double largest_squared_row_norm = 0.0;
+};
+
+// X's indptr must be valid (non-decreasing from 0 to nnz): the column
+// indices are compared, never used to index anything. Rows are split over
+// n_threads threads; each row is summed in its own order, so the result is
+// the one-thread result. (NumPy's min, max and sum, and the row norms,
+// were four passes: 0.08 s for 40M entries.)
+template <class Value, class Index>
+CsrScan scan_csr(const CsrView<Value, Index>& X, int n_threads) {
+    std::int64_t smallest = std::numeric_limits<std::int64_t>::max();
+    std::int64_t largest = std::numeric_limits<std::int64_t>::min();
+    double largest_norm = 0.0;
+    bool not_a_number = false;
+#pragma omp parallel for num_threads(n_threads) schedule(static) \
+    reduction(min : smallest) reduction(max : largest, largest_norm) reduction(|| : not_a_number)
+    for (std::int64_t i = 0; i < X.n_rows; ++i) {
+        const auto row = X.row(i);
+        double sum = 0.0;
+        for (std::int64_t k = 0; k < row.size(); ++k) {
+            const auto j = static_cast<std::int64_t>(row.index(k));
+            smallest = std::min(smallest, j);
+            largest = std::max(largest, j);
+            const double value = row.value(k);
+            sum += value * value;
+        }
+        // (max drops a NaN: it is kept apart)
+        not_a_number = not_a_number || sum != sum;
+        largest_norm = std::max(largest_norm, sum);
+    }
+    CsrScan scan;
+    if (X.nnz() > 0) {
+        scan.smallest_index = smallest;
+        scan.largest_index = largest;
+    }
+    scan.largest_squared_row_norm = not_a_number ? std::numeric_limits<double>::quiet_NaN() : largest_norm;
+    return scan;
 }
 
 }  // namespace hogwild
