@@ -70,7 +70,8 @@ class BuckwildSolver {
     void work(int tid, int team_size, const Epoch& epoch, ThreadTeam& team) {
         FastRandom& random = randoms_[static_cast<std::size_t>(tid)];
         const Share share = share_of(problem_.X.n_rows, tid, team_size);
-        double loss_sum = 0.0, updates = 0.0;
+        LossSum loss_sum;
+        double updates = 0.0;
         bool saturated = false;
         std::int64_t since_snapshot = 0;
         L1Clock clock(state_.l1, team_size);
@@ -83,16 +84,16 @@ class BuckwildSolver {
             const double eta = problem_.step_size(t, epoch.eta);
             const ThreadWeights weights{stored_.data(), format_,   scales_.data(), &intercept_,
                                         &random,        &saturated, team_size > 1};
-            loss_sum += linear_row_step(problem_.config, problem_.strength, problem_.X.row(i), problem_.targets.y[i],
-                                        problem_.targets.sample_weight[i], eta, t, problem_.n_features, weights,
-                                        state_.optimizer, state_.l1, clock);
+            loss_sum.add(linear_row_step(problem_.config, problem_.strength, problem_.X.row(i), problem_.targets.y[i],
+                                         problem_.targets.sample_weight[i], eta, t, problem_.n_features, weights,
+                                         state_.optimizer, state_.l1, clock));
             updates += 1.0;
             if (state_.average.on() && tid == 0 && ++since_snapshot == state_.average.snapshot_every()) {
                 state_.average.snapshot(state_.average.clock_at(t), [&](std::size_t s) { return value(s); });
                 since_snapshot = 0;
             }
         }
-        state_.loss_sum[tid] = loss_sum;
+        state_.loss_sum[tid] = loss_sum.total();
         state_.updates[tid] = updates;
         state_.l1_pulls[tid] = clock.own();
         saturated_here_[tid] = saturated;

@@ -212,7 +212,7 @@ class HogwildSolver {
     void work(int tid, int team_size, const Epoch& epoch, ThreadTeam& team) {
         Replica& replica = replicas_[static_cast<std::size_t>(tid)];
         if (replicas_on_) refresh_replica(replica);
-        double loss_sum = 0.0;
+        LossSum loss_sum;
         std::int64_t updates = 0;
         L1Clock clock(state_.l1, team_size);
         if (!node_data_.on() && !nodes_.on() && team_size > 1 && problem_.X.n_rows >= kMinChunkedRows) {
@@ -271,7 +271,7 @@ class HogwildSolver {
                 replica, problem_.step_size(epoch.t_start + static_cast<double>(updates * team_size + tid), epoch.eta),
                 clock);
         if (scaled_weights_) fold_scale();
-        state_.loss_sum[tid] = loss_sum;
+        state_.loss_sum[tid] = loss_sum.total();
         state_.updates[tid] = static_cast<double>(updates);
         state_.l1_pulls[tid] = clock.own();
     }
@@ -608,7 +608,7 @@ class HogwildSolver {
     // position in the epoch's order counts the updates before it.
     template <class NextShare>
     void run_rows(const Epoch& epoch, const Rows& rows, NextShare next_share, int tid, int team_size,
-                  ThreadTeam& team, Replica& replica, L1Clock& clock, double& loss_sum, std::int64_t& updates,
+                  ThreadTeam& team, Replica& replica, L1Clock& clock, LossSum& loss_sum, std::int64_t& updates,
                   bool chunked = false) {
         // Threads merge at staggered times so that they do not contend for the
         // same cache lines in the same moment.
@@ -631,8 +631,8 @@ class HogwildSolver {
                 // position, or with fixed shares an estimate from this
                 // thread's progress as if threads took turns.
                 const double t = epoch.t_start + static_cast<double>(chunked ? position : updates * team_size + tid);
-                loss_sum += step(rows.X.row(r), problem_.targets.y[i], problem_.targets.sample_weight[i], t, epoch.eta,
-                                 mine, clock);
+                loss_sum.add(step(rows.X.row(r), problem_.targets.y[i], problem_.targets.sample_weight[i], t, epoch.eta,
+                                  mine, clock));
                 ++updates;
                 if (state_.average.on() && tid == 0 && ++since_snapshot == state_.average.snapshot_every()) {
                     state_.average.snapshot(state_.average.clock_at(t),
@@ -783,12 +783,12 @@ class HogwildSolver {
     };
 
     template <class Row>
-    double step(const Row& row, double y, double sample_weight, double t, double epoch_eta, Replica* replica,
+    RowLoss step(const Row& row, double y, double sample_weight, double t, double epoch_eta, Replica* replica,
                 L1Clock& clock) {
         typename Policy::RowGuard guard(policy_);
         const double eta = problem_.step_size(t, epoch_eta);
         if (std::is_same_v<Policy, SoleWrites> && scaled_weights_) {
-            const double loss = linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t,
+            const RowLoss loss = linear_row_step(problem_.config, problem_.strength, row, y, sample_weight, eta, t,
                                                 problem_.n_features,
                                                 ScaledWeights{weights_.data(), &shared_intercept_.value, &scale_},
                                                 state_.optimizer, state_.l1, clock);

@@ -206,10 +206,9 @@ class ReplicaSolver {
         const Share share = share_of(problem_.X.n_rows, tid, team_size);
         const std::int64_t longest_share = (problem_.X.n_rows + team_size - 1) / team_size;
         const std::int64_t rounds = std::max<std::int64_t>(1, (longest_share + sync_rows_ - 1) / sync_rows_);
-        double& loss_sum = loss_sum_[tid];
+        LossSum loss_sum;
         double& updates = updates_[tid];
         double& l1_pulls = round_l1_pulls_[tid];
-        loss_sum = 0.0;
         updates = 0.0;
         double updates_before_round = 0.0;  // all threads', at the last synchronization
         for (std::int64_t round = 0; round < rounds; ++round) {
@@ -223,9 +222,9 @@ class ReplicaSolver {
                 // the schedule runs on the global update count, as if threads took turns
                 const double t = epoch.t_start + updates_before_round + round_updates * team_size + tid;
                 const double eta = problem_.step_size(t, epoch.eta);
-                loss_sum += linear_row_step(problem_.config, row_strength_, problem_.X.row(i), problem_.targets.y[i],
-                                            problem_.targets.sample_weight[i], eta, t, problem_.n_features, replica,
-                                            optimizer, row_l1, row_l1_clock);
+                loss_sum.add(linear_row_step(problem_.config, row_strength_, problem_.X.row(i), problem_.targets.y[i],
+                                             problem_.targets.sample_weight[i], eta, t, problem_.n_features, replica,
+                                             optimizer, row_l1, row_l1_clock));
                 l1_pulls += consensus_l1_.pull_of(eta);
                 updates += 1.0;
                 round_updates += 1.0;
@@ -242,6 +241,7 @@ class ReplicaSolver {
             if (team.stop_requested()) break;
         }
         if (row_l1.on()) row_l1.set_total(row_l1.total() + row_l1_clock.own());
+        loss_sum_[tid] = loss_sum.total();
     }
 
     EpochOutcome publish(const Epoch& epoch) {

@@ -75,10 +75,10 @@ struct SharedRowsState {
 // The step of update t at step size eta; with a per-coordinate optimizer
 // (not plain sgd) the optimizer's step, the penalty's subgradient with the
 // loss gradient. Returns the row's loss before the step (for the epoch's
-// objective).
+// objective, as LossSum::add takes it).
 // (always inlined: see HOGWILD_ALWAYS_INLINE)
 template <class Row, class Weights, class OptimizerState>
-HOGWILD_ALWAYS_INLINE double linear_row_step(const TrainConfig& config, const PenaltyStrength& strength, const Row& row_in, double y,
+HOGWILD_ALWAYS_INLINE RowLoss linear_row_step(const TrainConfig& config, const PenaltyStrength& strength, const Row& row_in, double y,
                        double sample_weight, double eta, double t, std::int64_t intercept_slot, Weights weights_in,
                        CoordinateOptimizer<OptimizerState>& optimizer, CumulativeL1& l1, L1Clock& clock) {
     // Local copies of the row's and the weights' pointers: the compiler then
@@ -110,7 +110,6 @@ HOGWILD_ALWAYS_INLINE double linear_row_step(const TrainConfig& config, const Pe
     if constexpr (kScaled) dot *= weights.scale();
     const double p = weights.intercept() + dot;
     const LossAndDerivative at = config.objective.loss.value_and_derivative(p, y);
-    const double loss = at.value;
     const double weight = example_weight(config, y, sample_weight);
     if (config.step.optimizer != Optimizer::sgd) {
         const double derivative = clipped(at.derivative) * weight;
@@ -124,14 +123,14 @@ HOGWILD_ALWAYS_INLINE double linear_row_step(const TrainConfig& config, const Pe
         }
         if (derivative != 0.0 && config.objective.fit_intercept)
             weights.add_to_intercept(optimizer.change(intercept_slot, derivative * config.objective.intercept_decay, step));
-        return loss;
+        return {at.linear, at.log_argument};
     }
     const double row_squared_norm = is_passive_aggressive(config.step.learning_rate) ? squared_norm(row) : 0.0;
     // an empty row gives PA-I nothing to step on (as in the sequential solver)
-    if (config.step.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return loss;
+    if (config.step.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return {at.linear, at.log_argument};
     if (clock.on()) clock.advance(eta);
     const double update = update_step(config, eta, p, y, row_squared_norm, at) * weight;
-    if (update == 0.0 && !strength.any()) return loss;
+    if (update == 0.0 && !strength.any()) return {at.linear, at.log_argument};
     const PenaltyStrength step_strength = strength.times(eta);
     if (clock.on()) {
         const double u = clock.u();
@@ -184,7 +183,7 @@ HOGWILD_ALWAYS_INLINE double linear_row_step(const TrainConfig& config, const Pe
         }
     }
     if (update != 0.0 && config.objective.fit_intercept) weights.add_to_intercept(update * config.objective.intercept_decay);
-    return loss;
+    return {at.linear, at.log_argument};
 }
 
 }  // namespace hogwild
