@@ -67,7 +67,7 @@ def main():
     parser.add_argument("--threads", type=int, default=None, help="default: all usable CPUs")
     args = parser.parse_args()
 
-    X, y = make_sparse_classification(args.rows, args.features, args.nnz, popularity=args.popularity)
+    X, y = make_sparse_classification(args.rows, args.features, args.nnz, popularity=args.popularity, random_state=0)
     data_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
     threads = args.threads or hogwild.build_info()["usable_cpus"]
     print(f"data: {X.shape[0]} x {X.shape[1]} float32 CSR, {X.nnz / X.shape[0]:.0f} nonzeros/row, "
