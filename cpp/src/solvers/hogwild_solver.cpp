@@ -112,6 +112,12 @@ inline constexpr std::int64_t kMaxByFeatureReplicaBytes = std::int64_t{512} << 2
 struct FeatureStats {
     std::vector<std::uint32_t> rows;
     std::vector<double> squares;
+
+    // zeros, for a solver that reads no per-feature statistics (ScaledWeights)
+    static FeatureStats unread(std::int64_t n_features) {
+        const auto n = static_cast<std::size_t>(n_features);
+        return {std::vector<std::uint32_t>(n, 0), std::vector<double>(n, 0.0)};
+    }
 };
 
 // A value on a cache line of its own, so that it shares the line with nothing.
@@ -159,9 +165,7 @@ class HogwildSolver {
         // (ScaledWeights read no per-feature statistics: no pass over the data
         // for them; callgrind, 100,000 x 20,000 with 40 nonzeros a row: the
         // pass cost a fifth of an epoch's instructions)
-        const FeatureStats stats = scales_weights() ? FeatureStats{std::vector<std::uint32_t>(static_cast<std::size_t>(problem_.n_features), 0),
-                                                                   std::vector<double>(static_cast<std::size_t>(problem_.n_features), 0.0)}
-                                                    : feature_stats();
+        const FeatureStats stats = scales_weights() ? FeatureStats::unread(problem_.n_features) : feature_stats();
         build_slots(stats, count_training_rows(targets, X.n_rows));
         // allocated here, not in the parallel region, where an exception would terminate
         replicas_.resize(static_cast<std::size_t>(problem_.n_threads));

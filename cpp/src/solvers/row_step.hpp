@@ -123,14 +123,14 @@ HOGWILD_ALWAYS_INLINE RowLoss linear_row_step(const TrainConfig& config, const P
         }
         if (derivative != 0.0 && config.objective.fit_intercept)
             weights.add_to_intercept(optimizer.change(intercept_slot, derivative * config.objective.intercept_decay, step));
-        return {at.linear, at.log_argument};
+        return at.loss;
     }
     const double row_squared_norm = is_passive_aggressive(config.step.learning_rate) ? squared_norm(row) : 0.0;
     // an empty row gives PA-I nothing to step on (as in the sequential solver)
-    if (config.step.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return {at.linear, at.log_argument};
+    if (config.step.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return at.loss;
     if (clock.on()) clock.advance(eta);
     const double update = update_step(config, eta, p, y, row_squared_norm, at) * weight;
-    if (update == 0.0 && !strength.any()) return {at.linear, at.log_argument};
+    if (update == 0.0 && !strength.any()) return at.loss;
     const PenaltyStrength step_strength = strength.times(eta);
     if (clock.on()) {
         const double u = clock.u();
@@ -183,7 +183,7 @@ HOGWILD_ALWAYS_INLINE RowLoss linear_row_step(const TrainConfig& config, const P
         }
     }
     if (update != 0.0 && config.objective.fit_intercept) weights.add_to_intercept(update * config.objective.intercept_decay);
-    return {at.linear, at.log_argument};
+    return at.loss;
 }
 
 }  // namespace hogwild

@@ -111,7 +111,7 @@ class SequentialSolver {
             if (config_.step.learning_rate == LearningRate::pa1 && row_squared_norm == 0.0) return;
         }
         // (value and derivative apart, as scikit-learn computes them)
-        double update = update_step(config_, eta_, p, y, row_squared_norm, {loss, 1.0, config_.objective.loss.derivative(p, y)});
+        double update = update_step(config_, eta_, p, y, row_squared_norm, {{loss, 1.0}, config_.objective.loss.derivative(p, y)});
         update = update * (class_weight * sample_weight);
 
         if (shrinks_) {

@@ -95,10 +95,10 @@ HOGWILD_ALWAYS_INLINE double update_step(const TrainConfig& config, double eta, 
     if (rule != LearningRate::pa1 && rule != LearningRate::pa2) return -eta * clipped(at.derivative);
     double step;
     if (rule == LearningRate::pa1) {
-        const double ratio = at.value() / squared_norm;
+        const double ratio = at.loss.value() / squared_norm;
         step = ratio < config.step.eta0 ? ratio : config.step.eta0;
     } else {
-        step = at.value() / (squared_norm + 0.5 / config.step.eta0);
+        step = at.loss.value() / (squared_norm + 0.5 / config.step.eta0);
     }
     const bool hinge = config.objective.loss.kind == Loss::hinge || config.objective.loss.kind == Loss::perceptron;
     if (hinge) step *= y;
