@@ -24,8 +24,11 @@ SAMPLE_WEIGHT_IS_NOT_REPETITION_IN_BATCHES = {
 # failed in most of 8 reruns (check_classifier_data_not_an_array and
 # check_regressor_data_not_an_array are skipped where pandas is absent);
 # check_n_features_in_after_fitting, listed here before, passed in all 8
-# and is checked again.
+# and is checked again. check_regressors_int (int X against its float copy,
+# predictions within 1e-2) failed in 1 of 7 local reruns and one CI run on
+# 2026-12-01 (differences up to 0.024 on its 50 rows).
 NOT_BIT_REPRODUCIBLE_WITH_THREADS = {
+    "check_regressors_int": "several Hogwild! threads are not bit-reproducible",
     "check_classifier_data_not_an_array": "several Hogwild! threads are not bit-reproducible",
     "check_regressor_data_not_an_array": "several Hogwild! threads are not bit-reproducible",
     "check_fit_idempotent": "several Hogwild! threads are not bit-reproducible",
