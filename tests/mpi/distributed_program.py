@@ -165,7 +165,7 @@ def parameter_server_unheld(average):
     0-4 and 9, rank 1 columns 5-9): every rank ends with the whole trained
     model, the same on both, averaged or not."""
     rng = np.random.RandomState(0)
-    n = 400
+    n = 1600  # (400 rows: columns 0 and 1, true weights -1 and -0.78, were fitted 0.04-0.16 apart, once in the wrong order)
     X = np.zeros((n, 10))
     X[: n // 2, [0, 1, 2, 3, 4, 9]] = rng.normal(size=(n // 2, 6))
     X[n // 2:, 5:] = rng.normal(size=(n // 2, 5))
