@@ -126,7 +126,7 @@ def test_float32_input_matches_sklearn_to_float32_rounding(a9a):
 def test_warm_start_and_coef_init_match_sklearn(a9a):
     X, y, _, _ = a9a
     coef_init = np.random.RandomState(0).randn(X.shape[1]) * 0.01
-    # (both libraries train a float64 coef_init in place: give each its own copy)
+    # (each its own copy, though neither writes into it: see the next test)
     reference = sk.SGDClassifier(random_state=0, max_iter=2, tol=None).fit(
         X, y, coef_init=coef_init.copy(), intercept_init=0.5)
     ours = hogwild.SGDClassifier(solver="sequential", random_state=0, max_iter=2, tol=None).fit(
@@ -135,6 +135,28 @@ def test_warm_start_and_coef_init_match_sklearn(a9a):
     reference.set_params(warm_start=True, max_iter=3).fit(X, y)
     ours.set_params(warm_start=True, max_iter=3).fit(X, y)
     assert_same_model(reference, ours)
+
+
+@pytest.mark.parametrize("solver", ["sequential", "hogwild"])
+@pytest.mark.parametrize("n_classes", [1, 2, 3])
+def test_fit_leaves_coef_init_and_intercept_init_as_given(solver, n_classes):
+    """scikit-learn keeps the float64 coef_init it is given as coef_ but
+    trains a copy; training it in place overwrote the caller's array (and
+    with it a second fit from the same start)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 5)
+    if n_classes == 1:
+        y, estimator, shape = X @ rng.randn(5), hogwild.SGDRegressor, (5,)
+    else:
+        y, estimator = rng.randint(n_classes, size=200), hogwild.SGDClassifier
+        shape = (1 if n_classes == 2 else n_classes, 5)
+    coef_init = np.full(shape, 0.5)
+    intercept_init = np.full(shape[0] if len(shape) == 2 else 1, 0.25)
+    model = estimator(solver=solver, max_iter=2, tol=None, random_state=0).fit(
+        X, y, coef_init=coef_init, intercept_init=intercept_init)
+    assert not np.array_equal(model.coef_.ravel(), coef_init.ravel())  # (it trained)
+    np.testing.assert_array_equal(coef_init, 0.5)
+    np.testing.assert_array_equal(intercept_init, 0.25)
 
 
 def test_averaging_from_the_last_update_is_scikit_learns(a9a):

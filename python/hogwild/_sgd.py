@@ -156,7 +156,7 @@ feature_names_in_, loss_function_
 
     def _partial_fit(self, X, y, alpha, loss, learning_rate, max_iter, classes,
                      sample_weight, coef_init, intercept_init):
-        check_initial_parameters(coef_init, intercept_init)
+        coef_init, intercept_init = check_initial_parameters(coef_init, intercept_init)
         first_call = not hasattr(self, "classes_")
         self._auto_step_memo = None  # (learning_rate="auto": the rule once per call, see _step_choice)
         if not hasattr(self, "history_"):
@@ -306,7 +306,7 @@ early_stopping, validation_fraction, n_iter_no_change, warm_start, average
 
     def _partial_fit(self, X, y, alpha, loss, learning_rate, max_iter, sample_weight,
                      coef_init, intercept_init):
-        check_initial_parameters(coef_init, intercept_init)
+        coef_init, intercept_init = check_initial_parameters(coef_init, intercept_init)
         first_call = getattr(self, "coef_", None) is None
         self._auto_step_memo = None  # (learning_rate="auto": the rule once per call, see _step_choice)
         if not hasattr(self, "history_"):

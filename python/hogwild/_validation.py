@@ -133,15 +133,22 @@ def core_view(X):
 
 
 def check_initial_parameters(coef_init, intercept_init):
-    """ValueError naming the argument when a warm start holds NaN or
-    infinity (a solver would train from it, and the low-precision ones
-    would silently turn it into a finite value)."""
+    """Copies of a warm start's arrays to train in, as float64.
+
+    ValueError naming the argument when one holds NaN or infinity (a solver
+    would train from it, and the low-precision ones would silently turn it
+    into a finite value). Copies: scikit-learn keeps the array it is given
+    as ``coef_``, and training in place would overwrite the caller's
+    array, which scikit-learn's own fit leaves as it was."""
+    checked = []
     for name, value in (("coef_init", coef_init), ("intercept_init", intercept_init)):
-        if value is None:
-            continue
-        try:
-            array = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            continue  # (not numbers: scikit-learn's own check refuses it)
-        if not np.all(np.isfinite(array)):
-            raise ValueError(f"{name} contains NaN or infinity")
+        if value is not None:
+            try:
+                value = np.array(value, dtype=np.float64, order="C")
+            except (TypeError, ValueError):
+                pass  # (not numbers: scikit-learn's own check refuses it)
+            else:
+                if not np.all(np.isfinite(value)):
+                    raise ValueError(f"{name} contains NaN or infinity")
+        checked.append(value)
+    return tuple(checked)
