@@ -108,17 +108,20 @@ PARAMETERS = (
         """\
         How many of the most frequent features each Hogwild! thread keeps in
         a private replica whose changes are merged into the shared weights
-        (see the README). "auto": every feature that occurs (at most 2**20)
-        when more than one thread runs, none with one thread; 0: none
+        (see the README). "auto": every feature that occurs (at most 2**20;
+        every feature where the L2 penalty is one factor, plain sgd without
+        L1) when more than one thread runs, none with one thread; 0: none
         (textbook Hogwild!, every write goes to the shared weights).""", core=_auto_or_int,
     ),
     Parameter(
         "sync_every", "auto", [StrOptions({"auto"}), Interval(Integral, 1, INT64_MAX, closed="both")],
         '"auto" or int',
         """\
-        ``"hogwild"``: rows between merges of the replicas' frequent features
-        ("auto": 256; all replicated features are merged every ~16 x
-        n_features / nonzeros-per-row rows). ``"local"`` / ``"easgd"``: rows
+        ``"hogwild"``: rows of each thread between merges of the replicas'
+        frequent features ("auto": 256, or where a thread's share of the
+        rows exceeds 32,768, 1/128 of that share, at most 4096; all
+        replicated features are merged every ~64 x n_features /
+        nonzeros-per-row rows). ``"local"`` / ``"easgd"``: rows
         of each thread between synchronizations of the replicas ("auto":
         256).""", core=_auto_or_int,
     ),
