@@ -43,6 +43,7 @@ struct Options {
     double exponent = 1.1;
     int threads = 0;  // 0: all usable CPUs
     int epochs = 3;
+    double l1_ratio = 0.0;  // 0: the L2 penalty; 1: L1; between: elasticnet
     std::int64_t block = 1;
     bool shuffle = true;
     std::int64_t hot = -1;
@@ -122,6 +123,10 @@ double solver_epoch_seconds(const Problem& p, std::int64_t features, const Optio
     hogwild::TrainConfig config;
     config.objective.loss.kind = hogwild::Loss::log_loss;
     config.objective.alpha = 1e-6;
+    config.objective.penalty = o.l1_ratio <= 0.0   ? hogwild::Penalty::l2
+                               : o.l1_ratio >= 1.0 ? hogwild::Penalty::l1
+                                                   : hogwild::Penalty::elasticnet;
+    config.objective.l1_ratio = o.l1_ratio;
     config.stopping.max_iter = o.epochs;
     config.parallel.n_threads = threads;
     config.parallel.write = write;
@@ -156,6 +161,7 @@ double solver_epoch_seconds(const Problem& p, std::int64_t features, const Optio
 constexpr const char* kUsage =
     "usage: bench_sparse_sgd [--rows 1000000] [--features 100000] [--nnz 40] [--popularity zipf|uniform]\n"
     "                        [--zipf 1.1] [--threads N] [--epochs 3] [--block 1] [--shuffle 1] [--hot -1]\n"
+    "                        [--l1-ratio 0 (L2; 1: L1; between: elasticnet)]\n"
     "                        [--sync -1] [--numa auto|off|replicate] [--topology NxM] [--only SOLVER]\n"
     "                        [--numa-data off|shard|replicate]\n"
     "Every registered solver (and hogwild's write policies) on a generated sparse problem, 1..N threads.\n";
@@ -240,6 +246,7 @@ int main(int argc, char** argv) {
         else if (key == "--zipf") o.exponent = number;
         else if (key == "--threads") o.threads = static_cast<int>(number);
         else if (key == "--epochs") o.epochs = static_cast<int>(number);
+        else if (key == "--l1-ratio") o.l1_ratio = number;
         else if (key == "--block") o.block = static_cast<std::int64_t>(number);
         else if (key == "--shuffle") o.shuffle = number != 0.0;
         else if (key == "--hot") o.hot = static_cast<std::int64_t>(number);
