@@ -90,9 +90,10 @@ struct alignas(16) SharedFeature {
 // ScaledWeights below), the copies are by feature, a plain array over one
 // factor per thread (`scaled`, `scale`): a step costs what one thread's
 // step costs alone, where the by-feature copies' per-feature penalty
-// divided at every coordinate and read twice the bytes (measured: a
-// one-thread epoch of 1M x 100k Zipf rows with every feature replicated
-// 0.19-0.28 s, scaled 0.11 s, as without replicas).
+// divided at every coordinate and read twice the bytes (measured:
+// bench_sparse_sgd --rows 1000000 --shuffle 0 --threads 1 --hot 100000, a
+// one-thread epoch with every feature replicated, 0.19-0.28 s by feature,
+// 0.15 s scaled; 0.11 s without replicas, the rest is the merges).
 struct Replica {
     UninitializedVector<double> values;             // by slot (empty when by feature)
     UninitializedVector<SharedFeature> by_feature;  // by feature; [n_features]: the intercept
@@ -109,23 +110,22 @@ struct Replica {
 
     // the slot's value as this thread sees it
     double get(std::size_t slot) const {
-        if (!scaled.empty())
-            return slot < n_hot ? scaled[static_cast<std::size_t>(slot_features[slot])] * scale : scaled.back();
+        if (!scaled.empty()) return slot < n_hot ? scaled[by_feature_index(slot)] * scale : scaled.back();
         if (by_feature.empty()) return values[slot];
-        return by_feature[slot < n_hot ? static_cast<std::size_t>(slot_features[slot]) : by_feature.size() - 1].weight;
+        return by_feature[by_feature_index(slot)].weight;
     }
     void set(std::size_t slot, double value) {
-        if (!scaled.empty()) {
-            if (slot < n_hot)
-                scaled[static_cast<std::size_t>(slot_features[slot])] = value / scale;
-            else
-                scaled.back() = value;
-        } else if (by_feature.empty()) {
+        if (!scaled.empty())
+            scaled[by_feature_index(slot)] = slot < n_hot ? value / scale : value;
+        else if (by_feature.empty())
             values[slot] = value;
-        } else {
-            by_feature[slot < n_hot ? static_cast<std::size_t>(slot_features[slot]) : by_feature.size() - 1].weight =
-                value;
-        }
+        else
+            by_feature[by_feature_index(slot)].weight = value;
+    }
+    // where a by-feature copy keeps the slot (the intercept: last)
+    std::size_t by_feature_index(std::size_t slot) const {
+        return slot < n_hot ? static_cast<std::size_t>(slot_features[slot])
+                            : std::max(scaled.size(), by_feature.size()) - 1;
     }
     // the common factor multiplied into the scaled copies
     void fold_scale() {
@@ -352,35 +352,38 @@ class HogwildSolver {
     // beyond this many counters in all, threads share one with atomic adds.
     static constexpr std::int64_t kMaxPrivateCounters = std::int64_t{1} << 22;
 
-    // One thread alone (no replicas, node replicas or node-local data
-    // either), plain sgd and an L2 penalty only: the weights are
-    // ScaledWeights (see there).
-    bool scales_weights() const {
-        return std::is_same_v<Policy, SoleWrites> && problem_.n_threads == 1 &&
-               problem_.config.parallel.hot_features <= 0 && problem_.config.step.optimizer == Optimizer::sgd &&
-               problem_.strength.l1 == 0.0 && !state_.l1.on() && problem_.strength.l2 > 0.0;
-    }
-
-    // Several threads (or replicas asked for), every feature replicated by
-    // feature, plain sgd and an L2 penalty only: each thread's copies are
-    // ScaledWeights over its own factor. (The threads' shrinks add up in
-    // the merges as their loss steps do: summed, each from the values its
-    // thread saw, the penalty's gradient steps of all rows.)
-    bool scales_replicas() const {
+    // Plain sgd and an L2 penalty only: the whole penalty is one factor over
+    // the weights (ScaledWeights), where the row step is given them.
+    bool penalty_is_one_factor() const {
         return problem_.config.step.optimizer == Optimizer::sgd && problem_.strength.l1 == 0.0 && !state_.l1.on() &&
                problem_.strength.l2 > 0.0;
     }
 
-    // Several threads, replicas by default, scaled (scales_replicas) and
-    // small enough to hold by feature: every feature has a slot, as every
-    // weight decays under one thread's ScaledWeights, where only the
+    // One thread alone (no replicas, node replicas or node-local data
+    // either), the penalty one factor: the weights are ScaledWeights (see
+    // there).
+    bool scales_weights() const {
+        return std::is_same_v<Policy, SoleWrites> && problem_.n_threads == 1 &&
+               problem_.config.parallel.hot_features <= 0 && penalty_is_one_factor();
+    }
+
+    // Whether every thread's replica of all features (and the intercept)
+    // fits within kMaxByFeatureReplicaBytes, kept by feature.
+    bool by_feature_replicas_fit() const {
+        return (problem_.n_features + 1) * static_cast<std::int64_t>(sizeof(SharedFeature)) * problem_.n_threads <=
+               kMaxByFeatureReplicaBytes;
+    }
+
+    // Several threads, replicas by default, the penalty one factor and the
+    // replicas small enough to hold by feature: each thread's copies are
+    // ScaledWeights over its own factor (the threads' shrinks add up in the
+    // merges as their loss steps do), and every feature has a slot, as
+    // every weight decays under one thread's ScaledWeights, where only the
     // features that occur would under the per-feature penalty.
     bool replicates_every_feature_scaled() const {
-        const std::int64_t n = problem_.n_features;
         return !std::is_same_v<Policy, LockedWrites> && problem_.n_threads > 1 &&
-               problem_.config.parallel.hot_features < 0 && scales_replicas() && n <= kMaxAutoReplicatedFeatures &&
-               (n + 1) * static_cast<std::int64_t>(sizeof(SharedFeature)) * problem_.n_threads <=
-                   kMaxByFeatureReplicaBytes;
+               problem_.config.parallel.hot_features < 0 && penalty_is_one_factor() &&
+               problem_.n_features <= kMaxAutoReplicatedFeatures && by_feature_replicas_fit();
     }
     // Those replicas read the feature statistics only to choose which
     // features merge often and how their merges are weighted, not for the
@@ -573,11 +576,9 @@ class HogwildSolver {
         replicas_on_ = !locked && (problem_.n_threads > 1 || n_hot > 0);
         std::int64_t n_occurring = 0;
         for (const auto c : counts) n_occurring += c > 0 ? 1 : 0;
-        replicas_by_feature_ = replicas_on_ && n_hot >= n_occurring &&
-                          (problem_.n_features + 1) * static_cast<std::int64_t>(sizeof(SharedFeature)) *
-                                  problem_.n_threads <= kMaxByFeatureReplicaBytes;
+        replicas_by_feature_ = replicas_on_ && n_hot >= n_occurring && by_feature_replicas_fit();
         scaled_weights_ = scales_weights() && !replicas_on_;
-        scaled_replicas_ = replicas_by_feature_ && scales_replicas();
+        scaled_replicas_ = replicas_by_feature_ && penalty_is_one_factor();
         // ScaledWeights apply the penalty to every weight alike: the per-feature
         // penalty weights stay unread, and a plain array of weights is half the
         // bytes of colocated_'s (measured with the other changes of its commit:
