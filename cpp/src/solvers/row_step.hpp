@@ -153,10 +153,14 @@ HOGWILD_ALWAYS_INLINE RowLoss linear_row_step(const TrainConfig& config, const P
         // the prox of the whole penalty, (w + loss step) / (1 + l2_step), is
         // one product on that factor, and a row whose loss step is zero
         // writes no coordinate
+        // (a stored value moves by update x shrink / new scale = update /
+        // old scale: the reciprocal taken before the shrink, off the chain
+        // from the margin to the writes, which it shortened by a division)
+        const double per_stored = 1.0 / weights.scale();
         const double shrink = 1.0 / (1.0 + step_strength.l2);
         weights.shrink_all(shrink);
         if (update != 0.0) {
-            const double stored_step = update * shrink / weights.scale();
+            const double stored_step = update * per_stored;
             for (std::int64_t k = 0; k < row.size(); ++k) weights.stored(row.index(k)) += stored_step * row.value(k);
         }
     } else {
