@@ -146,7 +146,12 @@ feature_names_in_, loss_function_
 
     def _fit(self, X, y, *args, **kwargs):
         self._reset_history()
-        return super()._fit(X, y, *args, **kwargs)
+        # scikit-learn's _fit validates y (alone) before it calls _partial_fit
+        self._y_checked_by_fit = True
+        try:
+            return super()._fit(X, y, *args, **kwargs)
+        finally:
+            self._y_checked_by_fit = False
 
     def decision_function(self, X):
         """Confidence scores (see scikit-learn's); a sparse X's CSR arrays
@@ -161,7 +166,8 @@ feature_names_in_, loss_function_
         self._auto_step_memo = None  # (learning_rate="auto": the rule once per call, see _step_choice)
         if not hasattr(self, "history_"):
             self._reset_history()
-        X, y = check_training_data(self, X, y, reset=first_call, y_numeric=False)
+        X, y = check_training_data(self, X, y, reset=first_call, y_numeric=False,
+                                   y_checked=getattr(self, "_y_checked_by_fit", False))
         n_samples, n_features = X.shape
         distributed = getattr(self, "_distributed", None)  # (hogwild.distributed: every rank's classes)
         if distributed is not None and classes is not None:
