@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import validate_parameter_constraints
 
 from . import _core, cuda
 from ._parameters import OPTIMIZERS, core_options_of  # noqa: F401 (OPTIMIZERS: re-exported for the CLI)
@@ -51,6 +52,9 @@ def _seeded_draws(seed, draws):
             value.flags.writeable = False  # (shared by every call with this seed)
     return values
 MAX_THREADS_PER_CPU = 16
+# parameter sets that passed scikit-learn's validation (see _validate_params)
+_VALID_PARAMETER_SETS = set()
+MAX_VALID_PARAMETER_SETS = 256
 SPARSE_INTERCEPT_DECAY = 0.01  # scikit-learn's: the intercept moves slower on sparse data
 # decay_on_plateau's state before any epoch (the core's PlateauState)
 NO_PLATEAU_YET = {"best_objective": float("inf"), "epochs": 0, "decay": float("inf")}
@@ -225,6 +229,28 @@ class _HogwildTraining:
         if learning_rate in EPOCH_LEARNING_RATES or learning_rate == "auto":
             return -1
         return super()._get_learning_rate_type(learning_rate)
+
+    def _validate_params(self):
+        """scikit-learn's check of the parameters against
+        ``_parameter_constraints``, skipped for a set of values (each with
+        its type) that passed it before: the check reads nothing else, and
+        for 48 parameters it took 110 of the 1,100 microseconds of a fit on
+        iris (each fit of a grid search or a cross-validation repeats one
+        set). Sets with an unhashable value (a dict ``class_weight``) are
+        checked every time."""
+        params = self.get_params(deep=False)
+        try:
+            key = (type(self), tuple((name, type(value), value) for name, value in params.items()))
+            known = key in _VALID_PARAMETER_SETS
+        except (TypeError, ValueError):  # (unhashable, or an == that is no truth value)
+            key, known = None, False
+        if known:
+            return
+        validate_parameter_constraints(self._parameter_constraints, params, caller_name=type(self).__name__)
+        if key is not None:
+            if len(_VALID_PARAMETER_SETS) >= MAX_VALID_PARAMETER_SETS:
+                _VALID_PARAMETER_SETS.clear()
+            _VALID_PARAMETER_SETS.add(key)
 
     def _more_validate_params(self, for_partial_fit=False):
         super()._more_validate_params(for_partial_fit=for_partial_fit)
