@@ -396,7 +396,10 @@ class HogwildSolver {
     std::int64_t sample_stride() const { return problem_.X.n_rows / kFeatureStatsSampleRows; }
 
     // Per feature, the training rows that contain it and its sum of squares;
-    // from every `stride`-th row, times `stride`, where stride > 1.
+    // where stride > 1 from every `stride`-th block of kFeatureStatsBlockRows
+    // consecutive rows, times `stride` (blocks, not single rows, so that
+    // the sample reads memory in order: every 15th row of 1M x 100k Zipf
+    // rows, each a cache miss, took 12 of a 2-thread session's 22 ms)
     FeatureStats feature_stats(std::int64_t stride) const {
         FeatureStats stats{std::vector<std::uint32_t>(static_cast<std::size_t>(problem_.n_features), 0),
                            std::vector<double>(static_cast<std::size_t>(problem_.n_features), 0.0)};
@@ -412,19 +415,24 @@ class HogwildSolver {
         {
             FeatureStats* mine =
                 private_counters ? &per_thread[static_cast<std::size_t>(omp_get_thread_num())] : nullptr;
+            const std::int64_t block_rows = stride > 1 ? kFeatureStatsBlockRows : 1;
+            const std::int64_t n_blocks = (n_rows + block_rows - 1) / block_rows;
 #pragma omp for schedule(static)
-            for (std::int64_t i = 0; i < n_rows; i += stride) {
-                if (!is_training_row(problem_.targets, i)) continue;
-                const auto row = problem_.X.row(i);
-                for (std::int64_t k = 0; k < row.size(); ++k) {
-                    const auto j = static_cast<std::size_t>(row.index(k));
-                    const double square = row.value(k) * row.value(k);
-                    if (mine != nullptr) {
-                        ++mine->rows[j];
-                        mine->squares[j] += square;
-                    } else {
-                        std::atomic_ref<std::uint32_t>(stats.rows[j]).fetch_add(1, std::memory_order_relaxed);
-                        atomic_add(stats.squares[j], square);
+            for (std::int64_t block = 0; block < n_blocks; block += stride) {
+                const std::int64_t end = std::min(n_rows, (block + 1) * block_rows);
+                for (std::int64_t i = block * block_rows; i < end; ++i) {
+                    if (!is_training_row(problem_.targets, i)) continue;
+                    const auto row = problem_.X.row(i);
+                    for (std::int64_t k = 0; k < row.size(); ++k) {
+                        const auto j = static_cast<std::size_t>(row.index(k));
+                        const double square = row.value(k) * row.value(k);
+                        if (mine != nullptr) {
+                            ++mine->rows[j];
+                            mine->squares[j] += square;
+                        } else {
+                            std::atomic_ref<std::uint32_t>(stats.rows[j]).fetch_add(1, std::memory_order_relaxed);
+                            atomic_add(stats.squares[j], square);
+                        }
                     }
                 }
             }
@@ -955,6 +963,7 @@ class HogwildSolver {
     bool scaled_replicas_ = false;      // by feature, scaled (see Replica)
     // the rows a sample of feature statistics reads (about)
     static constexpr std::int64_t kFeatureStatsSampleRows = std::int64_t{1} << 16;
+    static constexpr std::int64_t kFeatureStatsBlockRows = 64;  // consecutive rows of a sampled block
     std::int64_t n_frequent_ = 0;                  // replica slots merged every sync_every_ rows
     std::vector<float> others_touch_probability_;  // per replica slot
     std::vector<float> stiffness_per_step_;        // expected sum of x^2 per merge interval
