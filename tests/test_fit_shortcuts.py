@@ -1,7 +1,8 @@
 """The shortcuts a fit takes past scikit-learn's generic helpers (seeds
 remembered per integer seed, label checks for integer classes, the
-generated __init__, the remembered parameter names) give what those
-helpers give, errors included."""
+generated __init__, the remembered parameter names, parameter sets
+validated once, y validated once) give what those helpers give, errors
+included."""
 
 import inspect
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 from sklearn import linear_model
 from sklearn.base import clone
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_random_state
 
 import hogwild
@@ -88,3 +90,45 @@ def test_remembered_parameter_names_follow_a_subclass():
     assert "extra" in WithOneMore._get_param_names()
     assert "extra" not in hogwild.SGDClassifier._get_param_names()
     assert hogwild.SGDClassifier._get_param_names() == sorted(inspect.signature(hogwild.SGDClassifier).parameters)
+
+
+def test_a_parameter_set_that_passed_is_checked_anew_when_a_value_or_its_type_changes():
+    """_validate_params skips a set of values (with their types) that passed
+    scikit-learn's check before; any change is checked again, and sets with
+    an unhashable value (a dict class_weight) are checked every time."""
+    X, y = np.random.RandomState(0).rand(20, 4), np.array([0, 1] * 10)
+    model = hogwild.SGDClassifier(max_iter=5, tol=None).fit(X, y)
+    model.set_params(alpha=-1.0)
+    with pytest.raises(ValueError, match="The 'alpha' parameter"):
+        model.fit(X, y)
+    with pytest.raises(ValueError, match="The 'max_iter' parameter"):
+        hogwild.SGDClassifier(max_iter=5.0, tol=None).fit(X, y)  # (== 5, but not an integer)
+    weighted = hogwild.SGDClassifier(max_iter=5, tol=None, class_weight={0: 1.0, 1: 2.0}).fit(X, y)
+    weighted.set_params(alpha=-1.0)
+    with pytest.raises(ValueError, match="The 'alpha' parameter"):
+        weighted.fit(X, y)
+
+
+@pytest.mark.parametrize("y, error, message", [
+    (np.array([0, 1] * 9), ValueError, "inconsistent numbers of samples"),
+    (np.array([0.0, 1.0, np.nan, 1.0] * 5), ValueError, "Input y contains NaN"),
+    (np.array([[0, 1]] * 10), ValueError, "y should be a 1d array"),
+])
+def test_y_validated_once_fails_as_scikit_learn_fails(y, error, message):
+    """fit validates y once (scikit-learn's _fit does, before _partial_fit,
+    which then checks X alone and y's length): bad labels raise what
+    scikit-learn raises."""
+    X = np.random.RandomState(0).rand(20, 4)
+    with pytest.raises(error, match=message):
+        linear_model.SGDClassifier().fit(X, y)
+    with pytest.raises(error, match=message):
+        hogwild.SGDClassifier().fit(X, y)
+
+
+def test_a_column_y_warns_and_trains_as_scikit_learn_does():
+    X, y = np.random.RandomState(0).rand(20, 4), np.array([0, 1] * 10)
+    with pytest.warns(DataConversionWarning):
+        ours = hogwild.SGDClassifier(solver="sequential", max_iter=3, tol=None, random_state=0).fit(X, y[:, None])
+    with pytest.warns(DataConversionWarning):
+        theirs = linear_model.SGDClassifier(max_iter=3, tol=None, random_state=0).fit(X, y[:, None])
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-10, atol=1e-12)

@@ -132,23 +132,6 @@ def test_invalid_parameters(params, message):
         hogwild.SGDClassifier(**params).fit(X, y)
 
 
-def test_a_parameter_set_that_passed_is_checked_anew_when_a_value_or_its_type_changes():
-    """_validate_params skips a set of values (with their types) that passed
-    scikit-learn's check before; any change is checked again, and sets with
-    an unhashable value (a dict class_weight) are checked every time."""
-    X, y = small_problem()
-    model = hogwild.SGDClassifier(max_iter=5, tol=None).fit(X, y)
-    model.set_params(alpha=-1.0)
-    with pytest.raises(ValueError, match="The 'alpha' parameter"):
-        model.fit(X, y)
-    with pytest.raises(ValueError, match="The 'max_iter' parameter"):
-        hogwild.SGDClassifier(max_iter=5.0, tol=None).fit(X, y)  # (== 5, but not an integer)
-    weighted = hogwild.SGDClassifier(max_iter=5, tol=None, class_weight={0: 1.0, 1: 2.0}).fit(X, y)
-    weighted.set_params(alpha=-1.0)
-    with pytest.raises(ValueError, match="The 'alpha' parameter"):
-        weighted.fit(X, y)
-
-
 @pytest.mark.parametrize("solver", ["sequential", "hogwild", "local", "easgd"])
 def test_divergence_is_a_clear_error(solver):
     X, y = small_problem()
