@@ -8,7 +8,8 @@ For each data set: scikit-learn's SGDClassifier, hogwild's "sequential"
 solver (n_threads=None), its default solver ("hogwild") with n_threads=1
 and 2, and the default altogether (n_threads=None: threads by the data's
 size, one-vs-rest classes at the same time), pinned and not; max_iter=--epochs, tol=None,
-random_state=0; the median of --repeats fits, in milliseconds.
+random_state=0; the median of --repeats fits, in milliseconds, the columns'
+fits taken in turn (one of each, --repeats times).
 --busy starts one process that keeps a core busy (as a browser or a
 notebook kernel does on a laptop) for the whole run. Also the fixed cost of
 a fit (two rows, one epoch) and of an epoch on tiny data.
@@ -64,12 +65,21 @@ def data_sets(folder):
 
 
 def median_ms(fit, repeats):
-    times = []
+    return medians_ms({"fit": fit}, repeats)["fit"]
+
+
+def medians_ms(fits, repeats):
+    """Median milliseconds of each fit, the fits taken in turn (one of each,
+    `repeats` times): a machine whose speed drifts during the run then moves
+    every column alike, where blocks of one fit after another skewed the
+    ratios between columns."""
+    times = {key: [] for key in fits}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fit()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
+        for key, fit in fits.items():
+            start = time.perf_counter()
+            fit()
+            times[key].append((time.perf_counter() - start) * 1e3)
+    return {key: statistics.median(values) for key, values in times.items()}
 
 
 def main():
@@ -105,7 +115,7 @@ def main():
                 "default": lambda: hogwild.SGDClassifier(**common).fit(X, y),
                 "unpinned": lambda: hogwild.SGDClassifier(pin_threads=False, **common).fit(X, y),
             }
-            figures = {key: median_ms(fit, args.repeats) for key, fit in runs.items()}
+            figures = medians_ms(runs, args.repeats)
             default = hogwild.SGDClassifier(**common).fit(X, y)
             per_class = default.history_[-1].get("threads", "")
             workers = 1 if len(default.classes_) == 2 else \
@@ -117,8 +127,9 @@ def main():
             print(f"| {name} | " + " | ".join(cells) + f" | {threads} |", flush=True)
 
         X2, y2 = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0, 1])
-        fixed = median_ms(lambda: hogwild.SGDClassifier(max_iter=1, tol=None).fit(X2, y2), 51)
-        fixed_sk = median_ms(lambda: sk.SGDClassifier(max_iter=1, tol=None).fit(X2, y2), 51)
+        fixed, fixed_sk = medians_ms({"hogwild": lambda: hogwild.SGDClassifier(max_iter=1, tol=None).fit(X2, y2),
+                                      "sklearn": lambda: sk.SGDClassifier(max_iter=1, tol=None).fit(X2, y2)},
+                                     51).values()
         print(f"\nfixed cost of a fit (2 rows, 1 epoch): hogwild {fixed:.3f} ms, scikit-learn {fixed_sk:.3f} ms")
         tiny = [median_ms(lambda: hogwild.SGDClassifier(max_iter=e, tol=None).fit(X2, y2), 51) for e in (1, 101)]
         print(f"cost of an epoch on 2 rows: hogwild {(tiny[1] - tiny[0]) / 100 * 1e3:.1f} us")
