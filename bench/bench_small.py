@@ -70,14 +70,17 @@ def median_ms(fit, repeats):
 
 def medians_ms(fits, repeats):
     """Median milliseconds of each fit, the fits taken in turn (one of each,
-    `repeats` times): a machine whose speed drifts during the run then moves
+    `repeats` times, each round from the next fit on): a machine whose speed drifts during the run then moves
     every column alike, where blocks of one fit after another skewed the
     ratios between columns."""
     times = {key: [] for key in fits}
-    for _ in range(repeats):
-        for key, fit in fits.items():
+    keys = list(fits)
+    for round_ in range(repeats):
+        # (each round starts at the next column: none always follows the
+        # same one, whose idle OpenMP threads may still spin)
+        for key in keys[round_ % len(keys):] + keys[:round_ % len(keys)]:
             start = time.perf_counter()
-            fit()
+            fits[key]()
             times[key].append((time.perf_counter() - start) * 1e3)
     return {key: statistics.median(values) for key, values in times.items()}
 

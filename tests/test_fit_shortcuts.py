@@ -132,3 +132,17 @@ def test_a_column_y_warns_and_trains_as_scikit_learn_does():
     with pytest.warns(DataConversionWarning):
         theirs = linear_model.SGDClassifier(max_iter=3, tol=None, random_state=0).fit(X, y[:, None])
     np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-10, atol=1e-12)
+
+
+def test_a_copy_taken_during_fit_validates_its_own_partial_fits_y():
+    """(y validated once is held by the estimator's id, not by an attribute
+    a copy would carry: a list y is then refused or converted, not compared
+    whole to each label, which trained every row as the rest)"""
+    import copy
+
+    X, y = np.random.RandomState(0).rand(40, 4), np.array([0, 1, 2, 1] * 10)
+    model, copies = hogwild.SGDClassifier(max_iter=2, tol=None, random_state=0), []
+    model.fit(X, y, callbacks=[lambda record: copies.append(copy.deepcopy(model)) if not copies else None])
+    copied = copies[0]
+    expected = copy.deepcopy(copied).partial_fit(X, np.asarray(y))
+    np.testing.assert_array_equal(copied.partial_fit(X, list(y)).coef_, expected.coef_)

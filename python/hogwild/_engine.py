@@ -240,7 +240,8 @@ class _HogwildTraining:
         checked every time."""
         params = self.get_params(deep=False)
         try:
-            key = (type(self), tuple((name, type(value), value) for name, value in params.items()))
+            key = (type(self), id(self._parameter_constraints),
+                   tuple((name, type(value), value) for name, value in params.items()))
             known = key in _VALID_PARAMETER_SETS
         except (TypeError, ValueError):  # (unhashable, or an == that is no truth value)
             key, known = None, False

@@ -25,6 +25,11 @@ from ._parameters import (  # noqa: F401
     INT32_MAX, INT64_MAX, OPTIMIZERS, numpydoc, parameter_constraints, with_parameters)
 from ._validation import check_initial_parameters, check_training_data
 
+# the ids of the classifiers inside scikit-learn's _fit, which validated y
+# before calling _partial_fit (see SGDClassifier._fit; one fit of an
+# estimator at a time: _engine.refusing_concurrent_fits)
+_Y_CHECKED_BY_FIT = set()
+
 # scikit-learn's constraints for the parameters it lacks (one table, in
 # _parameters.py), and its learning_rate extended by the epoch-wise rates
 _HOGWILD_PARAMETERS = {
@@ -146,12 +151,15 @@ feature_names_in_, loss_function_
 
     def _fit(self, X, y, *args, **kwargs):
         self._reset_history()
-        # scikit-learn's _fit validates y (alone) before it calls _partial_fit
-        self._y_checked_by_fit = True
+        # scikit-learn's _fit validates y (alone) before it calls _partial_fit;
+        # held by the estimator's id, not in an attribute, which a copy taken
+        # during the fit (a checkpointing callback) would carry on into its
+        # own partial_fit's unchecked y
+        _Y_CHECKED_BY_FIT.add(id(self))
         try:
             return super()._fit(X, y, *args, **kwargs)
         finally:
-            self._y_checked_by_fit = False
+            _Y_CHECKED_BY_FIT.discard(id(self))
 
     def decision_function(self, X):
         """Confidence scores (see scikit-learn's); a sparse X's CSR arrays
@@ -167,7 +175,7 @@ feature_names_in_, loss_function_
         if not hasattr(self, "history_"):
             self._reset_history()
         X, y = check_training_data(self, X, y, reset=first_call, y_numeric=False,
-                                   y_checked=getattr(self, "_y_checked_by_fit", False))
+                                   y_checked=id(self) in _Y_CHECKED_BY_FIT)
         n_samples, n_features = X.shape
         distributed = getattr(self, "_distributed", None)  # (hogwild.distributed: every rank's classes)
         if distributed is not None and classes is not None:
