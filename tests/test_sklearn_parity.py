@@ -185,3 +185,31 @@ def test_stopping_epoch_under_a_strong_penalty_is_scikit_learns(a9a, params):
     X, y, _, _ = a9a
     reference, ours = fit_both(sk.SGDClassifier, hogwild.SGDClassifier, X[:2000], y[:2000], random_state=7, **params)
     assert_same_model(reference, ours)
+
+
+@pytest.mark.parametrize("loss", ["hinge", "log_loss"])
+@pytest.mark.parametrize("penalty", ["l2", "elasticnet", None])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_early_stopping_stops_where_scikit_learn_stops(loss, penalty, n_classes):
+    """scikit-learn scores its validation rows on its stored weight vector,
+    without the scale the L2 penalty shrank it by, and under the log loss
+    against 0/1 labels (no negative row counts as correct); the sequential
+    solver does the same, so that early stopping ends at the same epoch (it
+    ended at 9 epochs where scikit-learn ended at 6 before)."""
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(300, 6, n_informative=4, n_classes=n_classes, flip_y=0.2, random_state=1)
+    for seed in range(4):
+        reference, ours = fit_both(sk.SGDClassifier, hogwild.SGDClassifier, X, y, random_state=seed, max_iter=30,
+                                   early_stopping=True, alpha=0.01, penalty=penalty, loss=loss)
+        assert_same_model(reference, ours)
+
+
+def test_regressor_early_stopping_stops_where_scikit_learn_stops():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 5))
+    y = X @ rng.normal(size=5) + rng.normal(scale=2.0, size=300)
+    for seed in range(4):
+        reference, ours = fit_both(sk.SGDRegressor, hogwild.SGDRegressor, X, y, random_state=seed, max_iter=30,
+                                   early_stopping=True, alpha=0.05)
+        assert_same_model(reference, ours)

@@ -80,11 +80,16 @@ class SequentialSolver {
         outcome.updates = static_cast<double>(updates_);
         // scikit-learn's stopping rule compares its own per-update objective,
         // and it checks only the weights for overflow; it scores the
-        // validation rows on the scaled weights
+        // validation rows on its stored vector alone, without the scale that
+        // the L2 penalty has shrunk it by (validation_score_cb(weights.base,
+        // ...) in its _sgd_fast.pyx.tp), and under the log loss against its
+        // 0/1 labels: with early stopping and an L2 part, or the log loss,
+        // it stopped at other epochs than the weights' own scores would
         outcome.stopping_objective = n_train_ > 0 ? objective_sum_ / static_cast<double>(n_train_) : 0.0;
         outcome.objective_must_be_finite = false;
         outcome.evaluated = PublishedModel{model_.n_features, w_.raw(), w_.weight_scale(), intercept_, model_.weights,
-                                           averaging_ ? model_.average_weights : nullptr, average_intercept_};
+                                           averaging_ ? model_.average_weights : nullptr, average_intercept_,
+                                           /*sklearn_validation=*/true};
         return outcome;
     }
 

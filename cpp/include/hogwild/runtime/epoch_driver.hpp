@@ -67,6 +67,11 @@ struct PublishedModel {
     const double* callback_weights = nullptr;
     const double* average_weights = nullptr;  // null unless averaging
     double average_intercept = 0.0;
+    // score the validation rows as scikit-learn's SGD does (the sequential
+    // solver): on its stored vector (weights.base) without the scale, and
+    // under the log loss against 0/1 labels with -1/+1 predictions, so that
+    // no negative row counts as correct (see stopping_rule.hpp)
+    bool sklearn_validation = false;
 
     static PublishedModel of(const ModelState& model, bool averaging) {
         return PublishedModel{model.n_features,
@@ -126,7 +131,9 @@ bool end_epoch(TrainResult& result, StoppingRule& stopping, const TrainHooks& ho
     }
     if (config.stopping.early_stopping)
         record.validation_score =
-            validation_score(X, targets, config.objective.classifier, model.weights, model.scale, model.intercept);
+            validation_score(X, targets, config.objective.classifier, model.weights,
+                             model.sklearn_validation ? 1.0 : model.scale, model.intercept,
+                             model.sklearn_validation && config.objective.loss.kind == Loss::log_loss);
     result.history.push_back(record);
     if (hooks.after_epoch) {
         const EpochSnapshot snapshot{figures.index + 1,     &result.history.back(), figures.t,

@@ -50,9 +50,11 @@ class StoppingRule {
 
 // Score on the held-out rows, as scikit-learn's estimators score: accuracy
 // for classification (labels -1/+1), R^2 for regression, both weighted.
+// `negatives_never_correct`: scikit-learn's SGD under the log loss (its
+// labels 0/1, its predictions -1/+1: a negative row never counts).
 template <class View>
 double validation_score(const View& X, const Targets& targets, bool classifier, const double* weights,
-                        double weight_scale, double intercept) {
+                        double weight_scale, double intercept, bool negatives_never_correct = false) {
     double weight_sum = 0.0, correct = 0.0, weighted_y = 0.0;
     for (std::int64_t i = 0; i < X.n_rows; ++i) {
         if (!targets.validation_mask[i]) continue;
@@ -71,7 +73,7 @@ double validation_score(const View& X, const Targets& targets, bool classifier, 
         const double w = targets.sample_weight[i], y = targets.y[i];
         if (classifier) {
             const double predicted = p > 0.0 ? 1.0 : -1.0;
-            if (predicted == y) correct += w;
+            if (predicted == y && !(negatives_never_correct && y < 0.0)) correct += w;
         } else {
             residual += w * (y - p) * (y - p);
             total += w * (y - mean_y) * (y - mean_y);
