@@ -9,7 +9,8 @@ solver (n_threads=None), its default solver ("hogwild") with n_threads=1
 and 2, and the default altogether (n_threads=None: threads by the data's
 size, one-vs-rest classes at the same time), pinned and not; max_iter=--epochs, tol=None,
 random_state=0; the median of --repeats fits, in milliseconds, the columns'
-fits taken in turn (one of each, --repeats times).
+fits taken in turn (one of each, --repeats times, each round from the next
+column on).
 --busy starts one process that keeps a core busy (as a browser or a
 notebook kernel does on a laptop) for the whole run. Also the fixed cost of
 a fit (two rows, one epoch) and of an epoch on tiny data.
@@ -70,9 +71,9 @@ def median_ms(fit, repeats):
 
 def medians_ms(fits, repeats):
     """Median milliseconds of each fit, the fits taken in turn (one of each,
-    `repeats` times, each round from the next fit on): a machine whose speed drifts during the run then moves
-    every column alike, where blocks of one fit after another skewed the
-    ratios between columns."""
+    `repeats` times, each round from the next fit on): a machine whose
+    speed drifts during the run then moves every column alike, where blocks
+    of one fit after another skewed the ratios between columns."""
     times = {key: [] for key in fits}
     keys = list(fits)
     for round_ in range(repeats):
