@@ -97,6 +97,68 @@ def test_training_continues_identically_after_loading(problem, tmp_path, average
     assert_same_model(model, loaded, X, same_timings=False)
 
 
+@pytest.mark.parametrize("params, labels", [
+    (dict(optimizer="adam"), "three"),
+    (dict(optimizer="momentum"), "two"),
+    (dict(optimizer="adagrad", max_iter=30), "strings"),
+    (dict(max_iter=30), "two"),    # learning_rate="auto" past its plateau: 1/t decay from there
+    (dict(max_iter=30), "three"),
+])
+def test_optimizer_and_plateau_states_survive_a_model_file(problem, tmp_path, params, labels):
+    """A model file held only the weights: a partial_fit after loading
+    restarted Adam's moments (or momentum's velocity, Adagrad's sums) and
+    learning_rate="auto"'s plateau decay, so that it differed from one
+    after saving."""
+    X, y = problem
+    y = {"two": y, "three": np.arange(len(y)) % 3,
+         "strings": np.array(["a", "b", "c"])[np.arange(len(y)) % 3]}[labels]
+    model = hogwild.SGDClassifier(**{**dict(max_iter=3, tol=None, random_state=0, n_threads=1), **params}).fit(X, y)
+    model.save(tmp_path / "m.hwm")
+    loaded = hogwild.load(tmp_path / "m.hwm")
+    model.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    assert_same_model(model, loaded, X, same_timings=False)
+
+
+def test_a_regressors_optimizer_state_survives_a_model_file(problem, tmp_path):
+    X, y = problem
+    model = hogwild.SGDRegressor(optimizer="adam", max_iter=3, tol=None, random_state=0, n_threads=1).fit(X, y)
+    model.save(tmp_path / "m.hwm")
+    loaded = hogwild.load(tmp_path / "m.hwm")
+    model.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    assert_same_model(model, loaded, X, same_timings=False)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda entries, m: entries.update({"_optimizer_first.binary": np.full(301, np.nan)}),
+     "optimizer state of 'binary' is malformed"),
+    (lambda entries, m: m["training_state"]["optimizers"].update(class7="adam"),
+     "optimizer state of 'class7' is malformed"),
+    (lambda entries, m: m["training_state"].update(optimizers={}), "belongs to no optimizer state"),
+    (lambda entries, m: m["training_state"]["plateaus"].update(binary={"epochs": -1}),
+     "plateau state of 'binary' is malformed"),
+    (lambda entries, m: m.update(training_state=[1]), "training state is malformed"),
+])
+def test_a_forged_training_state_is_refused(problem, tmp_path, change, message):
+    from hogwild._model_file import _digest
+
+    X, y = problem
+    path = tmp_path / "m.hwm"
+    hogwild.SGDClassifier(optimizer="adam", max_iter=30, tol=None, random_state=0, n_threads=1).fit(X, y).save(path)
+
+    def forge(entries, metadata):
+        change(entries, metadata)
+        for name, value in entries.items():
+            if name != "metadata":
+                metadata["arrays"][name] = {"dtype": value.dtype.str, "shape": list(value.shape),
+                                            "sha256": _digest(value)}
+    rewrite(path, forge)
+    with pytest.raises(ValueError, match=message) as raised:
+        hogwild.load(path)
+    assert str(raised.value).startswith(f"{path}: ")
+
+
 def test_pickling_a_loaded_model_still_works(problem, tmp_path):
     X, y = problem
     model = hogwild.SGDClassifier(max_iter=2, tol=None).fit(X, y)

@@ -1,9 +1,10 @@
 """Model files: ``est.save(path)`` and ``hogwild.load(path)``.
 
 A model file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays): the
-fitted arrays bit for bit, plus one entry ``metadata`` holding UTF-8 JSON
-(format version, package version, estimator class, hyper-parameters,
-scalar attributes, training history and a SHA-256 of every array). Loading
+fitted arrays and the optimizer's moments bit for bit, plus one entry
+``metadata`` holding UTF-8 JSON (format version, package version,
+estimator class, hyper-parameters, scalar attributes, training history,
+learning_rate="auto"'s plateau state and a SHA-256 of every array). Loading
 uses ``allow_pickle=False`` and builds only the two known estimator
 classes (and MatrixFactorization), so a file cannot run code; a truncated or altered file gives a
 ``ValueError`` naming it.
@@ -13,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import stat
 
 import numpy as np
@@ -29,6 +31,13 @@ _ARRAY_ATTRIBUTES = (
     "user_ids_", "item_ids_", "user_factors_", "item_factors_", "user_bias_", "item_bias_",
     "_user_gradient_sum", "_item_gradient_sum", "_seen_indptr", "_seen_items",
 )
+# partial_fit's state beyond the weights, per binary problem (a class of a
+# one-vs-rest fit, named by its index in classes_, or the one problem of a
+# binary classifier or a regressor): the optimizer's moments, one array
+# each, and learning_rate="auto"'s plateau, in the metadata (see
+# _engine._continue_optimizer and _continued_plateau)
+_OPTIMIZER_STATE_ARRAY = re.compile(r"_optimizer_(first|second)\.(binary|class[0-9]+)")
+_PLATEAU_KEYS = {"best_objective", "epochs", "decay"}
 _SCALAR_ATTRIBUTES = ("t_", "n_iter_", "n_features_in_", "global_mean_", "n_threads_", "learning_rate_", "eta0_",
                       "batch_size_")
 
@@ -39,6 +48,8 @@ def save_model(estimator, file):
 
     check_is_fitted(estimator)
     arrays, aliases = _fitted_arrays(estimator)
+    training_state, state_arrays = _training_state(estimator)
+    arrays.update(state_arrays)
     metadata = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -50,8 +61,10 @@ def save_model(estimator, file):
         "arrays": {name: {"dtype": array.dtype.str, "shape": list(array.shape), "sha256": _digest(array)}
                    for name, array in arrays.items()},
         "aliases": aliases,
-        "object_arrays": [name for name in arrays if getattr(estimator, name).dtype == object],
+        "object_arrays": [name for name in arrays if name in _ARRAY_ATTRIBUTES
+                          and getattr(estimator, name).dtype == object],
         "history": getattr(estimator, "history_", []),
+        "training_state": training_state,
     }
     encoded = json.dumps(metadata, default=_plain).encode("utf-8")
     if len(encoded) > MAX_METADATA_BYTES or _json_values(encoded) > MAX_METADATA_VALUES:
@@ -119,13 +132,17 @@ def _estimator_from(entries, metadata, name):
     except (ValueError, TypeError) as error:
         raise ValueError(f"{name}: invalid hyper-parameters in the model file: {error}") from None
 
+    state_arrays = {}
     for array_name, expected in metadata["arrays"].items():
-        if array_name not in _ARRAY_ATTRIBUTES or array_name not in entries:
+        if not _known_array(array_name) or array_name not in entries:
             raise ValueError(f"{name}: missing or unexpected array '{array_name}'")
         array = entries[array_name]
         if (array.dtype.str != expected["dtype"] or list(array.shape) != expected["shape"]
                 or _digest(array) != expected["sha256"]):
             raise ValueError(f"{name}: array '{array_name}' does not match its checksum (file altered or corrupted)")
+        if array_name not in _ARRAY_ATTRIBUTES:
+            state_arrays[array_name] = array
+            continue
         if array_name in metadata.get("object_arrays", []):
             array = array.astype(object)
         setattr(estimator, array_name, array)
@@ -144,9 +161,82 @@ def _estimator_from(entries, metadata, name):
     estimator.history_ = history
     if isinstance(estimator, MatrixFactorization):
         _check_factor_model(estimator, name)
+        if state_arrays:
+            raise ValueError(f"{name}: unexpected array '{next(iter(state_arrays))}' in a factor model")
     else:
         _check_linear_model(estimator, name)
+        _restore_training_state(estimator, metadata.get("training_state") or {}, state_arrays, name)
     return estimator
+
+
+def _known_array(array_name):
+    return array_name in _ARRAY_ATTRIBUTES or _OPTIMIZER_STATE_ARRAY.fullmatch(array_name) is not None
+
+
+def _problem_slots(estimator):
+    """{problem key as _engine keeps it: slot name in the file} for every
+    binary problem of the estimator (see _sgd's `problem=`)."""
+    classes = getattr(estimator, "classes_", None)
+    if classes is None or len(classes) <= 2:
+        return {None: "binary"}
+    return {getattr(label, "item", lambda label=label: label)(): f"class{k}" for k, label in enumerate(classes)}
+
+
+def _training_state(estimator):
+    """The metadata entry and the arrays of partial_fit's state beyond the
+    weights (empty for a factor model, whose Adagrad sums are arrays)."""
+    optimizer_states = getattr(estimator, "_optimizer_states", {}) or {}
+    plateau_states = getattr(estimator, "_plateau_states", {}) or {}
+    if not (optimizer_states or plateau_states) or not hasattr(estimator, "coef_"):
+        return {}, {}
+    slots = _problem_slots(estimator)
+    arrays, optimizers, plateaus = {}, {}, {}
+    for problem, (optimizer, moments) in optimizer_states.items():
+        if problem in slots:
+            optimizers[slots[problem]] = optimizer
+            for moment in ("first", "second"):
+                arrays[f"_optimizer_{moment}.{slots[problem]}"] = np.ascontiguousarray(moments[moment],
+                                                                                     dtype=np.float64)
+    for problem, plateau in plateau_states.items():
+        if problem in slots:
+            plateaus[slots[problem]] = {key: _plain(value) for key, value in plateau.items()}
+    return {"optimizers": optimizers, "plateaus": plateaus}, arrays
+
+
+def _restore_training_state(estimator, state, arrays, name):
+    """Puts back what _training_state saved, checked (a partial_fit after
+    loading goes on as one after saving would)."""
+    def refuse(problem):
+        raise ValueError(f"{name}: {problem}")
+
+    if not isinstance(state, dict) or not set(state) <= {"optimizers", "plateaus"}:
+        refuse("the training state is malformed")
+    optimizers, plateaus = state.get("optimizers", {}), state.get("plateaus", {})
+    if not isinstance(optimizers, dict) or not isinstance(plateaus, dict):
+        refuse("the training state is malformed")
+    problems = {slot: problem for problem, slot in _problem_slots(estimator).items()}
+    restored = {}
+    for slot, optimizer in optimizers.items():
+        moments = {moment: arrays.pop(f"_optimizer_{moment}.{slot}", None) for moment in ("first", "second")}
+        if slot not in problems or not isinstance(optimizer, str) or any(
+                m is None or m.dtype != np.float64 or m.ndim != 1 or not np.all(np.isfinite(m))
+                for m in moments.values()):
+            refuse(f"the optimizer state of '{slot}' is malformed")
+        restored[problems[slot]] = (optimizer, moments)
+    if arrays:
+        refuse(f"array '{next(iter(arrays))}' belongs to no optimizer state")
+    kept_plateaus = {}
+    for slot, plateau in plateaus.items():
+        if (slot not in problems or not isinstance(plateau, dict) or set(plateau) != _PLATEAU_KEYS
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in plateau.values())
+                or not isinstance(plateau["epochs"], int) or plateau["epochs"] < 0
+                or any(np.isnan(v) for v in plateau.values())):
+            refuse(f"the learning-rate plateau state of '{slot}' is malformed")
+        kept_plateaus[problems[slot]] = dict(plateau)
+    if restored:
+        estimator._optimizer_states = restored
+    if kept_plateaus:
+        estimator._plateau_states = kept_plateaus
 
 
 def _check_linear_model(model, name):
@@ -276,7 +366,7 @@ def _read_entries(file, name):
         entries = {"metadata": metadata}
         for array_name, expected in declared.items():
             info = members.get(f"{array_name}.npy")
-            if info is None or array_name not in _ARRAY_ATTRIBUTES:
+            if info is None or not _known_array(array_name):
                 raise ValueError(f"{name}: missing or unexpected array '{array_name}'")
             limit = _declared_bytes(expected, name, array_name) + NPY_HEADER_ROOM
             if info.file_size > limit:
