@@ -28,6 +28,71 @@ def test_class_parallel_equals_class_by_class(digits, solver):
     assert two.n_iter_ == one.n_iter_ and two.t_ == one.t_
 
 
+def test_the_wrap_around_plan_gives_every_class_its_epochs_in_equal_stretches():
+    from hogwild._class_parallel import wrap_around_plan
+
+    for n_classes, workers, epochs in [(3, 2, 20), (5, 2, 7), (5, 3, 7), (7, 4, 3), (3, 2, 1), (4, 2, 5)]:
+        plan = wrap_around_plan(n_classes, workers, epochs)
+        stretch = -(-n_classes * epochs // workers)
+        assert len(plan) == workers and max(sum(e for _, e in pieces) for pieces in plan) == stretch
+        for label in range(n_classes):
+            places = [(w, k) for w, pieces in enumerate(plan) for k, (c, _) in enumerate(pieces) if c == label]
+            assert sum(plan[w][k][1] for w, k in places) == epochs
+            assert len(places) <= 2
+            if len(places) == 2:  # cut: the first epochs open the next worker's list, the rest close this one's
+                (this, last), (next_worker, first) = places
+                assert next_worker == this + 1 and first == 0 and last == len(plan[this]) - 1
+
+
+def three_classes(digits):
+    X, y = digits
+    keep = y < 3
+    return X[keep], y[keep]
+
+
+@pytest.mark.parametrize("tol", [None, 1e-3])
+@pytest.mark.parametrize("solver", ["hogwild", "sequential", "minibatch"])
+def test_classes_cut_between_two_workers_give_the_class_by_class_model(digits, solver, tol, monkeypatch):
+    """Three classes on two workers: one class trains its first epochs on
+    one worker and the rest on the other, in two runs of its session; the
+    model, epochs and history are those of class-by-class training."""
+    import hogwild._class_parallel as class_parallel
+
+    plans = []
+    plan = class_parallel.wrap_around_plan
+    monkeypatch.setattr(class_parallel, "wrap_around_plan", lambda *a: plans.append(plan(*a)) or plans[-1])
+    X, y = three_classes(digits)
+    params = dict(solver=solver, max_iter=60 if tol else 6, tol=tol, random_state=0)
+    one = hogwild.SGDClassifier(n_threads=1, **params).fit(X, y)
+    two = hogwild.SGDClassifier(n_threads=2, **params).fit(X, y)
+    assert plans and sum(map(len, plans[0])) == 4  # (one of the three classes was cut in two)
+    assert np.array_equal(one.coef_, two.coef_) and np.array_equal(one.intercept_, two.intercept_)
+    assert two.n_iter_ == one.n_iter_ and two.t_ == one.t_
+    assert [(r["class"], r["epoch"], r["objective"]) for r in two.history_] == \
+           [(r["class"], r["epoch"], r["objective"]) for r in one.history_]
+    if tol:  # (the classes stopped at different epochs, before max_iter)
+        assert len({len([r for r in one.history_ if r["class"] == c]) for c in one.classes_}) > 1
+        assert one.n_iter_ < params["max_iter"]
+
+
+def test_a_class_that_converges_at_the_end_of_a_run_is_not_trained_further(digits, monkeypatch):
+    """Every class cut into runs of one epoch, taken in turn by the two
+    workers: the stopping rule (tol) ends each class at the epoch where
+    one run would have ended it, although that epoch ends a run."""
+    import hogwild._class_parallel as class_parallel
+
+    def one_epoch_pieces(n_classes, workers, epochs):
+        return [[(c, 1) for c in range(n_classes) for e in range(epochs) if e % workers == w] for w in range(workers)]
+    monkeypatch.setattr(class_parallel, "wrap_around_plan", one_epoch_pieces)
+    X, y = three_classes(digits)
+    params = dict(max_iter=40, tol=1e-3, random_state=0)
+    one = hogwild.SGDClassifier(n_threads=1, **params).fit(X, y)
+    two = hogwild.SGDClassifier(n_threads=2, **params).fit(X, y)
+    assert one.n_iter_ < params["max_iter"]
+    assert np.array_equal(one.coef_, two.coef_) and two.n_iter_ == one.n_iter_
+    assert [(r["class"], r["epoch"]) for r in two.history_] == [(r["class"], r["epoch"]) for r in one.history_]
+
+
 def test_hogwild_classes_each_on_one_thread_are_reproducible(digits):
     """With as many classes as threads or more, each hogwild class runs on one
     thread: the model no longer depends on the threads' timing."""

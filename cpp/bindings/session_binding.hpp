@@ -87,6 +87,7 @@ py::dict result_to_dict(const TrainResult& result) {
     out["t"] = result.t;
     out["interrupted"] = result.interrupted;
     out["stopped_by_callback"] = result.stopped_by_callback;
+    out["converged"] = result.converged;
     out["diverged"] = result.diverged;
     out["threads_used"] = result.threads_used;
     out["hot_features_used"] = result.hot_features_used;

@@ -1,10 +1,21 @@
 """One-vs-rest classes trained at the same time: the class axis needs no
 sharing (scikit-learn's ``n_jobs`` parallelizes it too).
 
-Python threads take the classes one at a time from a shared counter (an
-idle thread takes the next class: no fixed shares); each class trains in
-the compiled core with the GIL released, so the threads run in parallel.
-The calling thread trains classes too, so that Ctrl-C (delivered to it)
+Python threads ("workers") train the classes, each class in the compiled
+core with the GIL released, so the workers run in parallel. Where the
+classes divide evenly among the workers, an idle worker takes the next
+class (no fixed shares). Where they do not (3 classes on 2 workers), whole
+classes would leave a worker idle for a class's length at the end (2
+classes' time where 1.5 suffice), so the epochs are planned by McNaughton's
+wrap-around rule (R. McNaughton, "Scheduling with deadlines and loss
+functions", Management Science 6(1), 1959): the classes' epochs laid end to
+end and cut into one equal stretch per worker; a class cut in two trains
+its first epochs at the start of the next worker's stretch and the rest at
+the end of this worker's, on its one training session (whose runs continue
+one another bit for bit: the model is the one class-by-class training
+gives).
+
+The calling thread is a worker too, so that Ctrl-C (delivered to it)
 reaches a training call at once; it then tells the others to stop at their
 next epoch's end, and the fit raises KeyboardInterrupt with every class's
 weights as they stand.
@@ -13,26 +24,100 @@ weights as they stand.
 import threading
 
 
-def train_classes_in_parallel(estimator, train_class, n_classes, workers, threads_per_class):
-    """Runs ``train_class(i, n_threads=threads_per_class, stop=event)`` for
-    every class on `workers` threads (the caller's among them); returns the
-    classes' epoch counts, in class order. The history records of the fit
-    are put back in class order."""
-    n_iters = [0] * n_classes
-    next_class = iter(range(n_classes))
+def wrap_around_plan(n_classes, workers, epochs):
+    """Per worker, the (class, epochs) pieces it trains, in its order:
+    McNaughton's wrap-around rule for `n_classes` classes of `epochs`
+    epochs each on `workers` workers (n_classes >= workers). A class cut in
+    two has its first piece first in the next worker's list and its second
+    piece last in this one's: with a stretch at least a class long, the
+    first piece ends before the second is due (a worker that reaches its
+    piece while the other trains the class waits: see _ClassTraining)."""
+    stretch = -(-n_classes * epochs // workers)
+    plan = [[] for _ in range(workers)]
+    worker, room = 0, stretch
+    for label in range(n_classes):
+        left, pieces = epochs, []
+        while left > 0:
+            take = min(left, room)
+            pieces.append((worker, take))
+            left, room = left - take, room - take
+            if room == 0:
+                worker, room = worker + 1, stretch
+        if len(pieces) == 1:
+            plan[pieces[0][0]].append((label, epochs))
+        else:  # (the next worker's piece is first in time: the first epochs)
+            (this, later), (next_worker, first) = pieces
+            plan[this].append((label, later))
+            plan[next_worker].insert(0, (label, first))
+    return plan
+
+
+class _ClassTraining:
+    """One class's generator of training runs (see
+    _engine._training_runs), handed from worker to worker: `train(epochs)`
+    trains the next `epochs` of the class once no other worker is training
+    it (a piece is "the next epochs", whichever worker takes it)."""
+
+    def __init__(self, start, label):
+        self.start, self.label = start, label
+        self.runs = None  # (started by the worker of the first piece)
+        self.n_iter = 0
+        self.ended = False
+        self.training = threading.Lock()
+
+    def train(self, epochs, stop, n_threads):
+        while not self.training.acquire(timeout=0.05):  # (a piece before, on another worker)
+            if stop.is_set():
+                return
+        try:
+            if self.ended or stop.is_set():
+                return
+            if self.runs is None:
+                self.runs = self.start(self.label, n_threads=n_threads, stop=stop)
+                next(self.runs)
+            self.n_iter = self.runs.send(epochs)
+        except StopIteration as end:
+            self.n_iter, self.ended = end.value, True
+        finally:
+            self.training.release()
+
+    def close(self):
+        if self.runs is not None and not self.ended:
+            self.runs.close()  # (stopped between pieces: its session's buffers let go)
+
+
+def train_classes_in_parallel(estimator, start_class, n_classes, workers, threads_per_class, epochs=None):
+    """Trains every class, `start_class(i, n_threads=threads_per_class,
+    stop=event)` giving class i's generator of runs, on `workers` threads
+    (the caller's among them); returns the classes' epoch counts, in class
+    order. `epochs` (max_iter), given where the classes do not divide
+    evenly among the workers, has their epochs planned by the wrap-around
+    rule; else an idle worker takes the next class. The history records of
+    the fit are put back in class order."""
+    classes = [_ClassTraining(start_class, i) for i in range(n_classes)]
+    if epochs is not None and n_classes % workers != 0 and n_classes > workers:
+        own = [[(classes[i], e) for i, e in pieces] for pieces in wrap_around_plan(n_classes, workers, epochs)]
+        shared = iter(())
+    else:
+        own = [[] for _ in range(workers)]
+        shared = iter([(training, None) for training in classes])
     take_lock = threading.Lock()
     stop = threading.Event()
     errors = []
     history_before = len(estimator.history_)
 
-    def work():
+    def work(worker):
+        pieces = iter(own[worker])
         while not stop.is_set():
-            with take_lock:
-                i = next(next_class, None)
-            if i is None:
+            piece = next(pieces, None)
+            if piece is None:
+                with take_lock:
+                    piece = next(shared, None)
+            if piece is None:
                 return
+            training, piece_epochs = piece
             try:
-                n_iters[i] = train_class(i, n_threads=threads_per_class, stop=stop)
+                training.train(piece_epochs, stop, threads_per_class)
             except KeyboardInterrupt:
                 raise  # (the calling thread's, outside the core: handled below)
             except Exception as error:  # noqa: BLE001 (re-raised by the caller, the first one)
@@ -42,12 +127,13 @@ def train_classes_in_parallel(estimator, train_class, n_classes, workers, thread
             if getattr(estimator, "_interrupt", None) is not None:
                 stop.set()  # Ctrl-C during this class: the others stop at their epoch's end
 
-    helpers = [threading.Thread(target=work, name=f"hogwild-class-{k}", daemon=True) for k in range(workers - 1)]
+    helpers = [threading.Thread(target=work, args=(k,), name=f"hogwild-class-{k}", daemon=True)
+               for k in range(1, workers)]
     for helper in helpers:
         helper.start()
     interrupt = None
     try:
-        work()
+        work(0)
     except KeyboardInterrupt as error:  # (between two classes' training calls)
         interrupt = error
         stop.set()
@@ -58,6 +144,8 @@ def train_classes_in_parallel(estimator, train_class, n_classes, workers, thread
             except KeyboardInterrupt as error:
                 interrupt = interrupt or error
                 stop.set()
+    for training in classes:
+        training.close()
     if errors:
         raise errors[0]
     if interrupt is not None and getattr(estimator, "_interrupt", None) is None:
@@ -66,4 +154,4 @@ def train_classes_in_parallel(estimator, train_class, n_classes, workers, thread
     order = {label: k for k, label in enumerate(getattr(c, "item", lambda c=c: c)() for c in estimator.classes_)}
     new = estimator.history_[history_before:]
     estimator.history_[history_before:] = sorted(new, key=lambda record: order.get(record.get("class"), -1))
-    return n_iters
+    return [training.n_iter for training in classes]

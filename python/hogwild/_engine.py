@@ -336,6 +336,10 @@ class _HogwildTraining:
     # below this many stored values in X, a class trains in less time than
     # starting a Python thread for it takes (iris: 600 values, 0.75x)
     CLASS_PARALLEL_MIN_VALUES = 10_000
+    # below this many stored values times epochs, one-vs-rest classes that do
+    # not divide evenly among the workers are not cut in two (see
+    # _class_parallel): the second run's start costs about what the balance gains
+    CLASS_SPLIT_MIN_VALUES = 100_000
 
     def _class_parallelism(self, n_classes, n_values):
         """(workers, threads per class) for a one-vs-rest fit of n_classes:
@@ -487,11 +491,25 @@ class _HogwildTraining:
         return dict(shuffle_block_size=int(block),
                     shuffle_buffer_blocks=ROW_ORDER_BUFFER if buffer == "auto" else int(buffer))
 
-    def _train_in_place(self, X, y, sample_weight, validation_mask, coef, intercept,
-                        average_coef, average_intercept, *, loss, alpha, learning_rate,
-                        max_iter, seed, weight_pos, weight_neg, classifier, problem=None,
-                        n_threads=None, stop=None):
-        """Run the core on one binary (or regression) problem.
+    def _train_in_place(self, *args, **kwargs):
+        """Run the core on one binary (or regression) problem, to the end
+        (max_iter, the stopping rule, an interrupt); returns its epochs.
+        Arguments as _training_runs takes them."""
+        return train_to_the_end(self._training_runs(*args, **kwargs))
+
+    def _training_runs(self, X, y, sample_weight, validation_mask, coef, intercept,
+                       average_coef, average_intercept, *, loss, alpha, learning_rate,
+                       max_iter, seed, weight_pos, weight_neg, classifier, problem=None,
+                       n_threads=None, stop=None):
+        """The training of one binary (or regression) problem as a
+        generator of runs, so that a one-vs-rest class can train some epochs
+        on one thread and the rest on another (see _class_parallel): the
+        first ``next`` sets the session up and yields 0; each
+        ``send(epochs)`` trains up to that many more epochs (None: up to
+        max_iter) and yields the epochs trained so far. Once training has
+        ended (max_iter, the stopping rule, an interrupt) it returns them
+        (StopIteration's value). Runs of a session continue one another bit
+        for bit (runtime/session.hpp): the model is the one of a single run.
 
         `problem` names the class of a one-vs-rest problem in the history;
         `n_threads` overrides the estimator's threads (class-parallel
@@ -545,32 +563,41 @@ class _HogwildTraining:
             epoch_callback = reporter.after_epoch if reporter.needed else None
             if stop is not None:
                 epoch_callback = _stopping_at(stop, epoch_callback)
-            if distributed is None:
-                within_epoch = reporter.within_epoch if reporter.bar is not None else None
-                result = session.run(epoch_callback=epoch_callback, progress_callback=within_epoch)
-            else:
-                buffers = {"coef": coef, "intercept": intercept}
-                if average_coef is not None:
-                    buffers.update(average_coef=average_coef, average_intercept=average_intercept)
-                n_train = X.shape[0] - (int(mask.sum()) if mask is not None else 0)
-                result = distributed.train(session, buffers, options, epoch_callback, problem, n_train)
-                distributed.finish(buffers, problem)
-            self._keep_optimizer(session, problem)
-            if step.decay_on_plateau:
-                self._plateau_states[problem] = result["plateau"]
+            n_iter = 0
+            epochs = yield n_iter  # (set up; nothing trained yet)
+            while True:
+                if distributed is None:
+                    within_epoch = reporter.within_epoch if reporter.bar is not None else None
+                    requested = max_iter - n_iter if epochs is None else min(epochs, max_iter - n_iter)
+                    result = session.run(requested, epoch_callback=epoch_callback, progress_callback=within_epoch)
+                else:  # (in one run: the ranks train the classes in the same order)
+                    requested = max_iter
+                    buffers = {"coef": coef, "intercept": intercept}
+                    if average_coef is not None:
+                        buffers.update(average_coef=average_coef, average_intercept=average_intercept)
+                    n_train = X.shape[0] - (int(mask.sum()) if mask is not None else 0)
+                    result = distributed.train(session, buffers, options, epoch_callback, problem, n_train)
+                    distributed.finish(buffers, problem)
+                n_iter += result["n_iter"]
+                self._keep_optimizer(session, problem)
+                if step.decay_on_plateau:
+                    self._plateau_states[problem] = result["plateau"]
+                if result.get("interrupt") is not None:
+                    # raised by fit / partial_fit once every fitted attribute is set
+                    # (the weights of the epochs that finished)
+                    self._interrupt = result["interrupt"]
+                if result["diverged"]:
+                    raise ValueError(
+                        "Floating-point under-/overflow occurred at epoch #%d. Scaling input "
+                        "data with StandardScaler or MinMaxScaler might help." % n_iter
+                    )
+                self._record_history(result, problem, epochs_before=n_iter - result["n_iter"])
+                if (result["n_iter"] < requested or n_iter >= max_iter or result["converged"]
+                        or result["interrupted"] or result["stopped_by_callback"] or distributed is not None):
+                    return n_iter
+                epochs = yield n_iter
         finally:
             reporter.close()
-        if result.get("interrupt") is not None:
-            # raised by fit / partial_fit once every fitted attribute is set
-            # (the weights of the epochs that finished)
-            self._interrupt = result["interrupt"]
-        if result["diverged"]:
-            raise ValueError(
-                "Floating-point under-/overflow occurred at epoch #%d. Scaling input "
-                "data with StandardScaler or MinMaxScaler might help." % result["n_iter"]
-            )
-        self._record_history(result, problem)
-        return result["n_iter"]
 
     # A per-coordinate optimizer's state (momenta, squared-gradient sums)
     # carries over from one partial_fit call to the next, as the model does;
@@ -602,7 +629,10 @@ class _HogwildTraining:
         if self.optimizer != "sgd":
             self._optimizer_states[problem] = (self.optimizer, session.optimizer_state())
 
-    def _record_history(self, result, problem):
+    def _record_history(self, result, problem, epochs_before=0):
+        """Appends the run's epochs to history_; `epochs_before`: the
+        epochs of this call's earlier runs of the problem (see
+        _training_runs)."""
         history = result["history"]
         start = len(self.history_)
         earlier = [r["elapsed"] for r in self.history_ if r.get("class") == problem]
@@ -623,7 +653,7 @@ class _HogwildTraining:
         for e in range(len(objective)):
             elapsed += seconds[e]
             record = {
-                "epoch": start + e + 1 if problem is None else e + 1,
+                "epoch": start + e + 1 if problem is None else epochs_before + e + 1,
                 "objective": objective[e],
                 "seconds": seconds[e],
                 "elapsed": elapsed,
@@ -662,6 +692,17 @@ class _HogwildTraining:
 
     def _reset_history(self):
         self.history_ = []
+
+
+def train_to_the_end(runs):
+    """Drives a generator of runs (_HogwildTraining._training_runs) to its
+    end in one run; returns its epochs."""
+    try:
+        next(runs)
+        runs.send(None)
+    except StopIteration as end:
+        return end.value
+    raise RuntimeError("a run of the remaining epochs did not end the training")  # (never)
 
 
 def _stopping_at(stop, epoch_callback):

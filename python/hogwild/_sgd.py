@@ -8,7 +8,7 @@ averaging, warnings) mirrors scikit-learn 1.9 line for line, so that with
 ``solver="sequential"`` the learned model is scikit-learn's.
 """
 
-
+import functools
 from numbers import Integral
 
 import numpy as np
@@ -218,8 +218,10 @@ feature_names_in_, loss_function_
 
     def _train_one_vs_rest(self, i, X, y, alpha, learning_rate, max_iter, pos_weight,
                            neg_weight, sample_weight, validation_mask=None,
-                           random_state=None, n_threads=None, stop=None):
-        """scikit-learn's fit_binary: class i against the rest, labels -1/+1."""
+                           random_state=None, n_threads=None, stop=None, in_runs=False):
+        """scikit-learn's fit_binary: class i against the rest, labels -1/+1.
+        Returns its epochs; `in_runs`: its generator of training runs
+        instead (see _engine._training_runs), for class-parallel training."""
         y_i = np.where(y == self.classes_[i], 1.0, -1.0)
         binary = len(self.classes_) == 2
         row = slice(None) if binary else i
@@ -238,14 +240,14 @@ feature_names_in_, loss_function_
         _, seed = seed_draws(random_state, (1, MAX_INT, None), (MAX_INT, None, None))
         if validation_mask is None:
             validation_mask = self._make_validation_split(y_i, sample_mask=sample_weight > 0)
-        n_iter = self._train_in_place(
+        train = self._training_runs if in_runs else self._train_in_place
+        return train(
             X, y_i, sample_weight, validation_mask, coef, intercept, average_coef,
             average_intercept, loss=self.loss, alpha=alpha, learning_rate=learning_rate,
             max_iter=max_iter, seed=seed, weight_pos=pos_weight, weight_neg=neg_weight, classifier=True,
             problem=None if binary else getattr(self.classes_[i], "item", lambda: self.classes_[i])(),
             n_threads=n_threads, stop=stop,
         )
-        return n_iter
 
     def _fit_binary(self, X, y, alpha, sample_weight, learning_rate, max_iter):
         n_iter_ = self._train_one_vs_rest(
@@ -261,17 +263,22 @@ feature_names_in_, loss_function_
         validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
         (seeds,) = seed_draws(self.random_state, (MAX_INT, None, len(self.classes_)))
 
-        def train_class(i, n_threads=None, stop=None):
+        def train_class(i, n_threads=None, stop=None, in_runs=False):
             return self._train_one_vs_rest(
                 i, X, y, alpha, learning_rate, max_iter, self._expanded_class_weight[i],
                 1.0, sample_weight, validation_mask=validation_mask, random_state=seeds[i],
-                n_threads=n_threads, stop=stop,
+                n_threads=n_threads, stop=stop, in_runs=in_runs,
             )
 
-        workers, threads_per_class = self._class_parallelism(len(self.classes_), X.nnz if sp.issparse(X) else X.size)
+        n_values = X.nnz if sp.issparse(X) else X.size
+        workers, threads_per_class = self._class_parallelism(len(self.classes_), n_values)
         if workers > 1:
-            n_iter_ = max(train_classes_in_parallel(self, train_class, len(self.classes_), workers,
-                                                    threads_per_class))
+            # (classes that do not divide evenly among the workers are cut
+            # into runs of epochs where the work pays for a run's start)
+            split = max_iter if n_values * max_iter >= self.CLASS_SPLIT_MIN_VALUES else None
+            n_iter_ = max(train_classes_in_parallel(
+                self, functools.partial(train_class, in_runs=True), len(self.classes_), workers,
+                threads_per_class, epochs=split))
         else:
             n_iter_ = max(train_class(i) for i in range(len(self.classes_)))
         self.t_ += n_iter_ * self._rows_per_epoch(X)

@@ -155,6 +155,7 @@ struct TrainResult {
     double t = 1.0;  // scikit-learn's t_ after training
     bool interrupted = false;
     bool stopped_by_callback = false;  // the epoch callback returned false
+    bool converged = false;            // the stopping rule (tol, early_stopping) ended training
     bool diverged = false;  // weights or intercept became inf/NaN
     int threads_used = 1;
     std::int64_t hot_features_used = 0;

@@ -145,7 +145,8 @@ bool end_epoch(TrainResult& result, StoppingRule& stopping, const TrainHooks& ho
         }
     }
     const double compared = std::isnan(figures.stopping_objective) ? record.objective : figures.stopping_objective;
-    return stopping.after_epoch(compared, record.validation_score);
+    result.converged = stopping.after_epoch(compared, record.validation_score);
+    return result.converged;
 }
 
 // Runs a solver's epochs. It keeps what continues from one run to the next
