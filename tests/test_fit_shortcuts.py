@@ -146,3 +146,25 @@ def test_a_copy_taken_during_fit_validates_its_own_partial_fits_y():
     copied = copies[0]
     expected = copy.deepcopy(copied).partial_fit(X, np.asarray(y))
     np.testing.assert_array_equal(copied.partial_fit(X, list(y)).coef_, expected.coef_)
+
+
+# (scikit-learn's own check casts 1e20 to int64, with NumPy's warning)
+@pytest.mark.filterwarnings("ignore:invalid value encountered in cast:RuntimeWarning")
+@pytest.mark.parametrize("labels", [[1.0, 2.0, 3.0], [-1.0, 1.0], [0.5, 1.0], [1e20, 2e20], [0.0, 2.0**53]])
+def test_float_labels_are_classes_exactly_where_scikit_learn_finds_them(labels):
+    """Whole float labels (as svmlight files hold them) skip scikit-learn's
+    type_of_target; a label that is not whole, or too large for int64, is
+    still its continuous target, refused with its message."""
+    import sklearn.linear_model as sk
+
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    y = np.array(labels * (60 // len(labels)))
+    try:
+        expected = sk.SGDClassifier(max_iter=2, tol=None).fit(X, y).classes_
+    except ValueError as error:
+        with pytest.raises(ValueError, match="Unknown label type"):
+            hogwild.SGDClassifier(max_iter=2, tol=None).fit(X, y)
+        assert "Unknown label type" in str(error)
+        return
+    model = hogwild.SGDClassifier(max_iter=2, tol=None).fit(X, y)
+    assert model.classes_.dtype == expected.dtype and np.array_equal(model.classes_, expected)

@@ -67,7 +67,10 @@ def _whole_numbers(values):
     """Float labels that are all finite whole numbers (svmlight files' labels
     are floats): what type_of_target finds to be classes, not a continuous
     target (143 us for three labels)."""
-    return values.dtype.kind == "f" and bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
+    if values.dtype.kind != "f" or not np.all(np.isfinite(values)):
+        return False
+    with np.errstate(invalid="ignore"):  # (type_of_target's own test: too large for int64 is continuous)
+        return bool(np.all(values == values.astype(np.int64)))
 
 
 def _class_weights(class_weight, classes, y):
