@@ -93,6 +93,32 @@ def test_a_class_that_converges_at_the_end_of_a_run_is_not_trained_further(digit
     assert [(r["class"], r["epoch"]) for r in two.history_] == [(r["class"], r["epoch"]) for r in one.history_]
 
 
+def test_a_worker_whose_pieces_are_done_takes_the_others_pieces(digits, monkeypatch):
+    """A plan that gives every piece to the helper thread: the calling
+    thread, with none of its own, takes the helper's last pieces not yet
+    started; every class trains its max_iter epochs, as class by class."""
+    import threading
+
+    import hogwild._class_parallel as class_parallel
+
+    monkeypatch.setattr(class_parallel, "wrap_around_plan",
+                        lambda n_classes, workers, epochs: [[]] + [[(c, 3) for c in range(n_classes) for _ in range(2)]])
+    trained_by = set()
+    start = class_parallel._ClassTraining.train
+
+    def train(self, *args):
+        trained_by.add(threading.current_thread() is threading.main_thread())
+        return start(self, *args)
+    monkeypatch.setattr(class_parallel._ClassTraining, "train", train)
+    X, y = three_classes(digits)
+    params = dict(max_iter=6, tol=None, random_state=0)
+    one = hogwild.SGDClassifier(n_threads=1, **params).fit(X, y)
+    two = hogwild.SGDClassifier(n_threads=2, **params).fit(X, y)
+    assert trained_by == {True, False}
+    assert np.array_equal(one.coef_, two.coef_) and two.n_iter_ == one.n_iter_ == 6
+    assert [(r["class"], r["epoch"]) for r in two.history_] == [(r["class"], r["epoch"]) for r in one.history_]
+
+
 def test_hogwild_classes_each_on_one_thread_are_reproducible(digits):
     """With as many classes as threads or more, each hogwild class runs on one
     thread: the model no longer depends on the threads' timing."""

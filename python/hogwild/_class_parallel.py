@@ -2,9 +2,12 @@
 sharing (scikit-learn's ``n_jobs`` parallelizes it too).
 
 Python threads ("workers") train the classes, each class in the compiled
-core with the GIL released, so the workers run in parallel. Where the
-classes divide evenly among the workers, an idle worker takes the next
-class (no fixed shares). Where they do not (3 classes on 2 workers), whole
+core with the GIL released, so the workers run in parallel. Each worker
+has its list of pieces (a class, or some epochs of one), and one whose
+list is done takes the last piece not yet started from the longest list
+left: no fixed shares, a thread on a busy core falls behind and the others
+take its work. Where the classes divide evenly among the workers, the
+lists hold whole classes. Where they do not (3 classes on 2 workers), whole
 classes would leave a worker idle for a class's length at the end (2
 classes' time where 1.5 suffice), so the epochs are planned by McNaughton's
 wrap-around rule (R. McNaughton, "Scheduling with deadlines and loss
@@ -109,27 +112,31 @@ def train_classes_in_parallel(estimator, start_class, n_classes, workers, thread
     (the caller's among them); returns the classes' epoch counts, in class
     order. `epochs` (max_iter), given where the classes do not divide
     evenly among the workers, has their epochs planned by the wrap-around
-    rule; else an idle worker takes the next class. The history records of
-    the fit are put back in class order."""
+    rule; else each worker starts with every `workers`-th class. A worker
+    whose own pieces are done takes the last piece not yet started of the
+    worker with the most left (a busy core's thread falls behind its plan).
+    The history records of the fit are put back in class order."""
     classes = [_ClassTraining(start_class, i) for i in range(n_classes)]
     if epochs is not None and n_classes % workers != 0 and n_classes > workers:
-        own = [[(classes[i], e) for i, e in pieces] for pieces in wrap_around_plan(n_classes, workers, epochs)]
-        shared = iter(())
+        plan = wrap_around_plan(n_classes, workers, epochs)
     else:
-        own = [[] for _ in range(workers)]
-        shared = iter([(training, None) for training in classes])
+        plan = [[(i, None) for i in range(worker, n_classes, workers)] for worker in range(workers)]
+    left = [[(classes[i], piece_epochs) for i, piece_epochs in pieces] for pieces in plan]
     take_lock = threading.Lock()
     stop = threading.Event()
     errors = []
     history_before = len(estimator.history_)
 
+    def take(worker):
+        with take_lock:
+            if left[worker]:
+                return left[worker].pop(0)
+            most = max(range(workers), key=lambda k: len(left[k]))
+            return left[most].pop() if left[most] else None
+
     def work(worker):
-        pieces = iter(own[worker])
         while not stop.is_set():
-            piece = next(pieces, None)
-            if piece is None:
-                with take_lock:
-                    piece = next(shared, None)
+            piece = take(worker)
             if piece is None:
                 return
             training, piece_epochs = piece
