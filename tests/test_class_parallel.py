@@ -93,6 +93,36 @@ def test_a_class_that_converges_at_the_end_of_a_run_is_not_trained_further(digit
     assert [(r["class"], r["epoch"]) for r in two.history_] == [(r["class"], r["epoch"]) for r in one.history_]
 
 
+@pytest.mark.parametrize("params", [dict(solver="gd", loss="modified_huber"), dict(solver="async")])
+def test_solvers_whose_runs_end_differently_train_their_classes_whole(digits, params):
+    """gd checks its Barzilai-Borwein step at a run's last epoch and async
+    drains its delayed gradients there: a class of theirs cut into two runs
+    trained another model (found by a review), so they are not cut."""
+    X, y = three_classes(digits)
+    params = dict(params, max_iter=20, tol=None, random_state=0)
+    one = hogwild.SGDClassifier(n_threads=1, **params).fit(X, y)
+    two = hogwild.SGDClassifier(n_threads=2, **params).fit(X, y)
+    assert np.array_equal(one.coef_, two.coef_) and np.array_equal(one.intercept_, two.intercept_)
+
+
+def _fit_three_classes_on_two_threads(X, y):
+    return hogwild.SGDClassifier(n_threads=2, max_iter=20, tol=None, random_state=0).fit(X, y).coef_
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork (POSIX)")
+def test_a_class_parallel_fit_in_a_forked_child_finishes(digits):
+    """The helper threads' pool is the parent's; a forked child has none of
+    its threads, and a fit there waited forever for a task that never ran
+    (multiprocessing's fork pools, prefork servers; found by a review)."""
+    import multiprocessing
+
+    X, y = three_classes(digits)
+    parent = _fit_three_classes_on_two_threads(X, y)  # (the pool exists from here)
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        child = pool.apply_async(_fit_three_classes_on_two_threads, (X, y)).get(timeout=120)
+    assert np.array_equal(parent, child)
+
+
 def test_a_worker_whose_pieces_are_done_takes_the_others_pieces(digits, monkeypatch):
     """A plan that gives every piece to the helper thread: the calling
     thread, with none of its own, takes the helper's last pieces not yet

@@ -35,6 +35,17 @@ _HELPERS = None
 _HELPERS_LOCK = threading.Lock()
 
 
+def _forget_helpers():
+    """In a forked child: the parent's pool has no threads there (a task
+    handed to it would never run), so the child makes its own."""
+    global _HELPERS, _HELPERS_LOCK
+    _HELPERS, _HELPERS_LOCK = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_helpers)
+
+
 def _helpers():
     global _HELPERS
     with _HELPERS_LOCK:
@@ -159,6 +170,7 @@ def train_classes_in_parallel(estimator, start_class, n_classes, workers, thread
         interrupt = error
         stop.set()
     for helper in helpers:
+        helper.cancel()  # (one that never started has nothing left to take)
         while not helper.done():
             try:
                 wait([helper], timeout=0.1)

@@ -340,6 +340,12 @@ class _HogwildTraining:
     # not divide evenly among the workers are not cut in two (see
     # _class_parallel): the second run's start costs about what the balance gains
     CLASS_SPLIT_MIN_VALUES = 100_000
+    # the solvers whose runs of a session continue one another bit for bit
+    # whatever the runs' lengths: gd checks its Barzilai-Borwein step at a
+    # run's last epoch and async drains its queue of delayed gradients there,
+    # so that a run publishes a finished model; a class cut in two would train
+    # another model with them
+    CLASS_SPLIT_SOLVERS = ("sequential", "hogwild", "local", "easgd", "buckwild", "minibatch")
 
     def _class_parallelism(self, n_classes, n_values):
         """(workers, threads per class) for a one-vs-rest fit of n_classes:

@@ -286,7 +286,8 @@ feature_names_in_, loss_function_
         if workers > 1:
             # (classes that do not divide evenly among the workers are cut
             # into runs of epochs where the work pays for a run's start)
-            split = max_iter if n_values * max_iter >= self.CLASS_SPLIT_MIN_VALUES else None
+            split = max_iter if (n_values * max_iter >= self.CLASS_SPLIT_MIN_VALUES
+                                 and self.solver in self.CLASS_SPLIT_SOLVERS) else None
             n_iter_ = max(train_classes_in_parallel(
                 self, functools.partial(train_class, in_runs=True), len(self.classes_), workers,
                 threads_per_class, epochs=split))
