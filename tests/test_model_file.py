@@ -139,6 +139,17 @@ def test_a_regressors_optimizer_state_survives_a_model_file(problem, tmp_path):
     (lambda entries, m: m["training_state"]["plateaus"].update(binary={"epochs": -1}),
      "plateau state of 'binary' is malformed"),
     (lambda entries, m: m.update(training_state=[1]), "training state is malformed"),
+    # (found by a review: these loaded, and partial_fit quietly restarted the
+    # optimizer, or raised a divergence)
+    (lambda entries, m: entries.update({"_optimizer_first.binary": np.zeros(7)}),
+     "optimizer state of 'binary' is malformed"),
+    (lambda entries, m: entries.update({"_optimizer_second.binary": -entries["_optimizer_second.binary"] - 1.0}),
+     "optimizer state of 'binary' is malformed"),
+    (lambda entries, m: m["training_state"]["plateaus"].update(binary=dict(best_objective=0.5, epochs=3, decay=-3.0)),
+     "plateau state of 'binary' is malformed"),
+    (lambda entries, m: m["training_state"]["plateaus"].update(binary=dict(best_objective=0.5, epochs=10**30,
+                                                                           decay=2.0)),
+     "plateau state of 'binary' is malformed"),
 ])
 def test_a_forged_training_state_is_refused(problem, tmp_path, change, message):
     from hogwild._model_file import _digest
@@ -278,6 +289,26 @@ def test_random_bytes_and_other_zip_files_are_refused(tmp_path):
         z.writestr("readme.txt", "hello")
     with pytest.raises(ValueError, match="junk.hwm"):
         hogwild.load(path)
+
+
+def test_a_version_1_file_loads_and_trains_on_from_its_weights(problem, tmp_path):
+    """Files written before the training state was saved (format version 1)
+    load; a partial_fit then starts the optimizer anew."""
+    X, y = problem
+    path = tmp_path / "m.hwm"
+    model = hogwild.SGDClassifier(optimizer="adam", max_iter=3, tol=None, random_state=0, n_threads=1).fit(X, y)
+    model.save(path)
+
+    def as_version_1(entries, metadata):
+        metadata["format_version"] = 1
+        for name in [name for name in entries if name.startswith("_optimizer_")]:
+            del entries[name], metadata["arrays"][name]
+        del metadata["training_state"]
+    rewrite(path, as_version_1)
+    loaded = hogwild.load(path)
+    np.testing.assert_array_equal(loaded.coef_, model.coef_)
+    assert not getattr(loaded, "_optimizer_states", None)
+    loaded.partial_fit(X, y)
 
 
 def test_an_older_format_version_is_refused(saved):

@@ -21,7 +21,10 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 FORMAT_NAME = "hogwild-model"
-FORMAT_VERSION = 1
+# 2: the state partial_fit continues from (optimizer moments, the "auto"
+# rate's plateau); a version-1 file loads as a model that starts them anew
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 # every fitted array an estimator may carry; each is saved when present
 _ARRAY_ATTRIBUTES = (
@@ -216,11 +219,14 @@ def _restore_training_state(estimator, state, arrays, name):
         refuse("the training state is malformed")
     problems = {slot: problem for problem, slot in _problem_slots(estimator).items()}
     restored = {}
+    # (the moments of every feature and the intercept's, as the core keeps them;
+    # the second moments are sums or averages of squares)
+    n_slots = estimator.n_features_in_ + 1
     for slot, optimizer in optimizers.items():
         moments = {moment: arrays.pop(f"_optimizer_{moment}.{slot}", None) for moment in ("first", "second")}
-        if slot not in problems or not isinstance(optimizer, str) or any(
-                m is None or m.dtype != np.float64 or m.ndim != 1 or not np.all(np.isfinite(m))
-                for m in moments.values()):
+        if slot not in problems or optimizer not in ("momentum", "nesterov", "adagrad", "rmsprop", "adam") or any(
+                m is None or m.dtype != np.float64 or m.shape not in ((0,), (n_slots,)) or not np.all(np.isfinite(m))
+                for m in moments.values()) or np.any(moments["second"] < 0.0):
             refuse(f"the optimizer state of '{slot}' is malformed")
         restored[problems[slot]] = (optimizer, moments)
     if arrays:
@@ -229,8 +235,9 @@ def _restore_training_state(estimator, state, arrays, name):
     for slot, plateau in plateaus.items():
         if (slot not in problems or not isinstance(plateau, dict) or set(plateau) != _PLATEAU_KEYS
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in plateau.values())
-                or not isinstance(plateau["epochs"], int) or plateau["epochs"] < 0
-                or any(np.isnan(v) for v in plateau.values())):
+                or not isinstance(plateau["epochs"], int) or not 0 <= plateau["epochs"] <= 2**31 - 1
+                or not all(isinstance(plateau[k], float) and not np.isnan(plateau[k]) and plateau[k] >= 0.0
+                           for k in ("best_objective", "decay"))):
             refuse(f"the learning-rate plateau state of '{slot}' is malformed")
         kept_plateaus[problems[slot]] = dict(plateau)
     if restored:
@@ -421,10 +428,10 @@ def _read_metadata(entries, name):
         raise ValueError(f"{name}: the model file's metadata is not valid JSON (file altered or corrupted)") from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
         raise ValueError(f"{name}: not a hogwild model file")
-    if metadata.get("format_version") != FORMAT_VERSION:
+    if metadata.get("format_version") not in READABLE_VERSIONS:
         raise ValueError(f"{name}: model file format version {metadata.get('format_version')} "
                          f"(written by hogwild {metadata.get('hogwild_version')}); this hogwild reads "
-                         f"version {FORMAT_VERSION}")
+                         f"versions {', '.join(map(str, READABLE_VERSIONS))}")
     for key, kind in (("params", dict), ("arrays", dict), ("attributes", dict)):
         if not isinstance(metadata.get(key), kind):
             raise ValueError(f"{name}: the model file's metadata has no valid '{key}'")
