@@ -71,6 +71,14 @@ def test_only_false_stops(problem):
     assert model.n_iter_ == 6
 
 
+def test_numpys_false_stops_too(problem):
+    """`return accuracy > 0.8` gives NumPy's bool: its False stops as
+    Python's does (it did not; found by a new-user trial)."""
+    X, y = problem
+    model = fit_with([lambda r: np.float64(r["epoch"]) < 2.0], X, y)
+    assert model.n_iter_ == 2
+
+
 def test_several_callbacks_all_run_and_any_false_stops(problem):
     X, y = problem
     seen = []
@@ -108,6 +116,27 @@ def test_an_exception_in_a_callback_propagates_and_the_estimator_stays_usable(pr
     assert not hasattr(model, "_fit_callbacks")
     model.fit(X, y)
     assert model.n_iter_ == 5
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_a_keyboard_interrupt_in_a_callback_keeps_the_epochs_that_finished(problem, n_classes):
+    """Ctrl-C during an epoch runs its handler at the epoch callback's first
+    line: the KeyboardInterrupt raised there is the signal's, so the fit
+    stops as on a signal, every finished epoch (that one included) in the
+    model, history_ and n_iter_, and then raises it (it propagated at once,
+    and the class's epochs were lost from history_; found by a review)."""
+    X, y = problem
+    y = y if n_classes == 2 else np.arange(len(y)) % 3
+
+    def interrupt_at_3(record):
+        if record["epoch"] == 3:
+            raise KeyboardInterrupt
+
+    model = hogwild.SGDClassifier(max_iter=10, tol=None, random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, y, callbacks=[interrupt_at_3])
+    assert model.n_iter_ == 3 and [r["epoch"] for r in model.history_] == [1, 2, 3]
+    assert np.all(np.isfinite(model.coef_)) and np.any(model.coef_ != 0.0)
 
 
 def test_callbacks_run_on_the_calling_thread(problem):

@@ -133,10 +133,14 @@ py::array_t<double> borrowed_view(const double* values, std::int64_t size) {
 
 // Hands each epoch to a Python callable (taking the GIL briefly). An
 // exception in the callable stops training and is re-raised afterwards.
-EpochCallback python_epoch_callback(const py::object& callback, bool& raised) {
+// A KeyboardInterrupt raised in the callback (Ctrl-C, whose handler runs at
+// the callback's first line when the signal came during the epoch) sets
+// `signalled` instead: training stops as on a signal, with the epochs that
+// finished, this one included, recorded.
+EpochCallback python_epoch_callback(const py::object& callback, bool& raised, bool& signalled) {
     if (callback.is_none()) return {};
     const py::handle function = callback;  // the caller keeps it alive
-    return [function, &raised](const EpochSnapshot& snapshot) {
+    return [function, &raised, &signalled](const EpochSnapshot& snapshot) {
         py::gil_scoped_acquire gil;
         try {
             py::dict record;
@@ -156,8 +160,8 @@ EpochCallback python_epoch_callback(const py::object& callback, bool& raised) {
             const py::object answer = function(record);
             return !(py::isinstance<py::bool_>(answer) && !answer.cast<bool>());  // only False stops
         } catch (py::error_already_set& error) {
+            (error.matches(PyExc_KeyboardInterrupt) ? signalled : raised) = true;
             error.restore();
-            raised = true;
             return false;
         }
     };
@@ -181,7 +185,7 @@ TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback, p
     bool callback_raised = false;
     TrainHooks hooks;
     hooks.interrupted = [&]() {
-        if (callback_raised) return true;  // (the progress callback raised: stop)
+        if (callback_raised || signalled) return true;  // (a callback raised: stop; its error stays set)
         const auto now = Clock::now();
         if (now - last_check < std::chrono::milliseconds(100)) return false;
         last_check = now;
@@ -189,7 +193,7 @@ TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback, p
         if (PyErr_CheckSignals() != 0) signalled = true;
         return signalled;
     };
-    hooks.after_epoch = python_epoch_callback(epoch_callback, callback_raised);
+    hooks.after_epoch = python_epoch_callback(epoch_callback, callback_raised, signalled);
     hooks.sum_across_processes = python_sum_across_processes(sum_across_processes);
     if (!progress_callback.is_none()) {
         // progress_callback(fraction of the epoch's rows done), at most every ~200 ms

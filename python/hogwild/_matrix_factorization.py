@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _core
 from ._engine import callback_list, default_thread_count, refusing_concurrent_fits, team_threads
+from ._progress import says_stop
 from ._ratings import IdMap, rating_columns, refuse_duplicates
 
 SOLVERS = ("blocks", "hogwild", "sequential")
@@ -340,7 +341,7 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
                 print(_epoch_line(record), file=sys.stdout, flush=True)
             if self.early_stopping and monitored < best:
                 best_model = {name: model[name].copy() for name in _TRAINED_ARRAYS}
-            stop = any(callback(dict(record)) is False for callback in callbacks)
+            stop = any(says_stop(callback(dict(record))) for callback in callbacks)
             if self.tol is not None:
                 epochs_without_improvement = 0 if monitored < best - self.tol else epochs_without_improvement + 1
             best = min(best, monitored)

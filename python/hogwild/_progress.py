@@ -8,6 +8,8 @@ watching a run costs one Python call per epoch, never one per example.
 
 import sys
 
+import numpy as np
+
 
 class EpochReporter:
     """Reports the epochs of one training problem (a binary or one-vs-rest
@@ -77,7 +79,7 @@ class EpochReporter:
         record["intercept"] = core_record["average_intercept"] if averaged else core_record["intercept"]
         keep_going = True
         for callback in self.callbacks:
-            if callback(record) is False:
+            if says_stop(callback(record)):
                 keep_going = False
         return keep_going
 
@@ -116,3 +118,9 @@ def _progress_bar(max_iter, problem):
     return tqdm(total=max_iter, desc=description, unit="epoch", file=sys.stderr, leave=False,
                 dynamic_ncols=True,
                 bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total_fmt} [{elapsed}<{remaining}{postfix}]")
+
+
+def says_stop(answer):
+    """A callback's answer that stops training: False, Python's or NumPy's
+    (``return accuracy > 0.8`` gives NumPy's); None and anything else go on."""
+    return isinstance(answer, (bool, np.bool_)) and not answer
