@@ -237,6 +237,35 @@ def test_fork_children_of_a_multithreaded_parent_train_and_do_not_hang():
 
 
 @needs_two_cpus
+def test_fork_children_check_a_large_csr_matrix_after_the_parent_did():
+    """The check of a CSR matrix of 2**20 stored values or more scans it on
+    every usable CPU; after the parent had checked one, a forked child's
+    fit or predict on it waited forever in that scan (found by a new-user
+    trial: a multiprocessing "fork" pool, n_threads=1 everywhere)."""
+    result = run_script("""
+        import json
+        import multiprocessing
+        import numpy as np
+        import scipy.sparse as sp
+        from hogwild import SGDClassifier
+
+        X = sp.random(100_000, 1000, density=0.011, format="csr", random_state=0)
+        y = np.arange(X.shape[0]) % 2
+
+        def fit_and_predict(alpha):
+            model = SGDClassifier(alpha=alpha, max_iter=1, tol=None, n_threads=1).fit(X, y)
+            return int(model.predict(X).shape[0])
+
+        if __name__ == "__main__":
+            parent = fit_and_predict(1e-4)
+            with multiprocessing.get_context("fork").Pool(2) as pool:
+                children = pool.map(fit_and_predict, [1e-5, 1e-3])
+            print(json.dumps({"nnz": int(X.nnz), "parent": parent, "children": children}))
+    """)
+    assert result["nnz"] >= 2**20 and result["children"] == [result["parent"]] * 2
+
+
+@needs_two_cpus
 def test_loky_children_of_a_multithreaded_parent_train():
     """joblib's loky workers start as new processes (no fork): they train
     with the default threads, which joblib's limit for its workers caps."""

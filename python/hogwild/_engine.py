@@ -4,7 +4,6 @@ takes, the training call with its progress and callbacks, the per-epoch
 history. The estimators (``_sgd.py``) call it for every problem they fit.
 """
 
-import os
 import sys
 import threading
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from . import _core, cuda
 from ._parameters import OPTIMIZERS, core_options_of  # noqa: F401 (OPTIMIZERS: re-exported for the CLI)
 from ._progress import EpochReporter
 from ._step_size import StepChoice, auto_batch_size, auto_step
+from ._fork_safety import team_threads  # noqa: F401 (re-exported: datasets, _matrix_factorization)
 from ._validation import check_csr_structure, core_view
 
 
@@ -76,6 +76,7 @@ PASSIVE_AGGRESSIVE_RATES = ("pa1", "pa2")
 EPOCH_LEARNING_RATES = {"exponential", "step"}  # beyond scikit-learn's
 
 _COEF_NAMES = ("coef_", "_standard_coef", "_average_coef")
+_INTERCEPT_NAMES = ("intercept_", "_standard_intercept", "_average_intercept")
 
 # Estimators being fitted now (by id): a second fit of one of them from
 # another thread is refused instead of corrupting it.
@@ -89,38 +90,6 @@ def default_thread_count():
     thread (OMP_NUM_THREADS, or a limit threadpoolctl set on it: joblib's
     workers set one so that their threads do not oversubscribe the CPUs)."""
     return max(1, min(_core.usable_cpu_count(), _core.openmp_max_threads()))
-
-
-# GNU libgomp keeps the threads of a thread's last team alive for its next
-# parallel region and has no fork handler: a forked child holds only the
-# thread that forked, and when that thread had led a team of several, its
-# next team of several waits forever for pool threads that were not copied
-# (a child trained by a multiprocessing "fork" pool hung so). A team of one
-# never uses the pool, and any other thread of the child starts a new pool.
-_TEAM_LEADERS = set()           # threads (by ident) that led a team of several
-_STALE_POOL_THREAD = None       # in a forked child: the forking thread, when it had led one
-
-
-def _after_fork_in_child():
-    global _STALE_POOL_THREAD
-    forking = threading.get_ident()
-    _STALE_POOL_THREAD = forking if forking in _TEAM_LEADERS or forking == _STALE_POOL_THREAD else None
-    _TEAM_LEADERS.clear()  # (the other threads were not copied)
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def team_threads(n_threads):
-    """The threads of a parallel region of the core that the calling
-    thread opens now: `n_threads`, or 1 where the region would hang (the
-    thread that forked this process after leading a team of several)."""
-    thread = threading.get_ident()
-    if thread == _STALE_POOL_THREAD:
-        return 1
-    if n_threads > 1:
-        _TEAM_LEADERS.add(thread)
-    return int(n_threads)
 
 
 def _is_terminal(stream):
@@ -201,10 +170,15 @@ class _HogwildTraining:
 
         The core trains float64 weights; like scikit-learn, the fitted coef_
         then takes the dtype of X (so float32 models stay float32, which
-        scipy's sparse products with a sparsified coef_ require).
+        scipy's sparse products with a sparsified coef_ require), and so
+        does a multiclass classifier's intercept_ (scikit-learn's one-vs-rest
+        stacks its classes' intercepts in X's dtype; a binary classifier's
+        and a regressor's stay float64 there).
         """
+        multiclass = len(getattr(self, "classes_", ())) > 2
+        names = _COEF_NAMES + (_INTERCEPT_NAMES if multiclass or dtype == np.float64 else ())
         converted = {}
-        for name in _COEF_NAMES:
+        for name in names:
             value = getattr(self, name, None)
             if isinstance(value, np.ndarray) and value.dtype != dtype and id(value) not in converted:
                 with np.errstate(over="ignore"):
@@ -219,7 +193,7 @@ class _HogwildTraining:
                 "Floating-point under-/overflow occurred at epoch #%d. Scaling input data with "
                 "StandardScaler or MinMaxScaler might help (the weights exceed the range of %s, the "
                 "dtype of X)." % (getattr(self, "n_iter_", 0), np.dtype(dtype).name))
-        for name in _COEF_NAMES:
+        for name in names:
             value = getattr(self, name, None)
             if isinstance(value, np.ndarray) and id(value) in converted:
                 setattr(self, name, converted[id(value)][1])

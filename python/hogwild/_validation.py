@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
 from . import _core
+from ._fork_safety import team_threads
 
 SUPPORTED_INDEX_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
 
@@ -53,8 +54,8 @@ def check_csr_structure(X, name="X"):
         raise ValueError(f"{name}.indptr must be non-decreasing")
     largest_squared_row_norm = None
     if data.dtype in (np.float32, np.float64):
-        smallest, largest, largest_squared_row_norm = _core.scan_csr(
-            core_view(X), 1 if indices.shape[0] < SCAN_PARALLEL_MIN_VALUES else _core.usable_cpu_count())
+        threads = 1 if indices.shape[0] < SCAN_PARALLEL_MIN_VALUES else team_threads(_core.usable_cpu_count())
+        smallest, largest, largest_squared_row_norm = _core.scan_csr(core_view(X), threads)
     elif indices.shape[0] > 0:
         smallest, largest = indices.min(), indices.max()
     if indices.shape[0] > 0:
