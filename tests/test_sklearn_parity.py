@@ -123,6 +123,28 @@ def test_float32_input_matches_sklearn_to_float32_rounding(a9a):
     assert_same_model(reference, ours, rtol=1e-4)
 
 
+@pytest.mark.parametrize("estimator, n_classes, average", [
+    ("SGDClassifier", 2, False), ("SGDClassifier", 3, False), ("SGDClassifier", 3, True),
+    ("SGDRegressor", 0, False)])
+def test_fitted_arrays_on_float32_data_have_scikit_learns_dtypes(estimator, n_classes, average):
+    """coef_ takes X's dtype; so does a multiclass classifier's intercept_
+    in scikit-learn, which stacks its classes' intercepts (a binary one's
+    and a regressor's stay float64); hogwild's stayed float64 (found by a
+    new-user trial). Also after a partial_fit."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 4)).astype(np.float32)
+    y = np.arange(90) % n_classes if n_classes else rng.normal(size=90)
+    names = ("coef_", "intercept_") + (("_standard_intercept", "_average_intercept") if average else ())
+    reference = getattr(sk, estimator)(max_iter=3, tol=None, random_state=0, average=average).fit(X, y)
+    ours = getattr(hogwild, estimator)(max_iter=3, tol=None, random_state=0, average=average).fit(X, y)
+    assert {name: getattr(ours, name).dtype for name in names} == {name: getattr(reference, name).dtype
+                                                                     for name in names}
+    reference.partial_fit(X, y)
+    ours.partial_fit(X, y)
+    assert {name: getattr(ours, name).dtype for name in names} == {name: getattr(reference, name).dtype
+                                                                     for name in names}
+
+
 def test_warm_start_and_coef_init_match_sklearn(a9a):
     X, y, _, _ = a9a
     coef_init = np.random.RandomState(0).randn(X.shape[1]) * 0.01
