@@ -120,6 +120,20 @@ def test_every_estimator_parameter_is_reachable_from_train(a9a_files, tmp_path):
     assert error_line(bad) == "hogwild train: error: --param nope: SGDClassifier has no parameter 'nope'"
 
 
+def test_penalty_none_and_spelled_out_booleans_reach_the_estimator(a9a_files, tmp_path):
+    """--penalty none, which --help offers, was refused (scikit-learn's is
+    None); --param shuffle=false passed the string 'false' on (found by a
+    new-user trial)."""
+    import hogwild
+
+    model_path = tmp_path / "m.hwm"
+    out = run("train", str(a9a_files[0]), "--epochs", "1", "--threads", "1", "--penalty", "none",
+              "--param", "shuffle=false", "--param", "fit_intercept=False", "-o", str(model_path))
+    assert out.returncode == 0, out.stderr
+    params = hogwild.load(model_path).get_params()
+    assert (params["penalty"], params["shuffle"], params["fit_intercept"]) == (None, False, False)
+
+
 def test_a_feature_index_of_2_to_the_32_is_one_error_line(tmp_path):
     """Issue 14: a 33-line traceback (a 32 GiB weight vector). Where the
     allocation fails (this machine): one error line; where the system lends

@@ -170,6 +170,24 @@ def test_a_forged_training_state_is_refused(problem, tmp_path, change, message):
     assert str(raised.value).startswith(f"{path}: ")
 
 
+@pytest.mark.parametrize("labels", ["two", "three"])
+def test_a_sparsified_model_saves_its_weights(problem, tmp_path, labels):
+    """sparsify() makes coef_ a CSR matrix, which save skipped: the file
+    held no weights and did not load (found by a new-user trial)."""
+    X, y = problem
+    y = y if labels == "two" else np.arange(len(y)) % 3
+    model = hogwild.SGDClassifier(penalty="l1", max_iter=3, tol=None, random_state=0).fit(X, y)
+    dense = model.coef_.copy()
+    model.sparsify()
+    model.save(tmp_path / "m.hwm")
+    loaded = hogwild.load(tmp_path / "m.hwm")
+    assert type(loaded.coef_) is type(model.coef_)
+    np.testing.assert_array_equal(loaded.coef_.toarray(), dense)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    loaded.densify()
+    np.testing.assert_array_equal(loaded.coef_, dense)
+
+
 def test_pickling_a_loaded_model_still_works(problem, tmp_path):
     X, y = problem
     model = hogwild.SGDClassifier(max_iter=2, tol=None).fit(X, y)

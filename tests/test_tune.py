@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 
 import hogwild
 from hogwild.tune import find_learning_rate, sweep_batch_size
@@ -100,8 +101,15 @@ def test_one_vs_rest_takes_every_classes_last_epoch(dna):
     sweep = sweep_batch_size(hogwild.SGDClassifier(loss="log_loss", solver="minibatch", n_threads=1), X, y,
                              batch_sizes=[32, 256], max_iter=3)
     assert all(len(trace) == 3 for trace in sweep.traces.values())  # (epochs, not class records)
-    with pytest.raises(ValueError, match="binary classification and regression only"):
-        sweep_batch_size(hogwild.SGDClassifier(solver="minibatch"), X, y, X_val=X, y_val=y)
+    # with validation data (refused before; found by a new-user trial): each
+    # epoch's score is the accuracy of every class's model after that epoch
+    estimator = hogwild.SGDClassifier(loss="log_loss", solver="minibatch", n_threads=1, random_state=0)
+    X_val, y_val = X[::3], y[::3]
+    scored = sweep_batch_size(estimator, X, y, batch_sizes=[32, 256], max_iter=3, X_val=X_val, y_val=y_val)
+    for batch in (32, 256):
+        for epochs in (1, 3):
+            fitted = clone(estimator).set_params(batch_size=batch, max_iter=epochs, tol=None).fit(X, y)
+            assert scored.traces[batch][epochs - 1][1] == fitted.score(X_val, y_val)
 
 
 def test_a_regressor_sweep_scores_every_epoch():

@@ -18,6 +18,7 @@ import re
 import stat
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 FORMAT_NAME = "hogwild-model"
@@ -41,6 +42,9 @@ _ARRAY_ATTRIBUTES = (
 # _engine._continue_optimizer and _continued_plateau)
 _OPTIMIZER_STATE_ARRAY = re.compile(r"_optimizer_(first|second)\.(binary|class[0-9]+)")
 _PLATEAU_KEYS = {"best_objective", "epochs", "decay"}
+# fitted arrays that scikit-learn's sparsify() turns into a CSR matrix: written
+# dense, marked in the metadata, and sparsified again on loading
+_SPARSE_ATTRIBUTES = ("coef_",)
 _SCALAR_ATTRIBUTES = ("t_", "n_iter_", "n_features_in_", "global_mean_", "n_threads_", "learning_rate_", "eta0_",
                       "batch_size_")
 
@@ -66,6 +70,7 @@ def save_model(estimator, file):
         "aliases": aliases,
         "object_arrays": [name for name in arrays if name in _ARRAY_ATTRIBUTES
                           and getattr(estimator, name).dtype == object],
+        "sparse_arrays": [name for name in _SPARSE_ATTRIBUTES if sp.issparse(getattr(estimator, name, None))],
         "history": getattr(estimator, "history_", []),
         "training_state": training_state,
     }
@@ -169,6 +174,11 @@ def _estimator_from(entries, metadata, name):
     else:
         _check_linear_model(estimator, name)
         _restore_training_state(estimator, metadata.get("training_state") or {}, state_arrays, name)
+        sparse = metadata.get("sparse_arrays", [])
+        if not isinstance(sparse, list) or not set(sparse) <= set(_SPARSE_ATTRIBUTES):
+            raise ValueError(f"{name}: the model file's metadata is malformed (sparse_arrays)")
+        if sparse:
+            estimator.sparsify()  # (scikit-learn's own, as the saved model had it)
     return estimator
 
 
@@ -400,6 +410,9 @@ def _fitted_arrays(estimator):
     arrays, aliases = {}, {}
     for name in _ARRAY_ATTRIBUTES:
         value = getattr(estimator, name, None)
+        if name in _SPARSE_ATTRIBUTES and sp.issparse(value):
+            arrays[name] = np.ascontiguousarray(value.toarray())  # (sparsify()'d: written dense)
+            continue
         if not isinstance(value, np.ndarray):
             continue
         owner = next((other for other, saved in arrays.items()

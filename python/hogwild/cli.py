@@ -66,9 +66,14 @@ def _add_table_options(train):
 
 
 def _literal(text):
-    """A command-line value as a Python literal (1, 0.5, True, None), else the string."""
+    """A command-line value as a Python literal (1, 0.5, True, None; also
+    true, false and none in any case, as shells and YAML spell them), else
+    the string."""
     import ast
 
+    spelled = {"true": True, "false": False, "none": None, "null": None}
+    if text.lower() in spelled:
+        return spelled[text.lower()]
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -87,7 +92,8 @@ def _estimator(args, n_threads):
 
     # (a rate or eta0 not given is the estimator's own default, which differs between them)
     rates = {k: v for k, v in (("learning_rate", args.learning_rate), ("eta0", args.eta0)) if v is not None}
-    common = dict(loss=args.loss, penalty=args.penalty, alpha=args.alpha, max_iter=args.epochs, tol=args.tol,
+    # (--penalty none is scikit-learn's penalty=None)
+    common = dict(loss=args.loss, penalty=None if args.penalty == "none" else args.penalty, alpha=args.alpha, max_iter=args.epochs, tol=args.tol,
                   **rates, average=args.average or False,
                   random_state=args.seed, solver=args.solver, optimizer=args.optimizer, batch_size=args.batch_size,
                   n_threads=n_threads, write=args.write, shuffle_block_size=args.shuffle_block_size,
@@ -517,7 +523,7 @@ def _parser():
                             "suggests an eta0 for constant)")
     train.add_argument("--eta0", type=float, default=None,
                        help="initial rate of the constant, invscaling, adaptive, exponential and step rates "
-                            "(default: the estimator's: 0 for classification, 0.01 for regression)")
+                            "(default: the estimator's, 0.01)")
     train.add_argument("--average", type=int, default=0, help="average the weights from this step on (0: off)")
     train.add_argument("--write", default="racy", choices=("racy", "atomic", "locked"))
     train.add_argument("--device", default="cpu",

@@ -202,8 +202,10 @@ def sweep_batch_size(estimator, X, y, *, batch_sizes=None, max_iter=20, rtol=1e-
         Without validation data: the target is the lowest training
         objective any run reached, times (1 + rtol).
     X_val, y_val : validation data, default=None
-        With them: the target is the best validation score (``score``)
-        any run reached after an epoch, minus `score_tol`.
+        With them: the target is the best validation score (``score``:
+        accuracy, R^2) any run reached after an epoch, minus `score_tol`
+        (one-vs-rest: the accuracy of every class's model after that
+        epoch).
     score_tol : float, default=2e-3
 
     Returns
@@ -213,8 +215,8 @@ def sweep_batch_size(estimator, X, y, *, batch_sizes=None, max_iter=20, rtol=1e-
     Raises
     ------
     ValueError
-        If the estimator's solver takes no batch size, no batch size is
-        left, or validation data come with more than two classes.
+        If the estimator's solver takes no batch size, or no batch size is
+        left.
     """
     if estimator.solver not in ("minibatch", "async"):
         raise ValueError(f"sweep_batch_size needs solver='minibatch' or 'async', not {estimator.solver!r}")
@@ -226,21 +228,23 @@ def sweep_batch_size(estimator, X, y, *, batch_sizes=None, max_iter=20, rtol=1e-
         raise ValueError("batch_sizes must be positive integers")
     validate = X_val is not None
     multiclass = is_classifier(estimator) and len(np.unique(y)) > 2
-    if validate and multiclass:
-        raise ValueError("sweep_batch_size scores validation data after every epoch of binary classification "
-                         "and regression only; for one-vs-rest, sweep without X_val (the training objective)")
     traces = {}
     for batch in batch_sizes:
         records = []
         model = clone(estimator).set_params(batch_size=batch, max_iter=max_iter, tol=None, verbose=0)
 
         def measure(record, model=model, records=records):
-            value = (_score_binary_record(model, record["coef"], record["intercept"], X_val, y_val)
-                     if validate else record["objective"])
+            if not validate:
+                value = record["objective"]
+            elif multiclass:  # (this class's margins: the epoch's score needs every class's)
+                value = np.asarray(X_val @ record["coef"]).ravel() + record["intercept"]
+            else:
+                value = _score_binary_record(model, record["coef"], record["intercept"], X_val, y_val)
             records.append((record.get("class"), record["seconds"], value))
 
         model.fit(X, y, callbacks=[measure])
-        traces[batch] = _per_epoch(records)
+        combine = _one_vs_rest_accuracy(model, y_val) if validate and multiclass else sum
+        traces[batch] = _per_epoch(records, combine)
     values = [v for trace in traces.values() for _, v in trace]
     target = (max(values) - score_tol) if validate else min(values) * (1.0 + rtol)
     seconds, epochs = [], []
@@ -253,10 +257,11 @@ def sweep_batch_size(estimator, X, y, *, batch_sizes=None, max_iter=20, rtol=1e-
                           best_batch_size=min(timed)[1] if timed else None, traces=traces)
 
 
-def _per_epoch(records):
+def _per_epoch(records, combine=sum):
     """[(seconds so far, value)] after every epoch from the callback records
-    (class, seconds, value), one-vs-rest classes one after another: an
-    epoch's seconds and values summed over the classes."""
+    (class, seconds, value), one-vs-rest classes one after another (in
+    classes_ order): an epoch's seconds summed over the classes, its value
+    `combine` of the classes' values."""
     by_class = {}
     for problem, seconds, value in records:
         by_class.setdefault(problem, []).append((seconds, value))
@@ -264,8 +269,18 @@ def _per_epoch(records):
     trace, elapsed = [], 0.0
     for e in range(epochs):
         elapsed += sum(by_class[c][e][0] for c in by_class)
-        trace.append((elapsed, sum(by_class[c][e][1] for c in by_class)))
+        trace.append((elapsed, combine([by_class[c][e][1] for c in by_class])))
     return trace
+
+
+def _one_vs_rest_accuracy(model, y_val):
+    """The accuracy of an epoch's one-vs-rest model from its classes'
+    margins on the validation rows (in classes_ order): the class of the
+    largest margin, as predict chooses."""
+    def accuracy(margins_by_class):
+        predictions = model.classes_[np.argmax(np.column_stack(margins_by_class), axis=1)]
+        return float(np.mean(predictions == np.asarray(y_val)))
+    return accuracy
 
 
 def _score_binary_record(model, coef, intercept, X_val, y_val):
