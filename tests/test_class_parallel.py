@@ -128,6 +128,7 @@ def test_a_worker_whose_pieces_are_done_takes_the_others_pieces(digits, monkeypa
     thread, with none of its own, takes the helper's last pieces not yet
     started; every class trains its max_iter epochs, as class by class."""
     import threading
+    import time
 
     import hogwild._class_parallel as class_parallel
 
@@ -138,6 +139,8 @@ def test_a_worker_whose_pieces_are_done_takes_the_others_pieces(digits, monkeypa
 
     def train(self, *args):
         trained_by.add(threading.current_thread() is threading.main_thread())
+        if threading.current_thread() is threading.main_thread():
+            time.sleep(0.05)  # (else it may take every piece before the helper has started)
         return start(self, *args)
     monkeypatch.setattr(class_parallel._ClassTraining, "train", train)
     X, y = three_classes(digits)

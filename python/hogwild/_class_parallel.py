@@ -112,6 +112,10 @@ class _ClassTraining:
         finally:
             self.training.release()
 
+    def busy(self):
+        """Whether a worker is training the class now."""
+        return self.training.locked()
+
     def close(self):
         if self.runs is not None and not self.ended:
             self.runs.close()  # (stopped between pieces: its session's buffers let go)
@@ -139,11 +143,18 @@ def train_classes_in_parallel(estimator, start_class, n_classes, workers, thread
     history_before = len(estimator.history_)
 
     def take(worker):
+        """The worker's next piece: the first of its own list, else the last
+        of the longest list; of those, the first whose class no other
+        worker is training now (a piece of it would wait for that one)."""
         with take_lock:
-            if left[worker]:
-                return left[worker].pop(0)
             most = max(range(workers), key=lambda k: len(left[k]))
-            return left[most].pop() if left[most] else None
+            own, stolen = left[worker], left[most]
+            candidates = [(own, k) for k in range(len(own))] + [(stolen, k) for k in reversed(range(len(stolen)))]
+            if not candidates:
+                return None
+            free = [(pieces, k) for pieces, k in candidates if not pieces[k][0].busy()]
+            pieces, k = (free or candidates)[0]
+            return pieces.pop(k)
 
     def work(worker):
         while not stop.is_set():
