@@ -584,8 +584,9 @@ class _HogwildTraining:
     # fit starts it anew (t_ = 1). Kept per binary problem (class of a
     # one-vs-rest fit, None otherwise), with the optimizer it belongs to.
     def _continue_optimizer(self, session, problem, t_start):
-        if not hasattr(self, "_optimizer_states"):
-            self._optimizer_states = {}
+        # (setdefault: one step, where a check and then an assignment could
+        # let two class-parallel workers each make a dict and lose one)
+        self.__dict__.setdefault("_optimizer_states", {})
         if t_start <= 1.0:
             return
         kept = self._optimizer_states.get(problem)
@@ -600,8 +601,7 @@ class _HogwildTraining:
     # starts from the best objective, the epochs seen and C of the call
     # before, per binary problem; fit starts anew (t_ = 1).
     def _continued_plateau(self, problem, t_start):
-        if not hasattr(self, "_plateau_states"):
-            self._plateau_states = {}
+        self.__dict__.setdefault("_plateau_states", {})  # (one step: see _continue_optimizer)
         kept = self._plateau_states.get(problem) if t_start > 1.0 else None
         return {"plateau": kept if kept is not None else NO_PLATEAU_YET}
 
