@@ -440,3 +440,23 @@ def test_bad_arguments_are_refused(bad, message):
     estimator = hogwild.SGDClassifier(early_stopping=bad.pop("early_stopping", False))
     with pytest.raises(ValueError, match=message):
         distributed.fit(estimator, X, y, comm=MPI.COMM_SELF, **bad)
+
+
+def test_a_rounds_interrupt_holds_for_the_joined_result():
+    """With overlap, the round after an interrupted one runs while the
+    exchange that stops every rank is under way: the joined result kept
+    only the last round's flags, and the KeyboardInterrupt was lost (found
+    by a review). Every round's end holds for the whole training."""
+    from hogwild.distributed import _joined
+
+    def round_(n_iter, **flags):
+        result = dict(n_iter=n_iter, interrupted=False, stopped_by_callback=False, diverged=False, interrupt=None,
+                      history={"objective": np.ones(n_iter)})
+        return {**result, **flags}
+
+    interrupt = KeyboardInterrupt()
+    joined = _joined([round_(2), round_(1, interrupted=True, interrupt=interrupt), round_(1)])
+    assert joined["interrupt"] is interrupt and joined["interrupted"] and not joined["diverged"]
+    assert joined["n_iter"] == 4 and len(joined["history"]["objective"]) == 4
+    assert _joined([round_(2), round_(1, stopped_by_callback=True), round_(1)])["stopped_by_callback"]
+    assert _joined([round_(2), round_(1)])["interrupt"] is None

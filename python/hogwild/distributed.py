@@ -599,9 +599,17 @@ def _held_features(X):
 
 
 def _joined(rounds):
-    """One result dict from those of several session runs."""
+    """One result dict from those of several session runs. A round's end
+    (an interrupt, a callback's stop, divergence) holds for the whole
+    training: with overlap, the round after an interrupted one runs while
+    the exchange that stops every rank is under way, and its result, the
+    last, carried none of it (the KeyboardInterrupt was lost)."""
     result = dict(rounds[-1])
     result["n_iter"] = sum(int(r["n_iter"]) for r in rounds)
+    for flag in ("interrupted", "stopped_by_callback", "diverged"):
+        if flag in result:
+            result[flag] = any(bool(r.get(flag)) for r in rounds)
+    result["interrupt"] = next((r["interrupt"] for r in rounds if r.get("interrupt") is not None), None)
     history = {}
     for key in rounds[-1]["history"]:
         parts = [r["history"][key] for r in rounds]
