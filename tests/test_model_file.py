@@ -86,15 +86,20 @@ def test_regressor_round_trip_and_file_objects(problem):
     assert_same_model(model, hogwild.load(buffer), X)
 
 
-@pytest.mark.parametrize("average", [False, 10])
-def test_training_continues_identically_after_loading(problem, tmp_path, average):
-    X, y = problem
-    model = hogwild.SGDClassifier(max_iter=3, tol=None, random_state=0, n_threads=1, average=average).fit(X, y)
+def assert_partial_fit_continues_after_loading(model, X, y, tmp_path):
+    """A partial_fit of the model saved and loaded equals one of the model itself."""
     model.save(tmp_path / "m.hwm")
     loaded = hogwild.load(tmp_path / "m.hwm")
     model.partial_fit(X, y)
     loaded.partial_fit(X, y)
     assert_same_model(model, loaded, X, same_timings=False)
+
+
+@pytest.mark.parametrize("average", [False, 10])
+def test_training_continues_identically_after_loading(problem, tmp_path, average):
+    X, y = problem
+    model = hogwild.SGDClassifier(max_iter=3, tol=None, random_state=0, n_threads=1, average=average).fit(X, y)
+    assert_partial_fit_continues_after_loading(model, X, y, tmp_path)
 
 
 @pytest.mark.parametrize("params, labels", [
@@ -113,21 +118,13 @@ def test_optimizer_and_plateau_states_survive_a_model_file(problem, tmp_path, pa
     y = {"two": y, "three": np.arange(len(y)) % 3,
          "strings": np.array(["a", "b", "c"])[np.arange(len(y)) % 3]}[labels]
     model = hogwild.SGDClassifier(**{**dict(max_iter=3, tol=None, random_state=0, n_threads=1), **params}).fit(X, y)
-    model.save(tmp_path / "m.hwm")
-    loaded = hogwild.load(tmp_path / "m.hwm")
-    model.partial_fit(X, y)
-    loaded.partial_fit(X, y)
-    assert_same_model(model, loaded, X, same_timings=False)
+    assert_partial_fit_continues_after_loading(model, X, y, tmp_path)
 
 
 def test_a_regressors_optimizer_state_survives_a_model_file(problem, tmp_path):
     X, y = problem
     model = hogwild.SGDRegressor(optimizer="adam", max_iter=3, tol=None, random_state=0, n_threads=1).fit(X, y)
-    model.save(tmp_path / "m.hwm")
-    loaded = hogwild.load(tmp_path / "m.hwm")
-    model.partial_fit(X, y)
-    loaded.partial_fit(X, y)
-    assert_same_model(model, loaded, X, same_timings=False)
+    assert_partial_fit_continues_after_loading(model, X, y, tmp_path)
 
 
 @pytest.mark.parametrize("change, message", [
