@@ -233,6 +233,19 @@ def hostile_csr(X):
     past.indptr = past.indptr.copy()
     past.indptr[-1] += 5
     out.append(("indptr past the end", past))
+    # int64 indices beside an int32 indptr (or the other way round): the
+    # pair is read with one index type, and a narrowing cast wrapped 2**32 + 1
+    # to 1, a valid column, past the range check (a segfault in SciPy's
+    # product at predict, a wrong model at fit)
+    for what, index in (("int64 index 2**32+1", 2**32 + 1), ("int64 index -2**32", -2**32)):
+        bad = sp.csr_matrix(X)
+        bad.indices, bad.indptr = bad.indices.astype(np.int64), bad.indptr.astype(np.int32)
+        bad.indices[0] = index
+        out.append((what, bad))
+    wrapped = sp.csr_matrix(X)
+    wrapped.indices, wrapped.indptr = wrapped.indices.astype(np.int32), wrapped.indptr.astype(np.int64)
+    wrapped.indptr[-1] += 2**32  # would wrap to the true end
+    out.append(("int64 indptr past the end by 2**32", wrapped))
     return out
 
 
@@ -250,6 +263,16 @@ def test_every_prediction_path_refuses_hostile_csr_arrays(Estimator):
         for path in paths:
             with pytest.raises(ValueError, match=r"X\.(indices|indptr)"):
                 path(bad)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("solver", ["hogwild", "minibatch"])
+def test_fit_refuses_hostile_csr_arrays(Estimator, solver):
+    """The same arrays at fit, before any solver or SciPy product reads them."""
+    X, y = small_problem()
+    for what, bad in hostile_csr(X):
+        with pytest.raises(ValueError, match=r"X\.(indices|indptr)"):
+            Estimator(solver=solver, max_iter=2, tol=None).fit(bad, y)
 
 
 @pytest.mark.parametrize("value_dtype", [np.float32, np.float64])

@@ -121,9 +121,20 @@ def _index_arrays(X):
     if indices.dtype == indptr.dtype and indices.dtype in SUPPORTED_INDEX_DTYPES:
         return indices, indptr
     int32_max = np.iinfo(np.int32).max
-    fits_int32 = X.nnz <= int32_max and X.shape[1] <= int32_max
+    fits_int32 = (X.nnz <= int32_max and X.shape[1] <= int32_max
+                  and _values_fit_int32(indices) and _values_fit_int32(indptr))
     dtype = np.int32 if fits_int32 else np.int64
     return indices.astype(dtype, copy=False), indptr.astype(dtype, copy=False)
+
+
+def _values_fit_int32(array):
+    """Whether narrowing `array` to int32 keeps its values: a cast wraps
+    2**32 + 1 to 1, a valid column index, past the core's range check; an
+    array holding such values is widened instead, and the check refuses it."""
+    if np.can_cast(array.dtype, np.int32) or array.size == 0:
+        return True
+    info = np.iinfo(np.int32)
+    return bool(array.min() >= info.min and array.max() <= info.max)
 
 
 def core_view(X):
