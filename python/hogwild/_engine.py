@@ -173,10 +173,19 @@ class _HogwildTraining:
         scipy's sparse products with a sparsified coef_ require), and so
         does a multiclass classifier's intercept_ (scikit-learn's one-vs-rest
         stacks its classes' intercepts in X's dtype; a binary classifier's
-        and a regressor's stay float64 there).
+        and a regressor's stay float64 there, but for a binary classifier's
+        averages: its `_average_intercept` is allocated in X's dtype, and
+        once averaging has begun, `intercept_` is that array and
+        `_standard_intercept` the one its training wrote in place).
         """
-        multiclass = len(getattr(self, "classes_", ())) > 2
-        names = _COEF_NAMES + (_INTERCEPT_NAMES if multiclass or dtype == np.float64 else ())
+        n_classes = len(getattr(self, "classes_", ()))
+        if n_classes > 2 or dtype == np.float64:
+            names = _COEF_NAMES + _INTERCEPT_NAMES
+        elif n_classes == 2 and self.average:
+            averaging = self.average <= getattr(self, "t_", 1.0) - 1
+            names = _COEF_NAMES + (_INTERCEPT_NAMES if averaging else ("_average_intercept",))
+        else:
+            names = _COEF_NAMES
         converted = {}
         for name in names:
             value = getattr(self, name, None)
