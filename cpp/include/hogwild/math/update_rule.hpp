@@ -45,20 +45,20 @@ struct PenaltyStrength {
 
 // The L2 penalty's proximal map at a step whose L2 strength is `l2_step`
 // (eta alpha (1 - l1_ratio)), applied `penalty_weight` times.
-HOGWILD_HD inline double l2_prox(double v, double l2_step, double penalty_weight) {
+HOGWILD_HD HOGWILD_ALWAYS_INLINE double l2_prox(double v, double l2_step, double penalty_weight) {
     return l2_step > 0.0 ? v / (1.0 + l2_step * penalty_weight) : v;
 }
 
 // Plain SGD on one coordinate without an L1 part: the loss's step, then
 // the L2 prox.
-HOGWILD_HD inline double sgd_coordinate(double w, double loss_step, double l2_step, double penalty_weight) {
+HOGWILD_HD HOGWILD_ALWAYS_INLINE double sgd_coordinate(double w, double loss_step, double l2_step, double penalty_weight) {
     return l2_prox(w + loss_step, l2_step, penalty_weight);
 }
 
 // The cumulative L1 penalty: `w` pulled toward zero (never across) by the
 // penalty not yet received, `owed` = u - q_j for a positive weight, u + q_j
 // for a negative one; returns the new weight and adds the pull taken to q_j.
-HOGWILD_HD inline double cumulative_l1(double w, double u, double& q) {
+HOGWILD_HD HOGWILD_ALWAYS_INLINE double cumulative_l1(double w, double u, double& q) {
     double pulled = w;
     if (w > 0.0) {
         pulled = w - (u + q);
@@ -73,7 +73,7 @@ HOGWILD_HD inline double cumulative_l1(double w, double u, double& q) {
 
 // Plain SGD on one coordinate: the loss's step, the L2 prox, then the
 // cumulative L1 penalty up to `u` (see above; q_j is the feature's).
-HOGWILD_HD inline double sgd_coordinate_cumulative(double w, double loss_step, double l2_step, double penalty_weight,
+HOGWILD_HD HOGWILD_ALWAYS_INLINE double sgd_coordinate_cumulative(double w, double loss_step, double l2_step, double penalty_weight,
                                                    double u, double& q) {
     const double v = l2_prox(w + loss_step, l2_step, penalty_weight);
     return u > 0.0 ? cumulative_l1(v, u, q) : v;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "hogwild/config.hpp"
+#include "hogwild/core/platform.hpp"
 #include "hogwild/math/update_rule.hpp"
 
 namespace hogwild {
@@ -44,15 +45,25 @@ class CumulativeL1 {
     // Feature j's new weight: the loss's step, the L2 prox (`l2_step`:
     // eta alpha (1 - l1_ratio)) weighted `penalty_weight` times, then the
     // L1 penalty owed up to u.
-    double step_at(double u, std::int64_t j, double w, double loss_step, double l2_step, double penalty_weight) {
-        std::atomic_ref<double> book(received_[static_cast<std::size_t>(j)]);
+    // (inlined into the row step's loop, and sgd_coordinate_cumulative into
+    // it: the compiler had left it out of line, a call per coordinate; one
+    // thread, L1, 3 epochs of 30,000 x 10,000 with 20 nonzeros a row: 112M
+    // -> 86M instructions in the step; 5 epochs of 200,000 x 50,000 with
+    // 40: 0.78 -> 0.68 s, the same model)
+    HOGWILD_ALWAYS_INLINE double step_at(double u, std::int64_t j, double w, double loss_step, double l2_step,
+                                         double penalty_weight) {
+        double& received = received_[static_cast<std::size_t>(j)];
+        if (!shared_books_) {  // (one writer: plain loads and stores)
+            double q = received;
+            const double next = sgd_coordinate_cumulative(w, loss_step, l2_step, penalty_weight, u, q);
+            received = q;
+            return next;
+        }
+        std::atomic_ref<double> book(received);
         const double before = book.load(std::memory_order_relaxed);
         double q = before;
         const double next = sgd_coordinate_cumulative(w, loss_step, l2_step, penalty_weight, u, q);
-        if (!shared_books_)
-            book.store(q, std::memory_order_relaxed);
-        else if (q != before)
-            book.fetch_add(q - before, std::memory_order_relaxed);
+        if (q != before) book.fetch_add(q - before, std::memory_order_relaxed);
         return next;
     }
     // Feature j's weight `w` with the L1 penalty owed up to u applied (for
