@@ -69,7 +69,8 @@ def test_threads_report_a_bounded_staleness_distribution(max_staleness):
                                   max_iter=3, tol=None, random_state=0).fit(X, y)
     for record in model.history_:
         counts = record["staleness"]
-        assert len(counts) == max_staleness + 1          # applied updates by staleness 0..max
+        # applied updates by staleness 0 .. the largest seen, at most max_staleness
+        assert 1 <= len(counts) <= max_staleness + 1 and (len(counts) == 1 or counts[-1] > 0)
         # one per batch: each thread's 10000 rows of the epoch in ceil(10000 / 32) = 313 batches
         assert sum(counts) == 2 * 313
     assert model.score(X, y) > 0.75
@@ -103,3 +104,24 @@ def test_class_weights_shift_predictions_towards_the_heavy_class(n_centers):
     plain = hogwild.SGDClassifier(**common).fit(X, y)
     assert np.mean(weighted.predict(X) == 0) > 0.85
     assert np.mean(plain.predict(X) == 0) < 0.6
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_memory_follows_the_staleness_seen_not_max_staleness(n_threads):
+    """max_staleness=2**31 - 1 (the largest allowed) on 3,000 x 8: the
+    histograms and, on one thread, the queue of delayed gradients were
+    sized by it (22 GB, the process killed; a new user's trial). Now they
+    grow with the staleness seen: the peak resident memory moves by
+    megabytes. One thread delays every gradient to the run's end, so the
+    staleness recorded is the batches' count at most."""
+    import resource
+
+    X, y = make_sparse_classification(3000, 8, 4, random_state=0)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    model = hogwild.SGDClassifier(solver="async", max_staleness=2**31 - 1, batch_size=8, max_iter=2, tol=None,
+                                  n_threads=n_threads, random_state=0).fit(X, y)
+    grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kb < 200 * 1024
+    batches = 2 * n_threads * -(-3000 // n_threads // 8)  # (2 epochs of each thread's share in batches of 8)
+    assert all(len(record["staleness"]) <= batches for record in model.history_)
+    assert sum(sum(record["staleness"]) for record in model.history_) == batches

@@ -4,6 +4,7 @@ import io
 import json
 import os
 import pickle
+import re
 import zipfile
 
 import numpy as np
@@ -535,18 +536,22 @@ def test_metadata_of_many_small_values_is_refused_before_it_is_parsed(problem):
 
 
 def test_save_refuses_a_history_that_load_would_refuse(problem, tmp_path, monkeypatch):
-    """(a file that saves must load: the limits are checked on both sides)"""
+    """(a file that saves must load: the limits are checked on both sides)
+    The message says how many of the last records would fit (it said the
+    last 100,000, whatever the history's length), and they do."""
     from hogwild import _model_file
 
     X, y = problem
     model = hogwild.SGDClassifier(max_iter=2, tol=None, n_threads=1).fit(X, y)
     monkeypatch.setattr(_model_file, "MAX_METADATA_VALUES", 5000)
     model.history_ = model.history_ * 1000
-    with pytest.raises(ValueError, match="cannot save a history_ of 2000 records"):
+    with pytest.raises(ValueError, match=r"cannot save a history_ of 2000 records.*keep the last \d+ or fewer") as error:
         model.save(tmp_path / "long.hwm")
-    model.history_ = model.history_[-100:]
+    keep = int(re.search(r"keep the last (\d+)", str(error.value)).group(1))
+    assert 100 < keep < 2000
+    model.history_ = model.history_[-keep:]
     model.save(tmp_path / "long.hwm")
-    assert len(hogwild.load(tmp_path / "long.hwm").history_) == 100
+    assert len(hogwild.load(tmp_path / "long.hwm").history_) == keep
 
 
 def test_averaging_buffers_left_by_an_earlier_averaged_fit_do_not_block_loading(tmp_path):

@@ -75,10 +75,16 @@ def save_model(estimator, file):
         "training_state": training_state,
     }
     encoded = json.dumps(metadata, default=_plain).encode("utf-8")
-    if len(encoded) > MAX_METADATA_BYTES or _json_values(encoded) > MAX_METADATA_VALUES:
-        raise ValueError(f"cannot save a history_ of {len(metadata['history'])} records: the model file's metadata "
+    n_values = _json_values(encoded)
+    if len(encoded) > MAX_METADATA_BYTES or n_values > MAX_METADATA_VALUES:
+        records = len(metadata["history"])
+        # (the records that would fit, with a margin for the rest of the metadata)
+        fitting = int(0.9 * records * min(MAX_METADATA_BYTES / len(encoded), MAX_METADATA_VALUES / n_values))
+        advice = (f"keep the last {fitting} or fewer (estimator.history_ = estimator.history_[-{fitting}:])"
+                  if fitting > 0 else "delete it (del estimator.history_)")
+        raise ValueError(f"cannot save a history_ of {records} records: the model file's metadata "
                          f"would exceed {MAX_METADATA_BYTES} bytes or {MAX_METADATA_VALUES} values, which load "
-                         "refuses; keep the records you need (estimator.history_ = estimator.history_[-100000:])")
+                         f"refuses; {advice}")
     entries = {"metadata": np.frombuffer(encoded, dtype=np.uint8), **arrays}
     if hasattr(file, "write"):
         np.savez(file, **entries)

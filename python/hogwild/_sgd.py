@@ -127,7 +127,8 @@ feature_names_in_, loss_function_
         at its end), ``seconds``, ``elapsed``, ``updates``,
         ``examples_per_second``, ``validation_score`` with early stopping,
         and for ``solver="async"`` ``staleness`` (applied updates by
-        staleness 0..max_staleness) and ``stale_dropped``.
+        staleness 0, 1, ... up to the largest seen, at most
+        ``max_staleness``) and ``stale_dropped``.
     fit_info_ : dict
         Where the last training call ran: ``threads``, ``cpus`` (per thread,
         the CPU it ran on as training started, from ``sched_getcpu``; -1

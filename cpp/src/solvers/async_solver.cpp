@@ -75,9 +75,12 @@ class AsyncSolver {
         weights_.push_back(*problem_.model.intercept);
         steps_before_ = static_cast<std::int64_t>((problem_.config.step.t_start - 1.0) / static_cast<double>(batch_));
         // per-thread buffers, allocated before the parallel region (an exception there terminates)
-        const std::size_t histogram = static_cast<std::size_t>(problem_.config.solver.max_staleness) + 1;
+        // (the staleness histograms and the simulated queue grow with the
+        // staleness seen, at most max_staleness: sized by max_staleness
+        // itself, 2**31 - 1 took 22 GB before the first row)
+        const std::size_t histogram =
+            static_cast<std::size_t>(std::min<std::int64_t>(problem_.config.solver.max_staleness, kInitialHistogram - 1)) + 1;
         workers_.assign(static_cast<std::size_t>(problem_.n_threads), Worker(problem_.n_features + 1, histogram));
-        if (simulated_) queue_capacity_reserve(workers_[0]);
     }
 
     int n_threads() const { return problem_.n_threads; }
@@ -118,12 +121,21 @@ class AsyncSolver {
     EpochOutcome publish(const Epoch& epoch) {
         EpochOutcome outcome;
         EpochRecord& record = outcome.record;
-        record.staleness_counts.assign(static_cast<std::size_t>(problem_.config.solver.max_staleness) + 1, 0);
+        // counts by staleness 0 .. the largest seen (at least staleness 0)
+        std::size_t seen = 1;
+        for (const Worker& worker : workers_)
+            for (std::size_t s = worker.staleness.size(); s > seen; --s)
+                if (worker.staleness[s - 1] != 0) {
+                    seen = s;
+                    break;
+                }
+        record.staleness_counts.assign(seen, 0);
         for (const Worker& worker : workers_) {
             outcome.loss_sum += worker.loss_sum;
             outcome.updates += worker.rows;
             record.stale_dropped += worker.dropped;
-            for (std::size_t s = 0; s < worker.staleness.size(); ++s) record.staleness_counts[s] += worker.staleness[s];
+            for (std::size_t s = 0; s < std::min(seen, worker.staleness.size()); ++s)
+                record.staleness_counts[s] += worker.staleness[s];
         }
         published_t_end_ = epoch.t_start + outcome.updates;
         publish_model(published_t_end_);
@@ -131,6 +143,9 @@ class AsyncSolver {
     }
 
   private:
+    // staleness bins a worker's histogram starts with (it doubles as needed)
+    static constexpr std::int64_t kInitialHistogram = 64;
+
     // `t_end`: scikit-learn's t after the last update published.
     void publish_model(double t_end) {
         for (std::int64_t j = 0; j < problem_.n_features; ++j)
@@ -160,6 +175,11 @@ class AsyncSolver {
               staleness(histogram, 0) {
             touched.reserve(static_cast<std::size_t>(size));
         }
+        void count_staleness(std::int64_t s) {
+            const auto bin = static_cast<std::size_t>(s);
+            if (bin >= staleness.size()) staleness.resize(std::max(bin + 1, 2 * staleness.size()), 0);
+            ++staleness[bin];
+        }
         void start_epoch() {
             std::fill(staleness.begin(), staleness.end(), 0);
             dropped = 0;
@@ -167,15 +187,6 @@ class AsyncSolver {
             rows = 0.0;
         }
     };
-
-    void queue_capacity_reserve(Worker& worker) {
-        worker.spare.resize(static_cast<std::size_t>(problem_.config.solver.max_staleness) + 1);
-        for (auto& entry : worker.spare) {
-            entry.features.reserve(static_cast<std::size_t>(problem_.n_features) + 1);
-            entry.values.reserve(static_cast<std::size_t>(problem_.n_features) + 1);
-            entry.rows_with.reserve(static_cast<std::size_t>(problem_.n_features) + 1);
-        }
-    }
 
     double read(std::int64_t j) { return RacyWrites::read(weights_[static_cast<std::size_t>(j)]); }
 
@@ -254,7 +265,7 @@ class AsyncSolver {
             apply(gradient, step_size(read_version, epoch_eta, staleness), static_cast<double>(steps_before_ + read_version + 1));
             clear(me);
             version_.fetch_add(1, std::memory_order_acq_rel);
-            ++me.staleness[static_cast<std::size_t>(staleness)];
+            me.count_staleness(staleness);
             me.loss_sum += batch_loss;
             me.rows += count;
             // the calling thread takes the averaging snapshots, counting all threads' rows
@@ -314,6 +325,9 @@ class AsyncSolver {
     }
 
     void enqueue(Worker& me, double count, std::int64_t read_version) {
+        // (entries recycled: the queue allocates until it holds
+        // max_staleness of them, or the run's batches, whichever is fewer)
+        if (me.spare.empty()) me.spare.emplace_back();
         PendingGradient entry = std::move(me.spare.back());
         me.spare.pop_back();
         entry.features.assign(me.touched.begin(), me.touched.end());
@@ -345,7 +359,7 @@ class AsyncSolver {
                                      entry.rows};
         apply(gradient, step_size(entry.version, epoch_eta_, staleness), static_cast<double>(steps_before_ + entry.version + 1));
         version_.store(version + 1, std::memory_order_relaxed);
-        ++me.staleness[static_cast<std::size_t>(std::min<std::int64_t>(staleness, problem_.config.solver.max_staleness))];
+        me.count_staleness(std::min<std::int64_t>(staleness, problem_.config.solver.max_staleness));
         if (average_.on()) maybe_snapshot(entry.rows);
         me.spare.push_back(std::move(entry));
     }
