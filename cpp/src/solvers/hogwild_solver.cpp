@@ -142,12 +142,6 @@ inline constexpr std::int64_t kMaxByFeatureReplicaBytes = std::int64_t{512} << 2
 struct FeatureStats {
     std::vector<std::uint32_t> rows;
     std::vector<double> squares;
-
-    // zeros, for a solver that reads no per-feature statistics (ScaledWeights)
-    static FeatureStats unread(std::int64_t n_features) {
-        const auto n = static_cast<std::size_t>(n_features);
-        return {std::vector<std::uint32_t>(n, 0), std::vector<double>(n, 0.0)};
-    }
 };
 
 // A value on a cache line of its own, so that it shares the line with nothing.
@@ -208,8 +202,8 @@ class HogwildSolver {
         // pass cost a fifth of an epoch's instructions)
         // (scaled replicas read them only for their merges' heuristics: from a
         // sample of the rows, see samples_feature_stats)
-        const FeatureStats stats = scales_weights() ? FeatureStats::unread(problem_.n_features)
-                                                    : feature_stats(samples_feature_stats() ? sample_stride() : 1);
+        const FeatureStats stats =
+            scales_weights() ? FeatureStats{} : feature_stats(samples_feature_stats() ? sample_stride() : 1);
         build_slots(stats, count_training_rows(targets, X.n_rows));
         // allocated here, not in the parallel region, where an exception would terminate
         replicas_.resize(static_cast<std::size_t>(problem_.n_threads));
@@ -336,7 +330,11 @@ class HogwildSolver {
             nodes_.merge_all(problem_.step_size(t_, epoch.eta), [&](std::int64_t j) -> double& { return global_value(j); },
                              [&](std::int64_t j, double& w) { settle_global_l1(u, j, w); });
         }
-        for (std::int64_t j = 0; j < problem_.n_features; ++j) problem_.model.weights[j] = weight(static_cast<std::size_t>(j));
+        if (colocated_.empty())  // (a plain copy, where the loop below asks for the layout at every weight)
+            std::copy(weights_.begin(), weights_.end(), problem_.model.weights);
+        else
+            for (std::int64_t j = 0; j < problem_.n_features; ++j)
+                problem_.model.weights[j] = colocated_[static_cast<std::size_t>(j)].weight;
         *problem_.model.intercept = shared_intercept_.value;
         if (state_.average.on()) {
             state_.average.snapshot(state_.average.clock_at(epoch.t_start + outcome.updates - 1.0),
@@ -404,8 +402,9 @@ class HogwildSolver {
         FeatureStats stats{std::vector<std::uint32_t>(static_cast<std::size_t>(problem_.n_features), 0),
                            std::vector<double>(static_cast<std::size_t>(problem_.n_features), 0.0)};
         const std::int64_t n_rows = problem_.X.n_rows;
-        const bool private_counters =
-            problem_.n_threads == 1 || problem_.n_features * problem_.n_threads <= kMaxPrivateCounters;
+        // (one thread counts into `stats` itself)
+        const bool sole = problem_.n_threads == 1;
+        const bool private_counters = !sole && problem_.n_features * problem_.n_threads <= kMaxPrivateCounters;
         // allocated here, not in the parallel region, where an exception would terminate
         const std::size_t private_size = private_counters ? static_cast<std::size_t>(problem_.n_features) : 0;
         std::vector<FeatureStats> per_thread(
@@ -413,8 +412,9 @@ class HogwildSolver {
             FeatureStats{std::vector<std::uint32_t>(private_size, 0), std::vector<double>(private_size, 0.0)});
 #pragma omp parallel num_threads(problem_.n_threads)
         {
-            FeatureStats* mine =
-                private_counters ? &per_thread[static_cast<std::size_t>(omp_get_thread_num())] : nullptr;
+            FeatureStats* mine = sole               ? &stats
+                                 : private_counters ? &per_thread[static_cast<std::size_t>(omp_get_thread_num())]
+                                                    : nullptr;
             const std::int64_t block_rows = stride > 1 ? kFeatureStatsBlockRows : 1;
             const std::int64_t n_blocks = (n_rows + block_rows - 1) / block_rows;
 #pragma omp for schedule(static)
@@ -539,6 +539,15 @@ class HogwildSolver {
     }
 
     void build_slots(const FeatureStats& stats, std::int64_t n_train) {
+        if (scales_weights()) {
+            // one thread and ScaledWeights: no replica, no per-feature
+            // information read, and none built (partial_fit on 2**20 hashed
+            // features built three arrays of that size every call)
+            shared_intercept_.value = *problem_.model.intercept;
+            weights_.assign(problem_.model.weights, problem_.model.weights + problem_.n_features);
+            scaled_weights_ = true;
+            return;
+        }
         const std::vector<std::uint32_t>& counts = stats.rows;
         features_.resize(static_cast<std::size_t>(problem_.n_features));
         for (std::int64_t j = 0; j < problem_.n_features; ++j) {
@@ -561,7 +570,7 @@ class HogwildSolver {
             for (const auto c : counts) n_hot += c > 0 ? 1 : 0;
             n_hot = std::min(n_hot, kMaxAutoReplicatedFeatures);
         }
-        std::vector<std::int64_t> by_count(static_cast<std::size_t>(problem_.n_features));
+        std::vector<std::int64_t> by_count(static_cast<std::size_t>(n_hot > 0 ? problem_.n_features : 0));
         std::iota(by_count.begin(), by_count.end(), std::int64_t{0});
         // The n_hot most frequent features, the first kMaxFrequentFeatures of
         // them by frequency (the frequent tier is a prefix of the slots), the
@@ -570,7 +579,7 @@ class HogwildSolver {
         const auto more_frequent = [&](std::int64_t a, std::int64_t b) {
             return counts[static_cast<std::size_t>(a)] > counts[static_cast<std::size_t>(b)];
         };
-        if (n_hot < problem_.n_features)
+        if (n_hot > 0 && n_hot < problem_.n_features)
             std::nth_element(by_count.begin(), by_count.begin() + n_hot, by_count.end(), more_frequent);
         std::partial_sort(by_count.begin(), by_count.begin() + std::min(n_hot, kMaxFrequentFeatures),
                           by_count.begin() + n_hot, more_frequent);

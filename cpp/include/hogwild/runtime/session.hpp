@@ -10,6 +10,7 @@
 // one session per rank.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -77,23 +78,38 @@ class SolverSession final : public TrainingSession {
                                         " values; this session's optimizer keeps " + std::to_string(expected));
     }
 
-    // The model buffers as they are, in one vector: weights, intercept and
-    // (when averaging) the average weights and intercept.
-    std::vector<double> model_values() const {
-        std::vector<double> values(model_.weights, model_.weights + model_.n_features);
-        values.push_back(*model_.intercept);
+    // The model buffers as they are: weights, intercept and (when averaging)
+    // the average weights and intercept, as (pointer, count) pieces.
+    template <class Visit>
+    void for_each_model_piece(Visit&& visit) const {
+        visit(model_.weights, model_.n_features);
+        visit(model_.intercept, 1);
         if (config_.step.average > 0) {
-            values.insert(values.end(), model_.average_weights, model_.average_weights + model_.n_features);
-            values.push_back(*model_.average_intercept);
+            visit(model_.average_weights, model_.n_features);
+            visit(model_.average_intercept, 1);
         }
-        return values;
     }
-    void remember_model() { published_ = model_values(); }
+    // (copied into and compared with one buffer, allocated once: a vector
+    // made for every copy and comparison cost partial_fit on 2**20 hashed
+    // features two allocations of the model's size a call, page faults and all)
+    void remember_model() {
+        std::size_t size = 0;
+        for_each_model_piece([&](const double*, std::int64_t n) { size += static_cast<std::size_t>(n); });
+        published_.resize(size);
+        double* to = published_.data();
+        for_each_model_piece([&](const double* from, std::int64_t n) { to = std::copy(from, from + n, to); });
+    }
     bool model_written_by_caller() const {
-        const std::vector<double> now = model_values();
         // (compared as bits: NaN == NaN, and -0.0 differs from 0.0)
-        return now.size() != published_.size() ||
-               std::memcmp(now.data(), published_.data(), now.size() * sizeof(double)) != 0;
+        bool written = false;
+        std::size_t at = 0;
+        for_each_model_piece([&](const double* from, std::int64_t n) {
+            const auto count = static_cast<std::size_t>(n);
+            written = written || at + count > published_.size() ||
+                      std::memcmp(from, published_.data() + at, count * sizeof(double)) != 0;
+            at += count;
+        });
+        return written || at != published_.size();
     }
 
     const View X_;
