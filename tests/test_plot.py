@@ -82,3 +82,17 @@ def test_bad_runs():
         convergence(42)
     with pytest.raises(TypeError, match="a run must be"):
         convergence({"a": 42})
+
+
+def test_an_estimator_not_fitted_yet_is_said_to_be_so():
+    """(it was refused as "runs must be an estimator", which it is; a new
+    user's trial); one without a history_ is said to have none."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import SGDClassifier
+
+    for runs in (hogwild.SGDClassifier(), [hogwild.SGDRegressor()], {"unfitted": hogwild.SGDClassifier()}):
+        with pytest.raises(NotFittedError, match="is not fitted yet"):
+            convergence(runs)
+    fitted = SGDClassifier(max_iter=3, tol=None).fit([[0.0], [1.0]], [0, 1])
+    with pytest.raises(TypeError, match="SGDClassifier has no history_"):
+        convergence(fitted)

@@ -1,6 +1,7 @@
 """Convergence plots of training runs (needs matplotlib: ``pip install "hogwild[plot]"``)."""
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 _X_AXES = {"seconds": "training time (s)", "epoch": "epoch", "updates": "examples processed"}
 _Y_AXES = {
@@ -39,6 +40,16 @@ def convergence(runs, x="seconds", y="objective", *, optimum=None, ax=None, log_
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        An estimator in ``runs`` is not fitted.
+    TypeError
+        A run is neither an estimator with a ``history_`` nor a history.
+    ValueError
+        ``x`` or ``y`` unknown, or ``y="suboptimality"`` without a positive,
+        finite ``optimum``.
     """
     try:
         import matplotlib.pyplot as plt
@@ -77,7 +88,7 @@ def convergence(runs, x="seconds", y="objective", *, optimum=None, ax=None, log_
 def _labelled_histories(runs):
     if isinstance(runs, dict):
         return [(str(label), _history_of(run)) for label, run in runs.items()]
-    if _is_history(runs) or hasattr(runs, "history_"):
+    if _is_history(runs) or hasattr(runs, "history_") or _is_estimator(runs):
         return [(_default_label(runs), _history_of(runs))]
     if isinstance(runs, (list, tuple)):
         return [(_default_label(run) or f"run {i + 1}", _history_of(run)) for i, run in enumerate(runs)]
@@ -88,11 +99,20 @@ def _is_history(value):
     return isinstance(value, (list, tuple)) and (len(value) == 0 or isinstance(value[0], dict))
 
 
+def _is_estimator(value):
+    return hasattr(value, "fit") and hasattr(value, "get_params")
+
+
 def _history_of(run):
     if hasattr(run, "history_"):
         return list(run.history_)
     if _is_history(run):
         return list(run)
+    if _is_estimator(run):
+        # (an estimator not fitted yet: scikit-learn's NotFittedError, which
+        # says so, where the TypeError below said it was no estimator)
+        check_is_fitted(run)
+        raise TypeError(f"{type(run).__name__} has no history_: only hogwild's estimators record their epochs")
     raise TypeError(f"a run must be a fitted hogwild estimator or a list of epoch records, got {type(run).__name__}")
 
 
