@@ -338,3 +338,19 @@ def test_datasets_writes_the_shipped_a9a_as_svmlight_files(tmp_path):
             assert (mine != shipped).nnz == 0 and mine.shape == shipped.shape
         else:
             np.testing.assert_array_equal(mine, shipped)
+
+
+@pytest.mark.parametrize("args, command", [
+    (("train", "missing.svm", "--epochs", "-1"), "hogwild train"),
+    (("train", "missing.svm", "--alpha", "-1"), "hogwild train"),
+    (("predict", "model.hwm", "data.svm", "--bogus"), "hogwild predict"),
+    (("bench", "--write", "foo"), "hogwild bench"),
+    (("mf", "train", "ratings.csv", "--epochs", "0"), "hogwild mf train"),
+])
+def test_a_mistake_in_a_commands_options_points_to_that_commands_help(args, command):
+    """(these pointed to 'hogwild --help', which does not list them; a new
+    user's trial)"""
+    out = run(*args)
+    assert out.returncode == 2
+    line = error_line(out)
+    assert line.startswith(f"{command}: error: ") and line.endswith(f"(see '{command} --help')")

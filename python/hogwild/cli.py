@@ -597,7 +597,19 @@ def _parser():
 
     add_tune_command(commands, _load_data, _writable, CLASSIFICATION_LOSSES, REGRESSION_LOSSES, SOLVERS, OPTIMIZERS)
     add_commands(commands, _Parser, _thread_counts, _writable)
+    _name_command_parsers(parser)
     return parser
+
+
+def _name_command_parsers(parser):
+    """Each (sub)command's parser as its arguments' `command_parser`, so that
+    a mistake found after parsing points to that command's --help (it
+    pointed to 'hogwild --help', which does not list the command's options)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                command.set_defaults(command_parser=command)
+                _name_command_parsers(command)
 
 
 def _clock_staleness(args):
@@ -631,8 +643,11 @@ def main(argv=None):
     from .cuda import CudaUnavailableError
 
     parser = _parser()
-    args = parser.parse_args(argv)
-    _check_arguments(parser, args)
+    args, unknown = parser.parse_known_args(argv)
+    command_parser = getattr(args, "command_parser", parser)
+    if unknown:
+        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    _check_arguments(command_parser, args)
     try:
         return args.run(args)
     except KeyboardInterrupt:
