@@ -4,6 +4,7 @@ reaches the C++ core that could make it read out of bounds."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.base import clone
 
 import hogwild
 from hogwild import _core
@@ -281,20 +282,27 @@ def test_fit_refuses_hostile_csr_arrays(Estimator, solver):
 def test_the_csr_scan_is_numpys_min_max_and_row_norms(value_dtype, index_dtype, n_threads):
     """The one pass that validates a CSR X (_core.scan_csr) finds NumPy's
     smallest and largest column index and largest squared row norm (in
-    double precision), on any number of threads; (0, -1, 0.0) for a matrix
-    that stores nothing; NaN or infinity where a value is not finite."""
+    double precision), and whether every row's indices increase, on any
+    number of threads; (0, -1, 0.0, True) for a matrix that stores nothing;
+    NaN or infinity where a value is not finite."""
     X = sp.random(301, 57, density=0.1, format="csr", random_state=1, dtype=np.float64)
     X.data = (X.data - 0.5) * 10.0
     X = X.astype(value_dtype)
     X.indices, X.indptr = X.indices.astype(index_dtype), X.indptr.astype(index_dtype)
     view = (X.data, X.indices, X.indptr, X.shape[0], X.shape[1])
-    smallest, largest, norm = _core.scan_csr(view, n_threads)
+    smallest, largest, norm, increasing = _core.scan_csr(view, n_threads)
+    assert increasing
+    for last_row in (False, True):  # (a row of the last thread's share too)
+        swapped = X.indices.copy()
+        start = X.indptr[-3] if last_row else X.indptr[7]
+        swapped[start], swapped[start + 1] = swapped[start + 1], swapped[start]
+        assert not _core.scan_csr((X.data, swapped, X.indptr, X.shape[0], X.shape[1]), n_threads)[3]
     squares = np.asarray(X.astype(np.float64).multiply(X.astype(np.float64)).sum(axis=1)).ravel()
     assert (smallest, largest) == (X.indices.min(), X.indices.max())
     assert norm == pytest.approx(squares.max(), rel=1e-12)
     empty = sp.csr_matrix((5, 3), dtype=value_dtype)
     assert _core.scan_csr((empty.data, empty.indices.astype(index_dtype), empty.indptr.astype(index_dtype), 5, 3),
-                          n_threads) == (0, -1, 0.0)
+                          n_threads) == (0, -1, 0.0, True)
     for bad, finite in ((np.nan, False), (np.inf, False), (-np.inf, False)):
         data = X.data.copy()
         data[7] = bad
@@ -327,3 +335,41 @@ def test_values_whose_squares_overflow_are_finite_input():
     X.data[0] = 1e200
     with pytest.raises(ValueError, match="Floating-point under-/overflow occurred at epoch"):
         hogwild.SGDClassifier(max_iter=2, tol=None).fit(X, y)
+
+
+def split_entries(X):
+    """X with every stored value stored as two halves in its row (duplicate
+    entries: SciPy's arithmetic adds them up)."""
+    return sp.csr_matrix((np.repeat(X.data / 2, 2), np.repeat(X.indices, 2), X.indptr * 2), shape=X.shape)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_duplicate_entries_are_refused_at_fit_and_accepted_at_predict(Estimator):
+    """A value stored as two halves trained another model than the matrix
+    SciPy sees (the step from the data took twice the first step; a new
+    user's trial): fit and partial_fit refuse it, naming the in-place fix.
+    Prediction, a product SciPy's way, takes it; so does fit once merged.
+    Rows whose indices are merely unsorted are no duplicates: accepted."""
+    X, y = small_problem()
+    X = sp.csr_matrix(X)
+    doubled = split_entries(X)
+    estimator = Estimator(max_iter=3, tol=None, random_state=0, n_threads=1)
+    message = r"X stores a column twice in one row .*X\.sum_duplicates\(\) merges them in place"
+    with pytest.raises(ValueError, match=message):
+        estimator.fit(doubled, y)
+    partial = dict(classes=np.unique(y)) if Estimator is hogwild.SGDClassifier else {}
+    with pytest.raises(ValueError, match=message):
+        clone(estimator).partial_fit(doubled, y, **partial)
+    fitted = clone(estimator).fit(X, y)
+    np.testing.assert_allclose(fitted.decision_function(doubled) if hasattr(fitted, "decision_function")
+                               else fitted.predict(doubled), fitted.predict(X) if not hasattr(fitted, "decision_function")
+                               else fitted.decision_function(X), rtol=1e-12)
+    doubled.sum_duplicates()
+    np.testing.assert_allclose(clone(estimator).fit(doubled, y).coef_, fitted.coef_, rtol=1e-10)
+    reversed_rows = X.copy()
+    for i in range(X.shape[0]):
+        part = slice(X.indptr[i], X.indptr[i + 1])
+        reversed_rows.indices[part] = X.indices[part][::-1]
+        reversed_rows.data[part] = X.data[part][::-1]
+    reversed_rows.has_sorted_indices = False
+    np.testing.assert_allclose(clone(estimator).fit(reversed_rows, y).coef_, fitted.coef_, rtol=1e-10)

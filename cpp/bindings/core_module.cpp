@@ -152,17 +152,18 @@ PYBIND11_MODULE(_core, m) {
                         py::gil_scoped_release release;
                         scan = scan_csr(view, std::max(1, n_threads));
                     }
-                    return py::make_tuple(scan.smallest_index, scan.largest_index, scan.largest_squared_row_norm);
+                    return py::make_tuple(scan.smallest_index, scan.largest_index, scan.largest_squared_row_norm,
+                                          scan.rows_increasing);
                 } else {
                     throw py::type_error("scan_csr takes a CSR tuple");
                 }
             });
         },
         py::arg("X"), py::arg("n_threads") = hogwild::usable_cpu_count(),
-        "(smallest column index, largest column index, largest squared row norm) of a CSR tuple "
-        "(data, indices, indptr, n_rows, n_cols) whose indptr is valid, in one pass over its entries "
-        "on n_threads threads; (0, -1, 0.0) where it stores nothing; the norm is NaN or infinite "
-        "where a value is not finite (or its square overflows).");
+        "(smallest column index, largest column index, largest squared row norm, whether every row's "
+        "indices increase strictly) of a CSR tuple (data, indices, indptr, n_rows, n_cols) whose indptr "
+        "is valid, in one pass over its entries on n_threads threads; (0, -1, 0.0, True) where it stores "
+        "nothing; the norm is NaN or infinite where a value is not finite (or its square overflows).");
     m.def("solvers", &solvers,
           "The registered solvers: name, parallel, optimizers, passive_aggressive, deterministic, summary.");
     m.def("build_info", []() {

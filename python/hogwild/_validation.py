@@ -15,8 +15,9 @@ from ._fork_safety import team_threads
 SUPPORTED_INDEX_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
 
 
-def check_csr_structure(X, name="X"):
-    """Raise ValueError unless X's CSR arrays describe a valid matrix.
+def check_csr_structure(X, name="X", *, refuse_duplicates=False):
+    """Raise ValueError unless X's CSR arrays describe a valid matrix
+    (`refuse_duplicates`: and no row stores a column twice).
 
     SciPy checks the structure when a matrix is built, not when its arrays
     are changed afterwards; an out-of-range index would make the core read
@@ -52,10 +53,10 @@ def check_csr_structure(X, name="X"):
         )
     if n_rows > 0 and np.any(indptr[1:] < indptr[:-1]):
         raise ValueError(f"{name}.indptr must be non-decreasing")
-    largest_squared_row_norm = None
+    largest_squared_row_norm, rows_increasing = None, None
     if data.dtype in (np.float32, np.float64):
         threads = 1 if indices.shape[0] < SCAN_PARALLEL_MIN_VALUES else team_threads(_core.usable_cpu_count())
-        smallest, largest, largest_squared_row_norm = _core.scan_csr(core_view(X), threads)
+        smallest, largest, largest_squared_row_norm, rows_increasing = _core.scan_csr(core_view(X), threads)
     elif indices.shape[0] > 0:
         smallest, largest = indices.min(), indices.max()
     if indices.shape[0] > 0:
@@ -66,7 +67,25 @@ def check_csr_structure(X, name="X"):
                 f"{name}.indices contains column index {largest}, out of range "
                 f"for {n_cols} columns"
             )
+    if refuse_duplicates and rows_increasing is False and _stores_duplicates(X):
+        # The step from the data (learning_rate="auto") takes a row's squared
+        # norm from its stored values, and the replicas' penalty weights count
+        # a feature's rows: a value stored as two halves trained another model
+        # than the matrix SciPy's arithmetic sees (twice the first step).
+        raise ValueError(
+            f"{name} stores a column twice in one row (duplicate entries, which SciPy adds up); "
+            f"{name}.sum_duplicates() merges them in place"
+        )
     return largest_squared_row_norm
+
+
+def _stores_duplicates(X):
+    """Whether a row of X stores a column twice, for a CSR X whose rows'
+    indices do not all increase (unsorted, or duplicated): on copies of its
+    index arrays, X's own untouched."""
+    probe = sp.csr_matrix((np.ones(X.nnz, dtype=np.int8), X.indices.copy(), X.indptr.copy()), shape=X.shape)
+    probe.sum_duplicates()
+    return probe.nnz < X.nnz
 
 
 def check_training_data(estimator, X, y, *, reset, y_numeric, y_checked=False):
@@ -95,7 +114,7 @@ def check_training_data(estimator, X, y, *, reset, y_numeric, y_checked=False):
         X, y = validate_data(estimator, X, y, y_numeric=y_numeric, **checks)
     estimator._row_norm_memo = None
     if sp.issparse(X):
-        norm = check_csr_structure(X)
+        norm = check_csr_structure(X, refuse_duplicates=True)
         if not np.isfinite(norm):
             # scikit-learn's own check and message (squares that overflow
             # pass it: the step-size rule handles an infinite norm)

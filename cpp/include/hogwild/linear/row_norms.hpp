@@ -32,13 +32,17 @@ double largest_squared_row_norm(const View& X) {
 }
 
 // What validating a CSR matrix needs from its stored entries, in one pass:
-// the range of its column indices and the largest squared row norm (an
+// the range of its column indices, the largest squared row norm (an
 // infinity or NaN there says a value is not finite, or so large that its
-// square overflows). Where X stores nothing: smallest_index 0, largest -1.
+// square overflows) and whether every row's indices increase strictly (no
+// row then stores a column twice; where one does, the squares of its pieces
+// do not add up to its value's square). Where X stores nothing:
+// smallest_index 0, largest -1.
 struct CsrScan {
     std::int64_t smallest_index = 0;
     std::int64_t largest_index = -1;
     double largest_squared_row_norm = 0.0;
+    bool rows_increasing = true;
 };
 
 // X's indptr must be valid (non-decreasing from 0 to nnz): the column
@@ -52,15 +56,20 @@ CsrScan scan_csr(const CsrView<Value, Index>& X, int n_threads) {
     std::int64_t largest = std::numeric_limits<std::int64_t>::min();
     double largest_norm = 0.0;
     bool not_a_number = false;
+    bool increasing = true;
 #pragma omp parallel for num_threads(n_threads) schedule(static) \
-    reduction(min : smallest) reduction(max : largest, largest_norm) reduction(|| : not_a_number)
+    reduction(min : smallest) reduction(max : largest, largest_norm) reduction(|| : not_a_number) \
+    reduction(&& : increasing)
     for (std::int64_t i = 0; i < X.n_rows; ++i) {
         const auto row = X.row(i);
         double sum = 0.0;
+        std::int64_t previous = std::numeric_limits<std::int64_t>::min();
         for (std::int64_t k = 0; k < row.size(); ++k) {
             const auto j = static_cast<std::int64_t>(row.index(k));
             smallest = std::min(smallest, j);
             largest = std::max(largest, j);
+            increasing = increasing && j > previous;
+            previous = j;
             const double value = row.value(k);
             sum += value * value;
         }
@@ -74,6 +83,7 @@ CsrScan scan_csr(const CsrView<Value, Index>& X, int n_threads) {
         scan.largest_index = largest;
     }
     scan.largest_squared_row_norm = not_a_number ? std::numeric_limits<double>::quiet_NaN() : largest_norm;
+    scan.rows_increasing = increasing;
     return scan;
 }
 
