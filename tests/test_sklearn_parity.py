@@ -238,3 +238,21 @@ def test_regressor_early_stopping_stops_where_scikit_learn_stops():
         reference, ours = fit_both(sk.SGDRegressor, hogwild.SGDRegressor, X, y, random_state=seed, max_iter=30,
                                    early_stopping=True, alpha=0.05)
         assert_same_model(reference, ours)
+
+
+def test_regressor_early_stopping_on_one_validation_row_runs_as_scikit_learns():
+    """One validation row: scikit-learn's R^2 is NaN (with a warning each
+    epoch), which never counts as a stall, so it trains to max_iter; hogwild
+    scored it 0.0 and stopped after 6 epochs (a new user's trial)."""
+    from sklearn.exceptions import UndefinedMetricWarning
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(10, 3))
+    y = X @ rng.normal(size=3) + rng.normal(scale=0.5, size=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        reference, ours = fit_both(sk.SGDRegressor, hogwild.SGDRegressor, X, y, random_state=0, max_iter=40,
+                                   early_stopping=True, validation_fraction=0.1)
+    assert reference.n_iter_ == 40
+    assert_same_model(reference, ours)
+    assert all(np.isnan(record["validation_score"]) for record in ours.history_)

@@ -56,11 +56,16 @@ template <class View>
 double validation_score(const View& X, const Targets& targets, bool classifier, const double* weights,
                         double weight_scale, double intercept, bool negatives_never_correct = false) {
     double weight_sum = 0.0, correct = 0.0, weighted_y = 0.0;
+    std::int64_t n_validation = 0;
     for (std::int64_t i = 0; i < X.n_rows; ++i) {
         if (!targets.validation_mask[i]) continue;
+        ++n_validation;
         weight_sum += targets.sample_weight[i];
         weighted_y += targets.sample_weight[i] * targets.y[i];
     }
+    // (scikit-learn's r2_score of fewer than two rows is NaN, which the
+    // stopping rule never counts as a stall: training runs to max_iter)
+    if (!classifier && n_validation < 2) return std::numeric_limits<double>::quiet_NaN();
     if (weight_sum <= 0.0) return 0.0;
     const double mean_y = weighted_y / weight_sum;
     double residual = 0.0, total = 0.0;
