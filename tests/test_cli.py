@@ -346,6 +346,10 @@ def test_datasets_writes_the_shipped_a9a_as_svmlight_files(tmp_path):
     (("predict", "model.hwm", "data.svm", "--bogus"), "hogwild predict"),
     (("bench", "--write", "foo"), "hogwild bench"),
     (("mf", "train", "ratings.csv", "--epochs", "0"), "hogwild mf train"),
+    # (an option before a command's name is its parent's mistake)
+    (("--bogus", "train", "data.svm"), "hogwild"),
+    (("mf", "--bogus", "train", "ratings.csv"), "hogwild mf"),
+    (("mf", "train", "ratings.csv", "--bogus"), "hogwild mf train"),
 ])
 def test_a_mistake_in_a_commands_options_points_to_that_commands_help(args, command):
     """(these pointed to 'hogwild --help', which does not list them; a new

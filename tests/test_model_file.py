@@ -552,6 +552,19 @@ def test_save_refuses_a_history_that_load_would_refuse(problem, tmp_path, monkey
     model.history_ = model.history_[-keep:]
     model.save(tmp_path / "long.hwm")
     assert len(hogwild.load(tmp_path / "long.hwm").history_) == keep
+    # records of different sizes (an async run's last epoch: a long staleness
+    # histogram): the count comes from the records themselves, not from
+    # their mean (which advised 783, then 628, then 533 where 469 fitted)
+    long = dict(model.history_[-1], staleness=list(range(200)))
+    model.history_ = model.history_ * 2 + [long] * 20
+    with pytest.raises(ValueError, match=r"keep the last \d+ or fewer") as error:
+        model.save(tmp_path / "mixed.hwm")
+    keep = int(re.search(r"keep the last (\d+)", str(error.value)).group(1))
+    model.history_ = model.history_[-keep:]
+    model.save(tmp_path / "mixed.hwm")
+    model.history_ = [model.history_[0]] + model.history_  # one more does not fit
+    with pytest.raises(ValueError, match="cannot save a history_"):
+        model.save(tmp_path / "mixed.hwm")
 
 
 def test_averaging_buffers_left_by_an_earlier_averaged_fit_do_not_block_loading(tmp_path):

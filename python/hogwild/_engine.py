@@ -175,8 +175,9 @@ class _HogwildTraining:
         stacks its classes' intercepts in X's dtype; a binary classifier's
         and a regressor's stay float64 there, but for a binary classifier's
         averages: its `_average_intercept` is allocated in X's dtype, and
-        once averaging has begun, `intercept_` is that array and
-        `_standard_intercept` the one its training wrote in place).
+        once averaging has begun, `intercept_` is that array; its
+        `_standard_intercept`, private, keeps the dtype of the call that
+        made it, which here follows `intercept_`).
         """
         n_classes = len(getattr(self, "classes_", ()))
         if n_classes > 2 or dtype == np.float64:

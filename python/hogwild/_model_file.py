@@ -75,11 +75,9 @@ def save_model(estimator, file):
         "training_state": training_state,
     }
     encoded = json.dumps(metadata, default=_plain).encode("utf-8")
-    n_values = _json_values(encoded)
-    if len(encoded) > MAX_METADATA_BYTES or n_values > MAX_METADATA_VALUES:
+    if len(encoded) > MAX_METADATA_BYTES or _json_values(encoded) > MAX_METADATA_VALUES:
         records = len(metadata["history"])
-        # (the records that would fit, with a margin for the rest of the metadata)
-        fitting = int(0.9 * records * min(MAX_METADATA_BYTES / len(encoded), MAX_METADATA_VALUES / n_values))
+        fitting = _records_that_fit(metadata)
         advice = (f"keep the last {fitting} or fewer (estimator.history_ = estimator.history_[-{fitting}:])"
                   if fitting > 0 else "delete it (del estimator.history_)")
         raise ValueError(f"cannot save a history_ of {records} records: the model file's metadata "
@@ -455,6 +453,23 @@ def _read_metadata(entries, name):
         if not isinstance(metadata.get(key), kind):
             raise ValueError(f"{name}: the model file's metadata has no valid '{key}'")
     return metadata
+
+
+def _records_that_fit(metadata):
+    """How many of the history's last records the metadata can hold, each
+    record measured as it encodes (records differ: an async run's last
+    epoch carries a long staleness histogram)."""
+    rest = json.dumps(dict(metadata, history=[]), default=_plain).encode("utf-8")
+    size, values = len(rest), _json_values(rest)
+    fitting = 0
+    for record in reversed(metadata["history"]):
+        raw = json.dumps(record, default=_plain).encode("utf-8")
+        size += len(raw) + 1  # (and its comma)
+        values += _json_values(raw) + 1
+        if size > MAX_METADATA_BYTES or values > MAX_METADATA_VALUES:
+            break
+        fitting += 1
+    return fitting
 
 
 def _json_values(raw):

@@ -601,15 +601,34 @@ def _parser():
     return parser
 
 
-def _name_command_parsers(parser):
-    """Each (sub)command's parser as its arguments' `command_parser`, so that
-    a mistake found after parsing points to that command's --help (it
-    pointed to 'hogwild --help', which does not list the command's options)."""
+def _name_command_parsers(parser, depth=0):
+    """Each (sub)command's parser in its arguments, by depth
+    (`command_parser_0`: train, mf, ...; `command_parser_1`: mf's train,
+    ...), so that a mistake found after parsing points to that command's
+    --help (it pointed to 'hogwild --help', which does not list the
+    command's options)."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for command in action.choices.values():
-                command.set_defaults(command_parser=command)
-                _name_command_parsers(command)
+                command.set_defaults(**{f"command_parser_{depth}": command})
+                _name_command_parsers(command, depth + 1)
+
+
+def _parser_of_mistake(parser, args, argv, unknown):
+    """The parser whose command an unrecognized argument was given to: the
+    deepest command named before it ('hogwild --bogus train' is hogwild's
+    mistake, 'hogwild train --bogus' train's)."""
+    chain = [parser]
+    while getattr(args, f"command_parser_{len(chain) - 1}", None) is not None:
+        chain.append(getattr(args, f"command_parser_{len(chain) - 1}"))
+    if not unknown:
+        return chain[-1]
+    tokens = list(sys.argv[1:] if argv is None else argv)
+    before = tokens[:tokens.index(unknown[0])] if unknown[0] in tokens else tokens
+    for depth, command in enumerate(chain[1:]):
+        if command.prog.split()[-1] not in before:
+            return chain[depth]
+    return chain[-1]
 
 
 def _clock_staleness(args):
@@ -644,10 +663,9 @@ def main(argv=None):
 
     parser = _parser()
     args, unknown = parser.parse_known_args(argv)
-    command_parser = getattr(args, "command_parser", parser)
     if unknown:
-        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
-    _check_arguments(command_parser, args)
+        _parser_of_mistake(parser, args, argv, unknown).error(f"unrecognized arguments: {' '.join(unknown)}")
+    _check_arguments(_parser_of_mistake(parser, args, argv, []), args)
     try:
         return args.run(args)
     except KeyboardInterrupt:

@@ -112,7 +112,8 @@ def _history_of(run):
         # (an estimator not fitted yet: scikit-learn's NotFittedError, which
         # says so, where the TypeError below said it was no estimator)
         check_is_fitted(run)
-        raise TypeError(f"{type(run).__name__} has no history_: only hogwild's estimators record their epochs")
+        raise TypeError(f"{type(run).__name__} has no history_ (hogwild's estimators record their epochs in "
+                        "history_ when fitted, unless it was deleted)")
     raise TypeError(f"a run must be a fitted hogwild estimator or a list of epoch records, got {type(run).__name__}")
 
 

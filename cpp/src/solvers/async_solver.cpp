@@ -75,9 +75,11 @@ class AsyncSolver {
         weights_.push_back(*problem_.model.intercept);
         steps_before_ = static_cast<std::int64_t>((problem_.config.step.t_start - 1.0) / static_cast<double>(batch_));
         // per-thread buffers, allocated before the parallel region (an exception there terminates)
-        // (the staleness histograms and the simulated queue grow with the
-        // staleness seen, at most max_staleness: sized by max_staleness
-        // itself, 2**31 - 1 took 22 GB before the first row)
+        // but for the staleness histograms and the simulated queue, which
+        // grow with the staleness seen, at most max_staleness (sized by
+        // max_staleness itself, 2**31 - 1 took 22 GB before the first row;
+        // work() runs guarded: a failed allocation there is an exception
+        // raised to Python, as a MemoryError)
         const std::size_t histogram =
             static_cast<std::size_t>(std::min<std::int64_t>(problem_.config.solver.max_staleness, kInitialHistogram - 1)) + 1;
         workers_.assign(static_cast<std::size_t>(problem_.n_threads), Worker(problem_.n_features + 1, histogram));
