@@ -197,7 +197,9 @@ class _HogwildTraining:
         # overflow as the core's, never a non-finite model (checked before
         # any attribute changes)
         narrowing = np.dtype(dtype).itemsize < 8
-        if narrowing and any(np.all(np.isfinite(before)) and not np.all(np.isfinite(after))
+        # (the narrowed array read first: the wider one only where it holds a
+        # non-finite value, a pass over the model saved a call)
+        if narrowing and any(not np.all(np.isfinite(after)) and np.all(np.isfinite(before))
                              for before, after in converted.values()):
             raise ValueError(
                 "Floating-point under-/overflow occurred at epoch #%d. Scaling input data with "
