@@ -227,6 +227,19 @@ def test_a_rank_with_other_parameters_is_refused_naming_the_parameter():
     assert result["error"] == "distributed fit refused: rank 1 differs from rank 0 in alpha=0.0002 (rank 0: 0.0001)"
 
 
+@pytest.mark.parametrize("name, mine, rank_0", [("mode", "'easgd'", "'local'"), ("sync_every", "2", "1"),
+                                                  ("overlap", "False", "True"), ("n_servers", "1", "2")])
+def test_ranks_given_other_arguments_of_distributed_fit_are_refused_naming_them(name, mine, rank_0):
+    """(n_servers crashed the parameter server's set-up; mode, sync_every
+    and overlap made rank 0 wait for the timeout, which named no cause: a
+    new user's trial)"""
+    status, seconds, result, output = run(2, "fit_arguments_differ", name, timeout=60)
+    assert status == 0, output
+    assert result["error"] == (f"distributed fit refused: rank 1 differs from rank 0 in "
+                               f"distributed.fit's {name}={mine} (rank 0: {rank_0})")
+    assert seconds < 30
+
+
 @pytest.mark.parametrize("mode", ["local", "allreduce", "parameter_server"])
 def test_an_exception_on_one_rank_ends_every_rank(mode):
     status, seconds, result, output = run(2, "failure", mode, timeout=60)

@@ -296,8 +296,14 @@ class _Context:
                 raise ValueError(f'mode="allreduce" needs batch_size >= the {self.size} ranks (each step takes '
                                  f'the same share of every rank\'s rows), got {params.get("batch_size")}')
             labels = np.unique(np.asarray(y)) if is_classifier(estimator) else None
+            # (and this call's own arguments: ranks given other modes, intervals
+            # or servers waited for one another until the timeout, or crashed
+            # in the parameter server's set-up; the timeout is each rank's own)
+            own = {"mode": self.mode, "sync_every": self.sync_every, "elasticity": self.elasticity,
+                   "overlap": self.overlap, "n_servers": self.n_servers, "max_staleness": self.max_staleness}
             mine = {"problem": (int(X.shape[1]), type(estimator).__name__),
-                    "params": {k: repr(v) for k, v in params.items() if k not in RANK_OWN},
+                    "params": {**{k: repr(v) for k, v in params.items() if k not in RANK_OWN},
+                               **{f"distributed.fit's {k}": repr(v) for k, v in own.items()}},
                     "labels": labels}
             error = None
         except Exception as caught:  # noqa: BLE001 (reported to every rank below)

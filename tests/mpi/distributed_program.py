@@ -112,6 +112,20 @@ def params_differ():
         report(error=str(error))
 
 
+def fit_arguments_differ(name):
+    """distributed.fit's own arguments differing between ranks (a segfault
+    for n_servers, the timeout's wait for mode, sync_every and overlap)."""
+    X, y = small_problem()
+    arguments = {"mode": dict(mode="local" if comm.rank == 0 else "easgd"),
+                 "sync_every": dict(sync_every=1 + comm.rank),
+                 "overlap": dict(overlap=comm.rank == 0),
+                 "n_servers": dict(mode="parameter_server", n_servers=2 if comm.rank == 0 else 1)}[name]
+    try:
+        distributed.fit(hogwild.SGDClassifier(max_iter=2, n_threads=1), X, y, timeout=60, **arguments)
+    except ValueError as error:
+        report(error=str(error))
+
+
 def parameter_server_arithmetic():
     """Three ranks, two servers (keys [0, 3) on rank 0, [3, 7) on rank 1):
     rank 0 holds keys 0, 2, 4, 6, rank 1 keys 1, 2, 5, 6, rank 2 every key.
@@ -353,7 +367,7 @@ def allreduce_small_batch():
 if __name__ == "__main__":
     started = time.monotonic()
     {"a9a": a9a, "stopping": stopping, "missing_class": missing_class, "features_differ": features_differ,
-     "params_differ": params_differ, "failure": failure, "killed": killed, "hang": hang,
+     "params_differ": params_differ, "fit_arguments_differ": fit_arguments_differ, "failure": failure, "killed": killed, "hang": hang,
      "sharded_reader": sharded_reader, "allreduce": allreduce,
      "allreduce_warm": allreduce_warm, "allreduce_callback_stop": allreduce_callback_stop,
      "allreduce_interrupt": allreduce_interrupt, "allreduce_small_batch": allreduce_small_batch,
