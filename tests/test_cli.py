@@ -218,6 +218,36 @@ def test_predict_refuses_data_with_more_features(a9a_files, tmp_path):
     assert "the model knows 2 features" in error_line(out)
 
 
+def test_predict_names_a_model_file_of_another_kind(tmp_path):
+    """A matrix factorization model: one line, not a traceback (a new
+    user's trial)."""
+    import hogwild
+
+    model = hogwild.MatrixFactorization(n_factors=2, max_iter=1).fit((np.array([1, 2]), np.array([3, 4])), [4.0, 2.0])
+    model.save(tmp_path / "mf.hwm")
+    (tmp_path / "x.svm").write_text("1 1:1\n")
+    out = run("predict", str(tmp_path / "mf.hwm"), str(tmp_path / "x.svm"))
+    assert out.returncode == 1
+    assert error_line(out) == (f"hogwild predict: error: '{tmp_path / 'mf.hwm'}' holds a MatrixFactorization, not a "
+                               "linear model (a matrix factorization model predicts with 'hogwild mf recommend')")
+
+
+def test_predict_with_a_model_fitted_on_a_dataframe_warns_nothing(tmp_path):
+    """An svmlight file has no column names: scikit-learn's warning that X
+    has none, which a CLI user could not avoid, is not printed."""
+    pd = pytest.importorskip("pandas")
+    import hogwild
+
+    X = pd.DataFrame({"a": [0.0, 1.0, 0.0, 1.0], "b": [1.0, 0.0, 1.0, 0.0]})
+    hogwild.SGDClassifier(max_iter=3, tol=None).fit(X, [0, 1, 0, 1]).save(tmp_path / "df.hwm")
+    (tmp_path / "x.svm").write_text("1 1:1\n0 2:1\n")
+    out = run("predict", str(tmp_path / "df.hwm"), str(tmp_path / "x.svm"))
+    assert out.returncode == 0, out.stderr
+    assert "feature names" not in out.stderr and "Warning" not in out.stderr
+    assert out.stderr.startswith("accuracy against the labels")
+    assert len(out.stdout.split()) == 2
+
+
 @pytest.mark.parametrize("args, message", [
     (("train", "no/such/file.svm"), "no such data file: 'no/such/file.svm'"),
     (("predict", "no/such/model.hwm", "x.svm"), "no such model file: 'no/such/model.hwm'"),

@@ -260,6 +260,9 @@ def _predict(args):
     if not os.path.exists(args.model):
         raise UserError(f"no such model file: '{args.model}'")
     model = load(args.model)
+    if not hasattr(model, "n_features_in_"):  # (a matrix factorization model: a traceback here before)
+        raise UserError(f"'{args.model}' holds a {type(model).__name__}, not a linear model "
+                        "(a matrix factorization model predicts with 'hogwild mf recommend')")
     ((X, y),) = _load_data([args.data])
     n_features = model.n_features_in_
     if X.shape[1] > n_features:
@@ -267,6 +270,10 @@ def _predict(args):
                         f"{n_features} features")
     if X.shape[1] < n_features:
         X.resize((X.shape[0], n_features))  # absent trailing features are zeros
+    if hasattr(model, "feature_names_in_"):
+        # (fitted in Python on a DataFrame: an svmlight file has no column
+        # names, and scikit-learn's warning about it could not be avoided)
+        del model.feature_names_in_
     if args.proba:
         if not hasattr(model, "predict_proba"):
             raise UserError(f"--proba needs a classifier with loss 'log_loss' or 'modified_huber', "
