@@ -182,6 +182,28 @@ def test_an_output_path_that_cannot_be_written_is_refused_before_training(a9a_fi
     assert table_rows(out.stdout) == []  # refused before a single epoch
 
 
+@pytest.mark.parametrize("command", [("train",), ("tune", "--learning-rate")])
+def test_a_plot_format_matplotlib_cannot_write_is_refused_before_training(a9a_files, tmp_path, command):
+    """(.txt trained, wrote the model, then failed in matplotlib with a
+    message naming no option; a new user's trial)"""
+    plot = tmp_path / "curve.txt"
+    out = run(*command[:1], str(a9a_files[0]), *command[1:], "--epochs", "50", "--plot", str(plot))
+    assert out.returncode == 1
+    line = error_line(out)
+    assert line.startswith(f"hogwild {command[0]}: error: --plot '{plot}': matplotlib writes ")
+    assert line.endswith(", not 'txt'") and "png" in line
+    assert table_rows(out.stdout) == [] and not plot.exists()
+
+
+def test_a_plot_path_without_extension_is_written_as_png_under_that_name(a9a_files, tmp_path):
+    """(the file was noext.png where the message said noext)"""
+    plot = tmp_path / "noext"
+    out = run("train", str(a9a_files[0]), "--epochs", "2", "--threads", "1", "--plot", str(plot))
+    assert out.returncode == 0, out.stderr
+    assert f"convergence plot written to {plot}" in out.stdout
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_train_uses_the_estimators_default_rates(tmp_path):
     """Issue 14: `--loss squared_error` with default options trained at the
     classifier's `optimal` rate and diverged (test R2 -3.5e19) with no

@@ -11,7 +11,7 @@ def _positive_int(text):
     return value
 
 
-def add_command(commands, load_data, writable, classification_losses, regression_losses, solvers, optimizers):
+def add_command(commands, load_data, classification_losses, regression_losses, solvers, optimizers):
     """Adds ``tune`` to the CLI's subcommands."""
     tune = commands.add_parser("tune", help="suggest eta0 (learning-rate range test) or compare batch sizes")
     tune.add_argument("data", help="training data, svmlight/libsvm format (.gz, .bz2 too)")
@@ -33,15 +33,16 @@ def add_command(commands, load_data, writable, classification_losses, regression
     tune.add_argument("--n-features", type=int, default=None, help="feature count (default: from the data)")
     tune.add_argument("--seed", type=int, default=0)
     tune.add_argument("--plot", metavar="PNG", help="--learning-rate: write the curve here (needs matplotlib)")
-    tune.set_defaults(run=lambda args: _tune(args, load_data, writable, regression_losses))
+    tune.set_defaults(run=lambda args: _tune(args, load_data, regression_losses))
 
 
-def _tune(args, load_data, writable, regression_losses):
+def _tune(args, load_data, regression_losses):
     from . import SGDClassifier, SGDRegressor
     from .tune import find_learning_rate, sweep_batch_size
 
-    if args.plot:
-        writable(args.plot, "--plot")
+    from .cli import _plot_format
+
+    plot_format = _plot_format(args.plot) if args.plot else None
     paths = [args.data] + ([args.test] if args.test else [])
     loaded = load_data(paths, n_features=args.n_features)
     X, y = loaded[0]
@@ -65,7 +66,7 @@ def _tune(args, load_data, writable, regression_losses):
             import matplotlib
 
             matplotlib.use("Agg")
-            result.plot().figure.savefig(args.plot, dpi=120, bbox_inches="tight")
+            result.plot().figure.savefig(args.plot, format=plot_format, dpi=120, bbox_inches="tight")
             print(f"plot written to {args.plot}")
         return 0
     validation = {} if not args.test else dict(X_val=loaded[1][0], y_val=loaded[1][1])

@@ -179,12 +179,28 @@ def _writable(path, what):
         raise UserError(f"{what} '{path}' cannot be written")
 
 
+def _plot_format(path):
+    """The image format of --plot's path, checked before training (an
+    unknown extension failed in matplotlib after it): its extension, png
+    without one (the file is written under the name given)."""
+    _writable(path, "--plot")
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        raise UserError('--plot needs matplotlib: pip install "hogwild[plot]"') from None
+    extension = os.path.splitext(path)[1][1:].lower()
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if (extension or "png") not in formats:
+        raise UserError(f"--plot '{path}': matplotlib writes {', '.join(sorted(formats))}, not '{extension}'")
+    return extension or "png"
+
+
 def _train(args):
     if args.test is not None and not args.test:
         raise UserError("--test needs a file")
-    for path, what in ((args.output, "-o"), (args.plot, "--plot")):
-        if path:
-            _writable(path, what)
+    if args.output:
+        _writable(args.output, "-o")
+    plot_format = _plot_format(args.plot) if args.plot else None
     comm = _communicator(args)
     if comm is not None and comm.Get_rank() != 0:  # only rank 0 prints and writes the model
         sys.stdout = open(os.devnull, "w")
@@ -245,7 +261,7 @@ def _train(args):
 
         axes = convergence(runs, x="seconds", y="objective")
         axes.set_title(f"{os.path.basename(args.data)}: {args.loss}, {args.penalty}, alpha={args.alpha:g}")
-        axes.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
+        axes.figure.savefig(args.plot, format=plot_format, dpi=120, bbox_inches="tight")
         print(f"convergence plot written to {args.plot}")
     return 0
 
@@ -602,7 +618,7 @@ def _parser():
     from ._cli_mf import add_commands
     from ._cli_tune import add_command as add_tune_command
 
-    add_tune_command(commands, _load_data, _writable, CLASSIFICATION_LOSSES, REGRESSION_LOSSES, SOLVERS, OPTIMIZERS)
+    add_tune_command(commands, _load_data, CLASSIFICATION_LOSSES, REGRESSION_LOSSES, SOLVERS, OPTIMIZERS)
     add_commands(commands, _Parser, _thread_counts, _writable)
     _name_command_parsers(parser)
     return parser
