@@ -251,8 +251,15 @@ def test_string_ids_and_unknown_ids_fall_back():
     assert predicted[1] == pytest.approx(model.global_mean_)
     assert predicted[2] == pytest.approx(model.global_mean_ + model.user_bias_[0])
     assert np.all(np.isfinite(predicted))
-    # ids of the other kind are unknown, not an error
-    assert np.isfinite(model.predict((np.array([1]), np.array(["x"])))).all()
+    # ids of the other kind are refused, as partial_fit refuses them (they
+    # looked up as unknown: ids read from a CSV file as strings predicted
+    # the fallback for every pair; a new user's trial)
+    with pytest.raises(ValueError, match="user ids are integers but the model was trained on string ids"):
+        model.predict((np.array([1]), np.array([20])))
+    with pytest.raises(ValueError, match="item ids are strings but the model was trained on integer ids"):
+        model.predict((np.array(["ann"]), np.array(["20"])))
+    with pytest.raises(ValueError, match="user ids are integers but the model was trained on string ids"):
+        model.recommend(7)
 
 
 @pytest.mark.parametrize("offset", [0, -5, 10**12])
@@ -280,7 +287,7 @@ def test_recommend_and_similar_items():
     all_items, _ = model.recommend(user, k=1000, exclude_seen=False)
     assert len(all_items) == 60
     # an unknown user: the items of highest bias
-    cold, _ = model.recommend("nobody", k=3)
+    cold, _ = model.recommend(10**9, k=3)
     assert list(cold) == list(model.item_ids_[np.argsort(-model.item_bias_, kind="stable")[:3]])
     similar, similarity = model.similar_items(items[0], k=4)
     assert items[0] not in similar and np.all(np.abs(similarity) <= 1.0 + 1e-6)

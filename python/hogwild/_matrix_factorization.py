@@ -382,6 +382,13 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         ndarray of shape (n,), float32
             A pair with an unknown user or item gets the global mean plus
             the known bias.
+
+        Raises
+        ------
+        ValueError
+            Ids of the other kind than training's (strings for a model of
+            integer ids, or the reverse: ids read from a CSV file as
+            strings would all be unknown).
         """
         check_is_fitted(self, "user_factors_")
         users, items, _ = rating_columns(X, None, need_ratings=False)

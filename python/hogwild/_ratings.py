@@ -189,9 +189,14 @@ class IdMap:
         return cls(distinct), indices.astype(np.int32).ravel()
 
     def indices(self, ids, name):
-        """Indices of `ids`; -1 for an id not in the map (or of another kind)."""
+        """Indices of `ids`; -1 for an id not in the map. Ids of the other
+        kind (strings for a map of integers, or the reverse) are refused, as
+        partial_fit refuses them: read from a CSV file as strings, they all
+        looked up as unknown, every prediction the fallback's."""
         plain = _plain_ids(ids, name)
-        if len(self.ids) == 0 or plain.dtype.kind != self.ids.dtype.kind:
+        if len(self.ids) and len(plain) and plain.dtype.kind != self.ids.dtype.kind:
+            raise ValueError(f"{name} ids are {_kind(plain)}s but the model was trained on {_kind(self.ids)} ids")
+        if len(self.ids) == 0:
             return np.full(len(plain), -1, dtype=np.int32)
         sorted_ids = self.ids[self._sorted_positions]
         positions = np.searchsorted(sorted_ids, plain)
