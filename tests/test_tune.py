@@ -7,8 +7,10 @@ import sys
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.linear_model import SGDClassifier
 
 import hogwild
+from hogwild.datasets import load_a9a
 from hogwild.tune import find_learning_rate, sweep_batch_size
 from test_convergence import ALPHA, logistic_objective
 
@@ -46,7 +48,7 @@ def test_diverging_steps_do_not_end_the_test():
 
 def test_bad_ranges_are_refused():
     X, y = np.ones((4, 2)), np.array([0, 1, 0, 1])
-    with pytest.raises(ValueError, match="0 < min_eta < max_eta"):
+    with pytest.raises(ValueError, match="max_eta == 0.1, must be > 1.0"):
         find_learning_rate(hogwild.SGDClassifier(), X, y, min_eta=1.0, max_eta=0.1)
     with pytest.raises(ValueError, match="solver='minibatch' or 'async'"):
         sweep_batch_size(hogwild.SGDClassifier(), X, y)
@@ -120,3 +122,33 @@ def test_a_regressor_sweep_scores_every_epoch():
                              batch_sizes=[16, 512], max_iter=6, X_val=X[2000:], y_val=y[2000:])
     assert all(len(trace) == 6 for trace in sweep.traces.values())
     assert 0.9 < sweep.target < 1.0 and sweep.best_batch_size in (16, 512)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    # (a new user's trial: an IndexError, AttributeErrors, a TypeError of
+    # range(), scikit-learn's complaint about eta0, NumPy's matmul)
+    (lambda X, y: find_learning_rate(hogwild.SGDClassifier(), X, y[:100]), ValueError,
+     "inconsistent numbers of samples"),
+    (lambda X, y: find_learning_rate(hogwild.SGDClassifier(n_threads=1, max_iter=1), X.toarray().tolist(), y),
+     None, None),
+    (lambda X, y: find_learning_rate(SGDClassifier(), X, y), TypeError,
+     "estimator must be hogwild's SGDClassifier or SGDRegressor, got SGDClassifier"),
+    (lambda X, y: find_learning_rate(hogwild.MatrixFactorization(), X, y), TypeError,
+     "got MatrixFactorization"),
+    (lambda X, y: find_learning_rate(hogwild.SGDClassifier(), X, y, n_steps=10.0), TypeError, "n_steps must be an"),
+    (lambda X, y: find_learning_rate(hogwild.SGDClassifier(), X, y, max_eta=np.inf), ValueError, "max_eta == inf"),
+    (lambda X, y: sweep_batch_size(hogwild.SGDClassifier(solver="minibatch"), X, y, X_val=X[:, :50], y_val=y),
+     ValueError, "X_val has 50 features, X has 123"),
+    (lambda X, y: sweep_batch_size(hogwild.SGDClassifier(solver="minibatch"), X, y, X_val=X), ValueError,
+     "X_val and y_val must be given together"),
+    (lambda X, y: sweep_batch_size(hogwild.SGDClassifier(solver="minibatch"), X, y, max_iter=0), ValueError,
+     "max_iter == 0, must be >= 1"),
+])
+def test_each_mistake_is_named(call, error, message):
+    X, y, _, _ = load_a9a()
+    X, y = X[:400], y[:400]
+    if error is None:  # (array-like, as documented: a list of lists)
+        assert call(X, y).suggested_eta0 > 0
+        return
+    with pytest.raises(error, match=message):
+        call(X, y)

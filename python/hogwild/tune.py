@@ -22,10 +22,13 @@ Both are in the command line as ``hogwild tune DATA --learning-rate`` and
 ``hogwild tune DATA --batch-size``.
 """
 
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.base import clone, is_classifier
+from sklearn.utils import check_scalar
+from sklearn.utils.validation import check_array, check_consistent_length, check_X_y
 
 SUGGESTION_FACTOR = 3.0  # the suggested eta0 is the best step of the range test divided by this
 
@@ -69,6 +72,27 @@ class LearningRateTest:
         ax.set_title(f"learning-rate range test ({self.n_rows} rows)")
         ax.legend()
         return ax
+
+
+def _checked_problem(estimator, X, y, X_val=None, y_val=None):
+    """The estimator, X and y (and the validation pair) checked as fit would
+    check them, each mistake named (a list X, a shorter y, another library's
+    estimator, validation data of other columns or without its labels: raw
+    IndexErrors, AttributeErrors or a silently meaningless sweep)."""
+    from ._sgd import SGDClassifier, SGDRegressor
+
+    if not isinstance(estimator, (SGDClassifier, SGDRegressor)):
+        raise TypeError(f"estimator must be hogwild's SGDClassifier or SGDRegressor, got {type(estimator).__name__}")
+    checks = dict(accept_sparse="csr", dtype=[np.float64, np.float32], accept_large_sparse=True)
+    X, y = check_X_y(X, y, **checks)
+    if (X_val is None) != (y_val is None):
+        raise ValueError("X_val and y_val must be given together (the validation rows and their labels)")
+    if X_val is not None:
+        X_val, y_val = check_array(X_val, input_name="X_val", **checks), np.asarray(y_val)
+        check_consistent_length(X_val, y_val)
+        if X_val.shape[1] != X.shape[1]:
+            raise ValueError(f"X_val has {X_val.shape[1]} features, X has {X.shape[1]}")
+    return X, y, X_val, y_val
 
 
 def _subsample(X, y, n_rows, random_state):
@@ -129,11 +153,19 @@ def find_learning_rate(estimator, X, y, *, min_eta=1e-5, max_eta=1e2, n_steps=22
 
     Raises
     ------
+    TypeError
+        If the estimator is not hogwild's, or an argument has the wrong type.
     ValueError
-        If the range is empty or not positive, or every run diverged.
+        If X and y are not a training set (scikit-learn's messages), the
+        range is empty, not positive or not finite, or every run diverged.
     """
-    if not (0 < min_eta < max_eta) or n_steps < 2 or n_rows < 1 or epochs < 1:
-        raise ValueError("find_learning_rate needs 0 < min_eta < max_eta, n_steps >= 2, n_rows >= 1 and epochs >= 1")
+    X, y, _, _ = _checked_problem(estimator, X, y)
+    min_eta = check_scalar(min_eta, "min_eta", numbers.Real, min_val=0.0, include_boundaries="neither")
+    max_eta = check_scalar(max_eta, "max_eta", numbers.Real, min_val=min_eta, max_val=1e300,
+                           include_boundaries="neither")
+    n_steps = check_scalar(n_steps, "n_steps", numbers.Integral, min_val=2)
+    n_rows = check_scalar(n_rows, "n_rows", numbers.Integral, min_val=1)
+    epochs = check_scalar(epochs, "epochs", numbers.Integral, min_val=1)
     X_small, y_small = _subsample(X, y, n_rows, random_state)
     etas = np.geomspace(min_eta, max_eta, n_steps)
     objectives = np.full(n_steps, np.inf)
@@ -214,10 +246,17 @@ def sweep_batch_size(estimator, X, y, *, batch_sizes=None, max_iter=20, rtol=1e-
 
     Raises
     ------
+    TypeError
+        If the estimator is not hogwild's, or an argument has the wrong type.
     ValueError
-        If the estimator's solver takes no batch size, or no batch size is
-        left.
+        If X and y (or X_val and y_val, which go together) are not a data
+        set (scikit-learn's messages), X_val has other columns than X, the
+        estimator's solver takes no batch size, or no batch size is left.
     """
+    X, y, X_val, y_val = _checked_problem(estimator, X, y, X_val, y_val)
+    max_iter = check_scalar(max_iter, "max_iter", numbers.Integral, min_val=1)
+    rtol = check_scalar(rtol, "rtol", numbers.Real, min_val=0.0, max_val=1e300)
+    score_tol = check_scalar(score_tol, "score_tol", numbers.Real, min_val=0.0, max_val=1e300)
     if estimator.solver not in ("minibatch", "async"):
         raise ValueError(f"sweep_batch_size needs solver='minibatch' or 'async', not {estimator.solver!r}")
     n = X.shape[0]
