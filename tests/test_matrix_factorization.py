@@ -449,8 +449,14 @@ def test_load_movielens_layouts(tmp_path):
     (tmp_path / "big.data").write_text("9007199254740993\t1\t4\t0\n9007199254740992\t1\t3\t0\n")
     assert list(load_movielens(tmp_path / "big.data")[0]) == [2**53 + 1, 2**53]  # (exact: not through float64)
     (tmp_path / "bad.data").write_text("1\t10\n")
-    with pytest.raises(ValueError, match="bad.data: not a MovieLens ratings file"):
+    with pytest.raises(ValueError, match=r"bad.data: not a MovieLens ratings file.*line 1: '1\\t10' "
+                                         r"\(2 columns, not 3\)"):
         load_movielens(tmp_path / "bad.data")
+    # the line as an editor counts it, after a header and a blank line (NumPy
+    # said row 3 for line 6: from 0, after the header; a new user's trial)
+    (tmp_path / "bad.csv").write_text("userId,movieId,rating,timestamp\n1,10,4,1\n1,11,5,1\n\n2,10,3,1\n2,12,x,1\n")
+    with pytest.raises(ValueError, match=r"line 6: '2,12,x,1' \(could not convert string to float"):
+        load_movielens(tmp_path / "bad.csv")
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="no MovieLens ratings file"):
         load_movielens(tmp_path / "empty")

@@ -81,13 +81,34 @@ def load_movielens(path, return_timestamps=False):
                            usecols=tuple(range(len(fields))))
     except (ValueError, IndexError) as error:
         raise ValueError(f"{name}: not a MovieLens ratings file (integer user and item ids, a numeric rating"
-                         f"{', an integer timestamp' if return_timestamps else ''}): {error}") from None
+                         f"{', an integer timestamp' if return_timestamps else ''}): "
+                         f"{_first_bad_line(text, delimiter, skip, len(fields)) or error}") from None
     if table.shape[0] == 0:
         raise ValueError(f"{name}: holds no ratings")
     columns = [table["user"], table["item"], table["rating"].astype(np.float32)]
     if return_timestamps:
         columns.append(table["timestamp"])
     return tuple(np.ascontiguousarray(column) for column in columns)
+
+
+def _first_bad_line(text, delimiter, skip, n_fields):
+    """'line N: ...' for the first line the columns do not parse on, counted
+    from 1 in the file as an editor shows it (NumPy's message counted rows
+    from 0, after the header), or None."""
+    for number, raw in enumerate(text.split(b"\n"), start=1):
+        if number <= skip or not raw.strip():
+            continue
+        fields = raw.split(delimiter.encode() if delimiter else None)
+        try:
+            if len(fields) < n_fields:
+                raise ValueError(f"{len(fields)} columns, not {n_fields}")
+            int(fields[0]), int(fields[1]), float(fields[2])
+            if n_fields > 3:
+                int(fields[3])
+        except ValueError as error:
+            shown = raw.decode("utf-8", "replace").strip()
+            return f"line {number}: {shown[:80]!r} ({error})"
+    return None
 
 
 def make_ratings(n_users=1000, n_items=1000, n_ratings=50_000, *, rank=5, noise=0.0, mean=3.5, bias_std=0.3,
