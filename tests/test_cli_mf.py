@@ -45,7 +45,6 @@ def test_train_then_recommend(ratings_files, tmp_path, capsys):
 
 @pytest.mark.parametrize("argv,message", [
     (["mf", "train", "missing.data"], "No such file"),
-    (["mf", "train", "{train}", "--factors", "0"], "--factors must be >= 1"),
     (["mf", "train", "{train}", "-o", "/no/such/folder/model"], "no such directory"),
     (["mf", "recommend", "{train}", "1"], "not a readable hogwild model file"),
     (["mf", "recommend", "{model}", "someone"], "user ids are integers"),
@@ -58,6 +57,24 @@ def test_errors_are_one_line(ratings_files, tmp_path, capsys, argv, message):
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--factors", "0", "--factors must be a positive integer, got 0"),
+    ("--eta0", "0", "--eta0 must be a finite number > 0.0, got 0.0"),
+    ("--tol", "-1", "--tol must be a finite number >= 0.0, got -1.0"),
+    ("--threads", "0", "--threads must be a positive integer, got 0"),
+    ("--alpha-bias", "nan", "--alpha-bias must be a finite number >= 0.0, got nan"),
+])
+def test_a_bad_option_is_a_usage_error_before_the_data_is_read(capsys, option, value, message):
+    """Exit status 2 and the option's name, before the ratings file is read
+    (here it does not exist); these exited 1 after reading it and printing
+    the table's header, naming the Python parameter (a new user's trial)."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["mf", "train", "no/such/ratings.data", option, value])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"hogwild mf train: error: {message} (see 'hogwild mf train --help')"
 
 
 def test_recommend_refuses_a_linear_model(tmp_path, capsys):

@@ -44,25 +44,32 @@ def add_commands(commands, parser_class, thread_count, writable):
     recommend.set_defaults(run=_recommend)
 
 
+# MatrixFactorization's parameters by their options here
+_OPTIONS = {"n_factors": "--factors", "max_iter": "--epochs", "alpha": "--alpha", "alpha_bias": "--alpha-bias",
+            "eta0": "--eta0", "tol": "--tol", "n_threads": "--threads"}
+
+
 def _train(args, writable):
     import numpy as np
 
     from ._matrix_factorization import MatrixFactorization
     from ._rating_datasets import load_movielens
 
-    for name in ("factors", "epochs"):
-        if getattr(args, name) < 1:
-            raise _MfError(f"--{name} must be >= 1")
+    model = MatrixFactorization(
+        n_factors=args.factors, solver=args.solver, alpha=args.alpha, alpha_bias=args.alpha_bias, eta0=args.eta0,
+        learning_rate=args.learning_rate, optimizer=args.optimizer, max_iter=args.epochs, tol=args.tol,
+        early_stopping=args.early_stopping, n_threads=args.threads, random_state=args.seed)
+    try:  # (the options checked before the data is read, as a usage error naming the option)
+        model._check_params()
+    except (ValueError, TypeError) as error:
+        name, _, rest = str(error).partition(" ")
+        args.command_parser_1.error(f"{_OPTIONS.get(name, name)} {rest}")
     if args.output:
         writable(args.output, "-o")
     users, items, ratings = load_movielens(args.ratings)
     test = load_movielens(args.test) if args.test else None
     print(f"{args.ratings}: {len(ratings)} ratings, {len(np.unique(users))} users, {len(np.unique(items))} items"
           + ("" if test is None else f"; test {args.test}: {len(test[2])} ratings"))
-    model = MatrixFactorization(
-        n_factors=args.factors, solver=args.solver, alpha=args.alpha, alpha_bias=args.alpha_bias, eta0=args.eta0,
-        learning_rate=args.learning_rate, optimizer=args.optimizer, max_iter=args.epochs, tol=args.tol,
-        early_stopping=args.early_stopping, n_threads=args.threads, random_state=args.seed)
     header = f"{'epoch':>5}  {'train RMSE':>10}" + (f"  {'valid RMSE':>10}" if args.early_stopping else "") \
         + f"  {'seconds':>8}  {'ratings/s':>10}"
     print(header)
