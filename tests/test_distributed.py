@@ -455,6 +455,31 @@ def test_bad_arguments_are_refused(bad, message):
         distributed.fit(estimator, X, y, comm=MPI.COMM_SELF, **bad)
 
 
+def test_mistakes_in_the_data_or_the_estimator_are_named():
+    """(y=None was called an X that is no matrix, a list of rows was
+    refused, MatrixFactorization met a TypeError about sample_weight, and
+    shard cut labels of another length into shards silently; a new user's
+    trial)"""
+    from mpi4py import MPI
+
+    import hogwild
+    from hogwild import distributed
+
+    X, y = np.eye(4), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="rank 0: ValueError: y must be given"):
+        distributed.fit(hogwild.SGDClassifier(), X, None, comm=MPI.COMM_SELF)
+    with pytest.raises(ValueError, match="rank 0: TypeError: distributed.fit trains hogwild's SGDClassifier or "
+                                         "SGDRegressor, got MatrixFactorization"):
+        distributed.fit(hogwild.MatrixFactorization(), X, y, comm=MPI.COMM_SELF)
+    model = distributed.fit(hogwild.SGDClassifier(max_iter=3, tol=None, n_threads=1), X.tolist(), y,
+                            comm=MPI.COMM_SELF)
+    assert model.coef_.shape == (1, 4)
+    with pytest.raises(ValueError, match="X has 4 rows but y has 3 labels"):
+        distributed.shard(X, y[:3], comm=MPI.COMM_SELF)
+    part, labels = distributed.shard(X.tolist(), y, comm=MPI.COMM_SELF)
+    assert part.shape == (4, 4) and list(labels) == [0, 1, 0, 1]
+
+
 def test_a_rounds_interrupt_holds_for_the_joined_result():
     """With overlap, the round after an interrupted one runs while the
     exchange that stops every rank is under way: the joined result kept

@@ -198,6 +198,11 @@ def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=No
             raise ImportError('distributed training needs mpi4py: pip install "hogwild[mpi]"') from error
         comm = MPI.COMM_WORLD
     context = _Context(comm, mode, sync_every, elasticity, timeout, overlap, n_servers, max_staleness)
+    if X is not None and not hasattr(X, "shape"):  # array-like: a list of rows
+        try:
+            X = np.asarray(X)
+        except (ValueError, TypeError):
+            X = None  # (refused on every rank by agree_on: an error raised here alone would leave them waiting)
     context.agree_on(estimator, X, y)
     try:
         estimator._distributed = context
@@ -281,8 +286,15 @@ class _Context:
         rank (ValueError naming the ranks) where they differ."""
         mine = {"problem": None, "params": None, "labels": None}
         try:
-            if X is None or y is None or not hasattr(X, "shape") or len(X.shape) != 2:
+            from ._sgd import SGDClassifier, SGDRegressor
+
+            if not isinstance(estimator, (SGDClassifier, SGDRegressor)):
+                raise TypeError("distributed.fit trains hogwild's SGDClassifier or SGDRegressor, got "
+                                f"{type(estimator).__name__}")
+            if X is None or not hasattr(X, "shape") or len(X.shape) != 2:
                 raise ValueError("X must be a 2-D array or sparse matrix")
+            if y is None:
+                raise ValueError("y must be given (this rank's labels)")
             params = estimator.get_params()
             if params.get("learning_rate") == "adaptive":
                 raise ValueError('learning_rate="adaptive" is not supported in distributed training')
@@ -732,7 +744,12 @@ def shard(X, y, comm=None):
         from mpi4py import MPI
 
         comm = MPI.COMM_WORLD
+    if not hasattr(X, "shape"):  # (array-like: a list of rows)
+        X = np.asarray(X)
+    y = np.asarray(y)
+    if len(y) != X.shape[0]:  # (the shards' labels would belong to other rows)
+        raise ValueError(f"X has {X.shape[0]} rows but y has {len(y)} labels")
     n, rank, size = X.shape[0], comm.Get_rank(), comm.Get_size()
     begin, end = n * rank // size, n * (rank + 1) // size
     part = X[begin:end]
-    return (part.tocsr() if sp.issparse(part) else part), np.asarray(y)[begin:end]
+    return (part.tocsr() if sp.issparse(part) else part), y[begin:end]
