@@ -321,6 +321,10 @@ def test_partial_fit_grows_the_model_and_continues():
     ((np.array([1, 1]), np.array([2, 2])), [3.0, 4.0], "duplicated .user, item. pair"),
     ((np.array([1, 2]), np.array([2, 2])), [3.0, np.nan], "ratings must be finite"),
     ((np.array([1, 2]), np.array([2, 2])), [3.0, np.inf], "ratings must be finite"),
+    # (a ComplexWarning, the imaginary part dropped; float32's overflow, then
+    # a "diverged, lower eta0" error: a new user's trial)
+    ((np.array([1, 2]), np.array([2, 2])), np.array([3.0, 4.0]) + 1j, "ratings must be real numbers"),
+    ((np.array([1, 2]), np.array([2, 2])), [3.0, 1e39], r"ratings must lie within \+-8.51e\+37 .*1e\+39 at row 1"),
     ((np.array([], dtype=int), np.array([], dtype=int)), [], "no ratings"),
     ((np.array([1, 2]), np.array([2])), [3.0, 4.0], "differ in length"),
     ((np.array([1, 2]), np.array([2, 3])), [3.0], "y has 1 ratings for 2"),

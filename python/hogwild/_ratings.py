@@ -108,7 +108,14 @@ def _one_column(values, name):
     return column
 
 
+# The largest rating magnitude: the factors and biases are float32, and a
+# rating beyond their range overflowed into a "diverged, lower eta0" error
+_MAX_RATING = float(np.finfo(np.float32).max) / 4
+
+
 def _finite_ratings(ratings):
+    if np.iscomplexobj(ratings):  # (NumPy dropped the imaginary part with a ComplexWarning)
+        raise ValueError("ratings must be real numbers, got complex values")
     try:
         values = np.asarray(ratings, dtype=np.float64)
     except (TypeError, ValueError):
@@ -117,6 +124,11 @@ def _finite_ratings(ratings):
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
         raise ValueError(f"ratings must be finite: {int(bad.sum())} are NaN or infinite (the first at row {first})")
+    huge = np.abs(values) > _MAX_RATING
+    if huge.any():
+        first = int(np.flatnonzero(huge)[0])
+        raise ValueError(f"ratings must lie within +-{_MAX_RATING:.3g} (the factors are float32): "
+                         f"{values[first]:g} at row {first}")
     return values
 
 
