@@ -509,6 +509,14 @@ def test_a_matrix_factorization_file_with_nan_factors_or_repeated_ids_is_refused
         forged(path, arrays)
         with pytest.raises(ValueError, match=message):
             hogwild.load(path)
+    # (an edited n_iter_ loaded, and the next partial_fit met a TypeError; a
+    # new user's trial)
+    for attribute, value in (("n_iter_", "x"), ("n_iter_", -1), ("n_threads_", 0)):
+        members = saved_members(model)
+        edited = rezip(with_metadata(members, lambda m: m["attributes"].update({attribute: value})))
+        edited.name = "edited.hwm"
+        with pytest.raises(ValueError, match=f"edited.hwm: {attribute} must be an integer >= "):
+            hogwild.load(edited)
 
 
 def test_a_special_file_is_refused_without_blocking(tmp_path):

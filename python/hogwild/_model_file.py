@@ -351,6 +351,12 @@ def _check_factor_model(model, name):
         raise ValueError(f"{name}: the factor model is incomplete ({error})") from None
     if not shapes_agree:
         raise ValueError(f"{name}: the factor model's arrays do not agree with one another")
+    # (as a linear model's: partial_fit counts its epochs on from n_iter_, which
+    # an edited file made a string, a TypeError at the next partial_fit)
+    for attribute, least in (("n_iter_", 0), ("n_threads_", 1)):
+        value = getattr(model, attribute, least)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValueError(f"{name}: {attribute} must be an integer >= {least}, got {value!r}")
 
 
 # The largest metadata a model file may hold (history included: a record
