@@ -142,8 +142,10 @@ def test_a_parameter_server_rank_stopped_by_its_callback_waits_while_the_others_
 def test_a_parameter_server_needs_mpi_thread_multiple():
     """(the server ranks' helper threads call MPI beside the training one)"""
     result = succeeded(2, "parameter_server_thread_level")
-    assert result["error"] == ('mode="parameter_server" needs MPI initialized with MPI_THREAD_MULTIPLE '
-                               "(mpi4py's default; see mpi4py.rc.thread_level)")
+    message = ('mode="parameter_server" needs MPI initialized with MPI_THREAD_MULTIPLE '
+               "(mpi4py's default; see mpi4py.rc.thread_level)")
+    # (refused on every rank, each naming itself: see test_an_argument_refused_on_one_rank_alone...)
+    assert result["error"] == f"distributed fit refused: rank 0: ValueError: {message}; rank 1: ValueError: {message}"
 
 
 # (classes, sparse, threads, parameters): the loss, penalty, schedule,
@@ -237,6 +239,21 @@ def test_ranks_given_other_arguments_of_distributed_fit_are_refused_naming_them(
     assert status == 0, output
     assert result["error"] == (f"distributed fit refused: rank 1 differs from rank 0 in "
                                f"distributed.fit's {name}={mine} (rank 0: {rank_0})")
+    assert seconds < 30
+
+
+@pytest.mark.parametrize("name, message", [
+    ("sync_every", "ValueError: sync_every must be an integer >= 1, got 0"),
+    ("elasticity", r"ValueError: elasticity must be in \(0, 1/n_ranks\] = \(0, 0.5\] with 2 ranks, got 0.9"),
+    ("n_servers", 'ValueError: n_servers is for mode="parameter_server"'),
+    ("path", "ValueError: X must be a 2-D array or sparse matrix"),
+])
+def test_an_argument_refused_on_one_rank_alone_is_told_to_every_rank(name, message):
+    """(rank 1 raised at once, rank 0 waited for the timeout, 600 s by
+    default; a review)"""
+    status, seconds, result, output = run(2, "one_rank_refused", name, timeout=60)
+    assert status == 0, output
+    assert re.fullmatch(f"distributed fit refused: rank 1: {message}", result["error"]), result["error"]
     assert seconds < 30
 
 

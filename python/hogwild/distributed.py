@@ -176,8 +176,11 @@ def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=No
     ImportError
         mpi4py is not installed.
     ValueError
-        On every rank, when a rank's shard or parameters differ from the
-        others' (naming the ranks), for an unknown ``mode``, ``sync_every < 1``
+        On every rank (naming the ranks), when a rank's shard, parameters
+        or own arguments to this function differ from the others', or are
+        refused on any rank: a missing ``y``, an ``X`` that is no 2-D array,
+        an estimator other than hogwild's SGDClassifier / SGDRegressor
+        (TypeError alone), an unknown ``mode``, ``sync_every < 1``
         or an elasticity out of (0, 1 / n_ranks], ``n_servers`` outside
         [1, n_ranks] or ``max_staleness < 0`` (or either given to another
         mode), ``early_stopping=True`` under parameter_server;
@@ -203,6 +206,8 @@ def fit(estimator, X, y, *, comm=None, mode="local", sync_every=1, elasticity=No
             X = np.asarray(X)
         except (ValueError, TypeError):
             X = None  # (refused on every rank by agree_on: an error raised here alone would leave them waiting)
+        if X is not None and X.ndim != 2:  # (a path, a scalar: refused there too)
+            X = None
     context.agree_on(estimator, X, y)
     try:
         estimator._distributed = context
@@ -226,11 +231,50 @@ class _Context:
 
     def __init__(self, comm, mode, sync_every, elasticity, timeout, overlap=False, n_servers=None,
                  max_staleness=None):
+        size = comm.Get_size()
+        # An argument refused here on one rank alone (valid on the others)
+        # left them waiting for the timeout: the refusal is kept and told to
+        # every rank by agree_on's exchange, which every rank joins.
+        self.argument_error = None
+        try:
+            mode, sync_every, elasticity, timeout, overlap, n_servers, max_staleness = self._checked_arguments(
+                size, mode, sync_every, elasticity, timeout, overlap, n_servers, max_staleness)
+        except (ValueError, TypeError) as error:
+            if size == 1:
+                raise
+            self.argument_error = f"{type(error).__name__}: {error}"
+            mode, sync_every, elasticity, overlap, n_servers, max_staleness = (
+                "local", 1, 0.9 / size, False, 1, DEFAULT_MAX_STALENESS)
+            timeout = timeout if isinstance(timeout, (int, float)) and timeout > 0 else DEFAULT_TIMEOUT
+        self.comm = comm
+        self.rank = comm.Get_rank()
+        self.size = size
+        self.mode = mode
+        self.sync_every = int(sync_every)
+        self.elasticity = float(elasticity)
+        self.timeout = float(timeout)
+        self.overlap = bool(overlap)
+        self.classes = None
+        self.total_rows = 0
+        self.wait_seconds = 0.0  # spent waiting for the other ranks
+        self.bytes_sent = 0      # by this rank's all-reduces (each sends its buffer once)
+        self.centers = {}  # easgd: per binary problem
+        # parameter_server
+        self.n_servers = int(n_servers)
+        self.max_staleness = int(max_staleness)
+        self.max_iter = 0
+        self.held_features = None  # the features this rank's rows hold
+        self.bytes_pulled = 0
+        self.staleness = []
+        self.leads = []
+
+    @staticmethod
+    def _checked_arguments(size, mode, sync_every, elasticity, timeout, overlap, n_servers, max_staleness):
+        """distributed.fit's own arguments, checked; defaults filled in."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(repr(m) for m in MODES)}, got {mode!r}")
         if isinstance(sync_every, bool) or not isinstance(sync_every, (int, np.integer)) or sync_every < 1:
             raise ValueError(f"sync_every must be an integer >= 1, got {sync_every!r}")
-        size = comm.Get_size()
         if elasticity is None:
             elasticity = 0.9 / size
         if not 0.0 < float(elasticity) <= 1.0 / size:
@@ -257,27 +301,7 @@ class _Context:
             if MPI.Query_thread() < MPI.THREAD_MULTIPLE:  # (the server ranks' helper threads call MPI)
                 raise ValueError('mode="parameter_server" needs MPI initialized with MPI_THREAD_MULTIPLE '
                                  "(mpi4py's default; see mpi4py.rc.thread_level)")
-        self.comm = comm
-        self.rank = comm.Get_rank()
-        self.size = size
-        self.mode = mode
-        self.sync_every = int(sync_every)
-        self.elasticity = float(elasticity)
-        self.timeout = float(timeout)
-        self.overlap = bool(overlap)
-        self.classes = None
-        self.total_rows = 0
-        self.wait_seconds = 0.0  # spent waiting for the other ranks
-        self.bytes_sent = 0      # by this rank's all-reduces (each sends its buffer once)
-        self.centers = {}  # easgd: per binary problem
-        # parameter_server
-        self.n_servers = int(n_servers)
-        self.max_staleness = int(max_staleness)
-        self.max_iter = 0
-        self.held_features = None  # the features this rank's rows hold
-        self.bytes_pulled = 0
-        self.staleness = []
-        self.leads = []
+        return mode, sync_every, elasticity, timeout, overlap, n_servers, max_staleness
 
     # --------------------------------------------------------------- set-up
 
@@ -285,7 +309,10 @@ class _Context:
         """Every rank's shard and parameters, compared; refused on every
         rank (ValueError naming the ranks) where they differ."""
         mine = {"problem": None, "params": None, "labels": None}
+        n_rows = 0
         try:
+            if self.argument_error is not None:  # (this rank's own arguments: see __init__)
+                raise ValueError(self.argument_error)
             from ._sgd import SGDClassifier, SGDRegressor
 
             if not isinstance(estimator, (SGDClassifier, SGDRegressor)):
@@ -317,10 +344,11 @@ class _Context:
                     "params": {**{k: repr(v) for k, v in params.items() if k not in RANK_OWN},
                                **{f"distributed.fit's {k}": repr(v) for k, v in own.items()}},
                     "labels": labels}
+            n_rows = int(X.shape[0])
             error = None
         except Exception as caught:  # noqa: BLE001 (reported to every rank below)
-            error = f"{type(caught).__name__}: {caught}"
-        everyone = self._allgather((mine, error, int(X.shape[0]) if hasattr(X, "shape") else 0))
+            error = str(caught) if self.argument_error is not None else f"{type(caught).__name__}: {caught}"
+        everyone = self._allgather((mine, error, n_rows))
         failures = [f"rank {r}: {e}" for r, (_, e, _) in enumerate(everyone) if e is not None]
         if failures:
             raise ValueError("distributed fit refused: " + "; ".join(failures))

@@ -126,6 +126,20 @@ def fit_arguments_differ(name):
         report(error=str(error))
 
 
+def one_rank_refused(name):
+    """An argument valid on rank 0 and refused on rank 1 alone: rank 1
+    raised at once and rank 0 waited for the timeout."""
+    X, y = small_problem()
+    arguments = {"sync_every": dict(sync_every=1 if comm.rank == 0 else 0),
+                 "elasticity": dict(mode="easgd", elasticity=0.4 if comm.rank == 0 else 0.9),
+                 "n_servers": dict(n_servers=None if comm.rank == 0 else 2)}.get(name, {})
+    data = "part1.svm" if name == "path" and comm.rank == 1 else X
+    try:
+        distributed.fit(hogwild.SGDClassifier(max_iter=2, n_threads=1), data, y, timeout=60, **arguments)
+    except ValueError as error:
+        report(error=str(error))
+
+
 def parameter_server_arithmetic():
     """Three ranks, two servers (keys [0, 3) on rank 0, [3, 7) on rank 1):
     rank 0 holds keys 0, 2, 4, 6, rank 1 keys 1, 2, 5, 6, rank 2 every key.
@@ -367,7 +381,7 @@ def allreduce_small_batch():
 if __name__ == "__main__":
     started = time.monotonic()
     {"a9a": a9a, "stopping": stopping, "missing_class": missing_class, "features_differ": features_differ,
-     "params_differ": params_differ, "fit_arguments_differ": fit_arguments_differ, "failure": failure, "killed": killed, "hang": hang,
+     "params_differ": params_differ, "fit_arguments_differ": fit_arguments_differ, "one_rank_refused": one_rank_refused, "failure": failure, "killed": killed, "hang": hang,
      "sharded_reader": sharded_reader, "allreduce": allreduce,
      "allreduce_warm": allreduce_warm, "allreduce_callback_stop": allreduce_callback_stop,
      "allreduce_interrupt": allreduce_interrupt, "allreduce_small_batch": allreduce_small_batch,
