@@ -65,6 +65,7 @@ def test_errors_are_one_line(ratings_files, tmp_path, capsys, argv, message):
     ("--tol", "-1", "--tol must be a finite number >= 0.0, got -1.0"),
     ("--threads", "0", "--threads must be a positive integer, got 0"),
     ("--alpha-bias", "nan", "--alpha-bias must be a finite number >= 0.0, got nan"),
+    ("--seed", "-1", "--seed must be in [0, 2**32 - 1], got -1"),
 ])
 def test_a_bad_option_is_a_usage_error_before_the_data_is_read(capsys, option, value, message):
     """Exit status 2 and the option's name, before the ratings file is read

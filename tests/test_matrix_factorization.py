@@ -461,6 +461,12 @@ def test_load_movielens_layouts(tmp_path):
     (tmp_path / "bad.csv").write_text("userId,movieId,rating,timestamp\n1,10,4,1\n1,11,5,1\n\n2,10,3,1\n2,12,x,1\n")
     with pytest.raises(ValueError, match=r"line 6: '2,12,x,1' \(could not convert string to float"):
         load_movielens(tmp_path / "bad.csv")
+    (tmp_path / "bad.dat").write_text("1::10::5::978300760\n6::20::x::978300761\n")
+    with pytest.raises(ValueError, match=r"line 2: '6::20::x::978300761' \(could not convert"):
+        load_movielens(tmp_path / "bad.dat")
+    (tmp_path / "commented.data").write_text("1\t10\t4\t1\n# a comment\n1\t11\tx\t1\n")
+    with pytest.raises(ValueError, match=r"line 3: '1\\t11\\tx\\t1'"):
+        load_movielens(tmp_path / "commented.data")
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="no MovieLens ratings file"):
         load_movielens(tmp_path / "empty")

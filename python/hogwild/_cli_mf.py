@@ -64,6 +64,8 @@ def _train(args, writable):
     except (ValueError, TypeError) as error:
         name, _, rest = str(error).partition(" ")
         args.command_parser_1.error(f"{_OPTIONS.get(name, name)} {rest}")
+    if not 0 <= args.seed < 2**32:  # (NumPy's seeds; refused by fit after the data was read)
+        args.command_parser_1.error(f"--seed must be in [0, 2**32 - 1], got {args.seed}")
     if args.output:
         writable(args.output, "-o")
     users, items, ratings = load_movielens(args.ratings)

@@ -429,6 +429,12 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
             Item ids, best first.
         scores : ndarray of shape (k,), float32
             Their predicted ratings.
+
+        Raises
+        ------
+        ValueError
+            `user` is of the other kind than training's ids (a string for
+            a model of integer ids, or the reverse).
         """
         check_is_fitted(self, "user_factors_")
         k = _positive_int(k, "k")

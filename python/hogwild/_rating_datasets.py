@@ -63,7 +63,8 @@ def load_movielens(path, return_timestamps=False):
     name, text = _read_text(path)
     first_line = text.split(b"\n", 1)[0]
     skip = 0
-    if b"::" in first_line:
+    double_colon = b"::" in first_line  # (ratings.dat: read as tabs, its lines shown as written)
+    if double_colon:
         text, delimiter = text.replace(b"::", b"\t"), "\t"
     elif b"," in first_line:
         delimiter = ","
@@ -82,7 +83,7 @@ def load_movielens(path, return_timestamps=False):
     except (ValueError, IndexError) as error:
         raise ValueError(f"{name}: not a MovieLens ratings file (integer user and item ids, a numeric rating"
                          f"{', an integer timestamp' if return_timestamps else ''}): "
-                         f"{_first_bad_line(text, delimiter, skip, len(fields)) or error}") from None
+                         f"{_first_bad_line(text, delimiter, skip, len(fields), double_colon) or error}") from None
     if table.shape[0] == 0:
         raise ValueError(f"{name}: holds no ratings")
     columns = [table["user"], table["item"], table["rating"].astype(np.float32)]
@@ -91,12 +92,12 @@ def load_movielens(path, return_timestamps=False):
     return tuple(np.ascontiguousarray(column) for column in columns)
 
 
-def _first_bad_line(text, delimiter, skip, n_fields):
+def _first_bad_line(text, delimiter, skip, n_fields, double_colon=False):
     """'line N: ...' for the first line the columns do not parse on, counted
     from 1 in the file as an editor shows it (NumPy's message counted rows
     from 0, after the header), or None."""
-    for number, raw in enumerate(text.split(b"\n"), start=1):
-        if number <= skip or not raw.strip():
+    for number, raw in enumerate(io.BytesIO(text), start=1):  # (lazily: a file of 30M lines)
+        if number <= skip or not raw.strip() or raw.lstrip().startswith(b"#"):  # (loadtxt's comments)
             continue
         fields = raw.split(delimiter.encode() if delimiter else None)
         try:
@@ -106,7 +107,7 @@ def _first_bad_line(text, delimiter, skip, n_fields):
             if n_fields > 3:
                 int(fields[3])
         except ValueError as error:
-            shown = raw.decode("utf-8", "replace").strip()
+            shown = raw.decode("utf-8", "replace").strip().replace("\t", "::" if double_colon else "\t")
             return f"line {number}: {shown[:80]!r} ({error})"
     return None
 

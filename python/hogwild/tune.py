@@ -95,6 +95,12 @@ def _checked_problem(estimator, X, y, X_val=None, y_val=None):
     return X, y, X_val, y_val
 
 
+def _refuse_nan(**values):
+    for name, value in values.items():
+        if isinstance(value, numbers.Real) and value != value:
+            raise ValueError(f"{name} must be a number, got nan")
+
+
 def _subsample(X, y, n_rows, random_state):
     if X.shape[0] <= n_rows:
         return X, y
@@ -160,6 +166,7 @@ def find_learning_rate(estimator, X, y, *, min_eta=1e-5, max_eta=1e2, n_steps=22
         range is empty, not positive or not finite, or every run diverged.
     """
     X, y, _, _ = _checked_problem(estimator, X, y)
+    _refuse_nan(min_eta=min_eta, max_eta=max_eta)  # (NaN passes check_scalar's comparisons)
     min_eta = check_scalar(min_eta, "min_eta", numbers.Real, min_val=0.0, include_boundaries="neither")
     max_eta = check_scalar(max_eta, "max_eta", numbers.Real, min_val=min_eta, max_val=1e300,
                            include_boundaries="neither")
@@ -255,6 +262,7 @@ def sweep_batch_size(estimator, X, y, *, batch_sizes=None, max_iter=20, rtol=1e-
     """
     X, y, X_val, y_val = _checked_problem(estimator, X, y, X_val, y_val)
     max_iter = check_scalar(max_iter, "max_iter", numbers.Integral, min_val=1)
+    _refuse_nan(rtol=rtol, score_tol=score_tol)
     rtol = check_scalar(rtol, "rtol", numbers.Real, min_val=0.0, max_val=1e300)
     score_tol = check_scalar(score_tol, "score_tol", numbers.Real, min_val=0.0, max_val=1e300)
     if estimator.solver not in ("minibatch", "async"):
