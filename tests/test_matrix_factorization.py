@@ -464,6 +464,10 @@ def test_load_movielens_layouts(tmp_path):
     (tmp_path / "bad.dat").write_text("1::10::5::978300760\n6::20::x::978300761\n")
     with pytest.raises(ValueError, match=r"line 2: '6::20::x::978300761' \(could not convert"):
         load_movielens(tmp_path / "bad.dat")
+    (tmp_path / "noted.dat").write_text("# from MovieLens 1M\n1::10::5::978300760\n6::20::2::978300761\n")
+    assert list(load_movielens(tmp_path / "noted.dat")[1]) == [10, 20]  # (a comment first: unreadable before)
+    (tmp_path / "noted.csv").write_text("# ratings\nuserId,movieId,rating,timestamp\n1,10,4.5,1\n3,7,0.5,2\n")
+    assert list(load_movielens(tmp_path / "noted.csv")[2]) == [4.5, 0.5]
     (tmp_path / "commented.data").write_text("1\t10\t4\t1\n# a comment\n1\t11\tx\t1\n")
     with pytest.raises(ValueError, match=r"line 3: '1\\t11\\tx\\t1'"):
         load_movielens(tmp_path / "commented.data")

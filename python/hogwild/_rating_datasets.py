@@ -61,14 +61,20 @@ def load_movielens(path, return_timestamps=False):
                                     f"{', '.join(MOVIELENS_FILES)})")
         path = os.path.join(path, found[0])
     name, text = _read_text(path)
-    first_line = text.split(b"\n", 1)[0]
+    # (the layout read from the first line that is neither blank nor a #
+    # comment, which NumPy skips: a comment first made a ratings.dat unreadable)
+    lines_before, first_line = 0, b""
+    for lines_before, line in enumerate(io.BytesIO(text)):
+        if line.strip() and not line.lstrip().startswith(b"#"):
+            first_line = line.rstrip(b"\r\n")
+            break
     skip = 0
     double_colon = b"::" in first_line  # (ratings.dat: read as tabs, its lines shown as written)
     if double_colon:
         text, delimiter = text.replace(b"::", b"\t"), "\t"
     elif b"," in first_line:
         delimiter = ","
-        skip = 0 if first_line[:1].isdigit() else 1  # the header of ratings.csv
+        skip = 0 if first_line[:1].isdigit() else lines_before + 1  # the header of ratings.csv (and lines above)
     else:
         delimiter = None  # tabs or spaces
     # ids (and timestamps) as 64-bit integers, exactly; ratings as numbers
