@@ -16,8 +16,8 @@ loss, see below; alpha the regularization strength):
   data's scale: its first step on a9a is 10, 35 times the stable one.
 - "momentum" and "nesterov": the same, times (1 - momentum): heavy-ball
   velocity multiplies a step by up to 1 / (1 - momentum).
-- hogwild, local and buckwild with "sgd", "momentum" or "nesterov"
-  (PLATEAU_DECAY_SOLVERS): from the first epoch whose objective improves on
+- hogwild, local and buckwild with "sgd", "momentum", "nesterov", "rmsprop"
+  or "adam" (PLATEAU_DECAY_SOLVERS, PLATEAU_DECAY_OPTIMIZERS): from the first epoch whose objective improves on
   the best before it by less than 0.1%, min(rate, C / t), C the step there
   times t (the core's EpochDriver::note_plateau; partial_fit continues the
   state of the call before, _engine._continued_plateau). The "optimal" rate falls
@@ -30,6 +30,12 @@ loss, see below; alpha the regularization strength):
 - "adagrad": the first step 1; "rmsprop" and "adam": 0.01 (each normalizes
   every coordinate's gradient, so their step is in the weights' units;
   measured on a9a, rcv1_small, heart_scale and dna with bench/bench_defaults.py).
+  rmsprop and adam take the plateau decay above: at the "optimal" rate
+  alone, whose t0 is 1e6 updates at alpha 1e-4, their step stayed 0.01 and
+  50 epochs of rcv1_small ended at 3e-3 to 3e-2 from run to run (2 racing
+  threads); with it at 3e-4 to 1.2e-3 (a9a 3.2-9.4e-3 -> 0.5-3.1e-3, dna
+  1.2-1.7e-1 -> 4.2-4.6e-2, agaricus 1.8-4.9e-2 -> 0.3-2.2e-2, heart_scale
+  0.9-2.0e-2 -> 1.9-3.3e-2: its 216 rows still descend slowly at 0.01).
 - gd with "sgd" and a smooth loss: Barzilai-Borwein steps (the short one,
   s.y / y.y: Barzilai & Borwein, IMA J. Numer. Anal. 1988), the step from
   each point from that point and the one before it (one step late, the
@@ -179,6 +185,10 @@ def _csr_rows(X, rows):
 # before it by less than 0.1% (the core's EpochDriver::note_plateau): on
 # small data the "optimal" rate's t0 = 1 / (alpha eta0) is many epochs.
 PLATEAU_DECAY_SOLVERS = ("hogwild", "local", "buckwild")
+# (adagrad left out: its own 1 / sqrt decay; with the plateau rule too it
+# ended 50 epochs of rcv1_small at 1e-3 against 1.9e-4, of heart_scale at
+# 1.4e-2 against 8.2e-3)
+PLATEAU_DECAY_OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
 
 AUTO_BATCH_STEPS = 400  # batch_size="auto": at least this many steps an epoch...
 AUTO_BATCH_MIN = 8      # ...with batches of at least...
@@ -209,7 +219,9 @@ def auto_step(estimator, X, *, loss, alpha, intercept_decay, row_norm=None):
         return StepChoice("optimal" if is_classifier(estimator) else "invscaling", float(estimator.eta0))
     if optimizer in ADAPTIVE_FIRST_STEP:
         first = ADAPTIVE_FIRST_STEP[optimizer]
-        return StepChoice("optimal", first, first) if alpha > 0 else StepChoice("invscaling", first)
+        if not alpha > 0:
+            return StepChoice("invscaling", first)
+        return StepChoice("optimal", first, first, decay_on_plateau=_decays_on_plateau(estimator))
 
     n = X.shape[0]
     curvature = CURVATURE[loss]
@@ -239,6 +251,11 @@ def auto_step(estimator, X, *, loss, alpha, intercept_decay, row_norm=None):
         first *= 1.0 - estimator.momentum
     if loss in REGRESSION_LOSSES or not alpha > 0:
         return StepChoice("invscaling", first)
-    decay = (solver in PLATEAU_DECAY_SOLVERS and optimizer in ("sgd", "momentum", "nesterov")
-             and estimator.device == "cpu" and getattr(estimator, "_distributed", None) is None)
-    return StepChoice("optimal", first, first, decay_on_plateau=decay)
+    return StepChoice("optimal", first, first, decay_on_plateau=_decays_on_plateau(estimator))
+
+
+def _decays_on_plateau(estimator):
+    """Whether the "optimal" rate of learning_rate="auto" falls as 1 / t
+    from the first plateau (the module's docstring: PLATEAU_DECAY_SOLVERS)."""
+    return (estimator.solver in PLATEAU_DECAY_SOLVERS and estimator.optimizer in PLATEAU_DECAY_OPTIMIZERS
+            and estimator.device == "cpu" and getattr(estimator, "_distributed", None) is None)
