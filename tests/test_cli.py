@@ -240,6 +240,82 @@ def test_predict_refuses_data_with_more_features(a9a_files, tmp_path):
     assert "the model knows 2 features" in error_line(out)
 
 
+@pytest.mark.parametrize("first_index", [0, 1])
+def test_predict_reads_its_file_numbered_as_the_training_file(tmp_path, first_index):
+    """A training file numbered from 0 (1) and a file to predict that
+    happens to hold no index 0 (holds index 0): read on its own, "auto"
+    numbering shifted every feature by a column and the accuracy was 0
+    (a new user's trial); the model file keeps the training file's
+    numbering."""
+    base = first_index
+    (tmp_path / "train.svm").write_text(f"1 {base}:1 {base + 2}:1\n-1 {base + 1}:1\n" * 50)
+    (tmp_path / "test.svm").write_text(f"1 {base + 2}:1\n-1 {base + 1}:1\n" if base == 0 else
+                                       "1 2:1\n-1 1:1\n")
+    model_path = tmp_path / "m.hwm"
+    assert run("train", str(tmp_path / "train.svm"), "--epochs", "5", "--seed", "0", "-o", str(model_path)).returncode == 0
+    out = run("predict", str(model_path), str(tmp_path / "test.svm"))
+    assert out.returncode == 0, out.stderr
+    if base == 0:
+        assert out.stdout.split() == ["1", "-1"]
+        assert "accuracy against the labels in" in out.stderr and out.stderr.strip().endswith("1.0000")
+    else:  # (file indices 2 and 1 are the training file's second and first feature)
+        assert out.stdout.split() == ["-1", "1"]
+    if base == 1:
+        (tmp_path / "zero.svm").write_text("1 0:1\n")
+        out = run("predict", str(model_path), str(tmp_path / "zero.svm"))
+        assert out.returncode == 1
+        assert error_line(out).endswith("the model was trained on a file whose indices start at 1")
+
+
+def test_train_writes_its_model_when_the_reader_of_its_output_leaves(tmp_path):
+    """`hogwild train ... -o m.hwm | head -1`: the epoch table's reader
+    gone, training went on to write the model (it stopped at the broken
+    pipe, wrote nothing, and exited 0)."""
+    data = tmp_path / "train.svm"
+    data.write_text("1 1:1 2:0.5\n-1 2:1\n" * 50)
+    process = subprocess.Popen([sys.executable, "-m", "hogwild", "train", str(data), "--epochs", "3", "-o",
+                                str(tmp_path / "m.hwm")], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # (the reader leaves before the first line)
+    assert process.wait(timeout=300) == 0
+    assert process.stderr.read() == b""
+    process.stderr.close()
+    import hogwild
+
+    assert hogwild.load(tmp_path / "m.hwm").n_iter_ == 3
+
+
+@pytest.mark.parametrize("options, message", [
+    (("--alpha", "nan"), "--alpha must be a float in the range [0.0, inf). Got nan instead."),
+    (("--momentum", "2"), "--momentum must be a float in the range [0.0, 1.0). Got 2 instead."),
+    (("--seed", "-1"), "--seed must be an int in the range [0, 4294967295]"),
+    (("--param", "eta0=-1"), "--param eta0 must be a float in the range (0.0, inf). Got -1 instead."),
+    (("--solver", "sequential", "--optimizer", "adam"), "optimizer='adam' needs one of the solvers"),
+    (("-o", ""), "-o needs a path, got ''"),
+])
+def test_option_values_the_estimator_refuses_are_usage_errors_before_reading(tmp_path, options, message):
+    """(they were exit status 1 after the data was read, in scikit-learn's
+    words naming the parameter, not the option; -o '' trained and wrote
+    nothing; a new user's trial). The data file does not exist: the
+    options are checked first."""
+    out = run("train", str(tmp_path / "not_read.svm"), *options)
+    assert out.returncode == 2
+    line = error_line(out)
+    assert line.startswith("hogwild train: error: " + message), line
+    assert line.endswith("(see 'hogwild train --help')")
+
+
+def test_predict_gives_its_predictions_for_rows_labeled_nan(tmp_path):
+    """Unlabeled rows: the predictions, and a note instead of the score
+    (exit 1 after NumPy's warning and scikit-learn's error before)."""
+    (tmp_path / "train.svm").write_text("1 1:1\n-1 2:1\n" * 20)
+    assert run("train", str(tmp_path / "train.svm"), "--epochs", "3", "-o", str(tmp_path / "m.hwm")).returncode == 0
+    (tmp_path / "unlabeled.svm").write_text("1 1:1\nnan 2:1\n")
+    out = run("predict", str(tmp_path / "m.hwm"), str(tmp_path / "unlabeled.svm"))
+    assert out.returncode == 0
+    assert out.stdout.split() == ["1", "-1"]
+    assert out.stderr == f"no accuracy: the labels in {tmp_path / 'unlabeled.svm'} are not all numbers (row 2: nan)\n"
+
+
 def test_predict_names_a_model_file_of_another_kind(tmp_path):
     """A matrix factorization model: one line, not a traceback (a new
     user's trial)."""

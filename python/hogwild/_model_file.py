@@ -46,7 +46,9 @@ _PLATEAU_KEYS = {"best_objective", "epochs", "decay"}
 # dense, marked in the metadata, and sparsified again on loading
 _SPARSE_ATTRIBUTES = ("coef_",)
 _SCALAR_ATTRIBUTES = ("t_", "n_iter_", "n_features_in_", "global_mean_", "n_threads_", "learning_rate_", "eta0_",
-                      "batch_size_")
+                      "batch_size_",
+                      # (hogwild train's training file's numbering, which hogwild predict reads its file with)
+                      "_svmlight_zero_based")
 
 
 def save_model(estimator, file):
@@ -322,6 +324,8 @@ def _check_linear_model(model, name):
     batch = getattr(model, "batch_size_", 1)
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         refuse(f"batch_size_ must be a positive integer, got {batch!r}")
+    if not isinstance(getattr(model, "_svmlight_zero_based", False), bool):
+        refuse("the training file's numbering (_svmlight_zero_based) must be true or false")
 
 
 def _check_factor_model(model, name):

@@ -38,13 +38,20 @@ def _thread_counts(text):
 
 
 def _load_data(paths, n_features=None):
-    from .datasets import load_svmlight_files
+    return _read_data(paths, n_features)[0]
+
+
+def _read_data(paths, n_features=None, zero_based="auto"):
+    """([(X, y) of each file], whether their indices were read zero-based)."""
+    import numpy as np
+
+    from .datasets import _read_svmlight_files
 
     for path in paths:
         if not os.path.exists(path):
             raise UserError(f"no such data file: '{path}'")
-    loaded = load_svmlight_files(paths, n_features=n_features)
-    return [(loaded[2 * i], loaded[2 * i + 1]) for i in range(len(paths))]
+    loaded, zero_based = _read_svmlight_files(paths, n_features, np.float32, zero_based, False, None)
+    return [(loaded[2 * i], loaded[2 * i + 1]) for i in range(len(paths))], zero_based
 
 
 # the table's parameters (_parameters.py) that train has no option of its own for
@@ -130,6 +137,37 @@ def _test_score(model, coef, intercept, X_test, y_test):
     return float(1.0 - residual / total) if total > 0 else float("nan")
 
 
+class _OutputWhoseReaderMayLeave:
+    """stdout for a reader that may stop reading (`hogwild train ... | head
+    -1`): once the pipe breaks, the rest goes to /dev/null and the command
+    goes on. (Quitting there, as `hogwild info | head` may, left training
+    half done: no model written, and exit status 0.)"""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._to_devnull()
+            return len(text)
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._to_devnull()
+
+    def _to_devnull(self):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())  # (what the stream's buffer still holds goes there too)
+        os.close(devnull)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 class _EpochTable:
     """Prints one row per epoch as training runs (and a bar on a terminal)."""
 
@@ -204,7 +242,7 @@ def _train(args):
     comm = _communicator(args)
     if comm is not None and comm.Get_rank() != 0:  # only rank 0 prints and writes the model
         sys.stdout = open(os.devnull, "w")
-    X, y, test, total = _training_data(args, comm)
+    X, y, test, total, zero_based = _training_data(args, comm)
     classify = args.loss not in REGRESSION_LOSSES
     score_name = "test acc" if classify else "test R2"
     print(f"{args.data}: {total[0]} examples, {X.shape[1]} features, {total[1]} nonzeros"
@@ -240,6 +278,8 @@ def _train(args):
         finally:
             table.close()
         seconds = time.perf_counter() - start
+        # (kept in the model file: predict reads a file numbered as the training file was)
+        model._svmlight_zero_based = zero_based
         line = f"trained in {seconds:.3f} s ({model.n_iter_} epochs"
         if hasattr(model, "learning_rate_"):  # (learning_rate="auto": what it ran)
             line += f"; learning rate {model.learning_rate_} from {model.eta0_:.3g}"
@@ -279,7 +319,16 @@ def _predict(args):
     if not hasattr(model, "n_features_in_"):  # (a matrix factorization model: a traceback here before)
         raise UserError(f"'{args.model}' holds a {type(model).__name__}, not a linear model "
                         "(a matrix factorization model predicts with 'hogwild mf recommend')")
-    ((X, y),) = _load_data([args.data])
+    # the training file's numbering (a file without index 0 read on its own
+    # would be read from 1, each feature a column off); "auto" for a model
+    # saved from Python
+    numbering = getattr(model, "_svmlight_zero_based", "auto")
+    try:
+        ((X, y),), _ = _read_data([args.data], zero_based=numbering)
+    except ValueError as error:
+        if "read as one-based" not in str(error):
+            raise
+        raise UserError(f"{error}: the model was trained on a file whose indices start at 1") from None
     n_features = model.n_features_in_
     if X.shape[1] > n_features:
         raise UserError(f"'{args.data}' has features up to index {X.shape[1] - 1}, but the model knows "
@@ -309,7 +358,12 @@ def _predict(args):
         sys.stdout.write(text)
     if X.shape[0] > 0:
         kind = "accuracy" if hasattr(model, "classes_") else "R2"
-        print(f"{kind} against the labels in {args.data}: {model.score(X, y):.4f}", file=sys.stderr)
+        if np.all(np.isfinite(y)):
+            print(f"{kind} against the labels in {args.data}: {model.score(X, y):.4f}", file=sys.stderr)
+        else:  # (a file of unlabeled rows marked nan: the predictions are what was asked for)
+            line = int(np.flatnonzero(~np.isfinite(y))[0]) + 1
+            print(f"no {kind}: the labels in {args.data} are not all numbers (row {line}: {y[line - 1]})",
+                  file=sys.stderr)
     return 0
 
 
@@ -410,16 +464,18 @@ def _gpus():
 
 
 def _training_data(args, comm):
-    """(X, y, test or None, (examples, nonzeros) of the whole training file).
-    With --distributed, each rank reads only its byte range of the training
-    file (hogwild.distributed.load_svmlight) and the whole test file."""
+    """(X, y, test or None, (examples, nonzeros) of the whole training file,
+    whether its indices were read zero-based). With --distributed, each rank
+    reads only its byte range of the training file
+    (hogwild.distributed.load_svmlight) and the whole test file, numbered
+    as the training file."""
     if comm is None:
         paths = [args.data] + ([args.test] if args.test else [])
-        loaded = _load_data(paths, n_features=args.n_features)
+        loaded, zero_based = _read_data(paths, n_features=args.n_features)
         X, y = loaded[0]
         if X.shape[0] == 0:
             raise UserError(f"'{args.data}' holds no examples")
-        return X, y, (loaded[1] if args.test else None), (X.shape[0], X.nnz)
+        return X, y, (loaded[1] if args.test else None), (X.shape[0], X.nnz), zero_based
     import numpy as np
     import scipy.sparse as sp
 
@@ -429,18 +485,19 @@ def _training_data(args, comm):
     for path in [args.data] + ([args.test] if args.test else []):
         if not os.path.exists(path):
             raise UserError(f"no such data file: '{path}'")
-    X, y = distributed.load_svmlight(args.data, comm=comm, n_features=args.n_features)
+    X, y, zero_based = distributed._read_svmlight(args.data, comm, args.n_features, np.float32, "auto", None,
+                                                  distributed.DEFAULT_TIMEOUT)
     total = np.array([X.shape[0], X.nnz], dtype=np.float64)
     comm.Allreduce(total.copy(), total)
     if total[0] == 0:
         raise UserError(f"'{args.data}' holds no examples")
     test = None
     if args.test:
-        X_test, y_test = load_svmlight(args.test)
+        X_test, y_test = load_svmlight(args.test, zero_based=zero_based)
         width = max(X.shape[1], X_test.shape[1])  # (every rank reads the whole test file: the same width)
         X = sp.csr_matrix((X.data, X.indices, X.indptr), shape=(X.shape[0], width))
         test = (sp.csr_matrix((X_test.data, X_test.indices, X_test.indptr), shape=(X_test.shape[0], width)), y_test)
-    return X, y, test, (int(total[0]), int(total[1]))
+    return X, y, test, (int(total[0]), int(total[1])), zero_based
 
 
 def _datasets(args):
@@ -679,6 +736,39 @@ def _check_arguments(parser, args):
         from ._engine import default_thread_count
 
         args.threads = [default_thread_count()]
+    if args.command == "train":
+        _check_estimator_options(parser, args)
+    for name in ("output", "plot"):
+        if getattr(args, name, None) == "":
+            parser.error(f"{'-o' if name == 'output' else '--plot'} needs a path, got ''")
+
+
+# options whose estimator parameter has another name
+_OPTION_OF_PARAMETER = {"max_iter": "--epochs", "random_state": "--seed", "n_threads": "--threads"}
+
+
+def _check_estimator_options(parser, args):
+    """A value the estimator refuses (--alpha nan, --momentum 2) is a usage
+    error before the data is read (it was found by fit, after reading)."""
+    import re
+
+    for n_threads in args.threads:
+        try:
+            estimator = _estimator(args, n_threads)
+        except UserError:
+            return  # (an unknown --param name: reported where the estimator is built)
+        try:
+            estimator._validate_params()
+            estimator._more_validate_params()
+        except (ValueError, TypeError) as error:
+            message = str(error).strip().splitlines()[0]
+            named = re.match(r"The '(\w+)' parameter of \w+ (.*)", message)
+            if named is None:
+                parser.error(message)
+            name = named.group(1)
+            option = ("--param " + name if name in dict(args.param) else
+                      _OPTION_OF_PARAMETER.get(name, "--" + name.replace("_", "-")))
+            parser.error(f"{option} {named.group(2)}")
 
 
 def main(argv=None):
@@ -689,6 +779,13 @@ def main(argv=None):
     if unknown:
         _parser_of_mistake(parser, args, argv, unknown).error(f"unrecognized arguments: {' '.join(unknown)}")
     _check_arguments(_parser_of_mistake(parser, args, argv, []), args)
+    stdout = sys.stdout
+    if hasattr(stdout, "fileno"):
+        try:
+            stdout.fileno()
+            sys.stdout = _OutputWhoseReaderMayLeave(stdout)
+        except (OSError, ValueError):  # (a stream without a descriptor: a test's capture)
+            pass
     try:
         return args.run(args)
     except KeyboardInterrupt:
@@ -701,11 +798,14 @@ def main(argv=None):
         detail = str(error).strip().splitlines()[0] if str(error).strip() else "the allocation failed"
         print(f"hogwild {args.command}: error: out of memory: {detail}", file=sys.stderr)
         return 1
-    except (UserError, ValueError, TypeError, OSError, ImportError, NotImplementedError,
+    except (UserError, ValueError, TypeError, OSError, OverflowError, ImportError, NotImplementedError,
             CudaUnavailableError) as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         print(f"hogwild {args.command}: error: {message}", file=sys.stderr)
         return 1
+    finally:
+        if isinstance(sys.stdout, _OutputWhoseReaderMayLeave):
+            sys.stdout = stdout
 
 
 if __name__ == "__main__":

@@ -16,13 +16,15 @@ INT32_MAX = np.iinfo(np.int32).max
 
 def _thread_count(n_threads):
     """The threads of a parallel call of the core made now on the calling thread."""
-    from ._engine import default_thread_count, team_threads
+    from . import _core
+    from ._engine import MAX_THREADS_PER_CPU, default_thread_count, team_threads
 
     if n_threads is None:
         return team_threads(default_thread_count())
     if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral) or n_threads < 1:
         raise ValueError(f"n_threads must be None or an integer >= 1, got {n_threads!r}")
-    return team_threads(n_threads)
+    # (at most as many as the estimators take: 2**40 was pybind11's TypeError)
+    return team_threads(min(int(n_threads), MAX_THREADS_PER_CPU * _core.usable_cpu_count()))
 
 
 def _read_text(source):
@@ -69,7 +71,8 @@ def load_svmlight_files(files, n_features=None, dtype=np.float32, zero_based="au
         Also return each row's ``qid`` (-1 where a row has none).
     n_threads : int, default=None
         Threads used to parse (None: all usable CPUs, at most ``OMP_NUM_THREADS``
-        or a threadpoolctl limit on OpenMP).
+        or a threadpoolctl limit on OpenMP; more than 16 per usable CPU read
+        as 16 per CPU).
 
     Returns
     -------
@@ -81,6 +84,14 @@ def load_svmlight_files(files, n_features=None, dtype=np.float32, zero_based="au
     ValueError
         Naming the file and line of a malformed line, or a bad argument.
     """
+    return _read_svmlight_files(files, n_features, dtype, zero_based, query_id, n_threads)[0]
+
+
+def _read_svmlight_files(files, n_features, dtype, zero_based, query_id, n_threads):
+    """(load_svmlight_files's list, whether the indices were read zero-based):
+    the numbering "auto" chose, which the command line keeps in a model file
+    so that `predict` reads another file as the training file was read (a
+    file without index 0 read on its own is shifted by one column)."""
     from . import _core
 
     if isinstance(files, (str, bytes, os.PathLike)) or hasattr(files, "read"):
@@ -107,7 +118,7 @@ def load_svmlight_files(files, n_features=None, dtype=np.float32, zero_based="au
     for k, (_, p) in enumerate(parsed):
         parsed[k] = None  # each file's parsed chunks go once it is assembled
         result += _assembled(p, shift, n_features, dtype, int64_indices, query_id, threads)
-    return result
+    return result, shift == 0
 
 
 def _checked_reader_arguments(dtype, zero_based, n_features):
@@ -122,8 +133,10 @@ def _checked_reader_arguments(dtype, zero_based, n_features):
     else:
         raise ValueError(f"zero_based must be True, False or 'auto', got {zero_based!r}")
     if n_features is not None and (isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral)
-                                   or n_features < 1):
-        raise ValueError(f"n_features must be None or an integer >= 1, got {n_features!r}")
+                                   or not 1 <= n_features <= np.iinfo(np.int64).max):
+        # (2**63 and beyond: an OverflowError in SciPy before)
+        raise ValueError(f"n_features must be None or an integer >= 1 and < 2**63 (a sparse matrix's "
+                         f"column count), got {n_features!r}")
     return dtype, zero_based
 
 

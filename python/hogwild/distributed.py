@@ -696,6 +696,12 @@ def load_svmlight(path, *, comm=None, n_features=None, dtype=np.float32, zero_ba
         On the rank whose lines are malformed (naming the file, the byte
         offset of its range and the line within it), or for bad arguments.
     """
+    X, y, _ = _read_svmlight(path, comm, n_features, dtype, zero_based, n_threads, timeout)
+    return X, y
+
+
+def _read_svmlight(path, comm, n_features, dtype, zero_based, n_threads, timeout):
+    """(X, y, whether the indices were read zero-based) of load_svmlight."""
     import os
 
     from . import _core
@@ -736,7 +742,8 @@ def load_svmlight(path, *, comm=None, n_features=None, dtype=np.float32, zero_ba
     extent = (name, int(any_entries), int(reduced[0]) if any_entries else 0, int(-reduced[1]) if any_entries else -1)
     shift, n_features = _index_layout([extent], zero_based, n_features)
     int64_indices = n_features > INT32_MAX or parsed.nnz > INT32_MAX
-    return tuple(_assembled(parsed, shift, n_features, dtype, int64_indices, False, threads))
+    X, y = _assembled(parsed, shift, n_features, dtype, int64_indices, False, threads)
+    return X, y, shift == 0
 
 
 def _lines_starting_in(source, begin, end, in_memory):
