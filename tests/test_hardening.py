@@ -167,3 +167,46 @@ def test_an_index_beyond_what_a_sparse_matrix_holds_is_a_value_error(tmp_path):
     with pytest.raises(ValueError, match="huge.svm: feature index 9223372036854775807 needs 9223372036854775808 "
                                          "columns, more than a sparse matrix can hold"):
         load_svmlight(path, zero_based=True)
+
+
+@pytest.mark.parametrize("estimator, labels", [(hogwild.SGDClassifier, [0, 1, 0]), (hogwild.SGDClassifier, [0, 1, 2]),
+                                               (hogwild.SGDRegressor, [0.5, 1.5, 2.5])])
+def test_a_model_beyond_the_memory_available_is_refused_before_any_allocation(monkeypatch, estimator, labels):
+    """A feature index of 2**31 in a 2-line svmlight file: 16 GiB of
+    weights, which training holds several times; the process was killed
+    by the kernel after minutes (a new user's trial). With 1 GiB
+    available: 2**25 features need 0.6 GiB (trained; 1.9 GiB for three
+    classes: refused), 2**26 need 1.25 (refused)."""
+    from hogwild import _memory
+
+    monkeypatch.setattr(_memory, "available_memory", lambda: 2**30)
+
+    def X_of(n_features):
+        return sp.csr_matrix((np.ones(3, np.float32), np.array([1, 2, 3]), np.array([0, 1, 2, 3])),
+                             shape=(3, n_features))
+
+    fits = len(set(labels)) < 3 or estimator is hogwild.SGDRegressor
+    model = estimator(max_iter=1, tol=None, n_threads=1)
+    if fits:
+        assert model.fit(X_of(2**25), labels).coef_.shape[-1] == 2**25
+    with pytest.raises(MemoryError, match=r"^X has 67108864 features \(n_features_in_: the largest column index "
+                                          r"\+ 1\): training a model of 67108864 float64 weights needs at least "
+                                          r"1\.2 GiB, more than the 1\.0 GiB of memory available$"):
+        estimator(max_iter=1, tol=None).fit(X_of(2**26), [0, 1, 0])
+    if not fits:
+        with pytest.raises(MemoryError, match="33554432 float64 weights for each of 3 classes needs at least 1.9 GiB"):
+            model.fit(X_of(2**25), labels)
+
+
+def test_the_memory_available_is_what_the_system_reports():
+    """Linux: MemAvailable plus free swap, at most; elsewhere None (no check)."""
+    from hogwild import _memory
+
+    available = _memory.available_memory()
+    try:
+        with open("/proc/meminfo") as f:
+            fields = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in f}
+    except OSError:
+        assert available is None
+        return
+    assert 0 < available <= fields["MemAvailable"] + fields.get("SwapFree", 0) + 2**28  # (it moves meanwhile)
