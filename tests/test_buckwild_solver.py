@@ -75,3 +75,22 @@ def test_fixed_point_range_grows_to_fit_large_weights(precision):
 def test_bad_precision():
     with pytest.raises(ValueError, match="precision"):
         hogwild.SGDClassifier(solver="buckwild", precision="int4").fit(np.eye(2), [0, 1])
+
+
+@pytest.mark.parametrize("precision, scale", [("int8", 1e3), ("int8", 1e4), ("int16", 1e6), ("int16", 1e30)])
+def test_the_fixed_point_range_starts_at_the_datas_weight_size(precision, scale):
+    """Features of size 1e3: the range started at 1, every weight the model
+    needed lay below int8's resolution 1/127, and the fit handed back zeros
+    and +-0.0079 (R^2 -0.7, -227 at 1e4; a new user's trial). Now the range
+    starts at max|y| / max|x| and the model is the other solvers'."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 5)) * scale
+    y_reg = X @ (np.arange(1.0, 6.0) / scale)
+    y_cls = (X[:, 0] > 0).astype(int)
+    params = dict(n_threads=1, random_state=0)
+    low = hogwild.SGDRegressor(solver="buckwild", precision=precision, **params).fit(X, y_reg)
+    assert low.score(X, y_reg) > 0.999
+    reference = hogwild.SGDRegressor(**params).fit(X, y_reg)
+    np.testing.assert_allclose(low.coef_, reference.coef_, rtol=0.05)
+    classifier = hogwild.SGDClassifier(solver="buckwild", precision=precision, **params).fit(X, y_cls)
+    assert classifier.score(X, y_cls) > 0.98

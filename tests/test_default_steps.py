@@ -438,3 +438,20 @@ def test_partial_fit_continues_the_decay_from_the_plateau(fit_epochs):
     np.testing.assert_array_equal(continued.coef_, whole.coef_)
     np.testing.assert_array_equal(continued.intercept_, whole.intercept_)
     assert np.abs(dropped.coef_ - whole.coef_).max() > 1e-3
+
+
+@pytest.mark.parametrize("solver", ["minibatch", "async", "gd"])
+def test_a_float32_X_of_large_values_takes_its_float64_copys_steps(solver):
+    """Values of 1e19: X^T X v overflowed in float32 (not in float64), the
+    batch solvers' step fell back to scikit-learn's first step 10 and a
+    float32 X trained another model (coefficients 1e18 times larger) than
+    its float64 copy (a new user's trial)."""
+    X = np.random.default_rng(0).normal(size=(300, 5)) * 1e19
+    y = (X[:, 0] > 0).astype(int)
+    params = dict(solver=solver, max_iter=5, tol=None, n_threads=1, random_state=0)
+    wide = hogwild.SGDClassifier(**params).fit(X, y)
+    narrow = hogwild.SGDClassifier(**params).fit(X.astype(np.float32), y)
+    assert narrow.learning_rate_ == wide.learning_rate_
+    assert narrow.eta0_ == pytest.approx(wide.eta0_, rel=1e-5, abs=0.0)
+    assert wide.eta0_ < 1e-36
+    np.testing.assert_allclose(narrow.coef_, wide.coef_, rtol=1e-3)

@@ -584,3 +584,15 @@ def test_averaging_buffers_left_by_an_earlier_averaged_fit_do_not_block_loading(
     model.set_params(average=False).fit(rng.rand(40, 7), rng.rand(40))
     model.save(tmp_path / "refit.hwm")
     assert hogwild.load(tmp_path / "refit.hwm").coef_.shape == (7,)
+
+
+def test_a_random_state_generator_is_saved_as_none_with_a_warning(tmp_path):
+    """A RandomState's state is not kept: said at saving (it was silent,
+    and a reloaded estimator's fits no longer repeated; a new user's
+    trial), the file loads with random_state=None."""
+    X, y = np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 2
+    model = hogwild.SGDClassifier(max_iter=2, tol=None, random_state=np.random.RandomState(0)).fit(X, y)
+    with pytest.warns(UserWarning, match="random_state is a RandomState instance: the model file keeps "
+                                         "random_state=None"):
+        model.save(tmp_path / "m.hwm")
+    assert hogwild.load(tmp_path / "m.hwm").get_params()["random_state"] is None

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import stat
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -495,7 +496,11 @@ def _params_to_json(params):
     if isinstance(class_weight, dict):  # JSON keys are strings: keep the labels' types
         params["class_weight"] = {"__pairs__": [[_plain(k), _plain(v)] for k, v in class_weight.items()]}
     if isinstance(params.get("random_state"), np.random.RandomState):
-        params["random_state"] = None  # a generator's state is not a hyper-parameter worth a pickle
+        # a generator's state is not a hyper-parameter worth a pickle; said, so
+        # that nobody counts on a reloaded estimator's fits repeating
+        warnings.warn("random_state is a RandomState instance: the model file keeps random_state=None "
+                      "(an int makes a reloaded estimator's fits reproducible)", UserWarning, stacklevel=4)
+        params["random_state"] = None
     return {key: _plain(value) for key, value in params.items()}
 
 

@@ -152,20 +152,23 @@ def mean_curvature_bound(X, seed=0):
     """The largest eigenvalue of X^T X / n, by power iteration on at most
     SAMPLE_ROWS rows drawn without replacement (an estimate; the sample's
     own value is on average at least the whole data's). Dense samples go
-    through CSR."""
+    through CSR; the sample is float64 whatever X's type (in float32,
+    X^T X v overflowed for values of 1e19, whose squares the largest row
+    norm, summed in float64, holds: the step fell back to scikit-learn's
+    rate and a float32 X trained another model than its float64 copy)."""
     n = X.shape[0]
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(n, size=SAMPLE_ROWS, replace=False)) if n > SAMPLE_ROWS else np.arange(n)
-    sample = _csr_rows(X, rows) if sp.issparse(X) else sp.csr_matrix(X[rows])
-    v = rng.normal(size=X.shape[1]).astype(sample.dtype)
+    sample = (_csr_rows(X, rows) if sp.issparse(X) else sp.csr_matrix(X[rows])).astype(np.float64)
+    v = rng.normal(size=X.shape[1])
     value = 0.0
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(POWER_ITERATIONS):
             u = sample.T @ (sample @ v)
-            value = float(np.linalg.norm(u.astype(np.float64)))
+            value = float(np.linalg.norm(u))
             if not (0.0 < value < np.inf):
                 return value
-            v = u / u.dtype.type(value)
+            v = u / value
     return value / sample.shape[0]
 
 
