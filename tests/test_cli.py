@@ -316,6 +316,29 @@ def test_predict_gives_its_predictions_for_rows_labeled_nan(tmp_path):
     assert out.stderr == f"no accuracy: the labels in {tmp_path / 'unlabeled.svm'} are not all numbers (row 2: nan)\n"
 
 
+def test_an_output_that_is_an_input_is_refused(tmp_path):
+    """-o naming the training file replaced the data by the model (and
+    predict's, the model by predictions; a new user's trial)."""
+    data = tmp_path / "data.svm"
+    data.write_text("1 1:1\n-1 2:1\n" * 10)
+    out = run("train", str(data), "--epochs", "1", "-o", str(data))
+    assert error_line(out) == f"hogwild train: error: -o '{data}' is the training data; name another file"
+    assert data.read_text().startswith("1 1:1")
+    assert run("train", str(data), "--epochs", "1", "-o", str(tmp_path / "m.hwm")).returncode == 0
+    out = run("predict", str(tmp_path / "m.hwm"), str(data), "-o", str(tmp_path / "m.hwm"))
+    assert error_line(out) == f"hogwild predict: error: -o '{tmp_path / 'm.hwm'}' is the model file; name another file"
+
+
+def test_a_huge_objective_fits_its_column(tmp_path):
+    """(1e300 was printed in %f: 300 digits)"""
+    data = tmp_path / "data.svm"
+    data.write_text("1 1:1\n-1 2:1\n" * 10)
+    out = run("train", str(data), "--epochs", "1", "--learning-rate", "constant", "--eta0", "1e300")
+    assert out.returncode == 0, out.stderr
+    (row,) = table_rows(out.stdout)
+    assert max(len(field) for field in row) <= 12 and "e+" in row[1]
+
+
 def test_predict_names_a_model_file_of_another_kind(tmp_path):
     """A matrix factorization model: one line, not a traceback (a new
     user's trial)."""

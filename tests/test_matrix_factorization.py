@@ -468,6 +468,9 @@ def test_load_movielens_layouts(tmp_path):
     assert list(load_movielens(tmp_path / "noted.dat")[1]) == [10, 20]  # (a comment first: unreadable before)
     (tmp_path / "noted.csv").write_text("# ratings\nuserId,movieId,rating,timestamp\n1,10,4.5,1\n3,7,0.5,2\n")
     assert list(load_movielens(tmp_path / "noted.csv")[2]) == [4.5, 0.5]
+    (tmp_path / "header_only.csv").write_text("userId,movieId,rating,timestamp\n")
+    with pytest.raises(ValueError, match="header_only.csv: holds no ratings"):  # (NumPy's warning first, before)
+        load_movielens(tmp_path / "header_only.csv")
     (tmp_path / "commented.data").write_text("1\t10\t4\t1\n# a comment\n1\t11\tx\t1\n")
     with pytest.raises(ValueError, match=r"line 3: '1\\t11\\tx\\t1'"):
         load_movielens(tmp_path / "commented.data")

@@ -596,3 +596,16 @@ def test_a_random_state_generator_is_saved_as_none_with_a_warning(tmp_path):
                                          "random_state=None"):
         model.save(tmp_path / "m.hwm")
     assert hogwild.load(tmp_path / "m.hwm").get_params()["random_state"] is None
+
+
+def test_saving_to_a_path_that_cannot_be_written_names_that_path(tmp_path):
+    """(the errors named the file written aside, 'x.hwm.partial'; a new
+    user's trial)"""
+    X, y = np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 2
+    model = hogwild.SGDClassifier(max_iter=2, tol=None, random_state=0).fit(X, y)
+    missing = tmp_path / "no" / "x.hwm"
+    with pytest.raises(FileNotFoundError, match=r"No such directory to write the model file in: '.*no/x\.hwm'$"):
+        model.save(missing)
+    with pytest.raises(IsADirectoryError, match=r"Is a directory, not a model file: '.*'$"):
+        model.save(tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -10,6 +10,7 @@ classes (and MatrixFactorization), so a file cannot run code; a truncated or alt
 ``ValueError`` naming it.
 """
 
+import errno
 import hashlib
 import io
 import json
@@ -91,6 +92,11 @@ def save_model(estimator, file):
         np.savez(file, **entries)
         return
     path = os.fspath(file)
+    # (named here: the errors of the file written aside named it, 'm.hwm.partial')
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, "Is a directory, not a model file", path)
+    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        raise FileNotFoundError(errno.ENOENT, "No such directory to write the model file in", path)
     partial = f"{path}.partial"
     try:
         with open(partial, "wb") as f:  # written aside, then renamed: never half a model under `path`

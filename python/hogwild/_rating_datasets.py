@@ -8,6 +8,7 @@ redistributing it (download it from https://grouplens.org/datasets/movielens/).
 import io
 import numbers
 import os
+import warnings
 
 import numpy as np
 
@@ -84,8 +85,10 @@ def load_movielens(path, return_timestamps=False):
     if not text.strip():
         raise ValueError(f"{name}: holds no ratings")
     try:
-        table = np.loadtxt(io.BytesIO(text), delimiter=delimiter, skiprows=skip, dtype=np.dtype(fields), ndmin=1,
-                           usecols=tuple(range(len(fields))))
+        with warnings.catch_warnings():  # (a header alone: NumPy's "input contained no data"; said below)
+            warnings.filterwarnings("ignore", "loadtxt: input contained no data", UserWarning)
+            table = np.loadtxt(io.BytesIO(text), delimiter=delimiter, skiprows=skip, dtype=np.dtype(fields),
+                               ndmin=1, usecols=tuple(range(len(fields))))
     except (ValueError, IndexError) as error:
         raise ValueError(f"{name}: not a MovieLens ratings file (integer user and item ids, a numeric rating"
                          f"{', an integer timestamp' if return_timestamps else ''}): "

@@ -192,7 +192,10 @@ class _EpochTable:
             score = _test_score(self.model, record["coef"], record["intercept"], *self.test)
         score_text = "" if score is None else f"{score:.4f}"
         label = str(record.get("class", ""))[:7]
-        self._write(f"{record['epoch']:>6}{label:>8}{record['objective']:>12.6f}{score_text:>10}"
+        objective = record["objective"]
+        # (a diverging run's 1e300 was 300 digits wide in %f)
+        objective_text = f"{objective:>12.6f}" if abs(objective) < 1e6 else f"{objective:>12.5g}"
+        self._write(f"{record['epoch']:>6}{label:>8}{objective_text}{score_text:>10}"
                     f"{record['seconds']:>10.3f}{record['examples_per_second']:>12.4g}")
         if self.bar is not None:
             self.bar.update(1)
@@ -233,11 +236,22 @@ def _plot_format(path):
     return extension or "png"
 
 
+def _refuse_overwriting(output, option, inputs):
+    """UserError where `output` is one of the command's input files (-o
+    naming the training file replaced the data by the model)."""
+    for kind, path in inputs:
+        if path and os.path.exists(output) and os.path.exists(path) and os.path.samefile(output, path):
+            raise UserError(f"{option} '{output}' is the {kind}; name another file")
+
+
 def _train(args):
     if args.test is not None and not args.test:
         raise UserError("--test needs a file")
     if args.output:
         _writable(args.output, "-o")
+        _refuse_overwriting(args.output, "-o", [("training data", args.data), ("test data", args.test)])
+    if args.plot:
+        _refuse_overwriting(args.plot, "--plot", [("training data", args.data), ("test data", args.test)])
     plot_format = _plot_format(args.plot) if args.plot else None
     comm = _communicator(args)
     if comm is not None and comm.Get_rank() != 0:  # only rank 0 prints and writes the model
@@ -315,6 +329,8 @@ def _predict(args):
 
     if not os.path.exists(args.model):
         raise UserError(f"no such model file: '{args.model}'")
+    if args.output:
+        _refuse_overwriting(args.output, "-o", [("model file", args.model), ("data file", args.data)])
     model = load(args.model)
     if not hasattr(model, "n_features_in_"):  # (a matrix factorization model: a traceback here before)
         raise UserError(f"'{args.model}' holds a {type(model).__name__}, not a linear model "
