@@ -82,7 +82,8 @@ def test_the_fixed_point_range_starts_at_the_datas_weight_size(precision, scale)
     """Features of size 1e3: the range started at 1, every weight the model
     needed lay below int8's resolution 1/127, and the fit handed back zeros
     and +-0.0079 (R^2 -0.7, -227 at 1e4; a new user's trial). Now the range
-    starts at max|y| / max|x| and the model is the other solvers'."""
+    starts at the targets' size over max|x| and the model is the other
+    solvers'."""
     rng = np.random.default_rng(0)
     X = rng.normal(size=(2000, 5)) * scale
     y_reg = X @ (np.arange(1.0, 6.0) / scale)
@@ -94,3 +95,15 @@ def test_the_fixed_point_range_starts_at_the_datas_weight_size(precision, scale)
     np.testing.assert_allclose(low.coef_, reference.coef_, rtol=0.05)
     classifier = hogwild.SGDClassifier(solver="buckwild", precision=precision, **params).fit(X, y_cls)
     assert classifier.score(X, y_cls) > 0.98
+
+
+@pytest.mark.parametrize("offset", [10.0, 1000.0])
+def test_the_fixed_point_range_leaves_the_targets_mean_to_the_intercept(offset):
+    """Targets around 1000 with weights of size 1: a range sized by max|y|
+    put int8's resolution above the weights (R^2 -39.6; the review of the
+    change above); the intercept carries the mean, the range the rest."""
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-1, 1, size=(4000, 5))
+    y = offset + X @ np.array([1.0, -0.5, 0.3, 0.2, 0.1]) + 0.01 * rng.normal(size=4000)
+    model = hogwild.SGDRegressor(solver="buckwild", precision="int8", n_threads=1, random_state=0).fit(X, y)
+    assert model.score(X, y) > 0.99

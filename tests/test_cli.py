@@ -265,6 +265,12 @@ def test_predict_reads_its_file_numbered_as_the_training_file(tmp_path, first_in
         out = run("predict", str(model_path), str(tmp_path / "zero.svm"))
         assert out.returncode == 1
         assert error_line(out).endswith("the model was trained on a file whose indices start at 1")
+    # refit in Python: the file's numbering no longer applies, predict reads as load_svmlight does
+    import hogwild
+
+    refit = hogwild.load(model_path)
+    refit.fit(*hogwild.datasets.load_svmlight(str(tmp_path / "train.svm")))
+    assert not hasattr(refit, "_svmlight_zero_based")
 
 
 def test_train_writes_its_model_when_the_reader_of_its_output_leaves(tmp_path):
@@ -314,6 +320,22 @@ def test_predict_gives_its_predictions_for_rows_labeled_nan(tmp_path):
     assert out.returncode == 0
     assert out.stdout.split() == ["1", "-1"]
     assert out.stderr == f"no accuracy: the labels in {tmp_path / 'unlabeled.svm'} are not all numbers (row 2: nan)\n"
+
+
+def test_train_exits_cleanly_when_the_reader_leaves_after_the_table(tmp_path):
+    """`... | head -n 7` with a buffered stdout: the last lines, flushed at
+    exit past the wrapper, gave exit status 120 and "Exception ignored ...
+    BrokenPipeError" (the review)."""
+    import os
+
+    data = tmp_path / "train.svm"
+    data.write_text("1 1:1 2:0.5\n-1 2:1\n" * 50)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    done = subprocess.run(["bash", "-c", f"'{sys.executable}' -m hogwild train '{data}' --epochs 3 -o '{tmp_path}/m.hwm'"
+                           " | head -n 7; echo status ${PIPESTATUS[0]}"], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert done.stdout.splitlines()[-1] == "status 0" and done.stderr == ""
+    assert (tmp_path / "m.hwm").exists()
 
 
 def test_an_output_that_is_an_input_is_refused(tmp_path):

@@ -412,6 +412,11 @@ def test_which_optimizers_decay_from_the_plateau(optimizer):
         assert states == []
     else:
         assert len(states) == 1 and np.isfinite(states[0]["decay"])
+    # regressors: rmsprop and adam ("optimal" rate) decay; sgd runs invscaling, without
+    regressor = hogwild.SGDRegressor(optimizer=optimizer, max_iter=20, tol=None, random_state=0,
+                                     n_threads=1).fit(X, X[:, 0] + 0.5 * rng.normal(size=200))
+    decays = bool(getattr(regressor, "_plateau_states", {}))
+    assert decays == (optimizer in ("rmsprop", "adam"))
 
 
 @pytest.mark.parametrize("fit_epochs", [2, 5])

@@ -308,6 +308,27 @@ def test_the_command_line_trains_across_ranks_and_rank_0_alone_prints_and_writes
     assert hogwild.load(model_path).score(X_test, y_test) > 0.83  # (5 epochs at the default rate)
 
 
+@pytest.mark.parametrize("zero_in", ["test", "train"])
+def test_the_command_line_numbers_training_and_test_files_as_read_together(tmp_path, zero_in):
+    """From 0 where either file holds index 0, as without --distributed
+    (the review: a test file holding index 0 beside a training file
+    without one was refused; with index 0 in the training file alone, the
+    test file's columns would have been one off)."""
+    with_zero, without = "1 0:1 2:1\n-1 1:1\n" * 20, "1 2:1\n-1 1:1\n" * 20
+    (tmp_path / "train.svm").write_text(with_zero if zero_in == "train" else without)
+    (tmp_path / "test.svm").write_text(with_zero if zero_in == "test" else without)
+    outputs = []
+    for distributed in ([], ["--distributed", "local"]):
+        command = ([mpiexec(), "-n", "2"] if distributed else []) + [
+            sys.executable, "-m", "hogwild", "train", str(tmp_path / "train.svm"), "--test", str(tmp_path / "test.svm"),
+            "--threads", "1", "--epochs", "3", *distributed]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+        outputs.append(re.search(r"test accuracy: ([0-9.]+)", done.stdout).group(1))
+        assert "3 features" in done.stdout
+    assert outputs == ["1.0000", "1.0000"]
+
+
 def test_the_command_line_trains_minibatch_with_allreduce(tmp_path, a9a_files):
     import hogwild
 

@@ -175,8 +175,9 @@ def test_a_model_beyond_the_memory_available_is_refused_before_any_allocation(mo
     """A feature index of 2**31 in a 2-line svmlight file: 16 GiB of
     weights, which training holds several times; the process was killed
     by the kernel after minutes (a new user's trial). With 1 GiB
-    available: 2**25 features need 0.6 GiB (trained; 1.9 GiB for three
-    classes: refused), 2**26 need 1.25 (refused)."""
+    available: 2**25 features need 640 MiB (trained; three classes 1,152
+    MiB: 8 bytes a weight of each and 12 a feature: refused), 2**26 need
+    1,280 (refused)."""
     from hogwild import _memory
 
     monkeypatch.setattr(_memory, "available_memory", lambda: 2**30)
@@ -191,22 +192,60 @@ def test_a_model_beyond_the_memory_available_is_refused_before_any_allocation(mo
         assert model.fit(X_of(2**25), labels).coef_.shape[-1] == 2**25
     with pytest.raises(MemoryError, match=r"^X has 67108864 features \(n_features_in_: the largest column index "
                                           r"\+ 1\): training a model of 67108864 float64 weights needs at least "
-                                          r"1\.2 GiB, more than the 1\.0 GiB of memory available$"):
+                                          r"1,280 MiB, more than the 1,024 MiB of memory available$"):
         estimator(max_iter=1, tol=None).fit(X_of(2**26), [0, 1, 0])
     if not fits:
-        with pytest.raises(MemoryError, match="33554432 float64 weights for each of 3 classes needs at least 1.9 GiB"):
+        with pytest.raises(MemoryError, match="33554432 float64 weights for each of 3 classes needs at least 1,152 MiB"):
             model.fit(X_of(2**25), labels)
 
 
-def test_the_memory_available_is_what_the_system_reports():
-    """Linux: MemAvailable plus free swap, at most; elsewhere None (no check)."""
+def fake_system(root, meminfo_gib, cgroup_line, groups):
+    """/proc and /sys under `root`: MemAvailable of `meminfo_gib` GiB, no
+    swap, /proc/self/cgroup's line, and {folder: (file names, limit,
+    usage, reclaimable cache)} in GiB."""
+    (root / "proc" / "self").mkdir(parents=True)
+    (root / "proc" / "meminfo").write_text(f"MemTotal: 99 kB\nMemAvailable: {meminfo_gib * 2**20} kB\n")
+    (root / "proc" / "self" / "cgroup").write_text(cgroup_line + "\n")
+    for folder, (names, limit, usage, cache) in groups.items():
+        path = root / "sys" / "fs" / "cgroup" / folder
+        path.mkdir(parents=True, exist_ok=True)
+        (path / names[0]).write_text("max\n" if limit is None else f"{int(limit * 2**30)}\n")
+        (path / names[1]).write_text(f"{int(usage * 2**30)}\n")
+        (path / "memory.stat").write_text(f"{names[2]} {int(cache * 2**30)}\nother 5\n")
+
+
+V1 = ("memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file")
+V2 = ("memory.max", "memory.current", "inactive_file")
+
+
+@pytest.mark.parametrize("cgroup_line, groups, expected_gib", [
+    # cgroup v1: the process's group (4 GiB, 3.9 used of which 3 page cache: 3.1 left)...
+    ("4:memory:/jobs/one", {"memory": (V1, None, 9, 0), "memory/jobs": (V1, 8, 1, 0),
+                            "memory/jobs/one": (V1, 4, 3.9, 3)}, 3.1),
+    # ... and a parent's tighter room (2 GiB, 1.5 used): 0.5
+    ("4:memory:/jobs/one", {"memory": (V1, None, 9, 0), "memory/jobs": (V1, 2, 1.5, 0),
+                            "memory/jobs/one": (V1, 4, 3.9, 3)}, 0.5),
+    # cgroup v2, no limit anywhere: MemAvailable
+    ("0::/user/app", {"": (V2, None, 1, 0), "user": (V2, None, 1, 0), "user/app": (V2, None, 1, 0)}, 20),
+    # cgroup v2 with a limit; the root's folder holds cgroup.controllers
+    ("0::/user/app", {"": (V2, None, 1, 0), "user": (V2, None, 1, 0), "user/app": (V2, 6, 2.5, 0.5)}, 4),
+    # a namespaced path not found under the mount: the mount is the process's group
+    ("0::/../elsewhere", {"": (V2, 3, 1, 0)}, 2),
+])
+def test_the_memory_available_is_the_tightest_of_the_system_and_the_cgroups(tmp_path, cgroup_line, groups,
+                                                                             expected_gib):
+    """The review's cases: the root cgroup was read instead of the
+    process's own (whose limit went unseen), and reclaimable page cache
+    (the data file just read) counted as used."""
     from hogwild import _memory
 
-    available = _memory.available_memory()
-    try:
-        with open("/proc/meminfo") as f:
-            fields = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in f}
-    except OSError:
-        assert available is None
-        return
-    assert 0 < available <= fields["MemAvailable"] + fields.get("SwapFree", 0) + 2**28  # (it moves meanwhile)
+    fake_system(tmp_path, 20, cgroup_line, groups)
+    if cgroup_line.startswith("0::"):
+        (tmp_path / "sys" / "fs" / "cgroup" / "cgroup.controllers").write_text("memory\n")
+    assert _memory.available_memory(str(tmp_path)) == pytest.approx(expected_gib * 2**30, abs=2)
+
+
+def test_the_memory_available_is_none_where_the_system_does_not_say(tmp_path):
+    from hogwild import _memory
+
+    assert _memory.available_memory(str(tmp_path)) is None

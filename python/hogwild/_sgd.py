@@ -204,6 +204,8 @@ feature_names_in_, loss_function_
         )
         if getattr(self, "coef_", None) is None or coef_init is not None:
             refuse_a_model_beyond_memory(n_classes if n_classes > 2 else 1, n_features)
+            # (a new model: the training file's numbering that hogwild train kept is not its)
+            self.__dict__.pop("_svmlight_zero_based", None)
             self._allocate_parameter_mem(
                 n_classes=n_classes, n_features=n_features, input_dtype=np.float64,
                 coef_init=coef_init, intercept_init=intercept_init,
@@ -353,6 +355,8 @@ early_stopping, validation_fraction, n_iter_no_change, warm_start, average
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if first_call:
             refuse_a_model_beyond_memory(1, n_features)
+            # (a new model: the training file's numbering that hogwild train kept is not its)
+            self.__dict__.pop("_svmlight_zero_based", None)
             self._allocate_parameter_mem(
                 n_classes=1, n_features=n_features, input_dtype=np.float64,
                 coef_init=coef_init, intercept_init=intercept_init,

@@ -30,7 +30,8 @@ loss, see below; alpha the regularization strength):
 - "adagrad": the first step 1; "rmsprop" and "adam": 0.01 (each normalizes
   every coordinate's gradient, so their step is in the weights' units;
   measured on a9a, rcv1_small, heart_scale and dna with bench/bench_defaults.py).
-  rmsprop and adam take the plateau decay above: at the "optimal" rate
+  rmsprop and adam take the plateau decay above (regressors too: their
+  rate is "optimal" as well, where sgd's is invscaling): at the "optimal" rate
   alone, whose t0 is 1e6 updates at alpha 1e-4, their step stayed 0.01 and
   50 epochs of rcv1_small ended at 3e-3 to 3e-2 from run to run (2 racing
   threads); with it at 3e-4 to 1.2e-3 (a9a 3.2-9.4e-3 -> 0.5-3.1e-3, dna

@@ -194,7 +194,7 @@ class _EpochTable:
         label = str(record.get("class", ""))[:7]
         objective = record["objective"]
         # (a diverging run's 1e300 was 300 digits wide in %f)
-        objective_text = f"{objective:>12.6f}" if abs(objective) < 1e6 else f"{objective:>12.5g}"
+        objective_text = f"{objective:>12.6f}" if abs(objective) < 1e5 else f"{objective:>12.5g}"
         self._write(f"{record['epoch']:>6}{label:>8}{objective_text}{score_text:>10}"
                     f"{record['seconds']:>10.3f}{record['examples_per_second']:>12.4g}")
         if self.bar is not None:
@@ -496,12 +496,17 @@ def _training_data(args, comm):
     import scipy.sparse as sp
 
     from . import distributed
-    from .datasets import load_svmlight
 
     for path in [args.data] + ([args.test] if args.test else []):
         if not os.path.exists(path):
             raise UserError(f"no such data file: '{path}'")
-    X, y, zero_based = distributed._read_svmlight(args.data, comm, args.n_features, np.float32, "auto", None,
+    # numbered as the two files are read together without --distributed:
+    # from 0 where either holds index 0 (every rank reads the whole test file)
+    test_zero_based = False
+    if args.test:
+        ((X_test, y_test),), test_zero_based = _read_data([args.test])
+    X, y, zero_based = distributed._read_svmlight(args.data, comm, args.n_features, np.float32,
+                                                  True if test_zero_based else "auto", None,
                                                   distributed.DEFAULT_TIMEOUT)
     total = np.array([X.shape[0], X.nnz], dtype=np.float64)
     comm.Allreduce(total.copy(), total)
@@ -509,7 +514,9 @@ def _training_data(args, comm):
         raise UserError(f"'{args.data}' holds no examples")
     test = None
     if args.test:
-        X_test, y_test = load_svmlight(args.test, zero_based=zero_based)
+        if zero_based and not test_zero_based:  # (the training file holds index 0: the test file's columns from 0 too)
+            X_test = sp.csr_matrix((X_test.data, X_test.indices + 1, X_test.indptr),
+                                   shape=(X_test.shape[0], X_test.shape[1] + 1))
         width = max(X.shape[1], X_test.shape[1])  # (every rank reads the whole test file: the same width)
         X = sp.csr_matrix((X.data, X.indices, X.indptr), shape=(X.shape[0], width))
         test = (sp.csr_matrix((X_test.data, X_test.indices, X_test.indptr), shape=(X_test.shape[0], width)), y_test)
@@ -821,6 +828,7 @@ def main(argv=None):
         return 1
     finally:
         if isinstance(sys.stdout, _OutputWhoseReaderMayLeave):
+            sys.stdout.flush()  # (through the wrapper: a reader gone after the last line is no error at exit)
             sys.stdout = stdout
 
 

@@ -43,19 +43,29 @@ namespace hogwild {
 inline constexpr double kMaxContendedScale = 64.0;
 
 // The size of a weight that moves a prediction by the size of a target:
-// the largest |y| of the training rows (1 for a classifier's +-1) over the
-// largest |x|; 1 for empty data. The fixed-point range started at 1
-// whatever the data, and on features of size 1e3 every weight the model
-// needed lay below int8's resolution (1/127): a model of zeros and
-// +-0.0079, R^2 -0.7 where every other solver reached 1.0 (a new user's
-// trial). On data scaled to [-1, 1] with labels +-1 it is 1, as before.
+// the targets' largest distance from what the intercept carries (their
+// mean with an intercept: a regression target around 1000 needs no large
+// weight; 0 without one; a classifier's +-1 as they are) over the largest
+// |x|; 1 for empty data. The fixed-point range started at 1 whatever the
+// data, and on features of size 1e3 every weight the model needed lay
+// below int8's resolution (1/127): a model of zeros and +-0.0079, R^2 -0.7
+// where every other solver reached 1.0 (a new user's trial). On data
+// scaled to [-1, 1] with labels +-1 it is 1, as before.
 template <class View>
-double natural_weight_range(const View& X, const Targets& targets) {
+double natural_weight_range(const View& X, const Targets& targets, const LinearObjective& objective) {
+    double center = 0.0;
+    if (objective.fit_intercept && !objective.classifier) {
+        double sum = 0.0;
+        std::int64_t count = 0;
+        for (std::int64_t i = 0; i < X.n_rows; ++i)
+            if (is_training_row(targets, i)) sum += targets.y[i], ++count;
+        if (count > 0) center = sum / static_cast<double>(count);
+    }
     double largest_value = 0.0;
     double largest_target = 0.0;
     for (std::int64_t i = 0; i < X.n_rows; ++i) {
         if (!is_training_row(targets, i)) continue;
-        largest_target = std::max(largest_target, std::fabs(targets.y[i]));
+        largest_target = std::max(largest_target, std::fabs(targets.y[i] - center));
         const auto row = X.row(i);
         for (std::int64_t k = 0; k < row.size(); ++k) largest_value = std::max(largest_value, std::fabs(row.value(k)));
     }
@@ -73,7 +83,7 @@ class BuckwildSolver {
         : problem_(X, targets, config, model),
           state_(config, model, problem_.strength, problem_.n_threads, X.nnz(), X.n_rows),
           saturated_here_(problem_.n_threads, false),
-          natural_range_(std::clamp(natural_weight_range(X, targets), kMinRange, kMaxRange)) {
+          natural_range_(std::clamp(natural_weight_range(X, targets, config.objective), kMinRange, kMaxRange)) {
         scales_ = regularization_scales(problem_.X, problem_.targets, count_training_rows(targets, X.n_rows));
         load_weights(problem_.config.sampling.seed);
         for (int tid = 0; tid < problem_.n_threads; ++tid)
