@@ -555,3 +555,15 @@ def test_a_callback_raising_keyboard_interrupt_keeps_the_finished_epochs():
     with pytest.raises(KeyboardInterrupt):
         model.fit((users, items), ratings, callbacks=[interrupt_at_3])
     assert model.n_iter_ == 3 and np.isfinite(model.predict((users, items))).all()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(mean=np.nan), "mean must be a number of size below 1e30, got nan"),
+    (dict(mean=1e300), r"mean must be a number of size below 1e30, got 1e\+300"),
+    (dict(mean="3.5"), "mean must be a number of size below 1e30"),
+    (dict(bias_std=1e200), "makes ratings beyond float32's range"),
+])
+def test_make_ratings_refuses_what_makes_ratings_not_finite(kwargs, message):
+    """(NaN, inf and 1e300 means handed back non-finite ratings; a new user's trial)"""
+    with pytest.raises(ValueError, match=message):
+        make_ratings(10, 10, 5, random_state=0, **kwargs)

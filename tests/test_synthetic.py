@@ -45,10 +45,14 @@ def test_zipf_popularity_makes_some_features_hot():
     (dict(n_samples=0), "n_samples must be an integer >= 1"),
     (dict(nnz_per_row=2.5), "nnz_per_row must be an integer >= 1"),
     (dict(popularity="normal"), "popularity must be 'zipf' or 'uniform'"),
-    (dict(noise=-1.0), "noise must be >= 0"),
+    (dict(noise=-1.0), "noise must be a number >= 0"),
+    (dict(noise="0.1"), "noise must be a number >= 0"),
+    (dict(noise=1e308), r"noise=1e\+308 makes targets beyond float64's range"),
     (dict(n_threads=0), "n_threads must be None or an integer >= 1"),
     (dict(nnz_per_row=11), r"nnz_per_row \(11\) must be at most n_features \(10\)"),
     (dict(random_state=None), "random_state must be an integer >= 0"),
+    (dict(random_state=2**64), r"random_state must be an integer >= 0 and < 2\*\*64, got 18446744073709551616"),
+    (dict(zipf_exponent="1"), "zipf_exponent must be a number > 0, got '1'"),
 ])
 def test_bad_regression_parameters(kwargs, message):
     arguments = dict(n_samples=10, n_features=10, nnz_per_row=2) | kwargs
@@ -57,12 +61,27 @@ def test_bad_regression_parameters(kwargs, message):
 
 
 def test_bad_classification_parameters():
-    with pytest.raises(ValueError, match=r"label_noise must be in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"label_noise must be a number in \[0, 1\]"):
         make_sparse_classification(10, 10, 2, label_noise=1.5)
+    with pytest.raises(ValueError, match=r"label_noise must be a number in \[0, 1\], got '0.1'"):
+        make_sparse_classification(10, 10, 2, label_noise="0.1")
     with pytest.raises(ValueError, match="at most 2"):
         make_sparse_classification(3_000_000, 10_000, 1_000)
     with pytest.raises(ValueError, match="at most 2"):  # rows x nonzeros would overflow 64 bits
         make_sparse_regression(2**62, 10, 4)
+
+
+@pytest.mark.parametrize("n_features, nnz_per_row, zipf_exponent", [(2, 2, 60.0), (50, 40, 30.0), (1000, 1000, 3.0)])
+def test_a_steep_popularity_fills_its_rows(n_features, nnz_per_row, zipf_exponent):
+    """The rarest features' share below the running total's rounding: they
+    could never be drawn and the row's draws ran forever (zipf_exponent=30:
+    a hang Ctrl-C could not end; a new user's trial). A row takes the most
+    popular features it did not draw."""
+    X, y = make_sparse_classification(300, n_features, nnz_per_row, zipf_exponent=zipf_exponent, n_threads=1)
+    assert np.all(np.diff(X.indptr) == nnz_per_row)
+    assert all(len(set(X.indices[X.indptr[i]:X.indptr[i + 1]])) == nnz_per_row for i in range(300))
+    again, _ = make_sparse_classification(300, n_features, nnz_per_row, zipf_exponent=zipf_exponent, n_threads=2)
+    np.testing.assert_array_equal(again.indices, X.indices)
 
 
 def test_ctrl_c_stops_a_large_generation():

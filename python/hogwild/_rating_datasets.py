@@ -166,6 +166,9 @@ def make_ratings(n_users=1000, n_items=1000, n_ratings=50_000, *, rank=5, noise=
     for name, value in (("noise", noise), ("bias_std", bias_std), ("zipf_exponent", zipf_exponent)):
         if not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
             raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    if isinstance(mean, bool) or not isinstance(mean, numbers.Real) or not abs(mean) < 1e30:
+        # (NaN, inf and 1e300, which float32 ratings hold as inf, were handed back before)
+        raise ValueError(f"mean must be a number of size below 1e30, got {mean!r}")
     rng = np.random.default_rng(random_state)
 
     def sampler(n):
@@ -199,7 +202,11 @@ def make_ratings(n_users=1000, n_items=1000, n_ratings=50_000, *, rank=5, noise=
         ratings[chunk] += np.einsum("ij,ij->i", user_factors[users[chunk]], item_factors[items[chunk]])
     if noise > 0:
         ratings += rng.normal(0.0, noise, n_ratings)
-    return users, items, ratings.astype(np.float32)
+    with np.errstate(over="ignore"):  # (said below)
+        ratings = ratings.astype(np.float32)
+    if not np.all(np.isfinite(ratings)):
+        raise ValueError(f"noise={noise!r} or bias_std={bias_std!r} makes ratings beyond float32's range")
+    return users, items, ratings
 
 
 def _distinct(keys):

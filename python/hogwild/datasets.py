@@ -231,18 +231,26 @@ def _generated(regression, n_samples, n_features, nnz_per_row, popularity, zipf_
     if nnz_per_row > n_features:
         raise ValueError(f"nnz_per_row ({nnz_per_row}) must be at most n_features ({n_features}): "
                          "a row's features are distinct")
-    if isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral) or random_state < 0:
-        raise ValueError(f"random_state must be an integer >= 0, got {random_state!r}")
+    if (isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral)
+            or not 0 <= random_state < 2**64):  # (2**64: a pybind11 TypeError before)
+        raise ValueError(f"random_state must be an integer >= 0 and < 2**64, got {random_state!r}")
     if popularity not in ("zipf", "uniform"):
         raise ValueError(f"popularity must be 'zipf' or 'uniform', got {popularity!r}")
-    if not np.isfinite(zipf_exponent) or zipf_exponent <= 0:
-        raise ValueError(f"zipf_exponent must be > 0, got {zipf_exponent!r}")
+    if not _is_real(zipf_exponent) or not np.isfinite(zipf_exponent) or zipf_exponent <= 0:
+        raise ValueError(f"zipf_exponent must be a number > 0, got {zipf_exponent!r}")
     data, indices, indptr, y, coef = _core.make_sparse_problem(
         int(n_samples), int(n_features), int(nnz_per_row), popularity == "zipf", float(zipf_exponent),
         regression, float(noise), int(random_state), _thread_count(n_threads),
     )
+    if not np.all(np.isfinite(y)):  # (noise=1e308: targets float64 cannot hold, handed back before)
+        raise ValueError(f"noise={noise!r} makes targets beyond float64's range")
     X = sp.csr_matrix((data, indices, indptr), shape=(int(n_samples), int(n_features)), copy=False)
     return (X, y, coef) if return_coef else (X, y)
+
+
+def _is_real(value):
+    """A real number (not a bool, not a string): the generators' float arguments."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def make_sparse_classification(n_samples=1_000_000, n_features=100_000, nnz_per_row=40, *,
@@ -277,8 +285,8 @@ def make_sparse_classification(n_samples=1_000_000, n_features=100_000, nnz_per_
     y : ndarray of float64
     coef : ndarray of float64, when return_coef
     """
-    if not 0.0 <= label_noise <= 1.0:
-        raise ValueError(f"label_noise must be in [0, 1], got {label_noise!r}")
+    if not _is_real(label_noise) or not 0.0 <= label_noise <= 1.0:
+        raise ValueError(f"label_noise must be a number in [0, 1], got {label_noise!r}")
     return _generated(False, n_samples, n_features, nnz_per_row, popularity, zipf_exponent, label_noise,
                       random_state, n_threads, return_coef)
 
@@ -304,8 +312,8 @@ def make_sparse_regression(n_samples=1_000_000, n_features=100_000, nnz_per_row=
     y : ndarray of float64
     coef : ndarray of float64, when return_coef
     """
-    if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    if not _is_real(noise) or not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
     return _generated(True, n_samples, n_features, nnz_per_row, popularity, zipf_exponent, noise,
                       random_state, n_threads, return_coef)
 

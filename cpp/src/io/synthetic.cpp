@@ -14,6 +14,9 @@ namespace hogwild {
 namespace {
 
 constexpr std::int64_t kRowsPerChunk = 4096;
+// draws a row may take before its last features are the most popular ones not drawn
+// (a uniform popularity needs about ln(nnz) draws a feature when nnz = n_features)
+constexpr std::int64_t kDrawsPerNonzero = 64;
 
 std::uint64_t mix(std::uint64_t seed, std::uint64_t stream) {
     // splitmix64 of (seed, stream): independent generator seeds per chunk
@@ -70,12 +73,21 @@ SyntheticProblem make_sparse_problem(const SyntheticOptions& o, int n_threads, c
         for (std::int64_t i = chunk * kRowsPerChunk; i < end; ++i) {
             std::int32_t* row = p.indices.data() + i * nnz;
             std::int64_t filled = 0;
-            while (filled < nnz) {
+            for (std::int64_t draws = 0; filled < nnz && draws < kDrawsPerNonzero * nnz; ++draws) {
                 const auto rank =
                     std::lower_bound(cumulative.begin(), cumulative.end(), popularity(rng)) - cumulative.begin();
                 const auto j =
                     feature_of_rank[static_cast<std::size_t>(std::min<std::int64_t>(rank, o.n_features - 1))];
                 if (std::find(row, row + filled, j) == row + filled) row[filled++] = j;  // distinct features
+            }
+            // Where the draws did not find nnz distinct features, the most
+            // popular ones not drawn: with a steep popularity the rarest
+            // features' share lies below the running total's rounding, they
+            // can never be drawn, and the draws ran forever (zipf_exponent=30:
+            // a hang that Ctrl-C, polled between chunks, could not end).
+            for (std::int64_t rank = 0; filled < nnz; ++rank) {
+                const auto j = feature_of_rank[static_cast<std::size_t>(rank)];
+                if (std::find(row, row + filled, j) == row + filled) row[filled++] = j;
             }
             std::sort(row, row + nnz);
             double margin = 0.0;
