@@ -118,6 +118,37 @@ def test_an_exception_in_a_callback_propagates_and_the_estimator_stays_usable(pr
     assert model.n_iter_ == 5
 
 
+@pytest.mark.parametrize("estimator, n_classes", [("classifier", 2), ("classifier", 3), ("regressor", 1)])
+def test_an_exception_in_a_callback_leaves_a_whole_estimator(problem, tmp_path, estimator, n_classes):
+    """A callback's error propagated at once and left coef_ 1-D, no
+    n_iter_, an empty history_ and t_ 1.0: predict ran on it, save refused
+    it (a new user's trial). Now as a Ctrl-C: the epochs that finished,
+    then the error, with the callback's frames in its traceback."""
+    import traceback
+
+    X, y = problem
+    y = y if n_classes == 2 else np.arange(len(y)) % 3 if n_classes == 3 else y.astype(float)
+
+    def fail_at_2(record):
+        if record["epoch"] == 2:
+            raise RuntimeError("stop here")
+
+    kind = hogwild.SGDClassifier if estimator == "classifier" else hogwild.SGDRegressor
+    model = kind(max_iter=5, tol=None, random_state=0)
+    with pytest.raises(RuntimeError, match="stop here") as raised:
+        model.fit(X, y, callbacks=[fail_at_2])
+    assert "fail_at_2" in [frame.name for frame in traceback.extract_tb(raised.value.__traceback__)]
+    rows = 1 if n_classes <= 2 else n_classes
+    assert model.coef_.shape == ((rows, X.shape[1]) if estimator == "classifier" else (X.shape[1],))
+    # (one-vs-rest: as on Ctrl-C, the classes stop at the first error; another
+    # class may have finished its first epoch on the other thread meanwhile)
+    epochs = [r["epoch"] for r in model.history_]
+    assert model.n_iter_ == 2 and (epochs == [1, 2] if n_classes <= 2 else max(epochs) == 2 and epochs.count(2) >= 1)
+    assert model.t_ == 1.0 + 2 * X.shape[0]
+    model.save(tmp_path / "m.hwm")  # (refused before: coef_ of shape (n_features,))
+    assert hogwild.load(tmp_path / "m.hwm").n_iter_ == 2
+
+
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_a_keyboard_interrupt_in_a_callback_keeps_the_epochs_that_finished(problem, n_classes):
     """Ctrl-C during an epoch runs its handler at the epoch callback's first

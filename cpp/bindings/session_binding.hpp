@@ -172,8 +172,9 @@ EpochCallback python_epoch_callback(const py::object& callback, bool& raised, bo
 // whose handler raised (Ctrl-C: KeyboardInterrupt) stops training after
 // the current chunk of work; its exception is handed back in `interrupt`
 // (cleared from Python's error indicator), so that the caller can first
-// record the epochs that finished and then raise it. An exception of the
-// epoch callback propagates at once.
+// record the epochs that finished and then raise it. So is an exception
+// of a callback (it propagated at once, and left the estimator half
+// fitted: a 1-D coef_, no n_iter_, an empty history_).
 template <class Train>
 TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback, py::object& interrupt,
                               const py::object& progress_callback = py::none(),
@@ -216,10 +217,11 @@ TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback, p
         py::gil_scoped_release release;
         result = train(hooks);
     }
-    if (callback_raised) throw py::error_already_set();
-    if (signalled) {
+    if (callback_raised || signalled) {
         py::error_already_set raised;  // (takes the exception out of Python's error indicator)
         interrupt = raised.value();
+        // (the frames of the callback that raised, for the traceback the caller's raise shows)
+        if (raised.trace()) PyException_SetTraceback(interrupt.ptr(), raised.trace().ptr());
     }
     return result;
 }
@@ -337,7 +339,7 @@ class Session {
             [&](const TrainHooks& hooks) { return session_->run(n, hooks); }, epoch_callback, interrupt,
             progress_callback, sum_across_processes);
         py::dict out = result_to_dict(result);
-        out["interrupt"] = interrupt;  // the signal's exception (KeyboardInterrupt), for the caller to raise
+        out["interrupt"] = interrupt;  // a signal's or a callback's exception, for the caller to raise
         return out;
     }
 
@@ -382,8 +384,9 @@ inline void bind_session_methods(py::class_<Session>& session) {
         .def("run", &Session::run, py::arg("epochs") = py::none(), py::arg("epoch_callback") = py::none(),
              py::arg("progress_callback") = py::none(), py::arg("sum_across_processes") = py::none(),
              "Train up to `epochs` more epochs (default: max_iter); returns the run's result dict. A\n"
-             "signal whose handler raised (Ctrl-C) ends the run after the epochs that finished; its\n"
-             "exception is result['interrupt'] (else None), for the caller to raise.\n"
+             "signal whose handler raised (Ctrl-C), or a callback that raised, ends the run after the\n"
+             "epochs that finished; the exception is result['interrupt'] (else None), for the caller to\n"
+             "raise.\n"
              "progress_callback(fraction) is called within epochs, at most every ~200 ms, with the share\n"
              "of the epoch's rows done (an estimate, below 1).\n"
              "sum_across_processes(values): replaces a float64 array by its sums over every process of a\n"
