@@ -147,6 +147,13 @@ def test_a_regressor_sweep_scores_every_epoch():
      "X_val and y_val must be given together"),
     (lambda X, y: sweep_batch_size(hogwild.SGDClassifier(solver="minibatch"), X, y, max_iter=0), ValueError,
      "max_iter == 0, must be >= 1"),
+    # (a string ran batches of 1 and 6, 2.7 ran 2, an int was a TypeError of list(); a new user's trial)
+    (lambda X, y: sweep_batch_size(hogwild.SGDClassifier(solver="minibatch"), X, y, batch_sizes="16"), ValueError,
+     "batch_sizes must be a list of integers >= 1, got '16'"),
+    (lambda X, y: sweep_batch_size(hogwild.SGDClassifier(solver="minibatch"), X, y, batch_sizes=16), ValueError,
+     "batch_sizes must be a list of integers >= 1, got 16"),
+    (lambda X, y: sweep_batch_size(hogwild.SGDClassifier(solver="minibatch"), X, y, batch_sizes=[2.7]), ValueError,
+     r"batch_sizes must be a list of integers >= 1, got \[2.7\]"),
 ])
 def test_each_mistake_is_named(call, error, message):
     X, y, _, _ = load_a9a()
@@ -156,3 +163,29 @@ def test_each_mistake_is_named(call, error, message):
         return
     with pytest.raises(error, match=message):
         call(X, y)
+
+
+def test_a_regressor_sweep_on_constant_validation_targets_scores_as_scikit_learn():
+    """R^2 of constant targets was -inf: every batch size "reached" the
+    target -inf at its first epoch (a new user's trial); scikit-learn's
+    r2_score, which score() gives, says 0 for an imperfect fit."""
+    rng = np.random.default_rng(0)
+    X = rng.random((200, 5))
+    sweep = sweep_batch_size(hogwild.SGDRegressor(solver="minibatch", n_threads=1), X, X @ np.ones(5),
+                             batch_sizes=[16, 64], max_iter=3, X_val=X[:20], y_val=np.full(20, 3.0))
+    assert -0.01 < sweep.target <= 0.0  # (the best score, 0, less rtol)
+    assert all(score == 0.0 for trace in sweep.traces.values() for _, score in trace)
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--batch-size", "--plot", "bs.png"], "--plot draws the --learning-rate curve"),
+    (["--learning-rate", "--test", "x.svm"], "--test is for --batch-size"),
+    (["--learning-rate", "--alpha", "nan"], "--alpha must be a finite number >= 0"),
+])
+def test_hogwild_tune_refuses_options_it_would_leave_unused(tmp_path, options, message):
+    """(--plot with --batch-size wrote nothing, --test with --learning-rate
+    was read and ignored, exit 0; --alpha nan failed after reading)"""
+    out = subprocess.run([sys.executable, "-m", "hogwild", "tune", str(tmp_path / "not_read.svm"), *options],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.startswith(f"hogwild tune: error: {message}") and "Traceback" not in out.stderr

@@ -750,8 +750,13 @@ def _check_arguments(parser, args):
             parser.error('--batch-size must be "auto" or an integer >= 1')
         if name != "batch_size" and value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
-    if getattr(args, "alpha", 0.0) < 0:
-        parser.error("--alpha must be >= 0")
+    if not 0.0 <= getattr(args, "alpha", 0.0) < float("inf"):  # (nan and inf: found by fit, after the data, before)
+        parser.error("--alpha must be a finite number >= 0")
+    if args.command == "tune" and args.batch_sweep and args.plot:
+        parser.error("--plot draws the --learning-rate curve (--batch-size prints a table and wrote no plot)")
+    if args.command == "tune" and args.range_test and args.test:
+        parser.error("--test is for --batch-size (the range test compares training objectives; it read the file "
+                     "and left it unused)")
     for policy in getattr(args, "write", []) if args.command == "bench" else []:
         if policy not in ("racy", "atomic", "locked"):
             parser.error(f"unknown write policy {policy!r} (racy, atomic, locked)")
