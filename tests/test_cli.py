@@ -291,7 +291,7 @@ def test_train_writes_its_model_when_the_reader_of_its_output_leaves(tmp_path):
 
 
 @pytest.mark.parametrize("options, message", [
-    (("--alpha", "nan"), "--alpha must be a float in the range [0.0, inf). Got nan instead."),
+    (("--alpha", "nan"), "--alpha must be a finite number >= 0"),
     (("--momentum", "2"), "--momentum must be a float in the range [0.0, 1.0). Got 2 instead."),
     (("--seed", "-1"), "--seed must be an int in the range [0, 4294967295]"),
     (("--param", "eta0=-1"), "--param eta0 must be a float in the range (0.0, inf). Got -1 instead."),
