@@ -66,6 +66,25 @@ def test_one_vs_rest_epochs_are_combined(dna):
     assert line.get_xdata()[0] == pytest.approx(sum(r["seconds"] for r in first))
 
 
+def test_one_vs_rest_classes_that_stop_early_keep_their_last_model_on_the_curve(dna):
+    """Classes stopping at other epochs (tol): the curve ran to the class
+    that stopped first (36 of 57 epochs; a new user's trial). It runs to
+    the last; a class that stopped adds its last objective, no seconds."""
+    X, y = dna
+    model = hogwild.SGDClassifier(max_iter=100, tol=1e-3, solver="sequential", random_state=0).fit(X, y)
+    by_class = {}
+    for record in model.history_:
+        by_class.setdefault(record["class"], []).append(record)
+    lengths = sorted(len(records) for records in by_class.values())
+    assert lengths[0] < lengths[-1] == model.n_iter_
+    line = convergence(model, x="epoch").get_lines()[0]
+    assert len(line.get_xdata()) == model.n_iter_
+    last = np.mean([records[-1]["objective"] for records in by_class.values()])
+    assert line.get_ydata()[-1] == pytest.approx(last)
+    seconds = convergence(model, x="seconds").get_lines()[0].get_xdata()
+    assert seconds[-1] == pytest.approx(sum(r["seconds"] for r in model.history_))
+
+
 @pytest.mark.parametrize("kwargs, error, message", [
     (dict(x="time"), ValueError, "x must be one of"),
     (dict(y="loss"), ValueError, "y must be one of"),

@@ -128,23 +128,27 @@ def _default_label(run):
 
 
 def _combine_classes(history):
-    """One record per epoch: one-vs-rest classes run one after the other."""
+    """One record per epoch: one-vs-rest classes run one after the other.
+    A class that stopped earlier (its tol) keeps its last epoch's model:
+    its objective and score stay, it adds no seconds or updates (the curve
+    ended at the class that stopped first; a new user's trial)."""
     by_class = {}
     for record in history:
         by_class.setdefault(record.get("class"), []).append(record)
     if len(by_class) <= 1:
         return history
-    n_epochs = min(len(records) for records in by_class.values())
+    n_epochs = max(len(records) for records in by_class.values())
     combined = []
     for e in range(n_epochs):
-        epoch = [records[e] for records in by_class.values()]
+        ran = [records[e] for records in by_class.values() if e < len(records)]
+        models = [records[min(e, len(records) - 1)] for records in by_class.values()]
         combined.append({
             "epoch": e + 1,
-            "objective": float(np.mean([r["objective"] for r in epoch])),
-            "seconds": float(np.sum([r["seconds"] for r in epoch])),
-            "updates": int(np.sum([r["updates"] for r in epoch])),
-            "examples_per_second": float(np.mean([r["examples_per_second"] for r in epoch])),
-            "validation_score": float(np.mean([r.get("validation_score", np.nan) for r in epoch])),
+            "objective": float(np.mean([r["objective"] for r in models])),
+            "seconds": float(np.sum([r["seconds"] for r in ran])),
+            "updates": int(np.sum([r["updates"] for r in ran])),
+            "examples_per_second": float(np.mean([r["examples_per_second"] for r in ran])),
+            "validation_score": float(np.mean([r.get("validation_score", np.nan) for r in models])),
         })
     return combined
 

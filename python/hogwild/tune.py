@@ -317,11 +317,12 @@ def _per_epoch(records, combine=sum):
     by_class = {}
     for problem, seconds, value in records:
         by_class.setdefault(problem, []).append((seconds, value))
-    epochs = min(len(trace) for trace in by_class.values())
+    # (a class that stopped earlier keeps its last epoch's model and adds no seconds)
+    epochs = max(len(trace) for trace in by_class.values())
     trace, elapsed = [], 0.0
     for e in range(epochs):
-        elapsed += sum(by_class[c][e][0] for c in by_class)
-        trace.append((elapsed, combine([by_class[c][e][1] for c in by_class])))
+        elapsed += sum(by_class[c][e][0] for c in by_class if e < len(by_class[c]))
+        trace.append((elapsed, combine([by_class[c][min(e, len(by_class[c]) - 1)][1] for c in by_class])))
     return trace
 
 
