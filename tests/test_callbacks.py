@@ -288,3 +288,17 @@ def test_history_records_hold_plain_python_numbers(problem, solver):
                 assert type(value) is kinds[key], (key, type(value))
         json.dumps(record)
     assert ("staleness" in model.history_[0]) == (solver == "async")
+
+
+def test_one_vs_rest_history_numbers_epochs_across_partial_fit_calls():
+    """As a binary model's (1, 2, 3): every class's records read epoch 1
+    in every call (a new user's trial)."""
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    for labels in (np.arange(60) % 2, np.arange(60) % 3):
+        model = hogwild.SGDClassifier(random_state=0)
+        for _ in range(3):
+            model.partial_fit(X, labels, classes=np.unique(labels))
+        by_class = {}
+        for record in model.history_:
+            by_class.setdefault(record.get("class"), []).append(record["epoch"])
+        assert all(epochs == [1, 2, 3] for epochs in by_class.values())

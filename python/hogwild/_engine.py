@@ -583,7 +583,7 @@ class _HogwildTraining:
                         "Floating-point under-/overflow occurred at epoch #%d. Scaling input "
                         "data with StandardScaler or MinMaxScaler might help." % n_iter
                     )
-                self._record_history(result, problem, epochs_before=n_iter - result["n_iter"])
+                self._record_history(result, problem)
                 if (result["n_iter"] < requested or n_iter >= max_iter or result["converged"]
                         or result["interrupted"] or result["stopped_by_callback"] or distributed is not None):
                     return n_iter
@@ -621,10 +621,10 @@ class _HogwildTraining:
         if self.optimizer != "sgd":
             self._optimizer_states[problem] = (self.optimizer, session.optimizer_state())
 
-    def _record_history(self, result, problem, epochs_before=0):
-        """Appends the run's epochs to history_; `epochs_before`: the
-        epochs of this call's earlier runs of the problem (see
-        _training_runs)."""
+    def _record_history(self, result, problem):
+        """Appends the run's epochs to history_ (numbered after the
+        problem's records already there: this call's earlier runs, see
+        _training_runs, and earlier partial_fit calls)."""
         history = result["history"]
         start = len(self.history_)
         earlier = [r["elapsed"] for r in self.history_ if r.get("class") == problem]
@@ -645,7 +645,9 @@ class _HogwildTraining:
         for e in range(len(objective)):
             elapsed += seconds[e]
             record = {
-                "epoch": start + e + 1 if problem is None else epochs_before + e + 1,
+                # (one-vs-rest: the class's epochs so far, across partial_fit calls as
+                # a binary model's; they restarted at 1 in every call)
+                "epoch": start + e + 1 if problem is None else len(earlier) + e + 1,
                 "objective": objective[e],
                 "seconds": seconds[e],
                 "elapsed": elapsed,
