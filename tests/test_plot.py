@@ -90,6 +90,9 @@ def test_one_vs_rest_classes_that_stop_early_keep_their_last_model_on_the_curve(
     (dict(y="loss"), ValueError, "y must be one of"),
     (dict(y="suboptimality"), ValueError, "needs a positive, finite optimum"),
     (dict(y="suboptimality", optimum=-1.0), ValueError, "needs a positive, finite optimum"),
+    # (a ufunc's TypeError and "unhashable type" before; a new user's trial)
+    (dict(y="suboptimality", optimum="0.1"), ValueError, "needs a positive, finite optimum, got '0.1'"),
+    (dict(x=["epoch"]), ValueError, r"x must be one of .*, got \['epoch'\]"),
 ])
 def test_bad_arguments(runs, kwargs, error, message):
     with pytest.raises(error, match=message):
@@ -101,6 +104,9 @@ def test_bad_runs():
         convergence(42)
     with pytest.raises(TypeError, match="a run must be"):
         convergence({"a": 42})
+    with pytest.raises(ValueError, match=r"an epoch record must hold objective, seconds, updates, "
+                                         r"examples_per_second \(as history_'s do\); \{'foo': 1\} lacks objective"):
+        convergence([{"foo": 1}])  # (KeyError: 'seconds' before)
 
 
 def test_an_estimator_not_fitted_yet_is_said_to_be_so():

@@ -1,5 +1,7 @@
 """Convergence plots of training runs (needs matplotlib: ``pip install "hogwild[plot]"``)."""
 
+import numbers
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
@@ -10,6 +12,7 @@ _Y_AXES = {
     "validation_score": "validation score",
     "examples_per_second": "examples / s",
 }
+_RECORD_KEYS = ("objective", "seconds", "updates", "examples_per_second")  # (what the curves read)
 
 
 def convergence(runs, x="seconds", y="objective", *, optimum=None, ax=None, log_y=None):
@@ -55,12 +58,14 @@ def convergence(runs, x="seconds", y="objective", *, optimum=None, ax=None, log_
         import matplotlib.pyplot as plt
     except ImportError:
         raise ImportError('hogwild.plot needs matplotlib: pip install "hogwild[plot]"') from None
-    if x not in _X_AXES:
+    # (a list x was "unhashable", a string optimum a ufunc's TypeError; a new user's trial)
+    if not isinstance(x, str) or x not in _X_AXES:
         raise ValueError(f"x must be one of {sorted(_X_AXES)}, got {x!r}")
-    if y not in _Y_AXES:
+    if not isinstance(y, str) or y not in _Y_AXES:
         raise ValueError(f"y must be one of {sorted(_Y_AXES)}, got {y!r}")
-    if y == "suboptimality" and (optimum is None or not np.isfinite(optimum) or optimum <= 0):
-        raise ValueError("y='suboptimality' needs a positive, finite optimum")
+    if y == "suboptimality" and (isinstance(optimum, bool) or not isinstance(optimum, numbers.Real)
+                                 or not np.isfinite(optimum) or optimum <= 0):
+        raise ValueError(f"y='suboptimality' needs a positive, finite optimum, got {optimum!r}")
 
     curves = []
     for label, history in _labelled_histories(runs):
@@ -107,6 +112,11 @@ def _history_of(run):
     if hasattr(run, "history_"):
         return list(run.history_)
     if _is_history(run):
+        for record in run:  # (a record without them was a KeyError naming one key)
+            missing = [key for key in _RECORD_KEYS if key not in record]
+            if missing:
+                raise ValueError(f"an epoch record must hold {', '.join(_RECORD_KEYS)} (as history_'s do); "
+                                 f"{record!r} lacks {', '.join(missing)}")
         return list(run)
     if _is_estimator(run):
         # (an estimator not fitted yet: scikit-learn's NotFittedError, which
