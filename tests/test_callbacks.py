@@ -296,9 +296,11 @@ def test_one_vs_rest_history_numbers_epochs_across_partial_fit_calls():
     X = np.random.default_rng(0).normal(size=(60, 3))
     for labels in (np.arange(60) % 2, np.arange(60) % 3):
         model = hogwild.SGDClassifier(random_state=0)
+        seen = []
         for _ in range(3):
-            model.partial_fit(X, labels, classes=np.unique(labels))
-        by_class = {}
-        for record in model.history_:
-            by_class.setdefault(record.get("class"), []).append(record["epoch"])
-        assert all(epochs == [1, 2, 3] for epochs in by_class.values())
+            model.partial_fit(X, labels, classes=np.unique(labels), callbacks=[seen.append])
+        for records in (model.history_, seen):  # (the callbacks' records too)
+            by_class = {}
+            for record in records:
+                by_class.setdefault(record.get("class"), []).append(record["epoch"])
+            assert all(epochs == [1, 2, 3] for epochs in by_class.values()), by_class

@@ -535,7 +535,10 @@ class _HogwildTraining:
             callbacks=getattr(self, "_fit_callbacks", ()), verbose=self.verbose,
             # (a bar only on a terminal: in a log, its redraws are noise; the epoch lines stay)
             progress=self.verbose > 0 and _is_terminal(sys.stderr),
-            max_iter=max_iter, problem=problem, epoch_offset=len(self.history_) if problem is None else 0,
+            # (the records' epochs continue those of history_, a class's its own, as _record_history numbers them)
+            max_iter=max_iter, problem=problem,
+            epoch_offset=len(self.history_) if problem is None else sum(r.get("class") == problem
+                                                                        for r in self.history_),
             use_average=lambda t: 0 < self.average <= t - 1,
         )
         # distributed training (hogwild.distributed): the ranks' shared
