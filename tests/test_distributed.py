@@ -536,3 +536,32 @@ def test_a_rounds_interrupt_holds_for_the_joined_result():
     assert joined["n_iter"] == 4 and len(joined["history"]["objective"]) == 4
     assert _joined([round_(2), round_(1, stopped_by_callback=True), round_(1)])["stopped_by_callback"]
     assert _joined([round_(2), round_(1)])["interrupt"] is None
+
+
+@pytest.mark.parametrize("stop_by", ["error", "false"])
+def test_with_overlap_a_callback_that_ends_a_round_ends_this_ranks_training(stop_by):
+    """(the next round started before the overlapped exchange said stop:
+    the callback was called for epochs 1, 2, 3 and n_iter_ was 3; the
+    review). One rank, in this process."""
+    import hogwild
+    from hogwild import distributed
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5))
+    y = (X[:, 0] > 0).astype(int)
+    calls = []
+
+    def at_2(record):
+        calls.append(record["epoch"])
+        if record["epoch"] >= 2:
+            if stop_by == "error":
+                raise RuntimeError("stop at 2")
+            return False
+
+    model = hogwild.SGDClassifier(max_iter=10, tol=None, random_state=0)
+    if stop_by == "error":
+        with pytest.raises(RuntimeError, match="stop at 2"):
+            distributed.fit(model, X, y, mode="local", overlap=True, callbacks=[at_2])
+    else:
+        distributed.fit(model, X, y, mode="local", overlap=True, callbacks=[at_2])
+    assert calls == [1, 2] and model.n_iter_ == 2 and [r["epoch"] for r in model.history_] == [1, 2]

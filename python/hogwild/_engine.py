@@ -536,9 +536,7 @@ class _HogwildTraining:
             # (a bar only on a terminal: in a log, its redraws are noise; the epoch lines stay)
             progress=self.verbose > 0 and _is_terminal(sys.stderr),
             # (the records' epochs continue those of history_, a class's its own, as _record_history numbers them)
-            max_iter=max_iter, problem=problem,
-            epoch_offset=len(self.history_) if problem is None else sum(r.get("class") == problem
-                                                                        for r in self.history_),
+            max_iter=max_iter, problem=problem, epoch_offset=self._last_recorded_epoch(problem),
             use_average=lambda t: 0 < self.average <= t - 1,
         )
         # distributed training (hogwild.distributed): the ranks' shared
@@ -624,12 +622,21 @@ class _HogwildTraining:
         if self.optimizer != "sgd":
             self._optimizer_states[problem] = (self.optimizer, session.optimizer_state())
 
+    def _last_recorded_epoch(self, problem):
+        """The epoch of the problem's (class's; None: the only one) last
+        record in history_, 0 if none: a run's records go on from it, after
+        this call's earlier runs (see _training_runs) and earlier
+        partial_fit calls, also where history_ was trimmed to its last
+        records (as save's advice does; counting records repeated numbers)."""
+        for record in reversed(self.history_):
+            if record.get("class") == problem:
+                return int(record.get("epoch", 0))
+        return 0
+
     def _record_history(self, result, problem):
-        """Appends the run's epochs to history_ (numbered after the
-        problem's records already there: this call's earlier runs, see
-        _training_runs, and earlier partial_fit calls)."""
+        """Appends the run's epochs to history_ (see _last_recorded_epoch)."""
         history = result["history"]
-        start = len(self.history_)
+        first = self._last_recorded_epoch(problem)
         earlier = [r["elapsed"] for r in self.history_ if r.get("class") == problem]
         elapsed = earlier[-1] if earlier else 0.0
         # (whole columns to Python numbers at once: indexing NumPy arrays
@@ -648,9 +655,8 @@ class _HogwildTraining:
         for e in range(len(objective)):
             elapsed += seconds[e]
             record = {
-                # (one-vs-rest: the class's epochs so far, across partial_fit calls as
-                # a binary model's; they restarted at 1 in every call)
-                "epoch": start + e + 1 if problem is None else len(earlier) + e + 1,
+                # (one-vs-rest: a class's epochs restarted at 1 in every partial_fit call)
+                "epoch": first + e + 1,
                 "objective": objective[e],
                 "seconds": seconds[e],
                 "elapsed": elapsed,

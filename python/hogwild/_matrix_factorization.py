@@ -298,7 +298,8 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
                 self.solver, n_threads, int(random_state.randint(np.iinfo(np.int32).max)))
             interrupt = None
             try:
-                self._epochs(trainer, model, validation, epochs, epochs_before, history, callbacks)
+                # (a callback's exception, handed back: raised below once the model is whole, as a Ctrl-C's)
+                interrupt = self._epochs(trainer, model, validation, epochs, epochs_before, history, callbacks)
             except KeyboardInterrupt as error:
                 interrupt = error
             if not all(np.all(np.isfinite(model[name])) for name in ("user_factors_", "item_factors_", "user_bias_",
@@ -315,7 +316,10 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
                 raise interrupt
 
     def _epochs(self, trainer, model, validation, epochs, epochs_before, history, callbacks):
-        """The epoch loop: schedule, history, callbacks, stopping rule."""
+        """The epoch loop: schedule, history, callbacks, stopping rule.
+        Returns the exception a callback raised (None if none), for the
+        caller to raise once the epochs that finished are the model's (it
+        propagated at once and left the estimator unfitted)."""
         eta0_bias = self.eta0 if self.eta0_bias is None else self.eta0_bias
         adaptive_scale = 1.0
         best, best_model, epochs_without_improvement = np.inf, None, 0
@@ -341,7 +345,10 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
                 print(_epoch_line(record), file=sys.stdout, flush=True)
             if self.early_stopping and monitored < best:
                 best_model = {name: model[name].copy() for name in _TRAINED_ARRAYS}
-            stop = any(says_stop(callback(dict(record))) for callback in callbacks)
+            try:
+                stop = any(says_stop(callback(dict(record))) for callback in callbacks)
+            except Exception as error:  # noqa: BLE001 (the caller raises it with the finished epochs kept)
+                return error
             if self.tol is not None:
                 epochs_without_improvement = 0 if monitored < best - self.tol else epochs_without_improvement + 1
             best = min(best, monitored)

@@ -412,7 +412,11 @@ class _Context:
             step_sums = {"sum_across_processes": self._sum_in_place}
             self._same_models(buffers, share)
         while True:
-            runs = done < max_iter and not rule.stop
+            # (overlap: a round that a callback ended (its error, its False) or Ctrl-C did is this
+            # rank's last; the exchange under way tells the others, and the
+            # next round ran before it did, calling the callback again)
+            runs = done < max_iter and not rule.stop and not (rounds and (rounds[-1]["interrupted"] or
+                                                                          rounds[-1]["stopped_by_callback"]))
             if runs:
                 rounds.append(session.run(min(self.sync_every, max_iter - done), epoch_callback=epoch_callback,
                                           **step_sums))
