@@ -92,7 +92,8 @@ def test_the_fixed_point_range_starts_at_the_datas_weight_size(precision, scale)
     low = hogwild.SGDRegressor(solver="buckwild", precision=precision, **params).fit(X, y_reg)
     assert low.score(X, y_reg) > 0.999
     reference = hogwild.SGDRegressor(**params).fit(X, y_reg)
-    np.testing.assert_allclose(low.coef_, reference.coef_, rtol=0.05)
+    # (int8: 1/127 of a range of twice the weights' scale, ~6% of the smallest weight here)
+    np.testing.assert_allclose(low.coef_, reference.coef_, rtol=0.1 if precision == "int8" else 0.05)
     classifier = hogwild.SGDClassifier(solver="buckwild", precision=precision, **params).fit(X, y_cls)
     assert classifier.score(X, y_cls) > 0.98
 
@@ -107,3 +108,17 @@ def test_the_fixed_point_range_leaves_the_targets_mean_to_the_intercept(offset):
     y = offset + X @ np.array([1.0, -0.5, 0.3, 0.2, 0.1]) + 0.01 * rng.normal(size=4000)
     model = hogwild.SGDRegressor(solver="buckwild", precision="int8", n_threads=1, random_state=0).fit(X, y)
     assert model.score(X, y) > 0.99
+
+
+@pytest.mark.parametrize("precision", ["int8", "int16"])
+def test_standard_normal_features_train_from_the_first_epoch(precision):
+    """Standard normal features, weights of size 1: a range from the
+    largest |x| (3.5) clipped every weight at 0.26 in the first epoch
+    (accuracy 0.70 after one partial_fit where hogwild's is 0.97; a new
+    user's trial); from the typical |x| the first call is as good."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(1000, 10)
+    y = (X @ rng.randn(10) + 0.3 * rng.randn(1000) > 0).astype(int)
+    low = hogwild.SGDClassifier(loss="log_loss", solver="buckwild", precision=precision, n_threads=1, random_state=0)
+    reference = hogwild.SGDClassifier(loss="log_loss", n_threads=1, random_state=0)
+    assert low.partial_fit(X, y, classes=[0, 1]).score(X, y) > reference.partial_fit(X, y, classes=[0, 1]).score(X, y) - 0.03

@@ -45,3 +45,19 @@ def test_one_thread_is_reproducible_and_differs_from_sgd(a9a, solver):
 def test_sequential_solver_refuses_optimizers():
     with pytest.raises(ValueError, match="optimizer='adam' needs one of the solvers"):
         hogwild.SGDClassifier(solver="sequential", optimizer="adam").fit(np.eye(2), [0, 1])
+
+
+@pytest.mark.parametrize("solver", ["hogwild", "minibatch"])
+@pytest.mark.parametrize("optimizer", ["adagrad", "rmsprop", "adam"])
+def test_an_optimizer_state_that_overflows_is_the_overflow_error(solver, optimizer):
+    """Weights of 1e160 square past float64 in the squared-gradient sums:
+    steps g / sqrt(inf) are 0, and a model of zeros came back without a
+    word where sgd raises (a new user's trial)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(1000, 10)
+    y = (X @ rng.randn(10) > 0).astype(int)
+    model = hogwild.SGDClassifier(loss="log_loss", solver=solver, optimizer=optimizer, n_threads=1, random_state=0,
+                                  max_iter=5, tol=None)
+    with pytest.raises(ValueError, match="Floating-point under-/overflow occurred"):
+        model.fit(X, y, sample_weight=np.full(1000, 1e160))
+    assert model.set_params().fit(X, y, sample_weight=np.full(1000, 1e150)).score(X, y) > 0.9

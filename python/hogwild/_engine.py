@@ -579,7 +579,7 @@ class _HogwildTraining:
                     # raised by fit / partial_fit once every fitted attribute is set
                     # (the weights of the epochs that finished)
                     self._interrupt = result["interrupt"]
-                if result["diverged"]:
+                if result["diverged"] or self._optimizer_overflowed(problem):
                     raise ValueError(
                         "Floating-point under-/overflow occurred at epoch #%d. Scaling input "
                         "data with StandardScaler or MinMaxScaler might help." % n_iter
@@ -621,6 +621,16 @@ class _HogwildTraining:
     def _keep_optimizer(self, session, problem):
         if self.optimizer != "sgd":
             self._optimizer_states[problem] = (self.optimizer, session.optimizer_state())
+
+    def _optimizer_overflowed(self, problem):
+        """Whether an adaptive optimizer's state (squared-gradient sums,
+        moments) overflowed: its steps g / sqrt(inf) are 0 and the model
+        stops moving, unnoticed (adam, rmsprop and adagrad handed back a
+        model of zeros where sgd raised the overflow error; a new user's
+        trial)."""
+        kept = self._optimizer_states.get(problem) if self.optimizer != "sgd" else None
+        return kept is not None and not all(np.all(np.isfinite(np.asarray(state, dtype=np.float64)))
+                                            for state in kept[1].values())
 
     def _last_recorded_epoch(self, problem):
         """The epoch of the problem's (class's; None: the only one) last
