@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import validate_parameter_constraints
 from . import _core, cuda
 from ._parameters import OPTIMIZERS, core_options_of  # noqa: F401 (OPTIMIZERS: re-exported for the CLI)
 from ._progress import EpochReporter
+from ._memory import refuse_a_model_beyond_memory
 from ._step_size import StepChoice, auto_batch_size, auto_step
 from ._fork_safety import team_threads  # noqa: F401 (re-exported: datasets, _matrix_factorization)
 from ._validation import check_csr_structure, core_view
@@ -164,6 +165,15 @@ class _HogwildTraining:
         from ._model_file import save_model
 
         save_model(self, path)
+
+    def _allocate_parameter_mem(self, n_classes, n_features, *args, **kwargs):
+        """scikit-learn's, for a new model: first refused where it cannot be
+        trained in the memory available (one row of weights per one-vs-rest
+        class), and the training file's numbering that hogwild train kept
+        dropped (it is not this model's)."""
+        refuse_a_model_beyond_memory(n_classes if n_classes > 2 else 1, n_features)
+        self.__dict__.pop("_svmlight_zero_based", None)
+        super()._allocate_parameter_mem(n_classes, n_features, *args, **kwargs)
 
     def _cast_coefficients(self, dtype):
         """Give the coefficient arrays `dtype`, converting each array once.

@@ -21,7 +21,6 @@ from sklearn.utils.validation import _check_sample_weight
 
 from ._class_parallel import train_classes_in_parallel
 from ._engine import EPOCH_LEARNING_RATES, MAX_INT, SOLVERS, _HogwildTraining, refuse_malformed_csr, seed_draws  # noqa: F401
-from ._memory import refuse_a_model_beyond_memory
 from ._parameters import (  # noqa: F401
     INT32_MAX, INT64_MAX, OPTIMIZERS, numpydoc, parameter_constraints, with_parameters)
 from ._validation import check_initial_parameters, check_training_data
@@ -203,9 +202,6 @@ feature_names_in_, loss_function_
             sample_weight, X, dtype=np.float64, allow_all_zero_weights=self.early_stopping
         )
         if getattr(self, "coef_", None) is None or coef_init is not None:
-            refuse_a_model_beyond_memory(n_classes if n_classes > 2 else 1, n_features)
-            # (a new model: the training file's numbering that hogwild train kept is not its)
-            self.__dict__.pop("_svmlight_zero_based", None)
             self._allocate_parameter_mem(
                 n_classes=n_classes, n_features=n_features, input_dtype=np.float64,
                 coef_init=coef_init, intercept_init=intercept_init,
@@ -354,9 +350,6 @@ early_stopping, validation_fraction, n_iter_no_change, warm_start, average
         n_samples, n_features = X.shape
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if first_call:
-            refuse_a_model_beyond_memory(1, n_features)
-            # (a new model: the training file's numbering that hogwild train kept is not its)
-            self.__dict__.pop("_svmlight_zero_based", None)
             self._allocate_parameter_mem(
                 n_classes=1, n_features=n_features, input_dtype=np.float64,
                 coef_init=coef_init, intercept_init=intercept_init,

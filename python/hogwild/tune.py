@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.base import clone, is_classifier
+from sklearn.metrics import r2_score
 from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_array, check_consistent_length, check_X_y
 
@@ -344,11 +345,7 @@ def _score_binary_record(model, coef, intercept, X_val, y_val):
         classes = model.classes_
         predictions = np.where(margins > 0, classes[-1], classes[0])
         return float(np.mean(predictions == np.asarray(y_val)))
-    residual = np.asarray(y_val, dtype=np.float64) - margins
-    total = np.asarray(y_val, dtype=np.float64) - np.mean(y_val)
-    if not total @ total > 0.0:
-        # constant targets: scikit-learn's r2_score (1 for a perfect fit, else
-        # 0), which the estimator's score() gives; -inf made every batch size
-        # "reach" its target at the first epoch (a new user's trial)
-        return 1.0 if not residual @ residual > 0.0 else 0.0
-    return float(1.0 - residual @ residual / (total @ total))
+    # (scikit-learn's r2_score, as the estimator's score(): constant targets
+    # give 0 for an imperfect fit, where -inf made every batch size "reach"
+    # its target at the first epoch; a new user's trial)
+    return float(r2_score(np.asarray(y_val, dtype=np.float64), margins))
