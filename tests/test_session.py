@@ -366,3 +366,35 @@ def test_a_process_that_stops_stops_the_others_after_the_same_step():
     assert reduce.calls[0] == reduce.calls[1]
     assert 0 < results[1]["n_iter"] < 40
     assert list(results[1]["history"]["updates"]) == [16000] * results[1]["n_iter"]  # (whole epochs only)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_stop_flag_set_before_a_run_ends_it_after_its_first_epoch(solver):
+    """run(stop=flag): every solver's epochs end through the one epoch end
+    that reads the flag (one-vs-rest classes trained at the same time stop
+    at their epoch's end when another class fails)."""
+    X, y = problem(sparse=True)
+    estimator = hogwild.SGDClassifier(solver=solver, n_threads=1, max_iter=5, tol=None, random_state=0,
+                                      batch_size=16, max_staleness=0)
+    session, _ = make_session(estimator, X, y)
+    flag = _core.StopFlag()
+    assert not flag.is_set()
+    flag.set()
+    result = session.run(5, stop=flag)
+    assert flag.is_set()
+    assert (result["n_iter"], result["stopped_by_callback"]) == (1, True)
+    assert session.run(2)["n_iter"] == 2  # (a run without it trains on)
+
+
+def test_a_stop_flag_set_from_another_thread_ends_the_run_at_its_epochs_end():
+    import threading
+
+    X, y = problem(sparse=False)
+    estimator = hogwild.SGDClassifier(solver="hogwild", n_threads=1, max_iter=10**6, tol=None, random_state=0)
+    session, _ = make_session(estimator, X, y)
+    flag = _core.StopFlag()
+    threading.Timer(0.2, flag.set).start()
+    result = session.run(10**6, stop=flag)
+    assert result["stopped_by_callback"]
+    assert 1 <= result["n_iter"] < 10**6
+    assert len(result["history"]["objective"]) == result["n_iter"]

@@ -115,6 +115,12 @@ PYBIND11_MODULE(_core, m) {
                 py::arg("coef"), py::arg("intercept"), py::arg("average_coef"), py::arg("average_intercept"),
                 py::arg("options"));
     bindings::bind_session_methods(session);
+    py::class_<bindings::StopFlag>(m, "StopFlag",
+                                   "Ends the Session runs given it (run(stop=...)) at their epoch's end once set, from\n"
+                                   "any thread; read by the core without the GIL.")
+        .def(py::init<>())
+        .def("set", &bindings::StopFlag::set, "Ask the runs to stop at their epoch's end.")
+        .def("is_set", &bindings::StopFlag::is_set, "Whether set() was called.");
     m.def(
         "_emulated_gpu_session",
         [](const std::string& solver, py::object X, py::object y, py::object sample_weight, py::object validation_mask,

@@ -9,6 +9,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
 #include <bit>
 #include <chrono>
 #include <cstdint>
@@ -178,7 +179,8 @@ EpochCallback python_epoch_callback(const py::object& callback, bool& raised, bo
 template <class Train>
 TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback, py::object& interrupt,
                               const py::object& progress_callback = py::none(),
-                              const py::object& sum_across_processes = py::none()) {
+                              const py::object& sum_across_processes = py::none(),
+                              const std::atomic<bool>* stop_requested = nullptr) {
     using Clock = std::chrono::steady_clock;
     auto last_check = Clock::now();
     auto last_progress = Clock::now();
@@ -196,6 +198,7 @@ TrainResult run_interruptibly(Train&& train, const py::object& epoch_callback, p
     };
     hooks.after_epoch = python_epoch_callback(epoch_callback, callback_raised, signalled);
     hooks.sum_across_processes = python_sum_across_processes(sum_across_processes);
+    hooks.stop_requested = stop_requested;
     if (!progress_callback.is_none()) {
         // progress_callback(fraction of the epoch's rows done), at most every ~200 ms
         const py::handle function = progress_callback;
@@ -285,6 +288,19 @@ auto visit_view(const py::object& X, const Visit& visit) {
     throw py::type_error("X.data must be float32 or float64");
 }
 
+// A flag that ends the training sessions given it at their epoch's end
+// once set (one-vs-rest classes trained at the same time: another class's
+// Ctrl-C or error), read by the core without the GIL. Set from any thread.
+class StopFlag {
+  public:
+    void set() { value_.store(true, std::memory_order_relaxed); }
+    bool is_set() const { return value_.load(std::memory_order_relaxed); }
+    const std::atomic<bool>* flag() const { return &value_; }
+
+  private:
+    std::atomic<bool> value_{false};
+};
+
 // A training session over the caller's buffers (see runtime/session.hpp):
 // `run(epochs)` trains more epochs in place, continuing where the last run
 // stopped; between runs the caller may read and write coef, intercept and
@@ -325,7 +341,7 @@ class Session {
 
     // Trains up to `epochs` more epochs (None: max_iter of the options).
     py::dict run(const py::object& epochs, const py::object& epoch_callback, const py::object& progress_callback,
-                 const py::object& sum_across_processes) {
+                 const py::object& sum_across_processes, const py::object& stop = py::none()) {
         const int n = epochs.is_none() ? max_iter_ : epochs.cast<int>();
         if (n < 1) throw py::value_error("epochs must be >= 1");
         if (running_) throw std::runtime_error("this session is already running (on another thread)");
@@ -334,10 +350,12 @@ class Session {
             bool& flag;
             ~Done() { flag = false; }
         } done{running_};
+        // (the caller keeps `stop` alive during the run)
+        const std::atomic<bool>* stop_requested = stop.is_none() ? nullptr : stop.cast<const StopFlag&>().flag();
         py::object interrupt = py::none();
         const TrainResult result = run_interruptibly(
             [&](const TrainHooks& hooks) { return session_->run(n, hooks); }, epoch_callback, interrupt,
-            progress_callback, sum_across_processes);
+            progress_callback, sum_across_processes, stop_requested);
         py::dict out = result_to_dict(result);
         out["interrupt"] = interrupt;  // a signal's or a callback's exception, for the caller to raise
         return out;
@@ -383,6 +401,7 @@ inline void bind_session_methods(py::class_<Session>& session) {
     session
         .def("run", &Session::run, py::arg("epochs") = py::none(), py::arg("epoch_callback") = py::none(),
              py::arg("progress_callback") = py::none(), py::arg("sum_across_processes") = py::none(),
+             py::arg("stop") = py::none(),
              "Train up to `epochs` more epochs (default: max_iter); returns the run's result dict. A\n"
              "signal whose handler raised (Ctrl-C), or a callback that raised, ends the run after the\n"
              "epochs that finished; the exception is result['interrupt'] (else None), for the caller to\n"
@@ -391,7 +410,9 @@ inline void bind_session_methods(py::class_<Session>& session) {
              "of the epoch's rows done (an estimate, below 1).\n"
              "sum_across_processes(values): replaces a float64 array by its sums over every process of a\n"
              "distributed fit (an MPI all-reduce, in place); given, the minibatch solver takes every step\n"
-             "on the gradient of all processes' batches (the other solvers refuse it).")
+             "on the gradient of all processes' batches (the other solvers refuse it).\n"
+             "stop: a StopFlag; once set (from any thread), the run ends at the end of its epoch as when\n"
+             "epoch_callback returns False (result['stopped_by_callback']).")
         .def("optimizer_state", &Session::optimizer_state,
              "Copies of the per-coordinate optimizer's state: {'first': velocity or Adam's first moment,\n"
              "'second': sum or moving average of squared gradients}, n_features + 1 values each (the\n"

@@ -515,8 +515,8 @@ class _HogwildTraining:
 
         `problem` names the class of a one-vs-rest problem in the history;
         `n_threads` overrides the estimator's threads (class-parallel
-        one-vs-rest); `stop`, a threading.Event, ends training at the next
-        epoch's end once set (another class's Ctrl-C).
+        one-vs-rest); `stop`, a ``_core.StopFlag``, ends training at the
+        next epoch's end once set (another class's Ctrl-C or error).
 
         coef, intercept (a length-1 view) and the average buffers are float64
         arrays the core updates in place. With a ``"cuda"`` device the
@@ -564,15 +564,15 @@ class _HogwildTraining:
                 session = cuda._session(self.device, *session_arguments, reduction=self.gpu_reduction)
             self._continue_optimizer(session, problem, options["t_start"])
             epoch_callback = reporter.after_epoch if reporter.needed else None
-            if stop is not None:
-                epoch_callback = _stopping_at(stop, epoch_callback)
+            stop_flag = {} if stop is None else {"stop": stop}  # (read in the core: no epoch takes the GIL for it)
             n_iter = 0
             epochs = yield n_iter  # (set up; nothing trained yet)
             while True:
                 if distributed is None:
                     within_epoch = reporter.within_epoch if reporter.bar is not None else None
                     requested = max_iter - n_iter if epochs is None else min(epochs, max_iter - n_iter)
-                    result = session.run(requested, epoch_callback=epoch_callback, progress_callback=within_epoch)
+                    result = session.run(requested, epoch_callback=epoch_callback, progress_callback=within_epoch,
+                                         **stop_flag)
                 else:  # (in one run: the ranks train the classes in the same order)
                     requested = max_iter
                     buffers = {"coef": coef, "intercept": intercept}
@@ -726,14 +726,6 @@ def train_to_the_end(runs):
     except StopIteration as end:
         return end.value
     raise RuntimeError("a run of the remaining epochs did not end the training")  # (never)
-
-
-def _stopping_at(stop, epoch_callback):
-    """The epoch callback, returning False once `stop` is set."""
-    def after_epoch(record):
-        keep_going = True if epoch_callback is None else epoch_callback(record)
-        return keep_going is not False and not stop.is_set()
-    return after_epoch
 
 
 def callback_list(callbacks):

@@ -2,6 +2,7 @@
 // returns. Solvers differ only in how they spread the work.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -212,6 +213,11 @@ struct TrainHooks {
     // (the minibatch solver sums every step's gradient over them, and every
     // epoch ends with a vote: one process that stops stops them all)
     SumAcrossProcesses sum_across_processes;
+    // may be null; once true, training stops at the end of the current
+    // epoch as when after_epoch returns false (one-vs-rest classes trained
+    // at the same time: another class's Ctrl-C or error). A flag, not a
+    // callback, so that no epoch takes the GIL for it.
+    const std::atomic<bool>* stop_requested = nullptr;
 };
 
 }  // namespace hogwild

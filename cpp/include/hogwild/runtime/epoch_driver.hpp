@@ -31,6 +31,7 @@
 //                                      stopping rule or a callback ended sooner)
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -143,6 +144,10 @@ bool end_epoch(TrainResult& result, StoppingRule& stopping, const TrainHooks& ho
             result.stopped_by_callback = true;
             return true;
         }
+    }
+    if (hooks.stop_requested != nullptr && hooks.stop_requested->load(std::memory_order_relaxed)) {
+        result.stopped_by_callback = true;
+        return true;
     }
     const double compared = std::isnan(figures.stopping_objective) ? record.objective : figures.stopping_objective;
     result.converged = stopping.after_epoch(compared, record.validation_score);
