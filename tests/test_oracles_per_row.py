@@ -177,9 +177,10 @@ def replica_reference(X, y, *, threads, sync_every, epochs, eta, alpha, combine,
     """Each thread steps its replica through its contiguous share of the
     rows; after every `sync_every` rows of each thread the replicas meet:
     "mean" (local SGD) or "elastic" (EASGD's symmetric forces on replicas
-    and center). Returns the model: the mean / the center, averaged over
-    the rows t >= average (each synchronized model stands for the rows
-    since the previous synchronization).
+    and center). Returns the model: the mean / the center; with `average`,
+    the mean / the replicas' mean before the forces, averaged over the rows
+    t >= average (each synchronization stands for the rows since the
+    previous one).
 
     The L1 part (`l1_ratio`, dense rows): the cumulative pull (u sums
     eta alpha l1_ratio, q_j books what feature j took), local SGD's on the
@@ -218,7 +219,9 @@ def replica_reference(X, y, *, threads, sync_every, epochs, eta, alpha, combine,
                     consensus_u += round_pulls / threads
                     model[:-1], consensus_q = pull(model[:-1], consensus_u, consensus_q)
                 replicas = [model.copy() for _ in range(threads)]
+                averaged = model
             else:
+                averaged = sum(replicas) / threads  # (EASGD averages the replicas' mean, not the lagging center)
                 agreed_zero = np.all([v == 0.0 for v in replicas], axis=0) & (l1_ratio > 0)
                 agreed_zero[-1] = False
                 forces = [elasticity * (v - center) * ~agreed_zero for v in replicas]
@@ -228,7 +231,7 @@ def replica_reference(X, y, *, threads, sync_every, epochs, eta, alpha, combine,
             if average:
                 counts = rows_done + 1 + np.arange(done_now)
                 stands_for = np.count_nonzero(counts >= average)
-                total += stands_for * model
+                total += stands_for * averaged
                 weight += stands_for
             rows_done += done_now
     if average and weight:
