@@ -78,6 +78,31 @@ def test_a_bad_option_is_a_usage_error_before_the_data_is_read(capsys, option, v
     assert err == f"hogwild mf train: error: {message} (see 'hogwild mf train --help')"
 
 
+def test_mistakes_found_by_a_new_user_are_named_as_typed(tmp_path, capsys):
+    """-o naming the ratings file replaced them by the model; --threads
+    beyond the CPUs was found after reading, naming n_threads, exit 1;
+    -k 0 exited 1; a duplicated pair named 0-based "rows" and errors said
+    'hogwild mf:'."""
+    ratings = tmp_path / "r.csv"
+    ratings.write_text("user,item,rating\n1,10,4\n\n1,11,3\n1,10,5\n")
+    assert main(["mf", "train", str(ratings), "-o", str(ratings)]) == 1
+    assert capsys.readouterr().err.startswith(f"hogwild mf train: error: -o '{ratings}' is the ratings file")
+    assert ratings.read_text().startswith("user,item")
+    with pytest.raises(SystemExit) as exit_:
+        main(["mf", "train", "no/such/ratings.data", "--threads", "100000"])
+    assert exit_.value.code == 2
+    assert "hogwild mf train: error: --threads 100000 is more than" in capsys.readouterr().err
+    assert main(["mf", "train", str(ratings), "--epochs", "1"]) == 1
+    assert (f"hogwild mf train: error: {ratings}: 1 duplicated (user, item) pair(s): lines 2 and 5 rate the same "
+            "item") in capsys.readouterr().err
+    users, items, values = make_ratings(20, 20, 100, random_state=0)
+    hogwild.MatrixFactorization(max_iter=1).fit((users, items), values).save(tmp_path / "model.hwm")
+    with pytest.raises(SystemExit) as exit_:
+        main(["mf", "recommend", str(tmp_path / "model.hwm"), "1", "-k", "0"])
+    assert exit_.value.code == 2
+    assert "hogwild mf recommend: error: -k must be >= 1, got 0" in capsys.readouterr().err
+
+
 def test_recommend_refuses_a_linear_model(tmp_path, capsys):
     from hogwild import SGDRegressor
 

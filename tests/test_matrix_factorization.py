@@ -317,6 +317,22 @@ def test_partial_fit_grows_the_model_and_continues():
         model.partial_fit((np.array(["a"]), np.array([1])), [3.0])
 
 
+def test_partial_fit_trains_on_every_rating_given_early_stopping_or_not():
+    """early_stopping applies to fit only, as in scikit-learn: partial_fit
+    held out validation_fraction of each batch (2 of 20 new items never
+    trained) and refused a single rating."""
+    users, items, ratings = make_ratings(200, 100, 4000, random_state=0)
+    model = MatrixFactorization(early_stopping=True, max_iter=5, random_state=0).fit((users, items), ratings)
+    assert "validation_rmse" in model.history_[-1]
+    model.partial_fit(([1], [2000]), [5.0])
+    model.partial_fit(([1] * 20, list(range(3000, 3020))), [5.0] * 20)
+    new = np.isin(model.item_ids_, np.arange(3000, 3020))
+    assert new.sum() == 20 and np.all(model.item_bias_[new] != 0.0)
+    assert "validation_rmse" not in model.history_[-1]
+    first = MatrixFactorization(early_stopping=True, random_state=0).partial_fit(([1], [2]), [4.0])
+    assert first.n_iter_ == 1 and first.item_bias_[0] != 0.0
+
+
 @pytest.mark.parametrize("X,y,message", [
     ((np.array([1, 1]), np.array([2, 2])), [3.0, 4.0], "duplicated .user, item. pair"),
     ((np.array([1, 2]), np.array([2, 2])), [3.0, np.nan], "ratings must be finite"),
@@ -477,6 +493,36 @@ def test_load_movielens_layouts(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="no MovieLens ratings file"):
         load_movielens(tmp_path / "empty")
+
+
+def test_load_movielens_reads_the_headers_names_and_every_rating(tmp_path):
+    """From a new user's trial: a header "movieId,userId,rating" was read by
+    position (users and items swapped); a first line that did not start
+    with a digit ("-1", " 1", a byte-order mark) was taken for a header and
+    its rating dropped; a rating beyond float32 became inf with NumPy's
+    warning and a NaN rating was reported as "row 1" at fit."""
+    (tmp_path / "swapped.csv").write_text("movieId,userId,rating\n10,1,4\n11,1,3\n10,2,5\n")
+    users, items, ratings = load_movielens(tmp_path / "swapped.csv")
+    assert list(users) == [1, 1, 2] and list(items) == [10, 11, 10] and list(ratings) == [4, 3, 5]
+    (tmp_path / "named.csv").write_text("Rating,item_id,Timestamp,USER\n4,10,7,1\n3,11,8,2\n")
+    users, items, ratings, stamps = load_movielens(tmp_path / "named.csv", return_timestamps=True)
+    assert list(users) == [1, 2] and list(items) == [10, 11] and list(ratings) == [4, 3] and list(stamps) == [7, 8]
+    (tmp_path / "named.tsv").write_text("user\titem\trating\n1\t10\t4\n2\t10\t3\n")
+    assert list(load_movielens(tmp_path / "named.tsv")[0]) == [1, 2]
+    (tmp_path / "unnamed.csv").write_text("a,b,c\n1,10,4\n")  # (names of neither: by position)
+    assert list(load_movielens(tmp_path / "unnamed.csv")[1]) == [10]
+    (tmp_path / "half.csv").write_text("userId,foo,rating\n1,10,4\n")
+    with pytest.raises(ValueError, match="half.csv: the header names the user column but not the item column"):
+        load_movielens(tmp_path / "half.csv")
+    for name, first in (("negative.csv", b"-1,10,4"), ("space.csv", b" 1,10,4"), ("bom.csv", b"\xef\xbb\xbf1,10,4")):
+        (tmp_path / name).write_bytes(first + b"\n1,11,3\n2,10,5\n")
+        assert len(load_movielens(tmp_path / name)[2]) == 3, name
+    (tmp_path / "huge.csv").write_text("user,item,rating\n1,10,4\n\n1,11,1e300\n")
+    with pytest.raises(ValueError, match=r"huge.csv: line 4: rating 1e\+300 is beyond float32"):
+        load_movielens(tmp_path / "huge.csv")
+    (tmp_path / "nan.csv").write_text("user,item,rating\n1,10,4\n1,11,nan\n")
+    with pytest.raises(ValueError, match=r"nan.csv: line 3: rating nan is NaN or infinite"):
+        load_movielens(tmp_path / "nan.csv")
 
 
 def test_movielens_100k_reads_as_documented(movielens):

@@ -1,6 +1,7 @@
 """``hogwild mf``: matrix factorization from the command line (train on a
 ratings file, recommend from a saved model)."""
 
+import re
 import time
 
 
@@ -8,7 +9,7 @@ class _MfError(ValueError):
     """A problem with the command's input (reported as one line by the CLI)."""
 
 
-def add_commands(commands, parser_class, thread_count, writable):
+def add_commands(commands, parser_class, thread_count, writable, refuse_overwriting):
     """Adds ``mf train`` and ``mf recommend`` under ``mf``."""
     from ._matrix_factorization import LEARNING_RATES, OPTIMIZERS, SOLVERS
 
@@ -34,7 +35,7 @@ def add_commands(commands, parser_class, thread_count, writable):
                        help="hold out 10%% of the ratings and keep the epoch of best validation RMSE")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("-o", "--output", metavar="MODEL", help="write the model here")
-    train.set_defaults(run=lambda args: _train(args, writable))
+    train.set_defaults(run=lambda args: _train(args, writable, refuse_overwriting))
 
     recommend = actions.add_parser("recommend", help="a user's top items from a saved model")
     recommend.add_argument("model", help="a model file written by 'hogwild mf train -o' or model.save()")
@@ -49,11 +50,11 @@ _OPTIONS = {"n_factors": "--factors", "max_iter": "--epochs", "alpha": "--alpha"
             "eta0": "--eta0", "tol": "--tol", "n_threads": "--threads"}
 
 
-def _train(args, writable):
+def _train(args, writable, refuse_overwriting):
     import numpy as np
 
     from ._matrix_factorization import MatrixFactorization
-    from ._rating_datasets import load_movielens
+    from ._rating_datasets import load_movielens, movielens_lines
 
     model = MatrixFactorization(
         n_factors=args.factors, solver=args.solver, alpha=args.alpha, alpha_bias=args.alpha_bias, eta0=args.eta0,
@@ -61,13 +62,16 @@ def _train(args, writable):
         early_stopping=args.early_stopping, n_threads=args.threads, random_state=args.seed)
     try:  # (the options checked before the data is read, as a usage error naming the option)
         model._check_params()
+        model._threads(0)  # (--threads beyond the CPUs: found by fit, after reading, naming n_threads)
     except (ValueError, TypeError) as error:
         name, _, rest = str(error).partition(" ")
-        args.command_parser_1.error(f"{_OPTIONS.get(name, name)} {rest}")
+        parameter, equals, value = name.partition("=")
+        args.command_parser_1.error(f"{_OPTIONS.get(parameter, parameter)}{' ' + value if equals else ''} {rest}")
     if not 0 <= args.seed < 2**32:  # (NumPy's seeds; refused by fit after the data was read)
         args.command_parser_1.error(f"--seed must be in [0, 2**32 - 1], got {args.seed}")
     if args.output:
         writable(args.output, "-o")
+        refuse_overwriting(args.output, "-o", [("ratings file", args.ratings), ("test file", args.test)])
     users, items, ratings = load_movielens(args.ratings)
     test = load_movielens(args.test) if args.test else None
     print(f"{args.ratings}: {len(ratings)} ratings, {len(np.unique(users))} users, {len(np.unique(items))} items"
@@ -83,7 +87,16 @@ def _train(args, writable):
         print(line + f"  {record['elapsed']:>8.3f}  {record['ratings_per_second']:>10.3g}", flush=True)
 
     start = time.perf_counter()
-    model.fit((users, items), ratings, callbacks=[row])
+    try:
+        model.fit((users, items), ratings, callbacks=[row])
+    except ValueError as error:
+        # (fit counts ratings from 0; the file's lines as an editor shows them, with the file's name)
+        rows = re.search(r"rows (\d+) and (\d+)", str(error))
+        if rows is None:
+            raise
+        first, second = movielens_lines(args.ratings, [int(rows.group(1)), int(rows.group(2))])
+        raise _MfError(f"{args.ratings}: " + str(error)[:rows.start()] + f"lines {first} and {second}"
+                       + str(error)[rows.end():]) from None
     line = f"trained in {time.perf_counter() - start:.3f} s ({model.n_iter_} epochs, {model.n_threads_} thread" \
         + ("s" if model.n_threads_ > 1 else "") + f", solver {args.solver})"
     if test is not None:
@@ -101,7 +114,7 @@ def _recommend(args):
     from ._matrix_factorization import MatrixFactorization
 
     if args.k < 1:
-        raise _MfError("-k must be >= 1")
+        args.command_parser_1.error(f"-k must be >= 1, got {args.k}")
     model = load(args.model)
     if not isinstance(model, MatrixFactorization):
         raise _MfError(f"{args.model} holds a {type(model).__name__}, not a matrix factorization model")

@@ -203,6 +203,10 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         TypeError
             A callback that is not callable.
         """
+        return self._fit(X, y, callbacks, self.max_iter, hold_out=self.early_stopping)
+
+    def _fit(self, X, y, callbacks, epochs, *, hold_out):
+        """A new model trained `epochs` epochs (`hold_out`: early stopping's validation ratings held out)."""
         self._check_params()
         users, items, ratings = rating_columns(X, y, need_ratings=True)
         user_map, user_index = IdMap.fit(users, "user")
@@ -218,23 +222,22 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
             "_item_gradient_sum": np.ones(len(item_map), np.float32),
             "global_mean_": float(np.mean(ratings)) if self.biased else 0.0,
         }
-        self._train(model, user_index, item_index, ratings, self.max_iter, random_state, callbacks, epochs_before=0,
-                    history=[])
+        self._train(model, user_index, item_index, ratings, epochs, random_state, callbacks, epochs_before=0,
+                    history=[], hold_out=hold_out)
         return self
 
     def partial_fit(self, X, y=None, callbacks=None):
         """One more epoch over these ratings, keeping the model (a first call
         starts one). Users and items not seen before get new rows; the
-        global mean stays that of the first call.
+        global mean stays that of the first call. ``early_stopping`` does
+        not apply, as in scikit-learn's ``partial_fit``: every rating given
+        trains (a held-out share left some new items untrained, and a
+        single rating was refused).
 
         Parameters and errors as in :meth:`fit`.
         """
         if not hasattr(self, "user_factors_"):
-            max_iter, self.max_iter = self.max_iter, 1
-            try:
-                return self.fit(X, y, callbacks=callbacks)
-            finally:
-                self.max_iter = max_iter
+            return self._fit(X, y, callbacks, 1, hold_out=False)
         self._check_params()
         users, items, ratings = rating_columns(X, y, need_ratings=True)
         user_map, user_index = IdMap(self.user_ids_).extended(users, "user")
@@ -257,7 +260,7 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         }
         seen = (self._seen_indptr, self._seen_items)
         self._train(model, user_index, item_index, ratings, 1, random_state, callbacks,
-                    epochs_before=self.n_iter_, history=list(self.history_), seen=seen)
+                    epochs_before=self.n_iter_, history=list(self.history_), seen=seen, hold_out=False)
         return self
 
     def _initial_factors(self, random_state, n_rows):
@@ -276,13 +279,14 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         return max(1, min(default_thread_count(), n_ratings // per_thread))
 
     def _train(self, model, user_index, item_index, ratings, epochs, random_state, callbacks, *, epochs_before,
-               history, seen=None):
+               history, hold_out, seen=None):
         """Trains `model` (a dict of fresh arrays) and, unless training
         diverged, makes it the estimator's; Ctrl-C leaves the estimator
-        whole (the epochs that finished) and propagates."""
+        whole (the epochs that finished) and propagates. `hold_out`:
+        validation_fraction of the ratings held out for early stopping."""
         callbacks = callback_list(callbacks)
         training = np.ones(len(ratings), dtype=bool)
-        if self.early_stopping:
+        if hold_out:
             n_validation = int(round(self.validation_fraction * len(ratings)))
             if n_validation < 1 or n_validation >= len(ratings):
                 raise ValueError(f"validation_fraction={self.validation_fraction} leaves no validation or no "
@@ -299,7 +303,8 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
             interrupt = None
             try:
                 # (a callback's exception, handed back: raised below once the model is whole, as a Ctrl-C's)
-                interrupt = self._epochs(trainer, model, validation, epochs, epochs_before, history, callbacks)
+                interrupt = self._epochs(trainer, model, validation if hold_out else None, epochs, epochs_before,
+                                         history, callbacks)
             except KeyboardInterrupt as error:
                 interrupt = error
             if not all(np.all(np.isfinite(model[name])) for name in ("user_factors_", "item_factors_", "user_bias_",
@@ -316,8 +321,9 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
                 raise interrupt
 
     def _epochs(self, trainer, model, validation, epochs, epochs_before, history, callbacks):
-        """The epoch loop: schedule, history, callbacks, stopping rule.
-        Returns the exception a callback raised (None if none), for the
+        """The epoch loop: schedule, history, callbacks, stopping rule
+        (on the `validation` ratings' RMSE where given, else the training
+        RMSE). Returns the exception a callback raised (None if none), for the
         caller to raise once the epochs that finished are the model's (it
         propagated at once and left the estimator unfitted)."""
         eta0_bias = self.eta0 if self.eta0_bias is None else self.eta0_bias
@@ -338,12 +344,12 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
                 history.append(record)
                 return  # diverged: the caller checks the factors
             monitored = record["train_rmse"]
-            if self.early_stopping:
+            if validation is not None:
                 monitored = record["validation_rmse"] = _rmse(model, *validation, self.biased, trainer.threads)
             history.append(record)
             if self.verbose:
                 print(_epoch_line(record), file=sys.stdout, flush=True)
-            if self.early_stopping and monitored < best:
+            if validation is not None and monitored < best:
                 best_model = {name: model[name].copy() for name in _TRAINED_ARRAYS}
             try:
                 stop = any(says_stop(callback(dict(record))) for callback in callbacks)

@@ -62,61 +62,153 @@ def load_movielens(path, return_timestamps=False):
                                     f"{', '.join(MOVIELENS_FILES)})")
         path = os.path.join(path, found[0])
     name, text = _read_text(path)
-    # (the layout read from the first line that is neither blank nor a #
-    # comment, which NumPy skips: a comment first made a ratings.dat unreadable)
-    lines_before, first_line = 0, b""
-    for lines_before, line in enumerate(io.BytesIO(text)):
-        if line.strip() and not line.lstrip().startswith(b"#"):
-            first_line = line.rstrip(b"\r\n")
-            break
-    skip = 0
-    double_colon = b"::" in first_line  # (ratings.dat: read as tabs, its lines shown as written)
-    if double_colon:
-        text, delimiter = text.replace(b"::", b"\t"), "\t"
-    elif b"," in first_line:
-        delimiter = ","
-        skip = 0 if first_line[:1].isdigit() else lines_before + 1  # the header of ratings.csv (and lines above)
-    else:
-        delimiter = None  # tabs or spaces
+    layout = _layout(text, return_timestamps, name)
     # ids (and timestamps) as 64-bit integers, exactly; ratings as numbers
     fields = [("user", np.int64), ("item", np.int64), ("rating", np.float64)]
     if return_timestamps:
         fields.append(("timestamp", np.int64))
-    if not text.strip():
+    if not layout.text.strip():
         raise ValueError(f"{name}: holds no ratings")
     try:
         with warnings.catch_warnings():  # (a header alone: NumPy's "input contained no data"; said below)
             warnings.filterwarnings("ignore", "loadtxt: input contained no data", UserWarning)
-            table = np.loadtxt(io.BytesIO(text), delimiter=delimiter, skiprows=skip, dtype=np.dtype(fields),
-                               ndmin=1, usecols=tuple(range(len(fields))))
+            table = np.loadtxt(io.BytesIO(layout.text), delimiter=layout.delimiter, skiprows=layout.skip,
+                               dtype=np.dtype(fields), ndmin=1, usecols=layout.columns)
     except (ValueError, IndexError) as error:
         raise ValueError(f"{name}: not a MovieLens ratings file (integer user and item ids, a numeric rating"
                          f"{', an integer timestamp' if return_timestamps else ''}): "
-                         f"{_first_bad_line(text, delimiter, skip, len(fields), double_colon) or error}") from None
+                         f"{_first_bad_line(layout, len(fields)) or error}") from None
     if table.shape[0] == 0:
         raise ValueError(f"{name}: holds no ratings")
-    columns = [table["user"], table["item"], table["rating"].astype(np.float32)]
+    ratings = table["rating"]
+    # (float32 ratings: 1e300 became inf with NumPy's overflow warning, then "NaN or infinite" at fit)
+    bad = ~(np.abs(ratings) <= np.finfo(np.float32).max)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{name}: line {_line_of_row(layout, row)}: rating {float(ratings[row])!r} is "
+                         f"{'NaN or infinite' if not np.isfinite(ratings[row]) else 'beyond float32 (+-3.4e38)'} "
+                         f"({int(bad.sum())} such rating(s))")
+    columns = [table["user"], table["item"], ratings.astype(np.float32)]
     if return_timestamps:
         columns.append(table["timestamp"])
     return tuple(np.ascontiguousarray(column) for column in columns)
 
 
-def _first_bad_line(text, delimiter, skip, n_fields, double_colon=False):
+class _Layout:
+    """How a ratings file's text is read: `text` (ratings.dat's "::" made
+    tabs), `delimiter` (None: tabs or spaces), `skip` (lines before the
+    first rating: a header and what precedes it), `columns` (the user,
+    item, rating[, timestamp] columns' positions) and `double_colon`."""
+
+    def __init__(self, text, delimiter, skip, columns, double_colon):
+        self.text, self.delimiter, self.skip = text, delimiter, skip
+        self.columns, self.double_colon = columns, double_colon
+
+
+# header names taken for the timestamp column (the others: those a DataFrame's columns are read by)
+_TIMESTAMP_NAMES = ("timestamp", "time", "ts")
+
+
+def _layout(text, return_timestamps, name):
+    """The _Layout of a ratings file's bytes, read from its first line that
+    is neither blank nor a # comment (which NumPy skips: a comment first
+    made a ratings.dat unreadable). That line is a header when its first
+    field is not a number (not when it merely does not start with a digit:
+    "-1", " 1" and a byte-order mark dropped the first rating); a header's
+    names, where they name the user and item columns (as a DataFrame's
+    are read: userId, movieId, rating...), say which column is which (a
+    header "movieId,userId,rating" was read by position, users and items
+    swapped); else the columns count by position."""
+    if text.startswith(b"\xef\xbb\xbf"):  # (a UTF-8 byte-order mark: a spreadsheet's CSV export)
+        text = text[3:]
+    lines_before, first_line = 0, b""
+    for lines_before, line in enumerate(io.BytesIO(text)):
+        if line.strip() and not line.lstrip().startswith(b"#"):
+            first_line = line.rstrip(b"\r\n")
+            break
+    double_colon = b"::" in first_line  # (ratings.dat: read as tabs, its lines shown as written)
+    if double_colon:
+        text, delimiter = text.replace(b"::", b"\t"), "\t"
+        first_line = first_line.replace(b"::", b"\t")
+    else:
+        delimiter = "," if b"," in first_line else None  # (None: tabs or spaces)
+    names = [field.strip().decode("utf-8", "replace").lower()
+             for field in first_line.split(delimiter.encode() if delimiter else None)]
+    n_columns = 4 if return_timestamps else 3
+    positions = tuple(range(n_columns))
+    if not names or _is_number(names[0]):
+        return _Layout(text, delimiter, 0, positions, double_colon)
+    from ._ratings import _ITEM_NAMES, _RATING_NAMES, _USER_NAMES
+
+    def named(options):
+        return next((names.index(option) for option in options if option in names), None)
+
+    user, item = named(_USER_NAMES), named(_ITEM_NAMES)
+    if user is None and item is None:
+        return _Layout(text, delimiter, lines_before + 1, positions, double_colon)
+    if user is None or item is None:
+        raise ValueError(f"{name}: the header names {'the user' if user is not None else 'the item'} column but not "
+                         f"the {'item' if user is not None else 'user'} column (e.g. userId, movieId, rating), or "
+                         f"name neither to read the columns by position; got {', '.join(names)}")
+    columns = [user, item]
+    for options in (_RATING_NAMES, _TIMESTAMP_NAMES)[:n_columns - 2]:
+        found = named(options)
+        if found is None:  # (not named: the first column not taken)
+            found = next((k for k in range(len(names)) if k not in columns), len(names))
+        columns.append(found)
+    return _Layout(text, delimiter, lines_before + 1, tuple(columns), double_colon)
+
+
+def _is_number(field):
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True
+
+
+def _data_lines(layout):
+    """(line number as an editor counts it, the line) of each rating line."""
+    for number, raw in enumerate(io.BytesIO(layout.text), start=1):  # (lazily: a file of 30M lines)
+        if number <= layout.skip or not raw.strip() or raw.lstrip().startswith(b"#"):  # (loadtxt's comments)
+            continue
+        yield number, raw
+
+
+def _line_of_row(layout, row):
+    """The file line of rating `row` (counted from 0 among the ratings)."""
+    for k, (number, _) in enumerate(_data_lines(layout)):
+        if k == row:
+            return number
+    return None
+
+
+def movielens_lines(path, rows):
+    """The file lines (as an editor counts them) of ratings `rows` (counted
+    from 0, as load_movielens returns them) of a ratings file or folder:
+    for messages about ratings found wrong after reading."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        path = os.path.join(path, next(name for name in MOVIELENS_FILES if os.path.exists(os.path.join(path, name))))
+    layout = _layout(_read_text(path)[1], False, path)
+    return [_line_of_row(layout, row) for row in rows]
+
+
+def _first_bad_line(layout, n_fields):
     """'line N: ...' for the first line the columns do not parse on, counted
     from 1 in the file as an editor shows it (NumPy's message counted rows
     from 0, after the header), or None."""
-    for number, raw in enumerate(io.BytesIO(text), start=1):  # (lazily: a file of 30M lines)
-        if number <= skip or not raw.strip() or raw.lstrip().startswith(b"#"):  # (loadtxt's comments)
-            continue
-        fields = raw.split(delimiter.encode() if delimiter else None)
+    for number, raw in _data_lines(layout):
+        fields = raw.split(layout.delimiter.encode() if layout.delimiter else None)
         try:
-            if len(fields) < n_fields:
-                raise ValueError(f"{len(fields)} columns, not {n_fields}")
-            int(fields[0]), int(fields[1]), float(fields[2])
+            if len(fields) <= max(layout.columns):
+                raise ValueError(f"{len(fields)} columns, not {max(layout.columns) + 1}")
+            user, item, rating = (fields[k] for k in layout.columns[:3])
+            int(user), int(item), float(rating)
             if n_fields > 3:
-                int(fields[3])
+                int(fields[layout.columns[3]])
         except ValueError as error:
-            shown = raw.decode("utf-8", "replace").strip().replace("\t", "::" if double_colon else "\t")
+            shown = raw.decode("utf-8", "replace").strip().replace("\t", "::" if layout.double_colon else "\t")
             return f"line {number}: {shown[:80]!r} ({error})"
     return None
 

@@ -699,7 +699,7 @@ def _parser():
     from ._cli_tune import add_command as add_tune_command
 
     add_tune_command(commands, _load_data, CLASSIFICATION_LOSSES, REGRESSION_LOSSES, SOLVERS, OPTIMIZERS)
-    add_commands(commands, _Parser, _thread_counts, _writable)
+    add_commands(commands, _Parser, _thread_counts, _writable, _refuse_overwriting)
     _name_command_parsers(parser)
     return parser
 
@@ -799,6 +799,11 @@ def _check_estimator_options(parser, args):
             parser.error(f"{option} {named.group(2)}")
 
 
+def _command_name(args):
+    """The command as typed: 'train', 'mf train' (errors said 'hogwild mf:')."""
+    return " ".join(part for part in (args.command, getattr(args, "mf_command", None)) if part)
+
+
 def main(argv=None):
     from .cuda import CudaUnavailableError
 
@@ -824,12 +829,12 @@ def main(argv=None):
         return 0
     except MemoryError as error:  # (e.g. a feature index of 2**32: a weight vector of 32 GiB)
         detail = str(error).strip().splitlines()[0] if str(error).strip() else "the allocation failed"
-        print(f"hogwild {args.command}: error: out of memory: {detail}", file=sys.stderr)
+        print(f"hogwild {_command_name(args)}: error: out of memory: {detail}", file=sys.stderr)
         return 1
     except (UserError, ValueError, TypeError, OSError, OverflowError, ImportError, NotImplementedError,
             CudaUnavailableError) as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        print(f"hogwild {args.command}: error: {message}", file=sys.stderr)
+        print(f"hogwild {_command_name(args)}: error: {message}", file=sys.stderr)
         return 1
     finally:
         if isinstance(sys.stdout, _OutputWhoseReaderMayLeave):
