@@ -13,7 +13,9 @@ fits taken in turn (one of each, --repeats times, each round from the next
 column on).
 --busy starts one process that keeps a core busy (as a browser or a
 notebook kernel does on a laptop) for the whole run. Also the fixed cost of
-a fit (two rows, one epoch) and of an epoch on tiny data.
+a fit (two rows, one epoch) and of an epoch on tiny data, and the CPU
+that idle OpenMP threads use after a fit (hogwild's GOMP_SPINCOUNT against
+libgomp's default).
 
 Data: ../shared/data (dna.scale, a9a, heart_scale, agaricus.txt.train)
 beside the project, or --data; scikit-learn's iris and digits; a generated
@@ -63,6 +65,39 @@ def data_sets(folder):
     X, y = make_classification(100_000, 50, n_informative=30, n_classes=20, n_clusters_per_class=1, random_state=0)
     sets.append(("generated, 20 classes, 100,000 x 50 dense", X, y))
     return sets
+
+
+# run in a fresh process: libgomp reads GOMP_SPINCOUNT once, when loaded
+IDLE_THREADS_SCRIPT = """
+import json, statistics, time
+import numpy as np
+import hogwild
+rng = np.random.default_rng(0)
+X = rng.standard_normal((12000, 20))
+y = (X @ rng.standard_normal(20) > 0).astype(int)
+used = []
+for _ in range(5):
+    hogwild.SGDClassifier(n_threads=2, max_iter=5, tol=None, random_state=0).fit(X, y)
+    before = time.process_time()
+    time.sleep(0.3)
+    used.append(time.process_time() - before)
+print(json.dumps(statistics.median(used) * 1e3))
+"""
+
+
+def idle_threads_cpu_ms(spin_count):
+    """Milliseconds of CPU the idle threads of a 2-thread fit use in the
+    0.3 s after it, in a fresh process: with hogwild's setting (None) or
+    GOMP_SPINCOUNT=spin_count."""
+    import json
+    import subprocess
+
+    env = {key: value for key, value in os.environ.items() if key not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
+    if spin_count is not None:
+        env["GOMP_SPINCOUNT"] = spin_count
+    done = subprocess.run([sys.executable, "-c", IDLE_THREADS_SCRIPT], capture_output=True, text=True, env=env,
+                          check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def median_ms(fit, repeats):
@@ -137,6 +172,10 @@ def main():
         print(f"\nfixed cost of a fit (2 rows, 1 epoch): hogwild {fixed:.3f} ms, scikit-learn {fixed_sk:.3f} ms")
         tiny = [median_ms(lambda: hogwild.SGDClassifier(max_iter=e, tol=None).fit(X2, y2), 51) for e in (1, 101)]
         print(f"cost of an epoch on 2 rows: hogwild {(tiny[1] - tiny[0]) / 100 * 1e3:.1f} us")
+        spun = {setting: idle_threads_cpu_ms(setting) for setting in (None, "300000")}
+        print(f"CPU used by idle OpenMP threads in the 0.3 s after a 2-thread fit (median of 5): "
+              f"{spun[None]:.2f} ms as hogwild sets libgomp (GOMP_SPINCOUNT=10000), "
+              f"{spun['300000']:.2f} ms at libgomp's default (300000)")
     finally:
         if busy is not None:
             busy.terminate()

@@ -9,6 +9,7 @@ block schedule). ``hogwild.cuda`` says whether a GPU can train
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import _openmp_wait  # noqa: F401 (first: libgomp reads its settings when the core loads it)
 from . import _core, cuda, datasets
 from ._matrix_factorization import MatrixFactorization
 from ._model_file import load_model as load
