@@ -83,6 +83,7 @@ const Option kOptions[] = {
     HOGWILD_FIELD(step, power_t),
     HOGWILD_FIELD(step, initial_eta),
     HOGWILD_FIELD(step, decay_on_plateau),
+    HOGWILD_FIELD(step, restart_momentum),
     {"plateau",  // {"best_objective": float, "epochs": int, "decay": float}: a previous call's result["plateau"]
      [](TrainConfig& c, const py::handle& v) {
          const auto state = py::reinterpret_borrow<py::dict>(v);

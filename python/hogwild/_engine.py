@@ -366,10 +366,10 @@ class _HogwildTraining:
 
     def _core_options(self, *, loss, alpha, learning_rate, max_iter, seed, weight_pos, weight_neg,
                       classifier, sparse, n_samples, n_threads=None, n_values=None, n_features=None, eta0=None,
-                      initial_eta=0.0, decay_on_plateau=False, intercept_decay=None):
+                      initial_eta=0.0, decay_on_plateau=False, restart_momentum=False, intercept_decay=None):
         """The plain configuration the C++ core takes (see config.hpp).
         `eta0` (None: the estimator's), `initial_eta` (the "optimal"
-        rate's first step; 0: Bottou's heuristic), `decay_on_plateau` and
+        rate's first step; 0: Bottou's heuristic), `decay_on_plateau`, `restart_momentum` and
         `intercept_decay` (None: scikit-learn's, by X's format) come from
         learning_rate="auto" (see _step_size.py and _intercept_decay)."""
         return dict(
@@ -389,6 +389,7 @@ class _HogwildTraining:
             eta0=float(self.eta0 if eta0 is None else eta0),
             initial_eta=float(initial_eta),
             decay_on_plateau=bool(decay_on_plateau),
+            restart_momentum=bool(restart_momentum),
             plateau=NO_PLATEAU_YET,  # (a continuing call's: see _continued_plateau)
             power_t=float(self.power_t),
             early_stopping=bool(self.early_stopping),
@@ -532,6 +533,7 @@ class _HogwildTraining:
             sparse=sp.issparse(X), n_samples=X.shape[0], n_threads=n_threads,
             n_values=X.nnz if sp.issparse(X) else X.size, n_features=X.shape[1], eta0=step.eta0,
             initial_eta=step.initial_eta, decay_on_plateau=step.decay_on_plateau,
+            restart_momentum=step.restart_momentum,
             intercept_decay=self._intercept_decay(X, learning_rate),
         )
         if step.decay_on_plateau:

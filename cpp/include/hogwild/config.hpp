@@ -60,6 +60,10 @@ struct StepRule {
     // ... and its state at the start of this call, from the call before
     // (partial_fit continues a fit's decay; the defaults: none seen yet)
     PlateauState plateau;
+    // momentum / nesterov: the velocity set to zero after an epoch whose
+    // objective rose above the epoch's before (adaptive restart: gd under
+    // learning_rate="auto"; see EpochDriver::note_objective)
+    bool restart_momentum = false;
     // exponential / step learning rates
     double gamma = 0.9;
     int step_epochs = 10;

@@ -130,6 +130,12 @@ class DeviceBatchSolver {
     }
 
     OptimizerMoments optimizer_moments() { return trainer_->moments(); }
+    // The velocity of momentum / nesterov set to zero (EpochDriver::note_objective), as the CPU's gd does.
+    void restart_momentum() {
+        OptimizerMoments moments = trainer_->moments();
+        std::fill(moments.first.begin(), moments.first.end(), 0.0);
+        trainer_->set_moments(moments);
+    }
     void set_optimizer_moments(const OptimizerMoments& moments) { trainer_->set_moments(moments); }
 
   private:

@@ -99,6 +99,13 @@ class SynchronousSolver {
     // (the session reads and writes its state)
     auto& optimizer() { return optimizer_; }
 
+    // The velocity of momentum / nesterov set to zero (EpochDriver::note_objective).
+    void restart_momentum() {
+        OptimizerMoments moments = optimizer_.moments();
+        std::fill(moments.first.begin(), moments.first.end(), 0.0);
+        optimizer_.set_moments(moments);
+    }
+
     // The caller wrote the model buffers: continue from them.
     void reload() {
         std::copy(problem_.model.weights, problem_.model.weights + problem_.n_features, weights_.begin());

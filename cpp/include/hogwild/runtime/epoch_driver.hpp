@@ -293,6 +293,7 @@ class EpochDriver {
             outcome.evaluated.weights != nullptr ? outcome.evaluated : PublishedModel::of(model_, config_.step.average > 0);
         const bool stop = end_epoch(result, stopping_, hooks, X_, targets_, config_, published, figures, outcome.record);
         if (config_.step.decay_on_plateau && !result.history.empty()) note_plateau(result.history.back().objective);
+        if (config_.step.restart_momentum && !result.history.empty()) note_objective(result.history.back().objective);
         return stop;
     }
 
@@ -314,6 +315,21 @@ class EpochDriver {
     }
     static constexpr double kPlateauImprovement = 1e-3;
 
+    // restart_momentum (gd with momentum or nesterov): after an epoch whose
+    // objective rose above the epoch's before, the solver sets its velocity
+    // to zero (the function scheme of adaptive restart: O'Donoghue &
+    // Candes, "Adaptive restart for accelerated gradient schemes", Found.
+    // Comput. Math. 2015). Heavy-ball momentum at the step 1 / L circles
+    // the optimum (the objective rose and fell with a period of about 6
+    // epochs, and the stopping rule read the swings as a stall: R^2 0.6 after
+    // 8 epochs on a ridge problem scikit-learn solves to 1.0).
+    void note_objective(double objective) {
+        if constexpr (requires { solver_.restart_momentum(); }) {
+            if (objective > last_objective_) solver_.restart_momentum();
+        }
+        last_objective_ = objective;
+    }
+
     Solver& solver_;
     const View& X_;
     const Targets& targets_;
@@ -323,6 +339,7 @@ class EpochDriver {
     StoppingRule stopping_;
     const StepSchedule schedule_ = StepSchedule::from(config_);
     PlateauState plateau_;  // (decay_on_plateau: see note_plateau)
+    double last_objective_ = std::numeric_limits<double>::infinity();  // (restart_momentum: see note_objective)
     double t_;             // scikit-learn's t: updates so far + 1
     int epochs_done_ = 0;  // by earlier runs too (epoch-wise rates continue)
 };
