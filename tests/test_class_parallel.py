@@ -178,6 +178,38 @@ def test_an_error_in_a_class_reaches_the_caller(digits):
         model.fit(X * 1e300, y)
 
 
+def test_a_class_that_fails_stops_the_others_at_their_epochs_end(monkeypatch):
+    """The classes training beside a failing one stop at their next epoch's
+    end (the flag the core reads there), not after their max_iter."""
+    import time
+
+    from hogwild import _engine
+
+    training_runs = _engine._HogwildTraining._training_runs
+
+    def failing_class_zero(self, *args, **kwargs):
+        runs = training_runs(self, *args, **kwargs)
+        if kwargs.get("problem") != 0:
+            return runs
+
+        def fail():
+            yield next(runs)
+            time.sleep(0.2)  # (the other classes are training meanwhile)
+            raise RuntimeError("class 0 failed")
+        return fail()
+
+    monkeypatch.setattr(_engine._HogwildTraining, "_training_runs", failing_class_zero)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20000, 20))
+    y = rng.integers(0, 4, 20000)
+    model = hogwild.SGDClassifier(n_threads=2, max_iter=3000, tol=None, random_state=0)
+    assert model._class_parallelism(4, X.size) == (2, 1)
+    with pytest.raises(RuntimeError, match="class 0 failed"):
+        model.fit(X, y)
+    epochs = [record["epoch"] for record in model.history_ if record["class"] == 1]
+    assert 1 <= len(epochs) < 3000  # (a class's epoch: about 0.5 ms; class 0 failed after 200)
+
+
 def test_callbacks_keep_class_by_class_training(digits):
     """Callbacks run on the calling thread, class by class (as documented)."""
     import threading

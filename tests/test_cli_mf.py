@@ -88,6 +88,12 @@ def test_mistakes_found_by_a_new_user_are_named_as_typed(tmp_path, capsys):
     assert main(["mf", "train", str(ratings), "-o", str(ratings)]) == 1
     assert capsys.readouterr().err.startswith(f"hogwild mf train: error: -o '{ratings}' is the ratings file")
     assert ratings.read_text().startswith("user,item")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "ratings.csv").write_text(ratings.read_text())
+    assert main(["mf", "train", str(folder), "-o", str(folder / "ratings.csv")]) == 1  # (a folder's ratings file)
+    assert "is the ratings file; name another file" in capsys.readouterr().err
+    assert (folder / "ratings.csv").read_text().startswith("user,item")
     with pytest.raises(SystemExit) as exit_:
         main(["mf", "train", "no/such/ratings.data", "--threads", "100000"])
     assert exit_.value.code == 2

@@ -4,6 +4,7 @@ parallel solvers against the sequential one, inputs, fallbacks, errors,
 model files."""
 
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -512,16 +513,34 @@ def test_load_movielens_reads_the_headers_names_and_every_rating(tmp_path):
     (tmp_path / "unnamed.csv").write_text("a,b,c\n1,10,4\n")  # (names of neither: by position)
     assert list(load_movielens(tmp_path / "unnamed.csv")[1]) == [10]
     (tmp_path / "half.csv").write_text("userId,foo,rating\n1,10,4\n")
-    with pytest.raises(ValueError, match="half.csv: the header names the user column but not the item column"):
+    with pytest.raises(ValueError, match="half.csv's header: name both the user and the item columns"):
         load_movielens(tmp_path / "half.csv")
+    # (the review of the fix: a timestamp taken for the unnamed rating, a
+    # short header's columns taken twice, R's quoted names read by position,
+    # names with spaces split on them, a role named twice)
+    (tmp_path / "stars.csv").write_text("userId,movieId,timestamp,stars\n1,10,964982703,4\n")
+    with pytest.raises(ValueError, match="stars.csv's header names no rating column"):
+        load_movielens(tmp_path / "stars.csv")
+    (tmp_path / "short.csv").write_text("user,item\n1,10,4,100\n")
+    with pytest.raises(ValueError, match="short.csv's header names no rating and no timestamp column"):
+        load_movielens(tmp_path / "short.csv", return_timestamps=True)
+    (tmp_path / "quoted.csv").write_text('"movieId","userId","rating"\n10,1,4\n11,1,3\n')
+    assert list(load_movielens(tmp_path / "quoted.csv")[1]) == [10, 11]
+    (tmp_path / "spaced.tsv").write_text("movie id\tUser ID\trating\n10\t1\t4\n")
+    assert list(load_movielens(tmp_path / "spaced.tsv")[0]) == [1]
+    (tmp_path / "twice.csv").write_text("user_id,item_id,rating,user\n1,10,4,2\n")
+    with pytest.raises(ValueError, match=r"twice.csv's header: two columns name the user \('user_id' and 'user'\)"):
+        load_movielens(tmp_path / "twice.csv")
     for name, first in (("negative.csv", b"-1,10,4"), ("space.csv", b" 1,10,4"), ("bom.csv", b"\xef\xbb\xbf1,10,4")):
         (tmp_path / name).write_bytes(first + b"\n1,11,3\n2,10,5\n")
         assert len(load_movielens(tmp_path / name)[2]) == 3, name
-    (tmp_path / "huge.csv").write_text("user,item,rating\n1,10,4\n\n1,11,1e300\n")
-    with pytest.raises(ValueError, match=r"huge.csv: line 4: rating 1e\+300 is beyond float32"):
-        load_movielens(tmp_path / "huge.csv")
+    for value in ("1e+300", "1e+38"):  # (beyond float32; beyond what the float32 factors can fit)
+        (tmp_path / "huge.csv").write_text(f"user,item,rating\n1,10,4\n\n1,11,{value}\n")
+        expected = rf"huge.csv: ratings must lie within \+-8.51e\+37 .*: {re.escape(value)} at line 4"
+        with pytest.raises(ValueError, match=expected):
+            load_movielens(tmp_path / "huge.csv")
     (tmp_path / "nan.csv").write_text("user,item,rating\n1,10,4\n1,11,nan\n")
-    with pytest.raises(ValueError, match=r"nan.csv: line 3: rating nan is NaN or infinite"):
+    with pytest.raises(ValueError, match=r"nan.csv: ratings must be finite: 1 are NaN or infinite \(the first at line 3"):
         load_movielens(tmp_path / "nan.csv")
 
 

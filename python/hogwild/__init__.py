@@ -9,8 +9,11 @@ block schedule). ``hogwild.cuda`` says whether a GPU can train
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import _openmp_wait  # noqa: F401 (first: libgomp reads its settings when the core loads it)
-from . import _core, cuda, datasets
+from ._openmp_wait import short_spins_while_loading
+
+with short_spins_while_loading():  # (libgomp reads its settings once, when the core loads it)
+    from . import _core
+from . import cuda, datasets  # noqa: E402
 from ._matrix_factorization import MatrixFactorization
 from ._model_file import load_model as load
 from ._sgd import SGDClassifier, SGDRegressor

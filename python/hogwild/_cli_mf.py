@@ -1,7 +1,7 @@
 """``hogwild mf``: matrix factorization from the command line (train on a
 ratings file, recommend from a saved model)."""
 
-import re
+import os
 import time
 
 
@@ -54,7 +54,8 @@ def _train(args, writable, refuse_overwriting):
     import numpy as np
 
     from ._matrix_factorization import MatrixFactorization
-    from ._rating_datasets import load_movielens, movielens_lines
+    from ._rating_datasets import load_movielens, movielens_lines, ratings_file
+    from ._ratings import RatingRowsError
 
     model = MatrixFactorization(
         n_factors=args.factors, solver=args.solver, alpha=args.alpha, alpha_bias=args.alpha_bias, eta0=args.eta0,
@@ -71,7 +72,10 @@ def _train(args, writable, refuse_overwriting):
         args.command_parser_1.error(f"--seed must be in [0, 2**32 - 1], got {args.seed}")
     if args.output:
         writable(args.output, "-o")
-        refuse_overwriting(args.output, "-o", [("ratings file", args.ratings), ("test file", args.test)])
+        # (a folder's ratings file: -o naming it inside the folder replaced the data)
+        inputs = [(kind, ratings_file(path) if path and os.path.isdir(path) else path)
+                  for kind, path in (("ratings file", args.ratings), ("test file", args.test))]
+        refuse_overwriting(args.output, "-o", inputs)
     users, items, ratings = load_movielens(args.ratings)
     test = load_movielens(args.test) if args.test else None
     print(f"{args.ratings}: {len(ratings)} ratings, {len(np.unique(users))} users, {len(np.unique(items))} items"
@@ -89,14 +93,9 @@ def _train(args, writable, refuse_overwriting):
     start = time.perf_counter()
     try:
         model.fit((users, items), ratings, callbacks=[row])
-    except ValueError as error:
-        # (fit counts ratings from 0; the file's lines as an editor shows them, with the file's name)
-        rows = re.search(r"rows (\d+) and (\d+)", str(error))
-        if rows is None:
-            raise
-        first, second = movielens_lines(args.ratings, [int(rows.group(1)), int(rows.group(2))])
-        raise _MfError(f"{args.ratings}: " + str(error)[:rows.start()] + f"lines {first} and {second}"
-                       + str(error)[rows.end():]) from None
+    except RatingRowsError as error:  # (fit counts ratings from 0: named by the file's lines, as an editor shows them)
+        raise _MfError(f"{ratings_file(args.ratings)}: "
+                       + error.naming("line", movielens_lines(args.ratings, error.rows))) from None
     line = f"trained in {time.perf_counter() - start:.3f} s ({model.n_iter_} epochs, {model.n_threads_} thread" \
         + ("s" if model.n_threads_ > 1 else "") + f", solver {args.solver})"
     if test is not None:

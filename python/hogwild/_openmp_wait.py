@@ -8,17 +8,19 @@ them, and from a thread of the same fit that the busy core holds back.
 Unless the user chose (OMP_WAIT_POLICY or GOMP_SPINCOUNT set), the package
 asks for 10,000 (about 0.1 ms): no slower on an idle machine, faster next
 to a busy process (python bench/bench_small.py's last lines measure both).
-libgomp reads its settings once, when it is loaded: this module runs
-before the compiled core is imported. Other programs started by this
-process inherit the setting; another OpenMP runtime ignores it.
+libgomp reads its settings once, when it is loaded: the setting is in the
+environment while the compiled core loads it, and taken out again, so
+that programs started later and other OpenMP runtimes loaded later (a
+library's own libgomp) keep libgomp's defaults.
 """
 
 import os
+from contextlib import contextmanager
 
 SPIN_COUNT = "10000"
 
 
-def ask_for_short_spins(environ=os.environ):
+def ask_for_short_spins(environ):
     """Sets GOMP_SPINCOUNT where neither it nor OMP_WAIT_POLICY is set;
     returns whether it did."""
     if "OMP_WAIT_POLICY" in environ or "GOMP_SPINCOUNT" in environ:
@@ -27,4 +29,13 @@ def ask_for_short_spins(environ=os.environ):
     return True
 
 
-ask_for_short_spins()
+@contextmanager
+def short_spins_while_loading(environ=os.environ):
+    """GOMP_SPINCOUNT set (see ask_for_short_spins) during the block, in
+    which the core, and with it libgomp, is loaded."""
+    asked = ask_for_short_spins(environ)
+    try:
+        yield
+    finally:
+        if asked and environ.get("GOMP_SPINCOUNT") == SPIN_COUNT:
+            del environ["GOMP_SPINCOUNT"]

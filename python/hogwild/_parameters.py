@@ -63,7 +63,8 @@ PARAMETERS = (
         LeCun 2015, synchronous): every ``sync_every`` rows each replica
         moves a fraction ``elasticity`` towards a center variable and the
         center by the same forces towards the replicas; the model is the
-        center. ``"async"``: asynchronous mini-batch SGD: workers compute a
+        center (with ``average``, the average of the replicas' mean at each
+        synchronization: the center lags them). ``"async"``: asynchronous mini-batch SGD: workers compute a
         batch's mean gradient on the shared weights as they read them and
         apply it later; a gradient more than ``max_staleness`` updates old
         is recomputed, and with ``staleness_aware`` its step is divided by

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from ._ratings import RatingRowsError, _finite_ratings, named_roles
 from .datasets import _read_text
 
 # file names tried, in order, when load_movielens is given a folder
@@ -34,6 +35,14 @@ def load_movielens(path, return_timestamps=False):
         * 20M/25M/32M and "latest": ``ratings.csv``: a header
           ``userId,movieId,rating,timestamp``, then comma-separated values.
 
+        Your own files in these layouts too (comma-, tab- or
+        space-separated, integer ids). A first line (after blank lines and
+        ``#`` comments) whose first field is not a number is a header;
+        where its names say which columns hold the user and the item
+        (``user``/``userId``/``user_id``, ``item``/``movieId``...,
+        ``rating``/``score``, ``timestamp``; case, quotes and a UTF-8
+        byte-order mark ignored), the columns are read by name, else by
+        position (user, item, rating[, timestamp]).
         ``.gz`` and ``.bz2`` files are decompressed.
     return_timestamps : bool, default=False
         Also return the timestamps (int64, seconds since 1970).
@@ -52,16 +61,12 @@ def load_movielens(path, return_timestamps=False):
     FileNotFoundError
         No such file, or a folder without a ratings file.
     ValueError
-        A file in none of these layouts, naming it and the line.
+        A file in none of these layouts, a header naming the user or the
+        item column alone, or one column twice, a rating that is NaN,
+        infinite or beyond +-8.5e37 (the factors are float32): naming the
+        file and the line.
     """
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        found = [name for name in MOVIELENS_FILES if os.path.exists(os.path.join(path, name))]
-        if not found:
-            raise FileNotFoundError(f"{path}: no MovieLens ratings file in this folder (looked for "
-                                    f"{', '.join(MOVIELENS_FILES)})")
-        path = os.path.join(path, found[0])
-    name, text = _read_text(path)
+    name, text = _read_text(ratings_file(path))
     layout = _layout(text, return_timestamps, name)
     # ids (and timestamps) as 64-bit integers, exactly; ratings as numbers
     fields = [("user", np.int64), ("item", np.int64), ("rating", np.float64)]
@@ -81,17 +86,28 @@ def load_movielens(path, return_timestamps=False):
     if table.shape[0] == 0:
         raise ValueError(f"{name}: holds no ratings")
     ratings = table["rating"]
-    # (float32 ratings: 1e300 became inf with NumPy's overflow warning, then "NaN or infinite" at fit)
-    bad = ~(np.abs(ratings) <= np.finfo(np.float32).max)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{name}: line {_line_of_row(layout, row)}: rating {float(ratings[row])!r} is "
-                         f"{'NaN or infinite' if not np.isfinite(ratings[row]) else 'beyond float32 (+-3.4e38)'} "
-                         f"({int(bad.sum())} such rating(s))")
+    try:  # (fit's check, here naming the file's line: 1e300 became inf in float32, said "NaN ... at row 1" by fit)
+        _finite_ratings(ratings)
+    except RatingRowsError as error:
+        raise ValueError(f"{name}: {error.naming('line', _lines_of_rows(layout, error.rows))}") from None
     columns = [table["user"], table["item"], ratings.astype(np.float32)]
     if return_timestamps:
         columns.append(table["timestamp"])
     return tuple(np.ascontiguousarray(column) for column in columns)
+
+
+def ratings_file(path):
+    """The ratings file `path` names: itself, or the MovieLens file a folder
+    holds (MOVIELENS_FILES, in that order). FileNotFoundError for a folder
+    without one."""
+    path = os.fspath(path)
+    if not os.path.isdir(path):
+        return path
+    found = [name for name in MOVIELENS_FILES if os.path.exists(os.path.join(path, name))]
+    if not found:
+        raise FileNotFoundError(f"{path}: no MovieLens ratings file in this folder (looked for "
+                                f"{', '.join(MOVIELENS_FILES)})")
+    return os.path.join(path, found[0])
 
 
 class _Layout:
@@ -105,19 +121,15 @@ class _Layout:
         self.columns, self.double_colon = columns, double_colon
 
 
-# header names taken for the timestamp column (the others: those a DataFrame's columns are read by)
-_TIMESTAMP_NAMES = ("timestamp", "time", "ts")
-
-
 def _layout(text, return_timestamps, name):
     """The _Layout of a ratings file's bytes, read from its first line that
     is neither blank nor a # comment (which NumPy skips: a comment first
     made a ratings.dat unreadable). That line is a header when its first
     field is not a number (not when it merely does not start with a digit:
     "-1", " 1" and a byte-order mark dropped the first rating); a header's
-    names, where they name the user and item columns (as a DataFrame's
-    are read: userId, movieId, rating...), say which column is which (a
-    header "movieId,userId,rating" was read by position, users and items
+    names (quotes removed), where they name the user and item columns,
+    say which column is which, as a DataFrame's do (_ratings.named_roles:
+    a header "movieId,userId,rating" was read by position, users and items
     swapped); else the columns count by position."""
     if text.startswith(b"\xef\xbb\xbf"):  # (a UTF-8 byte-order mark: a spreadsheet's CSV export)
         text = text[3:]
@@ -132,31 +144,23 @@ def _layout(text, return_timestamps, name):
         first_line = first_line.replace(b"::", b"\t")
     else:
         delimiter = "," if b"," in first_line else None  # (None: tabs or spaces)
-    names = [field.strip().decode("utf-8", "replace").lower()
-             for field in first_line.split(delimiter.encode() if delimiter else None)]
+    # (a header's names split on its tabs where it has them: "user id<TAB>movie id" is two names)
+    header_delimiter = delimiter or ("\t" if b"\t" in first_line else None)
+    names = [field.strip().strip(b"\"'").decode("utf-8", "replace")
+             for field in first_line.split(header_delimiter.encode() if header_delimiter else None)]
     n_columns = 4 if return_timestamps else 3
     positions = tuple(range(n_columns))
     if not names or _is_number(names[0]):
         return _Layout(text, delimiter, 0, positions, double_colon)
-    from ._ratings import _ITEM_NAMES, _RATING_NAMES, _USER_NAMES
-
-    def named(options):
-        return next((names.index(option) for option in options if option in names), None)
-
-    user, item = named(_USER_NAMES), named(_ITEM_NAMES)
-    if user is None and item is None:
+    roles = named_roles(names, f"{name}'s header")
+    if roles["user"] is None:  # (names of none: by position)
         return _Layout(text, delimiter, lines_before + 1, positions, double_colon)
-    if user is None or item is None:
-        raise ValueError(f"{name}: the header names {'the user' if user is not None else 'the item'} column but not "
-                         f"the {'item' if user is not None else 'user'} column (e.g. userId, movieId, rating), or "
-                         f"name neither to read the columns by position; got {', '.join(names)}")
-    columns = [user, item]
-    for options in (_RATING_NAMES, _TIMESTAMP_NAMES)[:n_columns - 2]:
-        found = named(options)
-        if found is None:  # (not named: the first column not taken)
-            found = next((k for k in range(len(names)) if k not in columns), len(names))
-        columns.append(found)
-    return _Layout(text, delimiter, lines_before + 1, tuple(columns), double_colon)
+    wanted = ("user", "item", "rating", "timestamp")[:n_columns]
+    missing = [role for role in wanted if roles[role] is None]
+    if missing:
+        raise ValueError(f"{name}'s header names no {' and no '.join(missing)} column (e.g. userId, movieId, rating"
+                         f"{', timestamp' if return_timestamps else ''}); got {', '.join(names)}")
+    return _Layout(text, delimiter, lines_before + 1, tuple(roles[role] for role in wanted), double_colon)
 
 
 def _is_number(field):
@@ -175,23 +179,23 @@ def _data_lines(layout):
         yield number, raw
 
 
-def _line_of_row(layout, row):
-    """The file line of rating `row` (counted from 0 among the ratings)."""
+def _lines_of_rows(layout, rows):
+    """The file lines of ratings `rows` (counted from 0 among the ratings), in one pass."""
+    wanted, lines = set(rows), {}
     for k, (number, _) in enumerate(_data_lines(layout)):
-        if k == row:
-            return number
-    return None
+        if k in wanted:
+            lines[k] = number
+            if len(lines) == len(wanted):
+                break
+    return [lines.get(row) for row in rows]
 
 
 def movielens_lines(path, rows):
     """The file lines (as an editor counts them) of ratings `rows` (counted
     from 0, as load_movielens returns them) of a ratings file or folder:
     for messages about ratings found wrong after reading."""
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        path = os.path.join(path, next(name for name in MOVIELENS_FILES if os.path.exists(os.path.join(path, name))))
-    layout = _layout(_read_text(path)[1], False, path)
-    return [_line_of_row(layout, row) for row in rows]
+    path = ratings_file(path)
+    return _lines_of_rows(_layout(_read_text(path)[1], False, path), rows)
 
 
 def _first_bad_line(layout, n_fields):

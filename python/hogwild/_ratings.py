@@ -66,25 +66,47 @@ def rating_columns(X, y, *, need_ratings, what="X"):
 _USER_NAMES = ("user", "users", "userid", "user_id", "uid")
 _ITEM_NAMES = ("item", "items", "itemid", "item_id", "movieid", "movie_id", "movie", "iid")
 _RATING_NAMES = ("rating", "ratings", "score", "value")
+_TIMESTAMP_NAMES = ("timestamp", "time", "ts")
+_ROLE_NAMES = {"user": _USER_NAMES, "item": _ITEM_NAMES, "rating": _RATING_NAMES, "timestamp": _TIMESTAMP_NAMES}
+
+
+def named_roles(names, what):
+    """Per role ("user", "item", "rating", "timestamp"), the position of the
+    column whose name (in lower case, without quotes, spaces, "_" and "-":
+    "User ID", "user_id" and "userId" alike) is one of the role's names, or None: how a DataFrame's columns and
+    a ratings file's header are read. ValueError when two columns name one
+    role, or when the user or the item column is named alone, or the
+    rating without them (a table is read by names or by position, never
+    half and half)."""
+    def plain(name):
+        return "".join(c for c in str(name).lower() if c not in " \t\"'_-")
+
+    roles = dict.fromkeys(_ROLE_NAMES)
+    for position, name in enumerate(names):
+        for role, options in _ROLE_NAMES.items():
+            if plain(name) in map(plain, options):
+                if roles[role] is not None:
+                    raise ValueError(f"{what}: two columns name the {role} ({list(names)[roles[role]]!r} and "
+                                     f"{list(names)[position]!r})")
+                roles[role] = position
+    if (roles["user"] is None) != (roles["item"] is None) or (roles["user"] is None and roles["rating"] is not None):
+        raise ValueError(f"{what}: name both the user and the item columns (e.g. 'user', 'item', 'rating'; "
+                         f"'userId', 'movieId'), or none; got columns {list(names)}")
+    return roles
 
 
 def _dataframe_columns(X, y, need_ratings, what):
     """(users, items, ratings or None) of a DataFrame: by column name where
     the names say (user/userId..., item/movieId..., rating), else by position."""
-    names = {str(name).lower(): name for name in X.columns}
-
-    def named(options):
-        return next((names[option] for option in options if option in names), None)
-
-    user, item, rating = named(_USER_NAMES), named(_ITEM_NAMES), named(_RATING_NAMES)
-    if user is None or item is None:
+    roles = named_roles(list(X.columns), what)
+    if roles["user"] is not None:
+        user, item = X.columns[roles["user"]], X.columns[roles["item"]]
+        rating = X.columns[roles["rating"]] if roles["rating"] is not None else None
+    else:
         wanted = 2 if (y is not None or not need_ratings) else 3
         if X.shape[1] < wanted:
             raise ValueError(f"{what} is a DataFrame of {X.shape[1]} column(s); expected user, item"
                              + ("" if wanted == 2 else ", rating") + " columns (named, or in that order)")
-        if user is not None or item is not None or rating is not None:
-            raise ValueError(f"{what}: name both the user and the item columns (e.g. 'user', 'item', 'rating'; "
-                             f"'userId', 'movieId'), or none; got columns {list(X.columns)}")
         user, item = X.columns[0], X.columns[1]
         rating = X.columns[2] if X.shape[1] >= 3 else None
     if rating is not None and y is not None:
@@ -108,6 +130,21 @@ def _one_column(values, name):
     return column
 
 
+class RatingRowsError(ValueError):
+    """A ValueError about some of the given ratings: `rows` (counted from
+    0 among them); `naming(kind, numbers)` is the message with those rows
+    called otherwise (the CLI: a file's lines as an editor counts them)."""
+
+    def __init__(self, template, rows):
+        self.template, self.rows = template, [int(row) for row in rows]
+        super().__init__(self.naming("row", self.rows))
+
+    def naming(self, kind, numbers):
+        places = f"{kind} {numbers[0]}" if len(numbers) == 1 else \
+            f"{kind}s {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
+        return self.template.format(places=places)
+
+
 # The largest rating magnitude: the factors and biases are float32, and a
 # rating beyond their range overflowed into a "diverged, lower eta0" error
 _MAX_RATING = float(np.finfo(np.float32).max) / 4
@@ -123,12 +160,13 @@ def _finite_ratings(ratings):
     bad = ~np.isfinite(values)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"ratings must be finite: {int(bad.sum())} are NaN or infinite (the first at row {first})")
+        raise RatingRowsError(f"ratings must be finite: {int(bad.sum())} are NaN or infinite (the first at "
+                              "{places})", [first])
     huge = np.abs(values) > _MAX_RATING
     if huge.any():
         first = int(np.flatnonzero(huge)[0])
-        raise ValueError(f"ratings must lie within +-{_MAX_RATING:.3g} (the factors are float32): "
-                         f"{values[first]:g} at row {first}")
+        raise RatingRowsError(f"ratings must lie within +-{_MAX_RATING:.3g} (the factors are float32): "
+                              f"{values[first]:g} at {{places}}", [first])
     return values
 
 
@@ -143,8 +181,8 @@ def refuse_duplicates(users, items, n_items):
     repeated = np.flatnonzero(keys[order][1:] == keys[order][:-1])
     if repeated.size:
         first, second = sorted((int(order[repeated[0]]), int(order[repeated[0] + 1])))
-        raise ValueError(f"{repeated.size} duplicated (user, item) pair(s): rows {first} and {second} rate the "
-                         "same item by the same user; aggregate them first (e.g. keep the latest)")
+        raise RatingRowsError(f"{repeated.size} duplicated (user, item) pair(s): {{places}} rate the same item by "
+                              "the same user; aggregate them first (e.g. keep the latest)", [first, second])
 
 
 def _plain_ids(ids, name):
