@@ -342,6 +342,33 @@ def split_entries(X):
     return sp.csr_matrix((np.repeat(X.data / 2, 2), np.repeat(X.indices, 2), X.indptr * 2), shape=X.shape)
 
 
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_the_cores_duplicate_probe_agrees_with_scipy(n_threads):
+    """The rows whose indices do not increase are sorted one at a time in a
+    buffer (SciPy's sum_duplicates on copies of the index arrays took
+    0.5 GB on 1M rows of 40 int64 indices, at every fit): the same answer
+    as SciPy's on rows unsorted, duplicated apart ([3, 1, 3]), or both."""
+    from hogwild import _core
+    from hogwild._validation import core_view
+
+    rng = np.random.default_rng(0)
+    answers = set()
+    for trial in range(200):
+        n_rows, n_cols = int(rng.integers(1, 30)), int(rng.integers(1, 12))
+        lengths = rng.integers(0, 6, n_rows)
+        indices = np.concatenate([rng.choice(n_cols, size=k, replace=bool(trial % 3 == 0) or k > n_cols)
+                                  for k in lengths])
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        for index_type in (np.int32, np.int64):
+            X = sp.csr_matrix((np.ones(len(indices)), indices.astype(index_type), indptr.astype(index_type)),
+                              shape=(n_rows, n_cols))
+            probe = X.copy()
+            probe.sum_duplicates()
+            assert _core.csr_stores_duplicates(core_view(X), n_threads) == (probe.nnz < X.nnz), (trial, X.indices)
+            answers.add(probe.nnz < X.nnz)
+    assert answers == {True, False}
+
+
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_duplicate_entries_are_refused_at_fit_and_accepted_at_predict(Estimator):
     """A value stored as two halves trained another model than the matrix

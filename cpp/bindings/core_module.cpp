@@ -170,6 +170,22 @@ PYBIND11_MODULE(_core, m) {
         "indices increase strictly) of a CSR tuple (data, indices, indptr, n_rows, n_cols) whose indptr "
         "is valid, in one pass over its entries on n_threads threads; (0, -1, 0.0, True) where it stores "
         "nothing; the norm is NaN or infinite where a value is not finite (or its square overflows).");
+    m.def(
+        "csr_stores_duplicates",
+        [](const py::tuple& X, int n_threads) {
+            return hogwild::bindings::visit_view(X, [&](const auto& view) -> bool {
+                if constexpr (requires { view.indptr; }) {
+                    py::gil_scoped_release release;
+                    return csr_stores_duplicates(view, std::max(1, n_threads));
+                } else {
+                    throw py::type_error("csr_stores_duplicates takes a CSR tuple");
+                }
+            });
+        },
+        py::arg("X"), py::arg("n_threads") = 1,
+        "Whether a row of a CSR tuple (data, indices, indptr, n_rows, n_cols) whose indptr is valid stores a "
+        "column twice: the rows whose indices do not increase, each sorted in a buffer of the longest row's "
+        "length (no copy of the index arrays).");
     m.def("solvers", &solvers,
           "The registered solvers: name, parallel, optimizers, passive_aggressive, deterministic, summary.");
     m.def("build_info", []() {

@@ -81,11 +81,11 @@ def check_csr_structure(X, name="X", *, refuse_duplicates=False):
 
 def _stores_duplicates(X):
     """Whether a row of X stores a column twice, for a CSR X whose rows'
-    indices do not all increase (unsorted, or duplicated): on copies of its
-    index arrays, X's own untouched."""
-    probe = sp.csr_matrix((np.ones(X.nnz, dtype=np.int8), X.indices.copy(), X.indptr.copy()), shape=X.shape)
-    probe.sum_duplicates()
-    return probe.nnz < X.nnz
+    indices do not all increase (unsorted, or duplicated): in the core,
+    each such row sorted in a small buffer (a probe through SciPy's
+    sum_duplicates copied the index arrays on every fit)."""
+    threads = 1 if X.nnz < SCAN_PARALLEL_MIN_VALUES else team_threads(_core.usable_cpu_count())
+    return bool(_core.csr_stores_duplicates(core_view(X), threads))
 
 
 def check_training_data(estimator, X, y, *, reset, y_numeric, y_checked=False):

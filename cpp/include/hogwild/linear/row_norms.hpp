@@ -4,9 +4,12 @@
 // needs (python/hogwild/_validation.py).
 #pragma once
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "hogwild/core/views.hpp"
 
@@ -85,6 +88,36 @@ CsrScan scan_csr(const CsrView<Value, Index>& X, int n_threads) {
     scan.largest_squared_row_norm = not_a_number ? std::numeric_limits<double>::quiet_NaN() : largest_norm;
     scan.rows_increasing = increasing;
     return scan;
+}
+
+// Whether a row of X stores a column twice, looking only at the rows whose
+// indices do not increase strictly: each sorted in a per-thread buffer of
+// the longest row's length (a probe through SciPy's sum_duplicates copied
+// the whole index arrays: 0.5 GB for 1M rows of 40 int64 indices, on every
+// fit of an unsorted matrix). X's indptr must be valid.
+template <class Value, class Index>
+bool csr_stores_duplicates(const CsrView<Value, Index>& X, int n_threads) {
+    std::int64_t longest = 0;
+    for (std::int64_t i = 0; i < X.n_rows; ++i) longest = std::max(longest, X.row(i).size());
+    // (allocated here: an exception inside the parallel region would end the process)
+    std::vector<std::vector<std::int64_t>> buffers(static_cast<std::size_t>(std::max(1, n_threads)),
+                                                   std::vector<std::int64_t>(static_cast<std::size_t>(longest)));
+    bool duplicated = false;
+#pragma omp parallel for num_threads(std::max(1, n_threads)) schedule(dynamic, 1024) reduction(|| : duplicated)
+    for (std::int64_t i = 0; i < X.n_rows; ++i) {
+        const auto row = X.row(i);
+        bool increasing = true;
+        for (std::int64_t k = 1; k < row.size() && increasing; ++k)
+            increasing = static_cast<std::int64_t>(row.index(k)) > static_cast<std::int64_t>(row.index(k - 1));
+        if (increasing) continue;
+        auto& buffer = buffers[static_cast<std::size_t>(omp_get_thread_num())];
+        for (std::int64_t k = 0; k < row.size(); ++k)
+            buffer[static_cast<std::size_t>(k)] = static_cast<std::int64_t>(row.index(k));
+        const auto end = buffer.begin() + row.size();
+        std::sort(buffer.begin(), end);
+        duplicated = duplicated || std::adjacent_find(buffer.begin(), end) != end;
+    }
+    return duplicated;
 }
 
 }  // namespace hogwild
