@@ -40,8 +40,10 @@ TOLERANCE = {"sequential": 1e-3, "hogwild": 1e-3, "local": 3e-3, "easgd": 3e-3, 
              # of the iterates bounds how close even their average gets
              "int8": 0.1,
              # bfloat16 keeps 8 bits of mantissa: over seeds 0-5 its stochastic rounding
-             # left 5.6e-4 to 1.1e-3 (full shuffle or the default order alike)
-             "bfloat16": 2e-3}
+             # left 5.6e-4 to 1.1e-3 (full shuffle or the default order alike); on 2
+             # racing threads 5.0e-4 to 1.0e-3 over seeds 0-11, once 2.05e-3 (seed 0)
+             # in a CI run next to other work, not seen again in 8 loaded reruns
+             "bfloat16": 3e-3}
 
 
 @pytest.mark.parametrize("solver", SOLVERS, ids=lambda s: "-".join(str(v) for v in s.values()))
