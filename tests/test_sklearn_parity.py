@@ -256,3 +256,7 @@ def test_regressor_early_stopping_on_one_validation_row_runs_as_scikit_learns():
     assert reference.n_iter_ == 40
     assert_same_model(reference, ours)
     assert all(np.isnan(record["validation_score"]) for record in ours.history_)
+    # scikit-learn's warning too (once a fit, not at each of its epochs: a new user's trial missed it)
+    with pytest.warns(UndefinedMetricWarning, match="not well-defined with less than two samples"):
+        hogwild.SGDRegressor(random_state=0, max_iter=40, tol=None, early_stopping=True,
+                             validation_fraction=0.1).fit(X, y)

@@ -9,11 +9,13 @@ averaging, warnings) mirrors scikit-learn 1.9 line for line, so that with
 """
 
 import functools
+import warnings
 from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn import linear_model as _sk
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils import compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import _check_partial_fit_first_call
@@ -375,6 +377,9 @@ early_stopping, validation_fraction, n_iter_no_change, warm_start, average
         if not hasattr(self, "t_"):
             self.t_ = 1.0
         validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
+        if self.early_stopping and np.count_nonzero(validation_mask) < 2:
+            # (scikit-learn's r2_score warns so at every epoch's score: R^2 of one row is NaN)
+            warnings.warn("R^2 score is not well-defined with less than two samples.", UndefinedMetricWarning)
         # (scikit-learn's regressor draws the solver's seed, then its dataset's)
         seed, _ = seed_draws(self.random_state, (0, MAX_INT, None), (1, MAX_INT, None))
         if self.average:
