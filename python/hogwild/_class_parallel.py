@@ -98,6 +98,12 @@ class _ClassTraining:
         self.ended = False
         self.training = threading.Lock()
 
+    def set_up(self, n_threads, stop):
+        """The class's training session made (its Python side holds the GIL)."""
+        if self.runs is None:
+            self.runs = self.start(self.label, n_threads=n_threads, stop=stop)
+            next(self.runs)
+
     def train(self, epochs, stop, n_threads):
         while not self.training.acquire(timeout=0.05):  # (a piece before, on another worker)
             if stop.is_set():
@@ -105,9 +111,7 @@ class _ClassTraining:
         try:
             if self.ended or stop.is_set():
                 return
-            if self.runs is None:
-                self.runs = self.start(self.label, n_threads=n_threads, stop=stop)
-                next(self.runs)
+            self.set_up(n_threads, stop)
             self.n_iter = self.runs.send(epochs)
         except StopIteration as end:
             self.n_iter, self.ended = end.value, True
@@ -176,6 +180,13 @@ def train_classes_in_parallel(estimator, start_class, n_classes, workers, thread
             if getattr(estimator, "_interrupt", None) is not None:
                 stop.set()  # Ctrl-C during this class: the others stop at their epoch's end
 
+    # each worker's first class set up here, before the helpers start: set
+    # up by the helpers, their sessions waited for the GIL while this thread
+    # set up its own, and a helper started training 0.24 ms after it
+    # (dna.scale, 3 classes on 2 threads: a 4.2-4.5 ms fit)
+    for pieces in left:
+        if pieces:
+            pieces[0][0].set_up(threads_per_class, stop)
     helpers = [_helpers().submit(work, k) for k in range(1, workers)]
     interrupt = None
     try:
