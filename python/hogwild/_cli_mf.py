@@ -1,7 +1,6 @@
 """``hogwild mf``: matrix factorization from the command line (train on a
 ratings file, recommend from a saved model)."""
 
-import os
 import time
 
 
@@ -73,7 +72,7 @@ def _train(args, writable, refuse_overwriting):
     if args.output:
         writable(args.output, "-o")
         # (a folder's ratings file: -o naming it inside the folder replaced the data)
-        inputs = [(kind, ratings_file(path) if path and os.path.isdir(path) else path)
+        inputs = [(kind, ratings_file(path) if path else path)
                   for kind, path in (("ratings file", args.ratings), ("test file", args.test))]
         refuse_overwriting(args.output, "-o", inputs)
     users, items, ratings = load_movielens(args.ratings)

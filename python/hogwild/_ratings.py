@@ -63,32 +63,35 @@ def rating_columns(X, y, *, need_ratings, what="X"):
 
 # DataFrame column names taken for each role (compared in lower case);
 # without them the columns count by position: user, item[, rating]
-_USER_NAMES = ("user", "users", "userid", "user_id", "uid")
-_ITEM_NAMES = ("item", "items", "itemid", "item_id", "movieid", "movie_id", "movie", "iid")
-_RATING_NAMES = ("rating", "ratings", "score", "value")
-_TIMESTAMP_NAMES = ("timestamp", "time", "ts")
-_ROLE_NAMES = {"user": _USER_NAMES, "item": _ITEM_NAMES, "rating": _RATING_NAMES, "timestamp": _TIMESTAMP_NAMES}
+# (in the plain form _plain_name gives: "userId", "user_id" and "User ID" are "userid")
+_ROLE_NAMES = {"user": ("user", "users", "userid", "uid"),
+               "item": ("item", "items", "itemid", "movieid", "movie", "iid"),
+               "rating": ("rating", "ratings", "score", "value"),
+               "timestamp": ("timestamp", "time", "ts")}
+_ROLE_OF_NAME = {name: role for role, names in _ROLE_NAMES.items() for name in names}
+
+
+def _plain_name(name):
+    return "".join(c for c in str(name).lower() if c not in " \t\"'_-")
 
 
 def named_roles(names, what):
     """Per role ("user", "item", "rating", "timestamp"), the position of the
     column whose name (in lower case, without quotes, spaces, "_" and "-":
-    "User ID", "user_id" and "userId" alike) is one of the role's names, or None: how a DataFrame's columns and
-    a ratings file's header are read. ValueError when two columns name one
+    "User ID", "user_id" and "userId" alike) is one of the role's names, or
+    None: how a DataFrame's columns and a ratings file's header are read. ValueError when two columns name one
     role, or when the user or the item column is named alone, or the
     rating without them (a table is read by names or by position, never
     half and half)."""
-    def plain(name):
-        return "".join(c for c in str(name).lower() if c not in " \t\"'_-")
-
+    names = list(names)
     roles = dict.fromkeys(_ROLE_NAMES)
     for position, name in enumerate(names):
-        for role, options in _ROLE_NAMES.items():
-            if plain(name) in map(plain, options):
-                if roles[role] is not None:
-                    raise ValueError(f"{what}: two columns name the {role} ({list(names)[roles[role]]!r} and "
-                                     f"{list(names)[position]!r})")
-                roles[role] = position
+        role = _ROLE_OF_NAME.get(_plain_name(name))
+        if role is None:
+            continue
+        if roles[role] is not None:
+            raise ValueError(f"{what}: two columns name the {role} ({names[roles[role]]!r} and {name!r})")
+        roles[role] = position
     if (roles["user"] is None) != (roles["item"] is None) or (roles["user"] is None and roles["rating"] is not None):
         raise ValueError(f"{what}: name both the user and the item columns (e.g. 'user', 'item', 'rating'; "
                          f"'userId', 'movieId'), or none; got columns {list(names)}")

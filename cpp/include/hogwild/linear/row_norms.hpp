@@ -1,7 +1,8 @@
 // The largest squared Euclidean norm of a matrix's rows: the smoothness
 // constant behind learning_rate="auto" (python/hogwild/_step_size.py); and
 // scan_csr, the one pass over a CSR matrix's entries that its validation
-// needs (python/hogwild/_validation.py).
+// needs, with csr_stores_duplicates for the matrices whose rows it found
+// unsorted (python/hogwild/_validation.py).
 #pragma once
 
 #include <omp.h>
