@@ -14,10 +14,10 @@ the gaps against.
 
 Orders: "shuffle" (every row, scikit-learn's order), "blocks B" (blocks of B
 rows shuffled, `shuffle_buffer_blocks=1`), "interleaved B x K" (blocks of B
-rows shuffled, the rows of each K consecutive blocks interleaved,
-`shuffle_buffer_blocks=K`; 64 x 64 is the default on data of >= 16,384
-rows), "data" (`shuffle=False`). "sorted" is a9a with its rows sorted by label: the case
-where a block holds one class.
+rows, buffers of K blocks, one from each of K equal parts of the data, the
+rows of a buffer's blocks interleaved, `shuffle_buffer_blocks=K`; 128 x 8 is
+the default on data of >= 16,384 rows), "data" (`shuffle=False`). "sorted"
+is a9a with its rows sorted by label: the case where a block holds one class.
 """
 
 import argparse
@@ -53,8 +53,8 @@ def load(name):
 
 def orders():
     yield "shuffle", dict(shuffle_block_size=1)  # (first: the reference)
-    yield "blocks 64", dict(shuffle_block_size=64, shuffle_buffer_blocks=1)
-    for block, buffer in ((16, 16), (64, 4), (64, 16), (64, 64)):
+    yield "blocks 128", dict(shuffle_block_size=128, shuffle_buffer_blocks=1)
+    for block, buffer in ((64, 4), (64, 8), (64, 64), (128, 8), (256, 8)):
         yield f"interleaved {block} x {buffer}", dict(shuffle_block_size=block, shuffle_buffer_blocks=buffer)
     yield "data", dict(shuffle=False)
 

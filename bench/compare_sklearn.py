@@ -2,7 +2,7 @@
 
 Same generated float32 CSR data, same loss (log_loss), penalty (l2), alpha
 and number of epochs; hogwild in its default row order (on this data:
-blocks of 64 rows, 64 blocks interleaved) and in a full shuffle as
+blocks of 128 rows, 8 blocks interleaved) and in a full shuffle as
 scikit-learn's. Prints seconds per epoch, the ratio to scikit-learn,
 the final training objective of each model and the peak memory each fit
 adds over the data's own size.

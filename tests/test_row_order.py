@@ -1,6 +1,7 @@
 """The default row order (bench/bench_row_order.py measures it): blocks of
-64 rows, 64 blocks interleaved, on data of at least 16,384 rows for the
-parallel solvers; a full shuffle below and for the sequential solver."""
+128 rows, 8 blocks interleaved (one from each eighth of the data), on data
+of at least 16,384 rows for the parallel solvers; a full shuffle below and
+for the sequential solver."""
 
 import numpy as np
 import pytest
@@ -21,13 +22,14 @@ def large():
     return make_sparse_classification(16_384, 2_000, 20, random_state=3)
 
 
-def test_the_default_on_large_data_is_blocks_of_64_interleaved_64_at_a_time(large):
+def test_the_default_on_large_data_is_blocks_of_128_interleaved_8_at_a_time(large):
     X, y = large
     default = fitted(X, y)
-    np.testing.assert_array_equal(default, fitted(X, y, shuffle_block_size=64, shuffle_buffer_blocks=64))
-    np.testing.assert_array_equal(default, fitted(X, y, shuffle_block_size=64))  # (buffer "auto": 64)
+    np.testing.assert_array_equal(default, fitted(X, y, shuffle_block_size=128, shuffle_buffer_blocks=8))
+    np.testing.assert_array_equal(default, fitted(X, y, shuffle_block_size=128))  # (buffer "auto": 8)
     assert not np.array_equal(default, fitted(X, y, shuffle_block_size=1))
-    assert not np.array_equal(default, fitted(X, y, shuffle_block_size=64, shuffle_buffer_blocks=1))
+    assert not np.array_equal(default, fitted(X, y, shuffle_block_size=128, shuffle_buffer_blocks=1))
+    assert not np.array_equal(default, fitted(X, y, shuffle_block_size=64, shuffle_buffer_blocks=8))
 
 
 def test_below_16384_rows_and_for_the_sequential_solver_the_default_is_a_full_shuffle(large):
@@ -48,7 +50,9 @@ def objective(X, y, coef, intercept, alpha):
 def test_on_a9a_sorted_by_label_the_default_order_converges_like_a_full_shuffle(a9a):
     """The adversarial case of a block order: every block of one class. A
     plain block shuffle is far off after 10 epochs (measured: +33%); the
-    interleaved blocks stay within 1% of the full shuffle (measured: -0.2%),
+    default's 8 interleaved blocks, one from each eighth of the data, stay
+    within 0.5% of the full shuffle (measured: -0.0%; 8 blocks drawn at
+    random, as CorgiPile draws them: +2.7%, and 64 of them -0.2%),
     averaged over 3 seeds (the seeds' own spread: 0.3%)."""
     X, y = a9a[0], a9a[1]
     order = np.argsort(y, kind="stable")
@@ -63,13 +67,13 @@ def test_on_a9a_sorted_by_label_the_default_order_converges_like_a_full_shuffle(
         return np.mean(values)
 
     full_shuffle = mean_objective(shuffle_block_size=1)
-    assert mean_objective() / full_shuffle - 1.0 < 0.01
-    assert mean_objective(shuffle_buffer_blocks=1, shuffle_block_size=64) / full_shuffle - 1.0 > 0.1
+    assert mean_objective() / full_shuffle - 1.0 < 0.005
+    assert mean_objective(shuffle_buffer_blocks=1, shuffle_block_size=128) / full_shuffle - 1.0 > 0.1
 
 
 def test_shuffle_false_is_data_order_on_large_data():
     """shuffle=False visits the rows in data order whatever their number, as
-    scikit-learn's does: "auto" must not interleave 64 blocks there (it did,
+    scikit-learn's does: "auto" must not interleave blocks there (it did,
     on data of at least 16,384 rows)."""
     from hogwild.datasets import make_sparse_classification
 

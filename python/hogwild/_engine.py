@@ -62,8 +62,8 @@ NO_PLATEAU_YET = {"best_objective": float("inf"), "epochs": 0, "decay": float("i
 # learning_rate="auto": CSR data with at least this fraction of its entries
 # stored takes the intercept's full step, as dense data does (see _intercept_decay)
 AUTO_FULL_INTERCEPT_MIN_DENSITY = 0.1
-ROW_ORDER_BLOCK = 64         # rows of a block of the default row order (see _row_order)
-ROW_ORDER_BUFFER = 64        # blocks interleaved
+ROW_ORDER_BLOCK = 128        # rows of a block of the default row order (see _row_order)
+ROW_ORDER_BUFFER = 8         # blocks interleaved, one from each eighth of the data
 ROW_ORDER_MIN_ROWS = 16_384  # below, a full shuffle
 
 # The solvers of the C++ core, from its registry (cpp/include/hogwild/solvers.hpp)
@@ -479,11 +479,13 @@ class _HogwildTraining:
 
     def _row_order(self, n_samples):
         """shuffle_block_size and shuffle_buffer_blocks with "auto" resolved:
-        blocks of 64 rows interleaved 64 at a time on data of at least
-        16,384 rows (bench/bench_row_order.py: 2-3x faster epochs than a
-        full shuffle on data beyond the caches, the objective per epoch
-        within the full shuffle's spread over seeds, also with rows sorted
-        by label); a full shuffle on less data, where the rows sit in the
+        blocks of 128 rows interleaved 8 at a time, one from each eighth of
+        the data, on data of at least 16,384 rows (bench/bench_row_order.py:
+        3-5x faster epochs than a full shuffle on data beyond the caches,
+        the objective per epoch within the full shuffle's spread over seeds,
+        also with rows sorted by label; 64 blocks of 64 rows drawn at random
+        needed 64 to get there, and each block read is a memory stream:
+        1.7x slower epochs); a full shuffle on less data, where the rows sit in the
         caches, for the sequential solver (scikit-learn's order), and with
         shuffle=False (data order, as scikit-learn's: interleaved blocks
         would visit rows in an order of their own)."""

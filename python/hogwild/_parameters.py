@@ -132,10 +132,10 @@ PARAMETERS = (
         """\
         With ``shuffle=True``, shuffle blocks of this many consecutive rows
         instead of single rows: memory is read in sequential runs, which
-        makes epochs on data larger than the CPU caches 2-3x faster than a
+        makes epochs on data larger than the CPU caches 3-5x faster than a
         full shuffle (every row a cache miss). 1: a full shuffle, as
-        scikit-learn's. ``"auto"``: 64 rows (with ``shuffle_buffer_blocks``
-        64) for data of at least 16,384 rows, 1 below (there the data sits
+        scikit-learn's. ``"auto"``: 128 rows (with ``shuffle_buffer_blocks``
+        8) for data of at least 16,384 rows, 1 below (there the data sits
         in the caches), for the ``"sequential"`` solver (scikit-learn's
         order, for exact parity) and with ``shuffle=False`` (data order).""",  # (passed to the core by the engine's _row_order)
     ),
@@ -144,15 +144,18 @@ PARAMETERS = (
         '"auto" or int',
         """\
         With blocks (``shuffle_block_size > 1``), interleave the rows of
-        this many consecutive blocks of the shuffled block order: the first
-        row of each block, then the second of each, and so on. Updates then
-        come from several places of the data at a time (a plain block shuffle,
-        1, feeds runs of neighbouring rows, often of one label, to the model)
-        while each block is still read forwards. A two-level order after
-        CorgiPile (Xu et al., "In-Database Machine Learning with CorgiPile:
-        Stochastic Gradient Descent without Full Data Shuffle", SIGMOD 2022),
-        which shuffles the buffer's rows instead. ``"auto"``: 64. See the
-        README's "Row order" for the measurements.""",  # (passed by the engine's _row_order)
+        this many blocks, one drawn from each of as many equal parts of the
+        data (strata of consecutive blocks): the first row of each block,
+        then the second of each, and so on. Updates then come from every
+        part of the data at a time (a plain block shuffle, 1, feeds runs of
+        neighbouring rows, often of one label, to the model; blocks drawn at
+        random leave a buffer's mix of labels to chance on data sorted by
+        label) while each block is still read forwards, one memory stream a
+        block. A two-level order after CorgiPile (Xu et al., "In-Database
+        Machine Learning with CorgiPile: Stochastic Gradient Descent without
+        Full Data Shuffle", SIGMOD 2022), which draws the buffer's blocks at
+        random and shuffles its rows. ``"auto"``: 8. See the README's "Row
+        order" for the measurements.""",  # (passed by the engine's _row_order)
     ),
     Parameter(
         "pin_threads", True, ["boolean"],

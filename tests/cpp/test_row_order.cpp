@@ -174,27 +174,69 @@ TEST_CASE("RowOrder clamps the block size and handles empty and tiny inputs") {
     CHECK(empty.size() == 0);
 }
 
-TEST_CASE("RowOrder with buffers interleaves the blocks of each buffer round-robin") {
-    // 10 blocks of 7 rows, buffers of 4 blocks: buffer 1 and 2 hold 4 blocks
-    // of the shuffled block order (the n = 10, seed 42 reference), buffer 3
-    // the last 2; each is visited as row k of each of its blocks, k = 0..6
-    RowOrder order(70, 7, 42, 4);
-    const std::vector<std::int64_t> epochs[] = {{2, 6, 5, 7, 8, 9, 1, 0, 3, 4}, {5, 1, 9, 0, 3, 4, 6, 2, 7, 8}};
-    for (const auto& blocks : epochs) {
-        order.next_epoch(true);
-        const auto rows = epoch_rows(order);
-        REQUIRE(is_permutation_of_rows(rows, 70));
+// The buffers of an epoch read back from its rows: each buffer visits row
+// k of each of its blocks, k = 0, 1, ... (a block shorter than the others
+// dropping out after its last row). Fails the test where the rows do not
+// have that form.
+std::vector<std::vector<std::int64_t>> buffers_of(const std::vector<std::int64_t>& rows, std::int64_t block,
+                                                  std::int64_t n) {
+    std::vector<std::vector<std::int64_t>> buffers;
+    std::size_t position = 0;
+    while (position < rows.size()) {
+        std::vector<std::int64_t> blocks;  // a buffer opens with its blocks' first rows
+        while (position + blocks.size() < rows.size() && rows[position + blocks.size()] % block == 0 &&
+               std::find(blocks.begin(), blocks.end(), rows[position + blocks.size()] / block) == blocks.end())
+            blocks.push_back(rows[position + blocks.size()] / block);
+        REQUIRE(!blocks.empty());
         std::vector<std::int64_t> expected;
-        for (std::size_t first = 0; first < blocks.size(); first += 4) {
-            const std::size_t last = std::min(blocks.size(), first + 4);
-            for (std::int64_t k = 0; k < 7; ++k)
-                for (std::size_t b = first; b < last; ++b) expected.push_back(blocks[b] * 7 + k);
-        }
-        CHECK(rows == expected);
+        for (std::int64_t k = 0; k < block; ++k)
+            for (const std::int64_t b : blocks)
+                if (b * block + k < n) expected.push_back(b * block + k);
+        REQUIRE(position + expected.size() <= rows.size());
+        CHECK(std::vector<std::int64_t>(rows.begin() + static_cast<std::ptrdiff_t>(position),
+                                        rows.begin() + static_cast<std::ptrdiff_t>(position + expected.size())) == expected);
+        position += expected.size();
+        buffers.push_back(blocks);
     }
+    return buffers;
 }
 
-TEST_CASE("RowOrder with buffers: a short last block, one buffer for everything, buffers of one block") {
+TEST_CASE("RowOrder with buffers: each buffer takes one block of each stratum, interleaved round-robin") {
+    // 10 blocks of 7 rows, buffers of 4: strata {0, 1}, {2, 3, 4}, {5, 6},
+    // {7, 8, 9} (stratum s starts at block s x 10 / 4); two full buffers of
+    // one block from each, and a short one of blocks from the two longer
+    // strata, placed anywhere in the epoch
+    const std::int64_t n = 70, block = 7;
+    auto stratum = [](std::int64_t b) { return b < 2 ? 0 : b < 5 ? 1 : b < 7 ? 2 : 3; };
+    RowOrder order(n, block, 42, 4), same(n, block, 42, 4);
+    std::set<std::size_t> short_places;
+    std::set<std::vector<std::int64_t>> seen;
+    for (int epoch = 0; epoch < 30; ++epoch) {
+        order.next_epoch(true);
+        same.next_epoch(true);
+        const auto rows = epoch_rows(order);
+        REQUIRE(is_permutation_of_rows(rows, n));
+        CHECK(rows == epoch_rows(same));
+        seen.insert(rows);
+        const auto buffers = buffers_of(rows, block, n);
+        REQUIRE(buffers.size() == 3);
+        for (std::size_t i = 0; i < buffers.size(); ++i) {
+            std::vector<std::int64_t> strata;
+            for (const std::int64_t b : buffers[i]) strata.push_back(stratum(b));
+            std::sort(strata.begin(), strata.end());
+            if (buffers[i].size() == 2) {
+                short_places.insert(i);
+                CHECK(strata == std::vector<std::int64_t>{1, 3});
+            } else {
+                CHECK(strata == std::vector<std::int64_t>{0, 1, 2, 3});
+            }
+        }
+    }
+    CHECK(short_places == std::set<std::size_t>{0, 1, 2});  // (last every time, it ended every epoch on one part)
+    CHECK(seen.size() == 30);
+}
+
+TEST_CASE("RowOrder with buffers: a short last block, one buffer for everything, buffers of one block, blocks of one row") {
     const std::int64_t n = 103, block = 10;  // the last block (10) has 3 rows
     for (const std::int64_t buffer : {std::int64_t{3}, std::int64_t{11}, std::int64_t{1000},
                                       std::numeric_limits<std::int64_t>::max()}) {
@@ -204,20 +246,12 @@ TEST_CASE("RowOrder with buffers: a short last block, one buffer for everything,
             order.next_epoch(true);
             const auto rows = epoch_rows(order);
             REQUIRE(is_permutation_of_rows(rows, n));
-            // the block order, read from each block's first row; then the
-            // order it must give: each group of `buffer` blocks round-robin,
-            // the short block dropping out after its 3 rows
-            std::vector<std::int64_t> blocks;
-            for (const std::int64_t row : rows)
-                if (row % block == 0) blocks.push_back(row / block);
-            REQUIRE(blocks.size() == 11);
-            std::vector<std::int64_t> expected;
-            const std::size_t group = static_cast<std::size_t>(std::min<std::int64_t>(buffer, 11));
-            for (std::size_t first = 0; first < blocks.size(); first += group)
-                for (std::int64_t k = 0; k < block; ++k)
-                    for (std::size_t b = first; b < std::min(blocks.size(), first + group); ++b)
-                        if (blocks[b] * block + k < n) expected.push_back(blocks[b] * block + k);
-            CHECK(rows == expected);
+            // 11 blocks: buffers of 3 are three full ones and one of 2;
+            // 11 or more a buffer, one buffer of every block
+            std::vector<std::size_t> sizes;
+            for (const auto& blocks : buffers_of(rows, block, n)) sizes.push_back(blocks.size());
+            std::sort(sizes.begin(), sizes.end());
+            CHECK(sizes == (buffer == 3 ? std::vector<std::size_t>{2, 3, 3, 3} : std::vector<std::size_t>{11}));
         }
     }
     RowOrder plain(n, block, 99), one_block_buffers(n, block, 99, 1);
@@ -225,5 +259,12 @@ TEST_CASE("RowOrder with buffers: a short last block, one buffer for everything,
         plain.next_epoch(true);
         one_block_buffers.next_epoch(true);
         CHECK(epoch_rows(plain) == epoch_rows(one_block_buffers));
+    }
+    // blocks of one row are scikit-learn's full shuffle, whatever the buffers
+    RowOrder full_shuffle(n, 1, 5), with_buffers(n, 1, 5, 64);
+    for (int epoch = 0; epoch < 2; ++epoch) {
+        full_shuffle.next_epoch(true);
+        with_buffers.next_epoch(true);
+        CHECK(epoch_rows(full_shuffle) == epoch_rows(with_buffers));
     }
 }

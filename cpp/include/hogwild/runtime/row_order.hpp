@@ -7,11 +7,18 @@
 // instead: rows inside a block stay adjacent in memory, which keeps the
 // hardware prefetcher useful (a full shuffle makes every row a cache miss).
 // CorgiPile (Xu et al., SIGMOD 2022) adds a second level to the block
-// shuffle: the rows of `buffer_blocks` consecutive blocks of the shuffled
-// block order are mixed, so that consecutive updates come from several
-// places of the data (a plain block shuffle feeds runs of neighbour rows,
-// often of one label, to the model) while memory is read as a few
-// sequential streams.
+// shuffle: the rows of a buffer of `buffer_blocks` blocks are mixed, so that
+// consecutive updates come from several places of the data (a plain block
+// shuffle feeds runs of neighbour rows, often of one label, to the model)
+// while memory is read as a few sequential streams. CorgiPile fills a
+// buffer with blocks drawn at random; here each buffer takes one random
+// block from each of `buffer_blocks` strata (equal runs of consecutive
+// blocks), so that every buffer spans the whole data: on data sorted by
+// label (or drifting along its rows) a buffer holds the classes in their
+// overall proportions, where random draws leave it to chance (a9a sorted
+// by label, 8 blocks a buffer: +1.9% objective after 10 epochs against the
+// full shuffle drawn at random, see bench/bench_row_order.py). Fewer
+// buffer blocks are fewer memory streams, and faster epochs.
 #pragma once
 
 #include <algorithm>
@@ -30,17 +37,25 @@ inline std::uint32_t sklearn_rand_r(std::uint32_t& state) {
     return state % (static_cast<std::uint32_t>(0x7FFFFFFF) + 1u);
 }
 
+// scikit-learn's in-place Fisher-Yates step over items[0, n), advancing
+// the generator `state`.
 template <class T>
-void sklearn_shuffle(std::vector<T>& items, std::uint32_t seed) {
-    const std::uint64_t n = items.size();
+void shuffle_with(T* items, std::uint64_t n, std::uint32_t& state) {
     if (n < 2) return;
     for (std::uint64_t i = 0; i + 1 < n; ++i) {
         // scikit-learn reduces modulo a 32-bit (n - i); in 64 bits the result is the
         // same below 2^32 rows and never divides by zero above (where the 31-bit
         // generator cannot reach every row: shuffles of > 2^31 rows are biased)
-        const std::uint64_t j = i + static_cast<std::uint64_t>(sklearn_rand_r(seed)) % (n - i);
+        const std::uint64_t j = i + static_cast<std::uint64_t>(sklearn_rand_r(state)) % (n - i);
         std::swap(items[i], items[j]);
     }
+}
+
+// scikit-learn's shuffle: each call starts from `seed` (scikit-learn
+// reshuffles the previous epoch's order with the same seed every epoch).
+template <class T>
+void sklearn_shuffle(std::vector<T>& items, std::uint32_t seed) {
+    shuffle_with(items.data(), items.size(), seed);
 }
 
 class RowOrder {
@@ -48,11 +63,15 @@ class RowOrder {
     RowOrder(std::int64_t n_rows, std::int64_t block_size, std::uint32_t seed, std::int64_t buffer_blocks = 1)
         : n_rows_(n_rows),
           block_size_(std::clamp<std::int64_t>(block_size, 1, std::max<std::int64_t>(1, n_rows))),
-          seed_(seed) {
+          seed_(seed),
+          state_(seed) {
         const std::int64_t n_blocks = n_rows_ / block_size_ + (n_rows_ % block_size_ != 0 ? 1 : 0);
-        buffer_blocks_ = std::clamp<std::int64_t>(buffer_blocks, 1, std::max<std::int64_t>(1, n_blocks));
+        // (blocks of one row are a full shuffle, scikit-learn's: no buffers)
+        buffer_blocks_ = block_size_ == 1 ? 1 : std::clamp<std::int64_t>(buffer_blocks, 1, std::max<std::int64_t>(1, n_blocks));
         blocks_.resize(static_cast<std::size_t>(n_blocks));
         std::iota(blocks_.begin(), blocks_.end(), std::int64_t{0});
+        if (buffer_blocks_ > 1) strata_ = blocks_;
+        short_buffer_ = n_blocks / buffer_blocks_;  // (data order: the last)
         if (block_size_ > 1) {
             rows_.resize(static_cast<std::size_t>(n_rows_));
             expand_blocks();
@@ -62,7 +81,11 @@ class RowOrder {
     // Called once before each epoch.
     void next_epoch(bool shuffle) {
         if (!shuffle) return;
-        sklearn_shuffle(blocks_, seed_);
+        if (buffer_blocks_ > 1) {
+            fill_buffers_from_strata();
+        } else {
+            sklearn_shuffle(blocks_, seed_);
+        }
         if (block_size_ > 1) expand_blocks();
     }
 
@@ -71,6 +94,43 @@ class RowOrder {
     std::int64_t size() const { return n_rows_; }
 
   private:
+    // blocks_ as buffers of buffer_blocks_ blocks, each holding one block of
+    // each stratum (strata_: the blocks in buffer_blocks_ runs of
+    // consecutive blocks, sizes differing by at most one, each run
+    // reshuffled every epoch; buffer b takes block b of every run), each
+    // buffer's blocks then put in a random order. Where the blocks do not
+    // fill every buffer, the short buffer (the last block of each longer
+    // run) goes to a random place in the epoch: last, and made of the
+    // first runs, it ended every epoch on one class of a9a sorted by label
+    // (+90% objective without averaging).
+    // (The generator runs on from epoch to epoch: reshuffling a run of a
+    // few blocks by the same permutation every epoch would cycle.)
+    void fill_buffers_from_strata() {
+        const auto n_blocks = static_cast<std::int64_t>(strata_.size());
+        const std::int64_t n_strata = buffer_blocks_;
+        // stratum s starts at block floor(s n_blocks / n_strata): the runs
+        // one block longer spread evenly over the data (in 128 bits: s
+        // times the remainder passes 2^63 on a few billion blocks)
+        const std::int64_t run = n_blocks / n_strata, longer_runs = n_blocks % n_strata;
+        auto stratum_start = [&](std::int64_t s) {
+            return s * run + static_cast<std::int64_t>(static_cast<__int128>(s) * longer_runs / n_strata);
+        };
+        for (std::int64_t s = 0; s < n_strata; ++s)
+            shuffle_with(strata_.data() + stratum_start(s),
+                         static_cast<std::uint64_t>(stratum_start(s + 1) - stratum_start(s)), state_);
+        short_buffer_ = longer_runs > 0 ? static_cast<std::int64_t>(sklearn_rand_r(state_) % static_cast<std::uint64_t>(run + 1))
+                                        : run;
+        std::size_t position = 0;
+        for (std::int64_t buffer = 0; position < blocks_.size(); ++buffer) {
+            // (the short buffer holds the longer runs' last blocks, b = run)
+            const std::int64_t b = buffer < short_buffer_ ? buffer : buffer == short_buffer_ ? run : buffer - 1;
+            const std::size_t buffer_start = position;
+            for (std::int64_t s = 0; s < n_strata; ++s)
+                if (stratum_start(s) + b < stratum_start(s + 1)) blocks_[position++] = strata_[static_cast<std::size_t>(stratum_start(s) + b)];
+            shuffle_with(blocks_.data() + buffer_start, position - buffer_start, state_);
+        }
+    }
+
     // The rows of the blocks in their order, the blocks of each buffer
     // interleaved: round-robin over the buffer's blocks (the first row of
     // each block, then the second of each, ...), so that every block is read
@@ -81,15 +141,19 @@ class RowOrder {
     // larger gap to the full shuffle.) With one block a buffer, the blocks
     // follow each other whole.
     void expand_blocks() {
+        const auto full = static_cast<std::size_t>(buffer_blocks_);
+        const std::size_t short_size = blocks_.size() % full;
         std::int64_t position = 0;
-        for (std::size_t first = 0; first < blocks_.size(); first += static_cast<std::size_t>(buffer_blocks_)) {
-            const std::size_t last = std::min(blocks_.size(), first + static_cast<std::size_t>(buffer_blocks_));
+        std::size_t first = 0;
+        for (std::int64_t buffer = 0; first < blocks_.size(); ++buffer) {
+            const std::size_t last = first + (buffer == short_buffer_ && short_size > 0 ? short_size : full);
             for (std::int64_t offset = 0; offset < block_size_; ++offset) {
                 for (std::size_t b = first; b < last; ++b) {
                     const std::int64_t row = blocks_[b] * block_size_ + offset;
                     if (row < n_rows_) rows_[static_cast<std::size_t>(position++)] = row;
                 }
             }
+            first = last;
         }
     }
 
@@ -97,7 +161,10 @@ class RowOrder {
     std::int64_t block_size_;
     std::int64_t buffer_blocks_;  // at most every block
     std::uint32_t seed_;
+    std::uint32_t state_;               // the generator of the strata's shuffles
     std::vector<std::int64_t> blocks_;  // with block_size 1, these are the rows
+    std::vector<std::int64_t> strata_;  // (with buffers: see fill_buffers_from_strata)
+    std::int64_t short_buffer_;         // the buffer of fewer blocks, where the blocks fill not all
     std::vector<std::int64_t> rows_;
 };
 
