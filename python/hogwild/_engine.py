@@ -483,9 +483,9 @@ class _HogwildTraining:
         the data, on data of at least 16,384 rows (bench/bench_row_order.py:
         3-5x faster epochs than a full shuffle on data beyond the caches,
         the objective per epoch within the full shuffle's spread over seeds,
-        also with rows sorted by label; 64 blocks of 64 rows drawn at random
-        needed 64 to get there, and each block read is a memory stream:
-        1.7x slower epochs); a full shuffle on less data, where the rows sit in the
+        also with rows sorted by label; blocks drawn at random, the default
+        before, needed 64 a buffer to get there, and each block read is a
+        memory stream: 1.7x slower epochs); a full shuffle on less data, where the rows sit in the
         caches, for the sequential solver (scikit-learn's order), and with
         shuffle=False (data order, as scikit-learn's: interleaved blocks
         would visit rows in an order of their own)."""

@@ -268,3 +268,33 @@ TEST_CASE("RowOrder with buffers: a short last block, one buffer for everything,
         CHECK(epoch_rows(full_shuffle) == epoch_rows(with_buffers));
     }
 }
+
+TEST_CASE("RowOrder with buffers: before any shuffle, and without one, the blocks in data order, the short buffer last") {
+    // 10 blocks of 7 rows, buffers of 4: blocks {0..3}, {4..7}, {8, 9}
+    RowOrder order(70, 7, 3, 4);
+    std::vector<std::int64_t> expected;
+    for (const std::vector<std::int64_t>& buffer : {std::vector<std::int64_t>{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9}})
+        for (std::int64_t k = 0; k < 7; ++k)
+            for (const std::int64_t b : buffer) expected.push_back(b * 7 + k);
+    CHECK(epoch_rows(order) == expected);
+    order.next_epoch(false);
+    CHECK(epoch_rows(order) == expected);
+}
+
+TEST_CASE("RowOrder: every epoch a permutation, over every small shape of rows, blocks and buffers") {
+    for (std::int64_t n = 0; n < 60; ++n)
+        for (std::int64_t block = 1; block <= 8; ++block)
+            for (const std::int64_t buffer : {std::int64_t{1}, std::int64_t{2}, std::int64_t{3}, std::int64_t{5},
+                                              std::int64_t{7}, std::int64_t{8}, std::int64_t{12},
+                                              std::numeric_limits<std::int64_t>::max()}) {
+                RowOrder order(n, block, static_cast<std::uint32_t>(n + 31 * block), buffer);
+                bool all = is_permutation_of_rows(epoch_rows(order), n);
+                for (int epoch = 0; epoch < 3; ++epoch) {
+                    order.next_epoch(true);
+                    all = all && is_permutation_of_rows(epoch_rows(order), n);
+                }
+                order.next_epoch(false);
+                all = all && is_permutation_of_rows(epoch_rows(order), n);
+                if (!all) FAIL("not a permutation: n " << n << ", block " << block << ", buffer " << buffer);
+            }
+}

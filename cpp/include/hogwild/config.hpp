@@ -89,7 +89,7 @@ struct Stopping {
 struct RowSampling {
     bool shuffle = true;
     std::int64_t shuffle_block_size = 1;  // >1: permute blocks of consecutive rows
-    std::int64_t shuffle_buffer_blocks = 1;  // >1: CorgiPile, rows of this many blocks shuffled together
+    std::int64_t shuffle_buffer_blocks = 1;  // >1: rows of this many blocks interleaved, one from each stratum (row_order.hpp)
     std::uint32_t seed = 1;
 };
 

@@ -16,9 +16,10 @@
 // blocks), so that every buffer spans the whole data: on data sorted by
 // label (or drifting along its rows) a buffer holds the classes in their
 // overall proportions, where random draws leave it to chance (a9a sorted
-// by label, 8 blocks a buffer: +1.9% objective after 10 epochs against the
-// full shuffle drawn at random, see bench/bench_row_order.py). Fewer
-// buffer blocks are fewer memory streams, and faster epochs.
+// by label, 8 blocks a buffer drawn at random: +1.9% objective after 10
+// epochs against the full shuffle; one from each stratum: -0.02%; see
+// bench/bench_row_order.py). Fewer buffer blocks are fewer memory streams,
+// and faster epochs.
 #pragma once
 
 #include <algorithm>
@@ -100,9 +101,10 @@ class RowOrder {
     // reshuffled every epoch; buffer b takes block b of every run), each
     // buffer's blocks then put in a random order. Where the blocks do not
     // fill every buffer, the short buffer (the last block of each longer
-    // run) goes to a random place in the epoch: last, and made of the
-    // first runs, it ended every epoch on one class of a9a sorted by label
-    // (+90% objective without averaging).
+    // run) goes to a random place in the epoch: always last, every epoch
+    // would end on the same strata (a first version, whose longer runs
+    // were the data's first, ended every epoch on one class of a9a sorted
+    // by label: +90% objective without averaging).
     // (The generator runs on from epoch to epoch: reshuffling a run of a
     // few blocks by the same permutation every epoch would cycle.)
     void fill_buffers_from_strata() {
