@@ -203,13 +203,15 @@ std::vector<std::vector<std::int64_t>> buffers_of(const std::vector<std::int64_t
 
 TEST_CASE("RowOrder with buffers: each buffer takes one block of each stratum, interleaved round-robin") {
     // 10 blocks of 7 rows, buffers of 4: strata {0, 1}, {2, 3, 4}, {5, 6},
-    // {7, 8, 9} (stratum s starts at block s x 10 / 4); two full buffers of
-    // one block from each, and a short one of blocks from the two longer
-    // strata, placed anywhere in the epoch
+    // {7, 8, 9} (stratum s starts at block s x 10 / 4); two buffers of one
+    // block from each, the longer strata's last blocks one to each buffer
+    // (no buffer of the leftovers alone: on data sorted by label it put a
+    // block of one class in a row, and where it came last, ended the epoch
+    // on it)
     const std::int64_t n = 70, block = 7;
     auto stratum = [](std::int64_t b) { return b < 2 ? 0 : b < 5 ? 1 : b < 7 ? 2 : 3; };
     RowOrder order(n, block, 42, 4), same(n, block, 42, 4);
-    std::set<std::size_t> short_places;
+    std::set<std::size_t> holding_stratum_1_twice;
     std::set<std::vector<std::int64_t>> seen;
     for (int epoch = 0; epoch < 30; ++epoch) {
         order.next_epoch(true);
@@ -219,20 +221,18 @@ TEST_CASE("RowOrder with buffers: each buffer takes one block of each stratum, i
         CHECK(rows == epoch_rows(same));
         seen.insert(rows);
         const auto buffers = buffers_of(rows, block, n);
-        REQUIRE(buffers.size() == 3);
+        REQUIRE(buffers.size() == 2);
         for (std::size_t i = 0; i < buffers.size(); ++i) {
             std::vector<std::int64_t> strata;
             for (const std::int64_t b : buffers[i]) strata.push_back(stratum(b));
             std::sort(strata.begin(), strata.end());
-            if (buffers[i].size() == 2) {
-                short_places.insert(i);
-                CHECK(strata == std::vector<std::int64_t>{1, 3});
-            } else {
-                CHECK(strata == std::vector<std::int64_t>{0, 1, 2, 3});
-            }
+            const bool extra_of_1 = strata == std::vector<std::int64_t>{0, 1, 1, 2, 3};
+            CHECK((extra_of_1 || strata == std::vector<std::int64_t>{0, 1, 2, 3, 3}));
+            if (extra_of_1) holding_stratum_1_twice.insert(i);
         }
+        CHECK(holding_stratum_1_twice.size() >= 1);
     }
-    CHECK(short_places == std::set<std::size_t>{0, 1, 2});  // (last every time, it ended every epoch on one part)
+    CHECK(holding_stratum_1_twice == std::set<std::size_t>{0, 1});  // (the leftovers' buffers vary)
     CHECK(seen.size() == 30);
 }
 
@@ -246,12 +246,12 @@ TEST_CASE("RowOrder with buffers: a short last block, one buffer for everything,
             order.next_epoch(true);
             const auto rows = epoch_rows(order);
             REQUIRE(is_permutation_of_rows(rows, n));
-            // 11 blocks: buffers of 3 are three full ones and one of 2;
-            // 11 or more a buffer, one buffer of every block
+            // 11 blocks: buffers of 3 are three, two of them with one of
+            // the leftover blocks; 11 or more a buffer, one buffer of every block
             std::vector<std::size_t> sizes;
             for (const auto& blocks : buffers_of(rows, block, n)) sizes.push_back(blocks.size());
             std::sort(sizes.begin(), sizes.end());
-            CHECK(sizes == (buffer == 3 ? std::vector<std::size_t>{2, 3, 3, 3} : std::vector<std::size_t>{11}));
+            CHECK(sizes == (buffer == 3 ? std::vector<std::size_t>{3, 4, 4} : std::vector<std::size_t>{11}));
         }
     }
     RowOrder plain(n, block, 99), one_block_buffers(n, block, 99, 1);
@@ -269,16 +269,16 @@ TEST_CASE("RowOrder with buffers: a short last block, one buffer for everything,
     }
 }
 
-TEST_CASE("RowOrder with buffers: before any shuffle, and without one, the blocks in data order, the short buffer last") {
-    // 10 blocks of 7 rows, buffers of 4: blocks {0..3}, {4..7}, {8, 9}
-    RowOrder order(70, 7, 3, 4);
-    std::vector<std::int64_t> expected;
-    for (const std::vector<std::int64_t>& buffer : {std::vector<std::int64_t>{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9}})
-        for (std::int64_t k = 0; k < 7; ++k)
-            for (const std::int64_t b : buffer) expected.push_back(b * 7 + k);
-    CHECK(epoch_rows(order) == expected);
-    order.next_epoch(false);
-    CHECK(epoch_rows(order) == expected);
+TEST_CASE("RowOrder with blocks and buffers: before any shuffle, and without one, data order") {
+    // (shuffle=False is data order, as scikit-learn's, whatever the blocks:
+    // the buffers interleaved their blocks there, 0, 7, 14, 21, 1, ...)
+    for (const std::int64_t buffer : {1, 4, 10}) {
+        CAPTURE(buffer);
+        RowOrder order(70, 7, 3, buffer);
+        CHECK(epoch_rows(order) == iota(70));
+        order.next_epoch(false);
+        CHECK(epoch_rows(order) == iota(70));
+    }
 }
 
 TEST_CASE("RowOrder: every epoch a permutation, over every small shape of rows, blocks and buffers") {
