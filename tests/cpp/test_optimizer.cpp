@@ -4,10 +4,13 @@
 // touch keeps its state, while Adam's bias correction follows the global t).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include "hogwild/config.hpp"
+#include "hogwild/math/optimizer_rule.hpp"
 #include "hogwild/runtime/optimizer.hpp"
 
 using namespace hogwild;
@@ -146,4 +149,55 @@ TEST_CASE("lazy state: a coordinate keeps its state through the steps that do no
     CHECK(momentum.change(1, 1.0, 1.0, 1.0) == -1.0);
     for (int step = 2; step <= 4; ++step) momentum.change(0, 1.0, 1.0, step);
     CHECK(momentum.change(1, 1.0, 1.0, 5.0) == doctest::Approx(-(kMomentum + 1.0)).epsilon(1e-15));
+}
+
+TEST_CASE("Adam's change stays within eta x its ratio bound, which moments updated together never reach") {
+    OptimizerRule rule;
+    rule.kind = Optimizer::adam;
+    rule.beta1 = kBeta1;
+    rule.beta2 = kBeta2;
+    rule.eps = 0.0;  // (the ratio itself, without eps's damping)
+    // the bound: (1 - beta1) / sqrt((1 - beta2) (1 - beta1^2 / beta2)) times the corrections' ratio
+    const double bound_uncorrected = (1 - kBeta1) / std::sqrt((1 - kBeta2) * (1 - kBeta1 * kBeta1 / kBeta2));
+    for (const double t : {1.0, 3.0, 50.0, 1e6}) {
+        const OptimizerStep step = optimizer_step(rule, 1.0, t);
+        CHECK(step.adam_ratio_bound ==
+              doctest::Approx(bound_uncorrected * (1 - std::pow(kBeta2, t) > 0 ? std::sqrt(1 - std::pow(kBeta2, t)) : 1.0) /
+                              (1 - std::pow(kBeta1, t)))
+                  .epsilon(1e-12));
+    }
+    // consistent moments, lazily touched, gradients of every size and sign
+    // (and the Cauchy-Schwarz equality's shape, gradients growing as
+    // (beta2 / beta1)^k, which come to the bound): the changes are the
+    // unbounded formula's
+    std::mt19937_64 random(11);
+    std::uniform_real_distribution<double> unit(-1.0, 1.0);
+    double closest = 0.0;
+    for (int run = 0; run < 200; ++run) {
+        double first = 0.0, second = 0.0;
+        for (int k = 0; k < 300; ++k) {
+            const double t = 1.0 + k * (run % 7) + k;
+            const double g = run % 5 == 0 ? std::pow(kBeta1 / kBeta2, -k) : std::pow(10.0, 6.0 * unit(random)) * unit(random);
+            const OptimizerStep step = optimizer_step(rule, 1.0, t);
+            const double m = kBeta1 * first + (1 - kBeta1) * g, s = kBeta2 * second + (1 - kBeta2) * g * g;
+            const double unbounded = -(m * step.first_moment_correction) / std::sqrt(s * step.second_moment_correction);
+            const double change = optimizer_change(rule, g, step, first, second);
+            REQUIRE(change == doctest::Approx(unbounded).epsilon(1e-14));  // (growing gradients reach the bound to rounding)
+            closest = std::max(closest, std::abs(change) / step.adam_ratio_bound);
+        }
+    }
+    CHECK(closest < 1.0 + 1e-14);
+    CHECK(closest > 0.99);  // (the bound is tight)
+    // moments out of step, as racing threads can leave them (s written over
+    // by another thread's, computed without this gradient): the change is
+    // held at the bound, where the formula gave eta x 1e6
+    OptimizerRule with_eps = rule;
+    with_eps.eps = 1e-8;
+    const OptimizerStep late = optimizer_step(with_eps, 0.001, 1e6);
+    double first = 0.1, second = 1e-15;
+    const double held = optimizer_change(with_eps, 0.0, late, first, second);
+    CHECK(held == doctest::Approx(-0.001 * late.adam_ratio_bound).epsilon(1e-12));
+    // a NaN stays a NaN (the solvers' divergence checks read it)
+    first = 0.0, second = 0.0;
+    CHECK(std::isnan(optimizer_change(with_eps, std::nan(""), late, first, second)));
 }
