@@ -281,6 +281,20 @@ def test_shards_walk_their_own_rows_in_an_order_of_their_own(a9a, optimum):
         assert model.score(X_test, y_test) >= 0.845
 
 
+def test_the_average_of_sharded_nodes_on_data_sorted_by_label_is_of_both_nodes(a9a):
+    """The average's snapshots within an epoch take the global model as
+    the node replicas' merges would leave it then: thread 0's view alone
+    was its node's, which under numa_data="shard" trains on the first half
+    of the rows only; on a9a sorted by label, all of one class, the average
+    was near a model of that class (test accuracy 0.77, 0.3% of the rows
+    predicted +1). Now 0.81 over 8 seeds (0.85 without averaging or
+    unsorted: what still separates them is left open)."""
+    X, y, X_test, y_test = a9a
+    order = np.argsort(y, kind="stable")
+    model = fit(X[order].astype(np.float32), y[order], max_iter=10, topology="2x1", numa_data="shard", average=True)
+    assert model.score(X_test, y_test) >= 0.79
+
+
 @pytest.mark.parametrize("params", [dict(numa="off"), dict(solver="local"), dict(deterministic=True)])
 def test_numa_data_without_node_replicas_is_refused(a9a, params):
     X, y, _, _ = a9a

@@ -92,6 +92,22 @@ class NodeReplicas {
     int threads_of(int k) const { return replicas_[static_cast<std::size_t>(k)].threads; }
     // Rows of a lead between two merges of its node's replica.
     std::int64_t lead_rows() const { return lead_rows_; }
+    // Coordinate j of the global model as it would be were every replica
+    // merged now (`global`: its value in the global model; eta: the step
+    // size now), each replica's change since its last merge weighted as a
+    // merge weights it; read while the threads write, as Hogwild! reads.
+    double merged_value(std::int64_t j, double eta, double global) const {
+        const auto s = static_cast<std::size_t>(j);
+        const double others = static_cast<double>(replicas_.size() - 1);
+        const double settled = std::min(1.0, eta * static_cast<double>(stiffness_[s]));
+        const double weight = 1.0 / (1.0 + others * touch_probability_[s] * settled);
+        double value = global;
+        for (const Replica& replica : replicas_)
+            value += (std::atomic_ref<double>(replica.values[s]).load(std::memory_order_relaxed) -
+                      std::atomic_ref<double>(replica.base[s]).load(std::memory_order_relaxed)) *
+                     weight;
+        return value;
+    }
 
     // The lead of tid's node, during an epoch: the replica's change since
     // its last merge goes into the global model (`global(j)`: a double&),
@@ -115,7 +131,8 @@ class NodeReplicas {
             const double merged = std::atomic_ref<double>(shared).load(std::memory_order_relaxed);
             // (added, not stored: the node's threads may have written since `now` was read)
             if (merged != now) atomic_add(mine, merged - now);
-            replica.base[static_cast<std::size_t>(j)] = merged;
+            // (a relaxed store: thread 0 reads it for the average, merged_value)
+            std::atomic_ref<double>(replica.base[static_cast<std::size_t>(j)]).store(merged, std::memory_order_relaxed);
         }
     }
 
