@@ -110,3 +110,17 @@ def test_shuffle_false_is_data_order_whatever_the_blocks(solver):
     data_order = hogwild.SGDClassifier(shuffle_block_size=1, **params).fit(X, y).coef_
     for blocks in (dict(shuffle_block_size=128), dict(shuffle_block_size=100, shuffle_buffer_blocks=3)):
         np.testing.assert_array_equal(hogwild.SGDClassifier(**blocks, **params).fit(X, y).coef_, data_order)
+
+
+def test_fit_info_says_which_order_ran(large):
+    X, y = large
+    ran = lambda **params: hogwild.SGDClassifier(**{**ONE_THREAD, "max_iter": 1, **params}).fit(X, y).fit_info_["row_order"]  # noqa: E731
+    assert ran() == dict(shuffle=True, shuffle_block_size=128, shuffle_buffer_blocks=8)
+    assert ran(shuffle_buffer_blocks=3) == dict(shuffle=True, shuffle_block_size=128, shuffle_buffer_blocks=3)
+    full = dict(shuffle=True, shuffle_block_size=1, shuffle_buffer_blocks=1)
+    assert ran(solver="sequential") == full
+    assert ran(shuffle_block_size=1, shuffle_buffer_blocks=5) == full  # (one-row blocks take no buffers)
+    assert hogwild.SGDClassifier(**ONE_THREAD).fit(X[:16_383], y[:16_383]).fit_info_["row_order"] == full
+    assert ran(shuffle=False, shuffle_block_size=64) == dict(shuffle=False, shuffle_block_size=1, shuffle_buffer_blocks=1)
+    regressor = hogwild.SGDRegressor(max_iter=1, tol=None, n_threads=1).fit(X, y.astype(float))
+    assert regressor.fit_info_["row_order"] == dict(shuffle=True, shuffle_block_size=128, shuffle_buffer_blocks=8)

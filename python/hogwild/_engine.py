@@ -496,6 +496,17 @@ class _HogwildTraining:
         return dict(shuffle_block_size=int(block),
                     shuffle_buffer_blocks=ROW_ORDER_BUFFER if buffer == "auto" else int(buffer))
 
+    @staticmethod
+    def _row_order_report(options):
+        """fit_info_["row_order"]: the order that ran, as the core reads the
+        options (blocks of one row take no buffers; without shuffle, data
+        order whatever the blocks)."""
+        if not options["shuffle"]:
+            return {"shuffle": False, "shuffle_block_size": 1, "shuffle_buffer_blocks": 1}
+        block = int(options["shuffle_block_size"])
+        return {"shuffle": True, "shuffle_block_size": block,
+                "shuffle_buffer_blocks": 1 if block == 1 else int(options["shuffle_buffer_blocks"])}
+
     def _train_in_place(self, *args, **kwargs):
         """Run the core on one binary (or regression) problem, to the end
         (max_iter, the stopping rule, an interrupt); returns its epochs.
@@ -542,6 +553,7 @@ class _HogwildTraining:
             options.update(self._continued_plateau(problem, options["t_start"]))
         if self.solver in ("minibatch", "async"):
             self.batch_size_ = options["batch_size"]  # (batch_size="auto": what ran)
+        self._row_order_ran = self._row_order_report(options)
         mask = None
         if validation_mask is not None and validation_mask.any():
             mask = np.ascontiguousarray(validation_mask, dtype=np.uint8)
@@ -697,7 +709,8 @@ class _HogwildTraining:
             record["threads"] = threads
             self.history_.append(record)
         self.fit_info_ = {"threads": int(result.get("threads_used", 1)), "cpus": [], "nodes": [], "node_replicas": 0,
-                          "topology": "", "data": "in place", **result.get("placement", {})}
+                          "topology": "", "data": "in place", **result.get("placement", {}),
+                          "row_order": dict(self._row_order_ran)}
 
     @contextmanager
     def _callbacks_during_fit(self, callbacks):

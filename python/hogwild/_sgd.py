@@ -139,7 +139,10 @@ feature_names_in_, loss_function_
         model) and ``topology`` (where the topology came from: "sysfs",
         "affinity mask" or "simulated NxM") and ``data`` (where the threads
         read the rows: "in place", or node-local copies, "shard" or
-        "replicate"; see ``numa_data``).
+        "replicate"; see ``numa_data``) and ``row_order`` (the order an
+        epoch visited the rows in: ``shuffle``, ``shuffle_block_size`` and
+        ``shuffle_buffer_blocks`` with "auto" resolved; 1 and 1 with a full
+        shuffle or ``shuffle=False``, data order).
 
     Notes
     -----
