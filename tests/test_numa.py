@@ -182,7 +182,9 @@ def test_cli_train_says_where_the_threads_ran(a9a_files):
     out = subprocess.run(command + ["--topology", "2x1"], capture_output=True, text=True, check=True).stdout
     assert "of NUMA nodes 0,1 (simulated 2x1), a model replica on each of 2 nodes" in out
     out = subprocess.run(command + ["--numa", "off"], capture_output=True, text=True, check=True).stdout
-    assert "one shared model" in out
+    assert "(sysfs), no node replicas" in out
+    out = subprocess.run(command + ["--solver", "local"], capture_output=True, text=True, check=True).stdout
+    assert "no node replicas" in out and "shared model" not in out  # (local keeps a model per thread)
 
 
 def test_cli_info_shows_the_topology_and_its_source():

@@ -446,9 +446,10 @@ def _demo(args):
 
 
 def _placement_line(info):
-    """Where a fit's threads ran: "threads on CPUs 0,1 of NUMA nodes 0,0 (sysfs), one shared model"."""
+    """Where a fit's threads ran: "threads on CPUs 0,1 of NUMA nodes 0,0 (sysfs), no node replicas".
+    (Not "one shared model": local and easgd keep a model per thread.)"""
     replicas = info["node_replicas"]
-    models = "one shared model" if replicas == 0 else f"a model replica on each of {replicas} nodes"
+    models = "no node replicas" if replicas == 0 else f"a model replica on each of {replicas} nodes"
     return (f"threads on CPUs {','.join(map(str, info['cpus']))} of NUMA nodes "
             f"{','.join(map(str, info['nodes']))} ({info['topology']}), {models}")
 
