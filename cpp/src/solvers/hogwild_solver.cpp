@@ -658,12 +658,17 @@ class HogwildSolver {
     }
 
     // Weight j (the intercept: j = n_features) as a mid-epoch snapshot of
-    // the average takes it: thread 0's view, or with node replicas the
-    // global model as the replicas' merges would leave it now. (Thread 0's
-    // node alone: under numa_data="shard" its node trains on its shard
-    // only, and on a9a sorted by label the average of its snapshots was a
-    // model of one class, test accuracy 0.77; the replicas' plain mean,
-    // 0.82, 7% of the rows predicted positive where 20% are.)
+    // the average takes it: thread 0's view, or with node replicas about
+    // the global model as the replicas' merges would leave it now (left
+    // out: the thread replicas' changes since their last merge, and an L1
+    // penalty a merge would settle).
+    // Why not thread 0's view there: it is its node's replica, which under
+    // numa_data="shard" trains on its own shard only; on a9a sorted by
+    // label the average of its snapshots was near a model of one class
+    // (test accuracy 0.77; now 0.81). The cost: every snapshot reads the
+    // other nodes' replicas, across the interconnect on a machine of
+    // several nodes (not measured there; snapshots at the node merges'
+    // pace ended sorted a9a at 0.80).
     double snapshot_weight(std::size_t j, Replica* replica, double eta) {
         if (!nodes_.on()) return current_weight(j, replica);
         const auto jj = static_cast<std::int64_t>(j);
