@@ -488,24 +488,18 @@ class _HogwildTraining:
         memory stream: 1.7x slower epochs); a full shuffle on less data, where the rows sit in the
         caches, for the sequential solver (scikit-learn's order), and with
         shuffle=False (data order, as scikit-learn's: interleaved blocks
-        would visit rows in an order of their own)."""
+        would visit rows in an order of their own). Given as the core runs
+        them (its RowOrder reads them so too): 1 and 1 with shuffle=False,
+        whatever the blocks, and no buffers with blocks of one row; so they
+        are also what fit_info_["row_order"] reports."""
+        if not self.shuffle:
+            return dict(shuffle_block_size=1, shuffle_buffer_blocks=1)
         block, buffer = self.shuffle_block_size, self.shuffle_buffer_blocks
         if block == "auto":
             large = n_samples >= ROW_ORDER_MIN_ROWS
-            block = ROW_ORDER_BLOCK if large and self.solver != "sequential" and self.shuffle else 1
-        return dict(shuffle_block_size=int(block),
-                    shuffle_buffer_blocks=ROW_ORDER_BUFFER if buffer == "auto" else int(buffer))
-
-    @staticmethod
-    def _row_order_report(options):
-        """fit_info_["row_order"]: the order that ran, as the core reads the
-        options (blocks of one row take no buffers; without shuffle, data
-        order whatever the blocks)."""
-        if not options["shuffle"]:
-            return {"shuffle": False, "shuffle_block_size": 1, "shuffle_buffer_blocks": 1}
-        block = int(options["shuffle_block_size"])
-        return {"shuffle": True, "shuffle_block_size": block,
-                "shuffle_buffer_blocks": 1 if block == 1 else int(options["shuffle_buffer_blocks"])}
+            block = ROW_ORDER_BLOCK if large and self.solver != "sequential" else 1
+        buffer = 1 if block == 1 else ROW_ORDER_BUFFER if buffer == "auto" else int(buffer)
+        return dict(shuffle_block_size=int(block), shuffle_buffer_blocks=buffer)
 
     def _train_in_place(self, *args, **kwargs):
         """Run the core on one binary (or regression) problem, to the end
@@ -553,7 +547,7 @@ class _HogwildTraining:
             options.update(self._continued_plateau(problem, options["t_start"]))
         if self.solver in ("minibatch", "async"):
             self.batch_size_ = options["batch_size"]  # (batch_size="auto": what ran)
-        self._row_order_ran = self._row_order_report(options)
+        self._row_order_ran = {key: options[key] for key in ("shuffle", "shuffle_block_size", "shuffle_buffer_blocks")}
         mask = None
         if validation_mask is not None and validation_mask.any():
             mask = np.ascontiguousarray(validation_mask, dtype=np.uint8)

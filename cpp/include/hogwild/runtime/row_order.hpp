@@ -87,7 +87,6 @@ class RowOrder {
             fill_buffers_from_strata();
         } else {
             sklearn_shuffle(blocks_, seed_);
-            buffer_starts_.clear();
         }
         if (block_size_ > 1) expand_blocks();
     }
