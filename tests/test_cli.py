@@ -531,3 +531,15 @@ def test_a_mistake_in_a_commands_options_points_to_that_commands_help(args, comm
     assert out.returncode == 2
     line = error_line(out)
     assert line.startswith(f"{command}: error: ") and line.endswith(f"(see '{command} --help')")
+
+
+@pytest.mark.parametrize("command", [(), ("train",), ("predict",), ("bench",), ("demo",), ("datasets",), ("info",),
+                                     ("tune",), ("mf",), ("mf", "train"), ("mf", "recommend")])
+def test_help_is_plain_text(command):
+    """A terminal shows markup as typed: the options taken from the
+    parameter table's numpydoc showed ``solver="hogwild"`` with its
+    reStructuredText quotes (19 in 'hogwild train --help')."""
+    out = run(*command, "--help")
+    assert out.returncode == 0, out.stderr
+    assert "usage: hogwild" in out.stdout
+    assert "`" not in out.stdout

@@ -66,7 +66,9 @@ def _add_table_options(train):
     for parameter in PARAMETERS:
         if parameter.name in _SPELLED_OUT:
             continue
-        first_sentence = " ".join(parameter.doc.split()).split(". ")[0].rstrip(".")
+        # (the table's docs are numpydoc, read as reStructuredText: a terminal
+        # shows ``x`` as typed, so the literals lose their markup here)
+        first_sentence = " ".join(parameter.doc.replace("``", "").split()).split(". ")[0].rstrip(".")
         train.add_argument("--" + parameter.name.replace("_", "-"), type=_literal, default=None,
                            dest=f"table_{parameter.name}", metavar=parameter.name.upper(),
                            help=f"{first_sentence} (default: {parameter.default!r})".replace("%", "%%"))
@@ -623,7 +625,7 @@ def _parser():
     train.add_argument("--tol", type=float, default=None, help="stop early when the objective stalls (default: off)")
     train.add_argument("--learning-rate", default=None,
                        choices=("auto", "optimal", "constant", "invscaling", "adaptive", "exponential", "step"),
-                       help="(default: the estimator's, auto: steps from the data; `hogwild tune --learning-rate` "
+                       help="(default: the estimator's, auto: steps from the data; 'hogwild tune --learning-rate' "
                             "suggests an eta0 for constant)")
     train.add_argument("--eta0", type=float, default=None,
                        help="initial rate of the constant, invscaling, adaptive, exponential and step rates "
@@ -632,7 +634,7 @@ def _parser():
     train.add_argument("--write", default="racy", choices=("racy", "atomic", "locked"))
     train.add_argument("--device", default="cpu",
                        help='where training runs: cpu, cuda (GPU 0) or cuda:N, for the minibatch and gd solvers '
-                            '(default: cpu; `hogwild info` lists the GPUs)')
+                            "(default: cpu; 'hogwild info' lists the GPUs)")
     train.add_argument("--gpu-reduction", default="ordered", choices=("ordered", "atomic"),
                        help="with a cuda device: sum a batch's gradient in a fixed order (ordered: reproducible) "
                             "or with atomic additions (faster, not bit-reproducible); default ordered")
