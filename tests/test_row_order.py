@@ -124,3 +124,10 @@ def test_fit_info_says_which_order_ran(large):
     assert ran(shuffle=False, shuffle_block_size=64) == dict(shuffle=False, shuffle_block_size=1, shuffle_buffer_blocks=1)
     regressor = hogwild.SGDRegressor(max_iter=1, tol=None, n_threads=1).fit(X, y.astype(float))
     assert regressor.fit_info_["row_order"] == dict(shuffle=True, shuffle_block_size=128, shuffle_buffer_blocks=8)
+    # as the core clamps them (a review found the values asked for reported):
+    # a block at most every row, at most every block a buffer
+    assert ran(shuffle_block_size=50_000) == dict(shuffle=True, shuffle_block_size=16_384, shuffle_buffer_blocks=1)
+    assert ran(shuffle_buffer_blocks=1000) == dict(shuffle=True, shuffle_block_size=128, shuffle_buffer_blocks=128)
+    # gd's full gradients take the rows in data order
+    data_order = dict(shuffle=False, shuffle_block_size=1, shuffle_buffer_blocks=1)
+    assert ran(solver="gd") == data_order

@@ -498,8 +498,12 @@ class _HogwildTraining:
         if block == "auto":
             large = n_samples >= ROW_ORDER_MIN_ROWS
             block = ROW_ORDER_BLOCK if large and self.solver != "sequential" else 1
-        buffer = 1 if block == 1 else ROW_ORDER_BUFFER if buffer == "auto" else int(buffer)
-        return dict(shuffle_block_size=int(block), shuffle_buffer_blocks=buffer)
+        # (the core's RowOrder clamps so: a block at most every row, a
+        # buffer at most every block)
+        block = min(int(block), max(1, n_samples))
+        n_blocks = -(-n_samples // block)
+        buffer = 1 if block == 1 else min(ROW_ORDER_BUFFER if buffer == "auto" else int(buffer), max(1, n_blocks))
+        return dict(shuffle_block_size=block, shuffle_buffer_blocks=buffer)
 
     def _train_in_place(self, *args, **kwargs):
         """Run the core on one binary (or regression) problem, to the end
@@ -548,6 +552,8 @@ class _HogwildTraining:
         if self.solver in ("minibatch", "async"):
             self.batch_size_ = options["batch_size"]  # (batch_size="auto": what ran)
         self._row_order_ran = {key: options[key] for key in ("shuffle", "shuffle_block_size", "shuffle_buffer_blocks")}
+        if self.solver == "gd":  # (its full gradients sum the rows in data order)
+            self._row_order_ran = dict(shuffle=False, shuffle_block_size=1, shuffle_buffer_blocks=1)
         mask = None
         if validation_mask is not None and validation_mask.any():
             mask = np.ascontiguousarray(validation_mask, dtype=np.uint8)

@@ -4,7 +4,8 @@
 // Fisher-Yates step, applied to the previous epoch's order with the same
 // seed each epoch, so that the sequential solver visits rows exactly as
 // scikit-learn's SGD does. A block shuffle permutes runs of consecutive rows
-// instead: rows inside a block stay adjacent in memory, which keeps the
+// instead (its first epoch's blocks as scikit-learn would shuffle them, the
+// generator then running on): rows inside a block stay adjacent in memory, which keeps the
 // hardware prefetcher useful (a full shuffle makes every row a cache miss).
 // CorgiPile (Xu et al., SIGMOD 2022) adds a second level to the block
 // shuffle: the rows of a buffer of `buffer_blocks` blocks are mixed, so that
@@ -85,8 +86,14 @@ class RowOrder {
         if (!shuffle) return;
         if (buffer_blocks_ > 1) {
             fill_buffers_from_strata();
-        } else {
+        } else if (block_size_ == 1) {
             sklearn_shuffle(blocks_, seed_);
+        } else {
+            // (the generator runs on, as for the strata: scikit-learn's
+            // same permutation every epoch cycles through few orders where
+            // there are few blocks; of two, it never swapped them for half
+            // the seeds)
+            shuffle_with(blocks_.data(), blocks_.size(), state_);
         }
         if (block_size_ > 1) expand_blocks();
     }
@@ -176,7 +183,7 @@ class RowOrder {
     std::int64_t block_size_;
     std::int64_t buffer_blocks_;  // at most every block
     std::uint32_t seed_;
-    std::uint32_t state_;                       // the generator of the strata's shuffles
+    std::uint32_t state_;                       // the generator of the block shuffles, run on across epochs
     std::vector<std::int64_t> blocks_;          // with block_size 1, these are the rows
     std::vector<std::int64_t> strata_;          // (with buffers: see fill_buffers_from_strata)
     std::vector<std::int64_t> buffer_starts_;   // (with buffers) each buffer's first place in blocks_, then blocks_.size()
