@@ -79,7 +79,8 @@ def test_train_prints_a_table_writes_a_model_and_a_plot(a9a_files, tmp_path):
     out = run("predict", str(model_path), str(test), "--proba")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[0] == "# " + " ".join(str(c) for c in model.classes_.tolist())  # the columns' classes
+    assert lines[0] == "# -1 1"  # the columns' classes, spelled as the predictions spell them
+    assert [float(c) for c in lines[0][2:].split()] == model.classes_.tolist()
     assert len(lines) == X_test.shape[0] + 1
     np.testing.assert_allclose(np.loadtxt(lines), model.predict_proba(X_test), rtol=1e-5)
 
@@ -543,3 +544,63 @@ def test_help_is_plain_text(command):
     assert out.returncode == 0, out.stderr
     assert "usage: hogwild" in out.stdout
     assert "`" not in out.stdout
+
+
+@pytest.fixture
+def three_classes(tmp_path):
+    """Train and test files of 3 classes (labels 1, 2, 3 as svmlight writes
+    them: floats), 1-based indices."""
+    from sklearn.datasets import dump_svmlight_file, make_classification
+
+    X, y = make_classification(600, 12, n_informative=6, n_classes=3, random_state=0)
+    paths = tmp_path / "train.svm", tmp_path / "test.svm"
+    for path, rows in zip(paths, (slice(0, 400), slice(400, None))):
+        dump_svmlight_file(X[rows], (y[rows] + 1).astype(float), str(path), zero_based=False)
+    return paths
+
+
+def test_a_one_vs_rest_epoch_shows_its_class_against_the_rest_on_the_test_data(three_classes, tmp_path):
+    """(the column was empty for more than two classes; a new user's trial)"""
+    import hogwild
+
+    train, test = three_classes
+    model_path = tmp_path / "m.hwm"
+    out = run("train", str(train), "--test", str(test), "--epochs", "4", "--threads", "1", "-o", str(model_path))
+    assert out.returncode == 0, out.stderr
+    rows = [line.split() for line in out.stdout.splitlines() if re.match(r"\s+\d+\s+[123]\s", line)]
+    assert [(row[0], row[1]) for row in rows] == [(str(e), str(c)) for c in (1, 2, 3) for e in (1, 2, 3, 4)]
+    model = hogwild.load(model_path)
+    X_test, y_test = hogwild.datasets.load_svmlight(str(test), n_features=12)
+    for k, row in enumerate(rows[3::4]):  # each class's last epoch: its weights in the model
+        against_the_rest = np.mean((X_test @ model.coef_[k] + model.intercept_[k] > 0) == (y_test == k + 1))
+        assert float(row[3]) == pytest.approx(against_the_rest, abs=5e-5)
+
+
+def test_predict_names_labels_that_are_no_class_and_spells_classes_as_its_predictions(three_classes, tmp_path):
+    """A file of another task scored 0.0000 without a word; the --proba
+    header said 1.0 2.0 3.0 over predictions 1, 2, 3 (a new user's trial)."""
+    train, test = three_classes
+    model_path = tmp_path / "m.hwm"
+    assert run("train", str(train), "--epochs", "2", "-o", str(model_path)).returncode == 0
+    out = run("predict", str(model_path), str(test), "--proba")
+    assert out.returncode == 0 and out.stdout.splitlines()[0] == "# 1 2 3"
+    assert set(run("predict", str(model_path), str(test)).stdout.split()) <= {"1", "2", "3"}
+    other = tmp_path / "other.svm"
+    other.write_text("1 1:0.5\n-1 2:0.5\n-1 3:1\n7 1:1\n")
+    out = run("predict", str(model_path), str(other))
+    assert out.returncode == 0
+    assert out.stderr.splitlines()[0] == (f"note: 3 of the 4 labels in {other} are no class of the model "
+                                          "(-1 7; its classes: 1 2 3)")
+
+
+def test_too_many_features_are_named_by_the_files_own_index(three_classes, tmp_path):
+    """(a file numbered from 1 holding 500:1 was said to have features up to index 499)"""
+    train, _ = three_classes
+    model_path = tmp_path / "m.hwm"
+    assert run("train", str(train), "--epochs", "1", "-o", str(model_path)).returncode == 0
+    wide = tmp_path / "wide.svm"
+    wide.write_text("1 3:1 500:1\n")
+    out = run("predict", str(model_path), str(wide))
+    assert out.returncode == 1
+    assert error_line(out) == (f"hogwild predict: error: '{wide}' has features up to index 500, "
+                               "but the model knows 12 features")

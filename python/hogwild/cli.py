@@ -122,16 +122,18 @@ def _estimator(args, n_threads):
     return estimator_class(**common)
 
 
-def _test_score(model, coef, intercept, X_test, y_test):
-    """Accuracy (binary classifier) or R^2 (regressor) of the weights in an
-    epoch record; None where one epoch does not give the whole model
-    (one-vs-rest)."""
+def _test_score(model, coef, intercept, X_test, y_test, problem=None):
+    """Accuracy (classifier) or R^2 (regressor) of the weights in an epoch
+    record. One-vs-rest (`problem`: the record's class): the accuracy of
+    that class against the rest, as its binary problem is trained (an
+    epoch of one class is not a whole model; the run's last line gives the
+    whole model's accuracy)."""
     import numpy as np
 
     scores = X_test @ coef + intercept
     if hasattr(model, "classes_"):
         if len(model.classes_) != 2:
-            return None
+            return float(np.mean((scores > 0) == (y_test == problem))) if problem is not None else None
         predicted = np.where(scores > 0, model.classes_[1], model.classes_[0])
         return float(np.mean(predicted == y_test))
     residual = np.sum((y_test - scores) ** 2)
@@ -191,9 +193,9 @@ class _EpochTable:
     def __call__(self, record):
         score = None
         if self.test is not None:
-            score = _test_score(self.model, record["coef"], record["intercept"], *self.test)
+            score = _test_score(self.model, record["coef"], record["intercept"], *self.test, record.get("class"))
         score_text = "" if score is None else f"{score:.4f}"
-        label = str(record.get("class", ""))[:7]
+        label = _label_text(record["class"])[:7] if "class" in record else ""
         objective = record["objective"]
         # (a diverging run's 1e300 was 300 digits wide in %f)
         objective_text = f"{objective:>12.6f}" if abs(objective) < 1e5 else f"{objective:>12.5g}"
@@ -342,15 +344,16 @@ def _predict(args):
     # saved from Python
     numbering = getattr(model, "_svmlight_zero_based", "auto")
     try:
-        ((X, y),), _ = _read_data([args.data], zero_based=numbering)
+        ((X, y),), zero_based = _read_data([args.data], zero_based=numbering)
     except ValueError as error:
         if "read as one-based" not in str(error):
             raise
         raise UserError(f"{error}: the model was trained on a file whose indices start at 1") from None
     n_features = model.n_features_in_
     if X.shape[1] > n_features:
-        raise UserError(f"'{args.data}' has features up to index {X.shape[1] - 1}, but the model knows "
-                        f"{n_features} features")
+        # (the index as the file writes it: a file numbered from 1 has column j at j + 1)
+        raise UserError(f"'{args.data}' has features up to index {X.shape[1] - int(bool(zero_based))}, "
+                        f"but the model knows {n_features} features")
     if X.shape[1] < n_features:
         X.resize((X.shape[0], n_features))  # absent trailing features are zeros
     if hasattr(model, "feature_names_in_"):
@@ -362,12 +365,13 @@ def _predict(args):
             raise UserError(f"--proba needs a classifier with loss 'log_loss' or 'modified_huber', "
                             f"not loss={model.loss!r}")
         values = model.predict_proba(X)
-        # a header naming each column's class (the order of model.classes_)
-        header = "# " + " ".join(str(getattr(c, "item", lambda: c)()) for c in model.classes_)
+        # a header naming each column's class (the order of model.classes_),
+        # spelled as the predictions spell it
+        header = "# " + " ".join(_label_text(c) for c in model.classes_)
         lines = itertools.chain([header], (" ".join(f"{p:.6g}" for p in row) for row in values))
     else:
         values = model.predict(X)
-        lines = (f"{v:.10g}" if isinstance(v, (float, np.floating)) else str(v) for v in values)
+        lines = (_label_text(v) for v in values)
     text = "\n".join(lines) + ("\n" if len(values) else "")
     if args.output:
         with open(args.output, "w") as f:
@@ -377,12 +381,26 @@ def _predict(args):
     if X.shape[0] > 0:
         kind = "accuracy" if hasattr(model, "classes_") else "R2"
         if np.all(np.isfinite(y)):
+            unknown = np.unique(y[~np.isin(y, model.classes_)]) if hasattr(model, "classes_") else ()
+            if len(unknown):  # (an accuracy of 0 alone did not say why: another task's file)
+                shown = " ".join(_label_text(v) for v in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+                print(f"note: {int(np.sum(~np.isin(y, model.classes_)))} of the {len(y)} labels in {args.data} "
+                      f"are no class of the model ({shown}; its classes: "
+                      f"{' '.join(_label_text(c) for c in model.classes_)})", file=sys.stderr)
             print(f"{kind} against the labels in {args.data}: {model.score(X, y):.4f}", file=sys.stderr)
         else:  # (a file of unlabeled rows marked nan: the predictions are what was asked for)
             line = int(np.flatnonzero(~np.isfinite(y))[0]) + 1
             print(f"no {kind}: the labels in {args.data} are not all numbers (row {line}: {y[line - 1]})",
                   file=sys.stderr)
     return 0
+
+
+def _label_text(value):
+    """A label or class as predict writes it: floats (svmlight's labels)
+    in the fewest digits that keep them (1.0 as 1), others as str."""
+    import numpy as np
+
+    return f"{value:.10g}" if isinstance(value, (float, np.floating)) else str(getattr(value, "item", lambda: value)())
 
 
 # ---------------------------------------------------------------- bench
