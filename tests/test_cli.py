@@ -614,3 +614,27 @@ def test_too_many_features_are_named_by_the_files_own_index(three_classes, tmp_p
     assert out.returncode == 1
     assert error_line(out) == (f"hogwild predict: error: '{wide}' has features up to index 500, "
                                "but the model knows 12 features")
+
+
+def test_predict_keeps_large_classes_apart_and_scores_labels_of_any_kind(tmp_path):
+    """(a review: ten significant digits wrote classes 12345678901, ...02 and
+    ...03 as one; a model of string classes, or a file labeled 1e20, ended
+    predict with scikit-learn's label-type error after every prediction)"""
+    import hogwild
+
+    rows = "".join(f"{label} {j}:1\n" for label, j in ((12345678901, 1), (12345678902, 2), (12345678903, 3))) * 30
+    (tmp_path / "ids.svm").write_text(rows)
+    assert run("train", str(tmp_path / "ids.svm"), "--epochs", "5", "-o", str(tmp_path / "ids.hwm")).returncode == 0
+    out = run("predict", str(tmp_path / "ids.hwm"), str(tmp_path / "ids.svm"), "--proba")
+    assert out.returncode == 0 and out.stdout.splitlines()[0] == "# 12345678901 12345678902 12345678903"
+    out = run("predict", str(tmp_path / "ids.hwm"), str(tmp_path / "ids.svm"))
+    assert out.stdout.splitlines()[:3] == ["12345678901", "12345678902", "12345678903"]
+    assert out.stderr.strip() == f"accuracy against the labels in {tmp_path / 'ids.svm'}: 1.0000"
+
+    X = np.array([[1.0, 0.0], [0.0, 1.0]] * 20)
+    hogwild.SGDClassifier(max_iter=5, tol=None).fit(X, np.array(["neg", "pos"] * 20)).save(tmp_path / "s.hwm")
+    (tmp_path / "numbers.svm").write_text("1 1:1\n1e20 2:1\n")
+    out = run("predict", str(tmp_path / "s.hwm"), str(tmp_path / "numbers.svm"))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["neg", "pos"]
+    assert out.stderr.splitlines()[-1] == f"accuracy against the labels in {tmp_path / 'numbers.svm'}: 0.0000"

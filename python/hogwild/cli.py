@@ -371,7 +371,8 @@ def _predict(args):
         lines = itertools.chain([header], (" ".join(f"{p:.6g}" for p in row) for row in values))
     else:
         values = model.predict(X)
-        lines = (_label_text(v) for v in values)
+        classify = hasattr(model, "classes_")
+        lines = (_label_text(v) if classify else f"{v:.10g}" for v in values)
     text = "\n".join(lines) + ("\n" if len(values) else "")
     if args.output:
         with open(args.output, "w") as f:
@@ -387,7 +388,12 @@ def _predict(args):
                 print(f"note: {int(np.sum(~np.isin(y, model.classes_)))} of the {len(y)} labels in {args.data} "
                       f"are no class of the model ({shown}; its classes: "
                       f"{' '.join(_label_text(c) for c in model.classes_)})", file=sys.stderr)
-            print(f"{kind} against the labels in {args.data}: {model.score(X, y):.4f}", file=sys.stderr)
+            # (a classifier's accuracy counted here: scikit-learn's score
+            # refuses labels of another kind than the classes, string
+            # classes or a label of 1e20, after every prediction was written)
+            score = (np.mean(_same_labels(model.predict(X), y)) if hasattr(model, "classes_")
+                     else model.score(X, y))
+            print(f"{kind} against the labels in {args.data}: {score:.4f}", file=sys.stderr)
         else:  # (a file of unlabeled rows marked nan: the predictions are what was asked for)
             line = int(np.flatnonzero(~np.isfinite(y))[0]) + 1
             print(f"no {kind}: the labels in {args.data} are not all numbers (row {line}: {y[line - 1]})",
@@ -397,10 +403,25 @@ def _predict(args):
 
 def _label_text(value):
     """A label or class as predict writes it: floats (svmlight's labels)
-    in the fewest digits that keep them (1.0 as 1), others as str."""
+    in the fewest digits that keep them apart (1.0 as 1, 12345678901.0 as
+    12345678901: ten significant digits made classes beyond them one),
+    others as str."""
     import numpy as np
 
-    return f"{value:.10g}" if isinstance(value, (float, np.floating)) else str(getattr(value, "item", lambda: value)())
+    if isinstance(value, (float, np.floating)):
+        text = repr(float(value))
+        return text[:-2] if text.endswith(".0") else text
+    return str(getattr(value, "item", lambda: value)())
+
+
+def _same_labels(predicted, y):
+    """predicted == y row by row, for labels of any kind (a string class
+    is no numeric label)."""
+    import numpy as np
+
+    if predicted.dtype.kind in "biuf" and y.dtype.kind in "biuf":
+        return predicted == y
+    return predicted.astype(object) == y.astype(object)
 
 
 # ---------------------------------------------------------------- bench
