@@ -382,17 +382,20 @@ def _predict(args):
     if X.shape[0] > 0:
         kind = "accuracy" if hasattr(model, "classes_") else "R2"
         if np.all(np.isfinite(y)):
-            unknown = np.unique(y[~np.isin(y, model.classes_)]) if hasattr(model, "classes_") else ()
-            if len(unknown):  # (an accuracy of 0 alone did not say why: another task's file)
+            no_class = ~np.isin(y, model.classes_) if hasattr(model, "classes_") else np.zeros(0, dtype=bool)
+            if no_class.any():  # (an accuracy of 0 alone did not say why: another task's file)
+                unknown = np.unique(y[no_class])
                 shown = " ".join(_label_text(v) for v in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
-                print(f"note: {int(np.sum(~np.isin(y, model.classes_)))} of the {len(y)} labels in {args.data} "
+                print(f"note: {int(no_class.sum())} of the {len(y)} labels in {args.data} "
                       f"are no class of the model ({shown}; its classes: "
                       f"{' '.join(_label_text(c) for c in model.classes_)})", file=sys.stderr)
-            # (a classifier's accuracy counted here: scikit-learn's score
-            # refuses labels of another kind than the classes, string
-            # classes or a label of 1e20, after every prediction was written)
-            score = (np.mean(_same_labels(model.predict(X), y)) if hasattr(model, "classes_")
-                     else model.score(X, y))
+            # (a classifier's accuracy counted here, from the predictions
+            # written above: scikit-learn's score refuses labels of another
+            # kind than the classes, string classes or a label of 1e20)
+            if hasattr(model, "classes_"):
+                score = np.mean(_same_labels(model.predict(X) if args.proba else values, y))
+            else:
+                score = model.score(X, y)
             print(f"{kind} against the labels in {args.data}: {score:.4f}", file=sys.stderr)
         else:  # (a file of unlabeled rows marked nan: the predictions are what was asked for)
             line = int(np.flatnonzero(~np.isfinite(y))[0]) + 1

@@ -92,15 +92,23 @@ class NodeReplicas {
     int threads_of(int k) const { return replicas_[static_cast<std::size_t>(k)].threads; }
     // Rows of a lead between two merges of its node's replica.
     std::int64_t lead_rows() const { return lead_rows_; }
+    // The factor a replica's change to coordinate s takes in a merge (eta:
+    // the step size now): 1 where the nodes' changes are independent
+    // progress, towards 1 / nodes where each settles the coordinate alone
+    // (the thread replicas' rule, HogwildSolver::merge_slots).
+    double merge_weight(std::size_t s, double eta) const {
+        const double others = static_cast<double>(replicas_.size() - 1);
+        const double settled = std::min(1.0, eta * static_cast<double>(stiffness_[s]));
+        return 1.0 / (1.0 + others * touch_probability_[s] * settled);
+    }
+
     // Coordinate j of the global model as it would be were every replica
     // merged now (`global`: its value in the global model; eta: the step
     // size now), each replica's change since its last merge weighted as a
     // merge weights it; read while the threads write, as Hogwild! reads.
     double merged_value(std::int64_t j, double eta, double global) const {
         const auto s = static_cast<std::size_t>(j);
-        const double others = static_cast<double>(replicas_.size() - 1);
-        const double settled = std::min(1.0, eta * static_cast<double>(stiffness_[s]));
-        const double weight = 1.0 / (1.0 + others * touch_probability_[s] * settled);
+        const double weight = merge_weight(s, eta);
         double value = global;
         for (const Replica& replica : replicas_)
             value += (std::atomic_ref<double>(replica.values[s]).load(std::memory_order_relaxed) -
@@ -116,17 +124,12 @@ class NodeReplicas {
     template <class Global, class Settle>
     void merge(int tid, double eta, Global&& global, Settle&& settle) {
         Replica& replica = replicas_[replica_index(tid)];
-        const double others = static_cast<double>(replicas_.size() - 1);
         for (std::int64_t j = 0; j < size_; ++j) {
             double& mine = replica.values[static_cast<std::size_t>(j)];
             const double now = std::atomic_ref<double>(mine).load(std::memory_order_relaxed);
             const double change = now - replica.base[static_cast<std::size_t>(j)];
             double& shared = global(j);
-            if (change != 0.0) {
-                const auto s = static_cast<std::size_t>(j);
-                const double settled = std::min(1.0, eta * static_cast<double>(stiffness_[s]));
-                atomic_add(shared, change / (1.0 + others * touch_probability_[s] * settled));
-            }
+            if (change != 0.0) atomic_add(shared, change * merge_weight(static_cast<std::size_t>(j), eta));
             settle(j, shared);
             const double merged = std::atomic_ref<double>(shared).load(std::memory_order_relaxed);
             // (added, not stored: the node's threads may have written since `now` was read)
