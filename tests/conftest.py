@@ -9,6 +9,7 @@ skip is a failure, so that CI never passes without having run them.
 """
 
 import os
+import signal
 from importlib.resources import files
 from pathlib import Path
 
@@ -20,6 +21,15 @@ DATA_DIR = Path(os.environ.get("HOGWILD_SHARED_DATA") or Path(__file__).resolve(
 # every skip for a missing data set says this, so that CI can refuse it
 MISSING_DATA = "real data set absent"
 A9A_FEATURES = 123
+
+# The Ctrl-C tests send SIGINT to a child Python. A shell without job control
+# starts a background command (`pytest ... &`) with SIGINT ignored, a child
+# inherits that through exec, and Python then installs no KeyboardInterrupt
+# handler: every such test hung until its timeout. A handler, unlike an
+# ignored signal, is reset to the default by exec, so the children start
+# with Python's own.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def skip_without(path):
