@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn import linear_model as _sk
 from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.utils import compute_class_weight
+from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import _check_partial_fit_first_call
 from sklearn.utils.validation import _check_sample_weight
@@ -253,10 +253,19 @@ feature_names_in_, loss_function_
             intercept = self.intercept_[first]
             average_coef = average_intercept = None
 
-        # (scikit-learn's fit_binary draws its dataset's seed, then the solver's)
-        _, seed = seed_draws(random_state, (1, MAX_INT, None), (MAX_INT, None, None))
-        if validation_mask is None:
+        # (scikit-learn's fit_binary draws its dataset's seed, makes the
+        # validation split, then draws the solver's seed; a RandomState
+        # instance, or None's global one, is drawn from by the split too, so
+        # the order counts there)
+        if validation_mask is None and not isinstance(random_state, Integral):
+            generator = check_random_state(random_state)
+            generator.randint(1, MAX_INT)
             validation_mask = self._make_validation_split(y_i, sample_mask=sample_weight > 0)
+            seed = generator.randint(MAX_INT)
+        else:
+            _, seed = seed_draws(random_state, (1, MAX_INT, None), (MAX_INT, None, None))
+            if validation_mask is None:
+                validation_mask = self._make_validation_split(y_i, sample_mask=sample_weight > 0)
         train = self._training_runs if in_runs else self._train_in_place
         return train(
             X, y_i, sample_weight, validation_mask, coef, intercept, average_coef,
