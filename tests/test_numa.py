@@ -294,8 +294,9 @@ def test_the_average_of_sharded_nodes_on_data_sorted_by_label_is_of_both_nodes(a
     depends on which node runs ahead (the average leans to the node that
     trains on while the other waits, and to class -1 in any case: 6 seeds,
     idle, 0.786-0.807, 2.4-5.4% predicted +1 where the test rows hold
-    23.6%; beside a busy loop 0.778-0.794, 1.6-3.5%; 0.85 unsorted or
-    without averaging). Its cause is the shards, contiguous row ranges
+    23.6%; beside a busy loop 0.778-0.794, 1.6-3.5%; numa_data="replicate"
+    0.85; without averaging the last iterate swings, 0.845 and 0.792 on
+    two seeds). Its cause is the shards, contiguous row ranges
     that hold one class each here: README, "NUMA"."""
     X, y, X_test, y_test = a9a
     order = np.argsort(y, kind="stable")
