@@ -10,11 +10,11 @@
 # wheel can get wrong that the checkout's build cannot: the bundled OpenMP
 # runtime (test_openmp_runtimes), the extension's entry points from every
 # module (every solver, the reader, model files, bad input, the training
-# session, the GPU trainer's emulation) and the installed `hogwild` command
-# (three CLI tests; .ci/run's first stage runs them all against the
-# checkout's build, as it runs the Ctrl-C tests, left out here: each starts
-# Python again and waits for a signal; about a minute here). Pass `tests` to
-# run the whole suite. The data sets are read from ../shared/data where it
+# session, the GPU trainer's emulation, the command line's tests) and the
+# installed `hogwild` command (`hogwild info`, `hogwild demo` below); the
+# Ctrl-C tests are left out (each starts Python again and waits for a
+# signal; .ci/run's first stage runs them against the checkout's build).
+# About a minute here. Pass `tests` to run the whole suite. The data sets are read from ../shared/data where it
 # exists (HOGWILD_SHARED_DATA), as in the checkout.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,10 +23,7 @@ shift
 WHEEL_TESTS=(-k "not ctrl_c"
              tests/test_openmp_runtimes.py tests/test_input_validation.py tests/test_hogwild_solver.py
              tests/test_synchronous_solvers.py tests/test_model_file.py tests/test_svmlight.py tests/test_session.py
-             tests/test_gpu_emulation.py tests/test_cuda_device.py
-             tests/test_cli.py::test_train_prints_a_table_writes_a_model_and_a_plot
-             tests/test_cli.py::test_predict_reads_its_file_numbered_as_the_training_file
-             tests/test_cli.py::test_bad_command_is_one_clear_line)
+             tests/test_gpu_emulation.py tests/test_cuda_device.py tests/test_cli.py)
 tests=("${@:-${WHEEL_TESTS[@]}}")
 
 work=$(mktemp -d)
