@@ -283,27 +283,23 @@ def test_shards_walk_their_own_rows_in_an_order_of_their_own(a9a, optimum):
         assert model.score(X_test, y_test) >= 0.845
 
 
-def test_the_average_of_sharded_nodes_on_data_sorted_by_label_is_of_both_nodes(a9a):
-    """The average's snapshots within an epoch take the global model as
-    the node replicas' merges would leave it then: thread 0's view alone
-    was its node's, which under numa_data="shard" trains on the first half
-    of the rows only, all of class -1 on a9a sorted by label; the average
-    was near a model of that class (test accuracy 0.77, 0.3% of the rows
-    predicted +1). Asserted: a share of +1 predictions no model of one
-    class gives. Not asserted: the accuracy of a model of both, which
-    depends on which node runs ahead (the average leans to the node that
-    trains on while the other waits, and to class -1 in any case: 6 seeds,
-    idle, 0.786-0.807, 2.4-5.4% predicted +1 where the test rows hold
-    23.6%; beside a busy loop 0.778-0.794, 1.6-3.5%; numa_data="replicate"
-    0.85; without averaging the last iterate swings, 0.845 and 0.792 on
-    two seeds). Its cause is the shards, contiguous row ranges
-    that hold one class each here: README, "NUMA"."""
+def test_shards_of_data_sorted_by_label_train_the_model_of_both_classes(a9a):
+    """numa_data="shard" on a9a sorted by label: each node's shard is rows
+    drawn at random, both classes in their proportions, and the model is
+    as good as the one of every node reading all rows (replicate: 0.850-0.851
+    test accuracy on 6 seeds, averaged). Contiguous shards gave node 0 only
+    class -1 and node 1 only +1; each node's replica settled towards its
+    own class and the merged average leaned to class -1: 0.786-0.807, with
+    2.4-5.4% of the test rows predicted +1 where they hold 23.6% (random
+    shards: 0.850-0.851 and 19.6-20.5%; the last iterate 0.842-0.848)."""
     X, y, X_test, y_test = a9a
     order = np.argsort(y, kind="stable")
-    model = fit(X[order].astype(np.float32), y[order], max_iter=10, topology="2x1", numa_data="shard", average=True)
-    predictions = model.predict(X_test)
-    assert np.mean(predictions == 1) >= 0.01
-    assert model.score(X_test, y_test) > np.mean(y_test == -1)  # better than predicting the majority class
+    for average in (True, False):
+        model = fit(X[order].astype(np.float32), y[order], max_iter=10, topology="2x1", numa_data="shard",
+                    average=average)
+        assert model.fit_info_["data"] == "shard"
+        assert np.mean(model.predict(X_test) == 1) >= 0.15
+        assert model.score(X_test, y_test) >= (0.845 if average else 0.835)
 
 
 @pytest.mark.parametrize("params", [dict(numa="off"), dict(solver="local"), dict(deterministic=True)])

@@ -207,10 +207,13 @@ PARAMETERS = (
         """\
         Where the threads of node replicas (``numa``) read the rows.
         ``"off"``: the caller's arrays, in place (no copy). ``"shard"``: each
-        node gets a copy of a contiguous share of the rows, written first by
-        its own threads (so it lies in that node's memory), and its threads
-        visit only those rows, in an order of their own each epoch: the
-        copies take the data's size once in all. ``"replicate"``: every node
+        node gets a copy of a share of the rows, written first by its own
+        threads (so it lies in that node's memory), and its threads visit
+        only those rows, in an order of their own each epoch: the copies
+        take the data's size once in all. The shares are rows drawn at
+        random (with ``shuffle``; a file sorted by label gives each node
+        both classes) or contiguous ranges in data order (``shuffle=False``).
+        ``"replicate"``: every node
         gets a copy of all rows, and the threads follow one order over all
         of them: the data's size once per node. Ignored (``fit_info_["data"]``
         says "in place") where no node replicas run; ValueError with

@@ -273,7 +273,7 @@ class HogwildSolver {
             const std::int64_t n = problem_.X.n_rows;
             const std::int64_t chunk = std::clamp<std::int64_t>(n / (kChunksPerThread * team_size), kMinChunkRows,
                                                                 kMaxChunkRows);
-            run_rows(epoch, Rows{problem_.X, epoch.rows, 0},
+            run_rows(epoch, Rows{problem_.X, epoch.rows, problem_.targets},
                      [&](Share& share) {
                          const std::int64_t begin = next_chunk_.fetch_add(chunk, std::memory_order_relaxed);
                          share = Share{begin, std::min(begin + chunk, n)};
@@ -281,17 +281,18 @@ class HogwildSolver {
                      },
                      tid, team_size, team, replica, clock, loss_sum, updates, true);
         } else if (!node_data_.on()) {
-            run_rows(epoch, Rows{problem_.X, epoch.rows, 0}, once(share_of(problem_.X.n_rows, tid, team_size)), tid,
-                     team_size, team, replica, clock, loss_sum, updates);
+            run_rows(epoch, Rows{problem_.X, epoch.rows, problem_.targets},
+                     once(share_of(problem_.X.n_rows, tid, team_size)), tid, team_size, team, replica, clock, loss_sum,
+                     updates);
         } else if (!node_data_.sharded()) {  // every node's copy of all rows, in the epoch's order
             const int node = nodes_.replica_of(tid);
-            run_rows(epoch, Rows{node_data_.view(node), epoch.rows, 0},
+            run_rows(epoch, Rows{node_data_.view(node), epoch.rows, node_data_.targets(node)},
                      once(share_of(problem_.X.n_rows, tid, team_size)), tid, team_size, team, replica, clock, loss_sum,
                      updates);
         } else if (team_size == placement_.size()) {  // the node's shard, in its own order, shared by its threads
             const int node = nodes_.replica_of(tid);
             const View& shard = node_data_.view(node);
-            run_rows(epoch, Rows{shard, node_data_.order(node), node_data_.first_row(node)},
+            run_rows(epoch, shard_rows(node),
                      once(share_of(shard.n_rows, tid - nodes_.lead_of(node), nodes_.threads_of(node))), tid, team_size,
                      team, replica, clock, loss_sum, updates);
         } else {
@@ -305,9 +306,8 @@ class HogwildSolver {
                 const std::int64_t begin = std::max(mine.begin, offset);
                 const std::int64_t end = std::min(mine.end, offset + shard.n_rows);
                 if (begin < end)
-                    run_rows(epoch, Rows{shard, node_data_.order(node), node_data_.first_row(node)},
-                             once(Share{begin - offset, end - offset}), tid, team_size, team, replica, clock, loss_sum,
-                             updates);
+                    run_rows(epoch, shard_rows(node), once(Share{begin - offset, end - offset}), tid, team_size, team,
+                             replica, clock, loss_sum, updates);
                 offset += shard.n_rows;
             }
         }
@@ -504,8 +504,9 @@ class HogwildSolver {
             start.push_back(*problem_.model.intercept);
             nodes_ = NodeReplicas(placement_, problem_.config.parallel.pin_threads, n + 1, start.data(), frequency,
                                   stiffness, node_sync_rows(static_cast<int>(placement_.nodes_used().size())));
-            node_data_ = NodeData<View>(problem_.X, problem_.config.parallel.numa_data, problem_.config.sampling,
-                                        placement_, problem_.config.parallel.pin_threads, nodes_);
+            node_data_ = NodeData<View>(problem_.X, problem_.targets, problem_.config.parallel.numa_data,
+                                        problem_.config.sampling, placement_, problem_.config.parallel.pin_threads,
+                                        nodes_);
         }
         for (int tid = 0; tid < problem_.n_threads; ++tid) {
             Replica& replica = replicas_[static_cast<std::size_t>(tid)];
@@ -739,12 +740,18 @@ class HogwildSolver {
     }
 
     // Where a thread's rows come from: positions of `order` index rows of
-    // `X`, whose row r is the caller's row first_row + r.
+    // `X`, whose labels, weights and validation flags `targets` holds at the
+    // same index (node_data.hpp).
     struct Rows {
         const View& X;
         const std::int64_t* order;
-        std::int64_t first_row;
+        const Targets& targets;
     };
+
+    // Node `node`'s shard (numa_data="shard"), in its order this epoch.
+    Rows shard_rows(int node) const {
+        return Rows{node_data_.view(node), node_data_.order(node), node_data_.targets(node)};
+    }
 
     // (a NextShare that hands out one share)
     static auto once(Share share) {
@@ -776,14 +783,13 @@ class HogwildSolver {
                 if (team.stop_at(tid, done)) return;
                 prefetch_ahead(rows.X, rows.order, position, share.end);
                 const std::int64_t r = rows.order[position];
-                const std::int64_t i = rows.first_row + r;
-                if (!is_training_row(problem_.targets, i)) continue;
+                if (!is_training_row(rows.targets, r)) continue;
                 // The schedule runs on the global update count: the row's
                 // position, or with fixed shares an estimate from this
                 // thread's progress as if threads took turns.
                 const double t = epoch.t_start + static_cast<double>(chunked ? position : updates * team_size + tid);
-                loss_sum.add(step(rows.X.row(r), problem_.targets.y[i], problem_.targets.sample_weight[i], t, epoch.eta,
-                                  mine, clock));
+                loss_sum.add(step(rows.X.row(r), rows.targets.y[r], rows.targets.sample_weight[r], t, epoch.eta, mine,
+                                  clock));
                 ++updates;
                 if (state_.average.on() && tid == 0 && ++since_snapshot == state_.average.snapshot_every()) {
                     state_.average.snapshot(state_.average.clock_at(t),
