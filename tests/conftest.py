@@ -8,8 +8,13 @@ skip is a failure, so that CI never passes without having run them.
 (HOGWILD_SHARED_DATA names another folder to read them from.)
 """
 
+import contextlib
+import io
 import os
 import signal
+import subprocess
+import sys
+import warnings
 from importlib.resources import files
 from pathlib import Path
 
@@ -151,3 +156,28 @@ def sparse_regression(seed, n_rows, coef, density, filler, noise=0.1):
     X[np.arange(n_rows), rng.randint(0, len(coef), n_rows)] = filler
     y = X @ coef + noise * rng.randn(n_rows)
     return X, y
+
+
+def run_cli(*args):
+    """`hogwild ARGS` as a user's shell runs it, in this process: main's
+    exit status (argparse's for a usage error), what it wrote to stdout and
+    stderr, and the warnings a user would see written to stderr (Python's
+    default filters, not pytest's "error")."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), warnings.catch_warnings():
+        warnings.resetwarnings()
+        warnings.simplefilter("default")
+        for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+            warnings.simplefilter("ignore", category)
+        warnings.showwarning = show_on_stderr  # (pytest's capture would take them; restored on exit)
+        try:
+            from hogwild import cli
+
+            status = cli.main(list(args))
+        except SystemExit as exit:
+            status = exit.code
+    return subprocess.CompletedProcess(["hogwild", *args], status or 0, stdout.getvalue(), stderr.getvalue())
+
+
+def show_on_stderr(message, category, filename, lineno, file=None, line=None):
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))

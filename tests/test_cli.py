@@ -4,40 +4,13 @@ imports each, most of this file's time), and in a process of its own where
 the process is the point (`python -m hogwild`'s exit status, pipes whose
 reader leaves, a 32 GiB allocation)."""
 
-import contextlib
-import io
 import re
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
-
-from hogwild import cli
-
-
-def run(*args):
-    """`hogwild ARGS` as a user's shell runs it, in this process: main's
-    exit status (argparse's for a usage error), what it wrote to stdout and
-    stderr, and the warnings a user would see written to stderr (Python's
-    default filters, not pytest's "error")."""
-    stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), warnings.catch_warnings():
-        warnings.resetwarnings()
-        warnings.simplefilter("default")
-        for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
-            warnings.simplefilter("ignore", category)
-        warnings.showwarning = show_on_stderr  # (pytest's capture would take them; restored on exit)
-        try:
-            status = cli.main(list(args))
-        except SystemExit as exit:
-            status = exit.code
-    return subprocess.CompletedProcess(["hogwild", *args], status or 0, stdout.getvalue(), stderr.getvalue())
-
-
-def show_on_stderr(message, category, filename, lineno, file=None, line=None):
-    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+from conftest import run_cli as run
 
 
 def run_process(*args):

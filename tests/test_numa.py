@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import hogwild
+from conftest import run_cli
 from hogwild import _core
 from test_convergence import ALPHA, TOLERANCE
 
@@ -178,18 +179,18 @@ def test_partial_fit_continues_and_honours_weights_written_between_calls(a9a):
 
 def test_cli_train_says_where_the_threads_ran(a9a_files):
     train, _ = a9a_files
-    command = [sys.executable, "-m", "hogwild", "train", str(train), "--epochs", "1", "--threads", "2"]
-    out = subprocess.run(command + ["--topology", "2x1"], capture_output=True, text=True, check=True).stdout
+    command = ["train", str(train), "--epochs", "1", "--threads", "2"]
+    out = run_cli(*command, "--topology", "2x1").stdout
     assert "of NUMA nodes 0,1 (simulated 2x1), a model replica on each of 2 nodes" in out
-    out = subprocess.run(command + ["--numa", "off"], capture_output=True, text=True, check=True).stdout
+    out = run_cli(*command, "--numa", "off").stdout
     assert "(sysfs), no node replicas" in out
-    out = subprocess.run(command + ["--solver", "local"], capture_output=True, text=True, check=True).stdout
+    out = run_cli(*command, "--solver", "local").stdout
     assert "no node replicas" in out and "shared model" not in out  # (local keeps a model per thread)
 
 
-def test_cli_info_shows_the_topology_and_its_source():
-    out = subprocess.run([sys.executable, "-m", "hogwild", "info"], capture_output=True, text=True, check=True,
-                         env={**os.environ, "HOGWILD_TOPOLOGY": "2x3"}).stdout
+def test_cli_info_shows_the_topology_and_its_source(monkeypatch):
+    monkeypatch.setenv("HOGWILD_TOPOLOGY", "2x3")  # (read at each call)
+    out = run_cli("info").stdout
     assert "numa_nodes: 2 (simulated 2x3)" in out
     assert "node 1: CPUs" in out and "3 physical cores, distances 20 10" in out
 

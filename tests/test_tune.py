@@ -1,15 +1,13 @@
 """hogwild.tune: the learning-rate range test and the batch-size sweep
 (issue 13), from Python and as `hogwild tune`."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.linear_model import SGDClassifier
 
 import hogwild
+from conftest import run_cli
 from hogwild.datasets import load_a9a
 from hogwild.tune import find_learning_rate, sweep_batch_size
 from test_convergence import ALPHA, logistic_objective
@@ -76,15 +74,13 @@ def test_hogwild_tune_from_the_command_line(tmp_path):
     X, y = hogwild.datasets.make_sparse_classification(3000, 200, 10, random_state=0)
     path = tmp_path / "data.svm"
     dump_svmlight_file(X, y, str(path))
-    out = subprocess.run([sys.executable, "-m", "hogwild", "tune", str(path), "--learning-rate", "--threads", "1",
-                          "--rows", "1000"], capture_output=True, text=True, timeout=120)
+    out = run_cli("tune", str(path), "--learning-rate", "--threads", "1", "--rows", "1000")
     assert out.returncode == 0, out.stderr
     suggested = float(out.stdout.split("suggested eta0: ")[1].split()[0])
     assert suggested == pytest.approx(find_learning_rate(hogwild.SGDClassifier(loss="log_loss", n_threads=1),
                                                          *hogwild.datasets.load_svmlight(str(path)),
                                                          n_rows=1000).suggested_eta0, rel=1e-2)
-    out = subprocess.run([sys.executable, "-m", "hogwild", "tune", str(path), "--batch-size", "--solver", "hogwild"],
-                         capture_output=True, text=True, timeout=120)
+    out = run_cli("tune", str(path), "--batch-size", "--solver", "hogwild")
     assert out.returncode == 1
     assert out.stderr.strip() == ("hogwild tune: error: sweep_batch_size needs solver='minibatch' or 'async', "
                                   "not 'hogwild'")
@@ -182,10 +178,10 @@ def test_a_regressor_sweep_on_constant_validation_targets_scores_as_scikit_learn
     (["--learning-rate", "--test", "x.svm"], "--test is for --batch-size"),
     (["--learning-rate", "--alpha", "nan"], "--alpha must be a finite number >= 0"),
 ])
-def test_hogwild_tune_refuses_options_it_would_leave_unused(tmp_path, options, message):
+def test_hogwild_tune_refuses_options_it_would_leave_unused(tmp_path, monkeypatch, options, message):
     """(--plot with --batch-size wrote nothing, --test with --learning-rate
     was read and ignored, exit 0; --alpha nan failed after reading)"""
-    out = subprocess.run([sys.executable, "-m", "hogwild", "tune", str(tmp_path / "not_read.svm"), *options],
-                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    monkeypatch.chdir(tmp_path)
+    out = run_cli("tune", str(tmp_path / "not_read.svm"), *options)
     assert out.returncode == 2
     assert out.stderr.startswith(f"hogwild tune: error: {message}") and "Traceback" not in out.stderr
