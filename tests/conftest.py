@@ -158,13 +158,41 @@ def sparse_regression(seed, n_rows, coef, density, filler, noise=0.1):
     return X, y
 
 
-def run_cli(*args):
+class CommandTimeout(Exception):
+    pass
+
+
+def _command_timed_out(signum, frame):
+    raise CommandTimeout("the command ran past run_cli's timeout")
+
+
+def run_cli(*args, timeout=300, check=False):
     """`hogwild ARGS` as a user's shell runs it, in this process: main's
     exit status (argparse's for a usage error), what it wrote to stdout and
     stderr, and the warnings a user would see written to stderr (Python's
-    default filters, not pytest's "error")."""
+    default filters, not pytest's "error"). A command that runs past
+    `timeout` seconds fails the test (SIGALRM; the core checks for signals
+    as it does for Ctrl-C), as a subprocess's timeout did; the pyplot
+    figures it opened are closed. `check`: a nonzero exit status fails the
+    test (subprocess.run's check=True)."""
     stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), warnings.catch_warnings():
+    previous = signal.signal(signal.SIGALRM, _command_timed_out)
+    signal.alarm(timeout)
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            status = _main_with_users_warnings(args)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+    done = subprocess.CompletedProcess(["hogwild", *args], status or 0, stdout.getvalue(), stderr.getvalue())
+    assert not check or done.returncode == 0, (done.returncode, done.stderr)
+    return done
+
+
+def _main_with_users_warnings(args):
+    with warnings.catch_warnings():
         warnings.resetwarnings()
         warnings.simplefilter("default")
         for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
@@ -173,10 +201,9 @@ def run_cli(*args):
         try:
             from hogwild import cli
 
-            status = cli.main(list(args))
+            return cli.main(list(args))
         except SystemExit as exit:
-            status = exit.code
-    return subprocess.CompletedProcess(["hogwild", *args], status or 0, stdout.getvalue(), stderr.getvalue())
+            return exit.code
 
 
 def show_on_stderr(message, category, filename, lineno, file=None, line=None):

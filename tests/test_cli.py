@@ -468,7 +468,7 @@ def test_info_shows_the_cores_topology():
     from hogwild import _core, topology
     from hogwild.cli import _cpu_list
 
-    out = run("info").stdout
+    out = run("info", check=True).stdout
     machine = topology()
     nodes = machine["nodes"]
     assert f"numa_nodes: {len(nodes)} ({machine['source']})" in out

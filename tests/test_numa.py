@@ -180,17 +180,17 @@ def test_partial_fit_continues_and_honours_weights_written_between_calls(a9a):
 def test_cli_train_says_where_the_threads_ran(a9a_files):
     train, _ = a9a_files
     command = ["train", str(train), "--epochs", "1", "--threads", "2"]
-    out = run_cli(*command, "--topology", "2x1").stdout
+    out = run_cli(*command, "--topology", "2x1", check=True).stdout
     assert "of NUMA nodes 0,1 (simulated 2x1), a model replica on each of 2 nodes" in out
-    out = run_cli(*command, "--numa", "off").stdout
+    out = run_cli(*command, "--numa", "off", check=True).stdout
     assert "(sysfs), no node replicas" in out
-    out = run_cli(*command, "--solver", "local").stdout
+    out = run_cli(*command, "--solver", "local", check=True).stdout
     assert "no node replicas" in out and "shared model" not in out  # (local keeps a model per thread)
 
 
 def test_cli_info_shows_the_topology_and_its_source(monkeypatch):
     monkeypatch.setenv("HOGWILD_TOPOLOGY", "2x3")  # (read at each call)
-    out = run_cli("info").stdout
+    out = run_cli("info", check=True).stdout
     assert "numa_nodes: 2 (simulated 2x3)" in out
     assert "node 1: CPUs" in out and "3 physical cores, distances 20 10" in out
 
@@ -226,28 +226,39 @@ def test_every_nodes_rows_reach_the_global_model(node_sync_every):
 def test_shards_are_all_trained_when_openmp_gives_fewer_threads():
     """OMP_THREAD_LIMIT=2 under a placement of 4 threads on 2 nodes: the
     two threads that run (both node 0's) split every shard's rows, so the
-    second node's half is trained too (in a subprocess: the limit is read
-    when OpenMP starts)."""
+    second node's half is trained too, contiguous (shuffle=False) or of
+    rows drawn at random (in a subprocess: the limit is read when OpenMP
+    starts). Rows of a feature of their own (plus one shared feature)
+    show which rows trained: the coefficient of every row's own feature
+    moves; with one node's shard left out, about half would stay 0."""
     script = textwrap.dedent("""
         import json, sys
         import numpy as np
+        import scipy.sparse as sp
         sys.path.insert(0, sys.argv[1])
         import hogwild
         from test_numa import disjoint_halves
         X, y, half = disjoint_halves()
+        n = 400
+        own = sp.hstack([sp.identity(n, format="csr"), sp.csr_matrix(np.ones((n, 1)))]).tocsr()
+        labels = np.where(np.random.default_rng(0).random(n) < 0.5, 1, -1)
         out = {}
-        for numa_data in ("off", "shard", "replicate"):
-            model = hogwild.SGDClassifier(max_iter=1, tol=None, shuffle=False, n_threads=4, topology="2x2",
-                                          numa_data=numa_data, random_state=0).fit(X, y)
-            out[numa_data] = [int(np.count_nonzero(model.coef_[0, :half])),
-                              int(np.count_nonzero(model.coef_[0, half:]))]
+        for numa_data, shuffle in (("off", False), ("shard", False), ("shard", True), ("replicate", False)):
+            params = dict(max_iter=1, tol=None, shuffle=shuffle, n_threads=4, topology="2x2", numa_data=numa_data,
+                          random_state=0)
+            model = hogwild.SGDClassifier(**params).fit(X, y)
+            rows = hogwild.SGDClassifier(loss="log_loss", **params).fit(own, labels)  # (no row's gradient is 0)
+            out[f"{numa_data}, shuffle={shuffle}"] = [int(np.count_nonzero(model.coef_[0, :half])),
+                                                      int(np.count_nonzero(model.coef_[0, half:])),
+                                                      int(np.count_nonzero(rows.coef_[0, :n]))]
         print(json.dumps(out))
     """)
     done = subprocess.run([sys.executable, "-c", script, os.path.dirname(__file__)], capture_output=True, text=True,
                           env={**os.environ, "OMP_THREAD_LIMIT": "2"}, timeout=120)
     assert done.returncode == 0, done.stderr
-    for numa_data, (first, second) in json.loads(done.stdout).items():
-        assert first >= 48 and second >= 48, (numa_data, first, second)
+    for setting, (first, second, rows_trained) in json.loads(done.stdout).items():
+        assert first >= 48 and second >= 48, (setting, first, second)
+        assert rows_trained == 400, (setting, rows_trained)
 
 
 @pytest.mark.parametrize("numa_data, shuffle", [("shard", False), ("replicate", False), ("replicate", True)])
@@ -292,7 +303,8 @@ def test_shards_of_data_sorted_by_label_train_the_model_of_both_classes(a9a):
     class -1 and node 1 only +1; each node's replica settled towards its
     own class and the merged average leaned to class -1: 0.786-0.807, with
     2.4-5.4% of the test rows predicted +1 where they hold 23.6% (random
-    shards: 0.850-0.851 and 19.6-20.5%; the last iterate 0.842-0.848)."""
+    shards: 0.850-0.851 and 19.6-20.5%; the last iterate 0.841-0.850, also
+    beside a busy loop)."""
     X, y, X_test, y_test = a9a
     order = np.argsort(y, kind="stable")
     for average in (True, False):
@@ -300,7 +312,7 @@ def test_shards_of_data_sorted_by_label_train_the_model_of_both_classes(a9a):
                     average=average)
         assert model.fit_info_["data"] == "shard"
         assert np.mean(model.predict(X_test) == 1) >= 0.15
-        assert model.score(X_test, y_test) >= (0.845 if average else 0.835)
+        assert model.score(X_test, y_test) >= (0.845 if average else 0.82)
 
 
 @pytest.mark.parametrize("params", [dict(numa="off"), dict(solver="local"), dict(deterministic=True)])

@@ -41,6 +41,11 @@ template <class View>
 class NodeData {
   public:
     NodeData() = default;  // off
+    // (moved, never copied: a copy's views would point into the original's buffers)
+    NodeData(const NodeData&) = delete;
+    NodeData& operator=(const NodeData&) = delete;
+    NodeData(NodeData&&) = default;
+    NodeData& operator=(NodeData&&) = default;
 
     // `X`, `targets`: the caller's data; `nodes`: the solver's node replicas
     // (their threads copy their node's rows, pinned where `placement` puts them).
