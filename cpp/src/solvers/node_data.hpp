@@ -194,39 +194,14 @@ class NodeData {
     }
 
     // Rows [from, to) of the copy (the copy's numbering), written by one
-    // thread; `last`: the node's last thread, which also writes the end offset.
+    // thread, row by row from the caller's rows source(r) (the same code
+    // for contiguous and random rows); `last`: the node's last thread, which
+    // also writes the end offset. A shard of random rows copies its rows'
+    // labels, weights and validation flags too.
     static void fill(const View& X, const Targets& targets, Copy& copy, std::int64_t from, std::int64_t to,
                      bool last) {
-        if (!copy.source_rows.empty()) {
-            fill_rows(X, copy, from, to, last);
-            for (std::int64_t r = from; r < to; ++r) {
-                const std::int64_t i = copy.source(r);
-                copy.y[static_cast<std::size_t>(r)] = targets.y[i];
-                copy.sample_weight[static_cast<std::size_t>(r)] = targets.sample_weight[i];
-                if (targets.validation_mask)
-                    copy.validation_mask[static_cast<std::size_t>(r)] = targets.validation_mask[i];
-            }
-            return;
-        }
-        const std::int64_t row0 = copy.first_row;
         if constexpr (kSparse) {
-            const std::int64_t base = static_cast<std::int64_t>(X.indptr[row0]);
-            for (std::int64_t r = from; r < to + (last ? 1 : 0); ++r)
-                copy.indptr[static_cast<std::size_t>(r)] = static_cast<SparseIndex>(X.indptr[row0 + r] - base);
-            const std::int64_t begin = static_cast<std::int64_t>(X.indptr[row0 + from]);
-            const std::int64_t end = static_cast<std::int64_t>(X.indptr[row0 + to]);
-            std::copy(X.data + begin, X.data + end, copy.data.begin() + (begin - base));
-            std::copy(X.indices + begin, X.indices + end, copy.indices.begin() + (begin - base));
-        } else {
-            std::copy(X.data + row0 * X.n_cols + from * X.n_cols, X.data + row0 * X.n_cols + to * X.n_cols,
-                      copy.data.begin() + from * X.n_cols);
-        }
-    }
-
-    // fill for a shard of random rows: row by row.
-    static void fill_rows(const View& X, Copy& copy, std::int64_t from, std::int64_t to, bool last) {
-        if constexpr (kSparse) {
-            std::int64_t out = nonzeros_before(X, copy, from);  // (a pass over the row offsets, once a fit)
+            std::int64_t out = nonzeros_before(X, copy, from);  // (random rows: a pass over offsets, once a fit)
             for (std::int64_t r = from; r < to; ++r) {
                 copy.indptr[static_cast<std::size_t>(r)] = static_cast<SparseIndex>(out);
                 const std::int64_t i = copy.source(r);
@@ -241,6 +216,13 @@ class NodeData {
             for (std::int64_t r = from; r < to; ++r)
                 std::copy(X.data + copy.source(r) * X.n_cols, X.data + (copy.source(r) + 1) * X.n_cols,
                           copy.data.begin() + r * X.n_cols);
+        }
+        if (copy.source_rows.empty()) return;  // (contiguous: the caller's targets, offset)
+        for (std::int64_t r = from; r < to; ++r) {
+            const std::int64_t i = copy.source(r);
+            copy.y[static_cast<std::size_t>(r)] = targets.y[i];
+            copy.sample_weight[static_cast<std::size_t>(r)] = targets.sample_weight[i];
+            if (targets.validation_mask) copy.validation_mask[static_cast<std::size_t>(r)] = targets.validation_mask[i];
         }
     }
 
